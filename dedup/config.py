@@ -1,0 +1,90 @@
+"""Frozen, validated configuration for every stage of the detector."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dedup.errors import ConfigError
+
+__all__ = ["DetectorConfig", "LSHConfig", "ShingleConfig", "SignatureConfig", "SegmentConfig"]
+
+
+def _require(ok: bool, field_name: str, fix: str) -> None:
+    if not ok:
+        raise ConfigError(f"{field_name}: {fix}")
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    """How text is cut into blocks (paragraphs, or sentence windows for long unbroken text)."""
+
+    max_block_chars: int = 1500
+    window_sentences: int = 4
+
+    def __post_init__(self) -> None:
+        _require(self.max_block_chars >= 200, "max_block_chars", "use at least 200 characters")
+        _require(self.window_sentences >= 1, "window_sentences", "use at least 1 sentence per window")
+
+
+@dataclass(frozen=True)
+class ShingleConfig:
+    """Word k-gram shingling of normalized blocks."""
+
+    k: int = 5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _require(2 <= self.k <= 12, "k", "choose a shingle size between 2 and 12 words")
+        _require(0 <= self.seed < 2**63, "seed", "use a non-negative seed below 2**63")
+
+
+@dataclass(frozen=True)
+class SignatureConfig:
+    """MinHash parameters; `scheme` is datasketch 2.x's permutation scheme."""
+
+    num_perm: int = 128
+    seed: int = 1
+    scheme: str = "affine32"
+
+    def __post_init__(self) -> None:
+        _require(16 <= self.num_perm <= 1024, "num_perm", "use between 16 and 1024 permutations")
+        _require(self.scheme == "affine32", "scheme", "only 'affine32' is supported (datasketch 2.x default)")
+        _require(0 <= self.seed < 2**32, "seed", "use a seed in [0, 2**32)")
+
+
+@dataclass(frozen=True)
+class LSHConfig:
+    """Target similarities from which LSH band/row parameters are derived."""
+
+    block_threshold: float = 0.5
+    doc_threshold: float = 0.7
+    false_negative_weight: float = 0.7
+    max_bucket: int = 200
+
+    def __post_init__(self) -> None:
+        for name in ("block_threshold", "doc_threshold"):
+            value = getattr(self, name)
+            _require(0.05 <= value <= 0.99, name, f"use a Jaccard target in [0.05, 0.99], got {value}")
+        _require(0.0 < self.false_negative_weight < 1.0, "false_negative_weight", "use a weight in (0, 1)")
+        _require(self.max_bucket >= 2, "max_bucket", "allow at least 2 items per LSH bucket")
+
+
+@dataclass(frozen=True)
+class DetectorConfig:
+    """Everything that decides what the detector reports."""
+
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    shingle: ShingleConfig = field(default_factory=ShingleConfig)
+    signature: SignatureConfig = field(default_factory=SignatureConfig)
+    lsh: LSHConfig = field(default_factory=LSHConfig)
+    model_path: Path | None = None
+    rewrites: bool = True
+    max_doc_chars: int = 2_000_000
+    min_block_tokens: int = 8
+
+    def __post_init__(self) -> None:
+        _require(self.max_doc_chars >= 1000, "max_doc_chars", "allow at least 1000 characters per article")
+        _require(self.min_block_tokens >= 1, "min_block_tokens", "use at least 1 token")
+        if self.model_path is not None:
+            _require(Path(self.model_path).is_file(), "model_path", f"no model file at {self.model_path}")

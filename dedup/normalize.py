@@ -1,0 +1,40 @@
+"""Pure text normalization: NFKC, quotes and dashes, invisible characters, case and whitespace.
+
+The result is used for comparing and hashing only; offsets always point into the original text,
+which is why segmentation works on the original and normalization is applied per block.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["fold_punctuation", "normalize"]
+
+_ONE_TO_ONE = {
+    **dict.fromkeys(map(ord, "‘’‚‛′`´"), "'"),
+    **dict.fromkeys(map(ord, "“”„‟″«»"), '"'),
+    **dict.fromkeys(map(ord, "‐‑‒–—―−⁃"), "-"),
+    **dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u3000"), " "),
+    # Zero-width characters and the soft hyphen join the word they sit in.
+    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None),
+    **{c: " " for c in (*range(0, 9), 11, 12, *range(14, 32), 127, *range(128, 160))},
+}
+_WHITESPACE = re.compile(r"\s+")
+# TeX-style quotes (``like this'') are how PA wire copy of the METER era writes quotation marks.
+_TEX_QUOTES = re.compile(r"``|''")
+
+
+def fold_punctuation(text: str) -> str:
+    """Map typographic quotes, dashes and spaces to ASCII; drop zero-width and control characters."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_ONE_TO_ONE)
+    if "``" in text or "''" in text:
+        text = _TEX_QUOTES.sub('"', text)
+    return text
+
+
+def normalize(text: str) -> str:
+    """Return the comparison form of `text`: folded punctuation, case-folded, single-spaced, stripped."""
+    return _WHITESPACE.sub(" ", fold_punctuation(text).casefold()).strip()

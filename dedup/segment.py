@@ -1,0 +1,152 @@
+"""Cut text into blocks (paragraphs) and sentences, as (start, end) offsets into the original text.
+
+Handles blank-line paragraphs, one paragraph per line, hard-wrapped text whose paragraphs start with
+an indent (Reuters-21578) or end on a short line (PA wire copy), and long unbroken text, which is cut
+into windows of a few sentences. Every span slices the original text to a non-blank stretch with no
+leading or trailing whitespace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dedup.config import SegmentConfig
+
+__all__ = ["Span", "blocks", "paragraphs", "sentences"]
+
+Span = tuple[int, int]
+
+_LINE = re.compile(r"[^\n]*\n?")
+_INDENT = re.compile(r"[ \t]{2,}\S|\t\S")
+_SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9$£€])""")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st jr sr gov sen rep gen col lt sgt capt cmdr adm maj rev hon pres supt insp det "
+    "co corp inc ltd plc bros no nos vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept "
+    "oct nov dec calif colo conn fla ga ill ind kan ky la md mass mich minn miss mo mont neb nev okla ore "
+    "pa penn tenn tex va vt wash wis wyo ariz ark del mt ft u.s u.k u.n d.c a.m p.m".split()
+)
+
+
+def _trim(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
+
+
+def _lines(text: str, start: int, end: int) -> list[Span]:
+    out = []
+    for m in _LINE.finditer(text, start, end):
+        if m.start() == m.end():
+            break
+        out.append((m.start(), m.end()))
+    return out
+
+
+def _groups(text: str) -> Iterator[list[Span]]:
+    """Runs of non-blank lines, separated by blank lines."""
+    group: list[Span] = []
+    for s, e in _lines(text, 0, len(text)):
+        if text[s:e].strip():
+            group.append((s, e))
+        elif group:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _is_hard_wrapped(text: str, lines: list[Span]) -> bool:
+    if len(lines) < 3:
+        return False
+    lengths = [len(text[s:e].rstrip()) for s, e in lines]
+    width = max(lengths)
+    if width > 100:
+        return False
+    full = sum(1 for n in lengths[:-1] if n >= 0.6 * width)
+    return full >= 0.6 * (len(lengths) - 1)
+
+
+def _split_wrapped(text: str, lines: list[Span]) -> Iterator[Span]:
+    lengths = [len(text[s:e].rstrip()) for s, e in lines]
+    width = max(lengths)
+    indented = [bool(_INDENT.match(text, s)) for s, _ in lines]
+    # Indents mark paragraphs only when they are the layout's habit, not a stray quote indent.
+    use_indent = sum(indented[1:]) >= max(1, 0.1 * len(lines))
+    start = lines[0][0]
+    for i, (s, e) in enumerate(lines):
+        if i > 0 and use_indent and indented[i] and s > start:
+            yield start, s
+            start = s
+        if not use_indent and lengths[i] < 0.7 * width and i + 1 < len(lines):
+            yield start, e
+            start = e
+    yield start, lines[-1][1]
+
+
+def paragraphs(text: str) -> list[Span]:
+    """Paragraph spans of `text` (see the module docstring for the layouts recognised)."""
+    spans: list[Span] = []
+    for group in _groups(text):
+        pieces: Iterator[Span]
+        if len(group) == 1:
+            pieces = iter(group)
+        elif _is_hard_wrapped(text, group):
+            pieces = _split_wrapped(text, group)
+        else:
+            pieces = iter(group)
+        for s, e in pieces:
+            span = _trim(text, s, e)
+            if span:
+                spans.append(span)
+    return spans
+
+
+def _is_abbreviation(text: str, end: int) -> bool:
+    """True when the full stop ending at `end` closes an abbreviation or an initial, not a sentence."""
+    j = end
+    while j > 0 and text[j - 1] in ".!?\"'”’)]":
+        j -= 1
+    i = j
+    while i > 0 and (text[i - 1].isalpha() or text[i - 1] == "."):
+        i -= 1
+    word = text[i:j].lower()
+    if text[j : j + 1] != ".":
+        return False
+    return len(word) == 1 or word in _ABBREVIATIONS
+
+
+def sentences(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentence spans inside text[start:end]."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    cursor = start
+    for m in _SENTENCE_END.finditer(text, start, end):
+        if _is_abbreviation(text, m.end()):
+            continue
+        span = _trim(text, cursor, m.end())
+        if span:
+            spans.append(span)
+        cursor = m.end()
+    span = _trim(text, cursor, end)
+    if span:
+        spans.append(span)
+    return spans
+
+
+def blocks(text: str, config: SegmentConfig | None = None) -> list[Span]:
+    """Paragraphs, with any paragraph longer than `max_block_chars` cut into sentence windows."""
+    config = config or SegmentConfig()
+    out: list[Span] = []
+    for s, e in paragraphs(text):
+        if e - s <= config.max_block_chars:
+            out.append((s, e))
+            continue
+        sents = sentences(text, s, e)
+        step = config.window_sentences
+        for i in range(0, len(sents), step):
+            window = sents[i : i + step]
+            out.append((window[0][0], window[-1][1]))
+    return out
