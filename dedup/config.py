@@ -80,7 +80,7 @@ class DetectorConfig:
     lsh: LSHConfig = field(default_factory=LSHConfig)
     model_path: Path | None = None
     rewrites: bool = True
-    max_doc_chars: int = 2_000_000
+    max_doc_chars: int = 1_000_000
     min_block_tokens: int = 8
 
     def __post_init__(self) -> None:

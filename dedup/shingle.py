@@ -53,16 +53,18 @@ class TokenHasher:
 
     def token_hashes(self, tokens: Sequence[str]) -> np.ndarray:
         """uint64 hash of each token."""
-        cache, seed = self._cache, self._seed
-        out = np.empty(len(tokens), dtype=np.uint64)
-        for i, tok in enumerate(tokens):
-            h = cache.get(tok)
-            if h is None:
-                h = xxhash.xxh3_64_intdigest(tok.encode("utf-8"), seed)
-                if len(cache) < self._cache_limit:
-                    cache[tok] = h
-            out[i] = h
-        return out
+        cache = self._cache
+        get = cache.get
+        values = [get(tok) for tok in tokens]
+        if None in values:
+            seed, room = self._seed, len(cache) < self._cache_limit
+            for i, tok in enumerate(tokens):
+                if values[i] is None:
+                    h = xxhash.xxh3_64_intdigest(tok.encode("utf-8"), seed)
+                    values[i] = h
+                    if room:
+                        cache[tok] = h
+        return np.array(values, dtype=np.uint64)
 
     def kgrams(self, token_hashes: np.ndarray) -> np.ndarray:
         """uint32 hashes of every word k-gram (one shingle of all tokens when fewer than k)."""

@@ -1,0 +1,1 @@
+"""The calibrated relation model shipped with the package (model.json)."""

@@ -1,0 +1,260 @@
+"""Verify a candidate pair: verbatim tiles, reworded sentences, and the features its relation rests on.
+
+Verbatim passages are found by greedy tiling over word 3-gram hashes (exact, not estimated): each tile
+is a run of at least `MIN_RUN` tokens present in both texts in the same order. Tiles whose figures
+disagree between two texts whose figures mostly differ are template matches ("X mln stg" poured into
+one daily form) and are dropped. Sentences not copied verbatim are paired with their most similar
+sentence in the other text by IDF-weighted content-word overlap, which finds close rewording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+from scipy import sparse
+from sklearn.metrics.pairwise import cosine_similarity
+
+from dedup.document import Document
+from dedup.idf import IdfTable
+from dedup.segment import Span
+from dedup.shingle import _multipliers, kgram_hashes
+
+__all__ = ["PairFeatures", "Passage", "SentenceMatch", "compare_documents"]
+
+VERIFY_K = 3
+MIN_RUN = 6
+MERGE_GAP = 4
+_MAX_CANDIDATE_POSITIONS = 16
+_MULT3 = _multipliers(VERIFY_K, 0)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A shared passage: character spans in a and in b, copied `verbatim` or `rewritten`."""
+
+    a: Span
+    b: Span
+    kind: str
+
+
+@dataclass(frozen=True)
+class SentenceMatch:
+    """One sentence of one side and its best counterpart on the other side."""
+
+    tokens: int
+    verbatim: float
+    similarity: float
+    shared_words: int
+    numbers_agree: bool
+    span: Span
+    other_span: Span
+    other_index: int
+
+
+@dataclass(frozen=True)
+class PairFeatures:
+    """Exact measurements of how much of each side is found in the other, and how."""
+
+    a_tokens: int
+    b_tokens: int
+    verbatim_a: float
+    verbatim_b: float
+    matched_a: float
+    matched_b: float
+    cosine: float
+    shared_facts: int
+    facts_a: int
+    facts_b: int
+    template: bool
+    tiles: tuple[Passage, ...] = field(repr=False)
+    sentences_a: tuple[SentenceMatch, ...] = field(repr=False)
+    sentences_b: tuple[SentenceMatch, ...] = field(repr=False)
+
+    def as_row(self) -> dict[str, object]:
+        """Flat, JSON-ready features (for calibration), without the passages."""
+        row = asdict(self)
+        row.pop("tiles")
+        for side in ("sentences_a", "sentences_b"):
+            row[side] = [
+                [s.tokens, round(s.verbatim, 4), round(s.similarity, 4), s.shared_words, s.numbers_agree]
+                for s in getattr(self, side)
+            ]
+        return row
+
+
+def _tiles(ha: list[int], hb: list[int]) -> list[tuple[int, int, int, int]]:
+    """Greedy tiling: maximal common runs of 3-gram hashes, as token ranges (a_lo, a_hi, b_lo, b_hi)."""
+    where: dict[int, list[int]] = {}
+    for j, h in enumerate(hb):
+        where.setdefault(h, []).append(j)
+    out, i, n, m = [], 0, len(ha), len(hb)
+    while i < n:
+        js = where.get(ha[i])
+        if js is None:
+            i += 1
+            continue
+        best, bj = 0, 0
+        for j in js[:_MAX_CANDIDATE_POSITIONS]:
+            length = 1
+            while i + length < n and j + length < m and ha[i + length] == hb[j + length]:
+                length += 1
+            if length > best:
+                best, bj = length, j
+        tokens = best + VERIFY_K - 1
+        if tokens >= MIN_RUN:
+            out.append((i, i + tokens, bj, bj + tokens))
+        i += best
+    return out
+
+
+def _jaccard(x: frozenset[str] | set[str], y: frozenset[str] | set[str]) -> float:
+    return len(x & y) / len(x | y) if x or y else 1.0
+
+
+def _drop_template_tiles(
+    da: Document, db: Document, tiles: list[tuple[int, int, int, int]]
+) -> tuple[list[tuple[int, int, int, int]], bool]:
+    """Drop every tile when the shared wording only ever joins blocks whose figures disagree."""
+    na = {f for f in da.facts if f.startswith(("num:", "money:", "pct:"))}
+    nb = {f for f in db.facts if f.startswith(("num:", "money:", "pct:"))}
+    if not tiles or not na or not nb or _jaccard(na, nb) >= 0.5:
+        return tiles, False
+    disagree = agree = 0
+    for a_lo, _, b_lo, _ in tiles:
+        ia = int(np.searchsorted(da.block_bounds, a_lo, "right")) - 1
+        ib = int(np.searchsorted(db.block_bounds, b_lo, "right")) - 1
+        fa, fb = da.block_numbers(ia), db.block_numbers(ib)
+        if fa and fb:
+            if _jaccard(fa, fb) >= 0.5:
+                agree += 1
+            else:
+                disagree += 1
+    if disagree and not agree:
+        return [], True
+    return tiles, False
+
+
+def _coverage(n: int, ranges: list[tuple[int, int]]) -> np.ndarray:
+    mask = np.zeros(n + 1, dtype=np.int32)
+    for lo, hi in ranges:
+        mask[lo] += 1
+        mask[hi] -= 1
+    return np.cumsum(mask[:n]) > 0
+
+
+def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int, int]]) -> list[Passage]:
+    """Join tiles separated on both sides by a small edit into one lightly edited passage."""
+    merged: list[list[int]] = []
+    for a_lo, a_hi, b_lo, b_hi in sorted(tiles):
+        last = merged[-1] if merged else None
+        if last and 0 <= a_lo - last[1] <= MERGE_GAP and 0 <= b_lo - last[3] <= MERGE_GAP:
+            last[1], last[3] = max(last[1], a_hi), max(last[3], b_hi)
+        else:
+            merged.append([a_lo, a_hi, b_lo, b_hi])
+    return [
+        Passage(da.span_of_tokens(a_lo, a_hi), db.span_of_tokens(b_lo, b_hi), "verbatim")
+        for a_lo, a_hi, b_lo, b_hi in merged
+    ]
+
+
+def _matched_share(doc: Document, covered: np.ndarray) -> float:
+    """Share of tokens in blocks at least half covered by verbatim passages."""
+    if doc.n_tokens == 0:
+        return 0.0
+    matched = 0
+    for i in range(len(doc.blocks)):
+        lo, hi = doc.block_tokens(i)
+        if hi > lo and covered[lo:hi].mean() >= 0.5:
+            matched += hi - lo
+    return matched / doc.n_tokens
+
+
+def _sentence_rows(
+    doc: Document, idf: IdfTable, vocab: np.ndarray
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+    """Per sentence: sqrt-IDF-weighted content-word presence, and plain presence, over `vocab`."""
+    bounds = doc.sentence_bounds
+    rows, cols = [], []
+    for r, (lo, hi) in enumerate(bounds):
+        ids = doc.content_ids[lo:hi]
+        ids = np.unique(idf.buckets(ids[ids != 0]))
+        rows.append(np.full(len(ids), r))
+        cols.append(ids)
+    row = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
+    col = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
+    local = np.searchsorted(vocab, col)
+    shape = (len(bounds), max(1, len(vocab)))
+    presence = sparse.csr_matrix((np.ones(len(row)), (row, local)), shape=shape)
+    weighted = sparse.csr_matrix((np.sqrt(idf.weights(col)), (row, local)), shape=shape)
+    return weighted, presence
+
+
+def _vocabulary(da: Document, db: Document, idf: IdfTable) -> np.ndarray:
+    ids = np.concatenate([da.content_ids, db.content_ids])
+    return np.unique(idf.buckets(ids[ids != 0]))
+
+
+def _best_matches(
+    da: Document, db: Document, sim: np.ndarray, shared: np.ndarray, covered: np.ndarray
+) -> tuple[SentenceMatch, ...]:
+    out = []
+    for i, (lo, hi) in enumerate(da.sentence_bounds):
+        j = int(np.argmax(sim[i])) if sim.shape[1] else -1
+        span = da.span_of_tokens(lo, hi)
+        if j < 0:
+            out.append(SentenceMatch(int(hi - lo), 0.0, 0.0, 0, False, span, (0, 0), -1))
+            continue
+        other = db.span_of_tokens(*db.sentence_bounds[j])
+        fa, fb = da.sentence_numbers[i], db.sentence_numbers[j]
+        agree = not (fa and fb) or _jaccard(fa, fb) >= 0.5
+        verbatim = float(covered[lo:hi].mean())
+        out.append(
+            SentenceMatch(int(hi - lo), verbatim, float(sim[i, j]), int(shared[i, j]), agree, span, other, j)
+        )
+    return tuple(out)
+
+
+def _align_sentences(
+    da: Document, db: Document, idf: IdfTable, cov_a: np.ndarray, cov_b: np.ndarray
+) -> tuple[tuple[SentenceMatch, ...], tuple[SentenceMatch, ...], float]:
+    vocab = _vocabulary(da, db, idf)
+    wa, pa = _sentence_rows(da, idf, vocab)
+    wb, pb = _sentence_rows(db, idf, vocab)
+    dot = (wa @ wb.T).toarray()
+    na = np.asarray(wa.multiply(wa).sum(axis=1)).ravel()
+    nb = np.asarray(wb.multiply(wb).sum(axis=1)).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sim = np.nan_to_num(dot / np.sqrt(np.outer(na, nb)))
+    shared = (pa @ pb.T).toarray()
+    tf_a, tf_b = wa.sum(axis=0), wb.sum(axis=0)
+    cosine = float(cosine_similarity(sparse.csr_matrix(tf_a), sparse.csr_matrix(tf_b))[0, 0])
+    sa = _best_matches(da, db, sim, shared, cov_a)
+    sb = _best_matches(db, da, sim.T, shared.T, cov_b)
+    return sa, sb, cosine
+
+
+def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures:
+    """Measure everything the relation between two prepared documents is decided on."""
+    ha = kgram_hashes(da.token_hashes, _MULT3).tolist() if da.n_tokens >= VERIFY_K else []
+    hb = kgram_hashes(db.token_hashes, _MULT3).tolist() if db.n_tokens >= VERIFY_K else []
+    tiles, template = _drop_template_tiles(da, db, _tiles(ha, hb))
+    cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
+    cov_b = _coverage(db.n_tokens, [(t[2], t[3]) for t in tiles])
+    sa, sb, cosine = _align_sentences(da, db, idf, cov_a, cov_b)
+    return PairFeatures(
+        a_tokens=da.n_tokens,
+        b_tokens=db.n_tokens,
+        verbatim_a=float(cov_a.mean()) if da.n_tokens else 0.0,
+        verbatim_b=float(cov_b.mean()) if db.n_tokens else 0.0,
+        matched_a=_matched_share(da, cov_a),
+        matched_b=_matched_share(db, cov_b),
+        cosine=cosine,
+        shared_facts=len(da.facts & db.facts),
+        facts_a=len(da.facts),
+        facts_b=len(db.facts),
+        template=template,
+        tiles=tuple(_merge_passages(da, db, tiles)),
+        sentences_a=sa,
+        sentences_b=sb,
+    )

@@ -1,0 +1,205 @@
+"""Decide the one relation between two articles from their measured features.
+
+The decision is a short, readable cascade over a few thresholds (a `Model`), fitted on labelled news
+by `python -m benchmarks.calibrate` and shipped as `dedup/calibration/model.json`:
+
+- `exact`: identical after normalization;
+- `near_duplicate`: both sides lie (almost) wholly in blocks the other shares;
+- `copy`: one side lies wholly in shared blocks (trimmed, wrapped or embedded), or most of `derived`
+  is reused with much of it verbatim;
+- `rewrite`: most of `derived` retells the other's sentences in new words, with shared facts;
+- `partial`: a real part of `derived` is copied or closely reworded, the rest is new.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from dedup.detect.align import PairFeatures, Passage, SentenceMatch
+from dedup.errors import ConfigError
+
+__all__ = ["RELATIONS", "Decision", "Model", "Relation", "classify", "load_model"]
+
+Relation = Literal["exact", "near_duplicate", "copy", "partial", "rewrite"]
+RELATIONS: tuple[Relation, ...] = ("exact", "near_duplicate", "copy", "partial", "rewrite")
+MODEL_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Model:
+    """Thresholds of the relation cascade; every share is of tokens, 0..1."""
+
+    version: int = MODEL_VERSION
+    near: float = 0.9
+    full: float = 0.9
+    reworded_similarity: float = 0.5
+    min_shared_words: int = 3
+    whole_reuse: float = 0.6
+    partial_reuse: float = 0.15
+    copy_min_verbatim: float = 0.35
+    rewrite_min_cosine: float = 0.45
+    rewrite_min_facts: int = 2
+    rewrite_fact_share: float = 0.5
+    rewrite_similarity: float = 0.35
+    rewrite_min_sentences: int = 2
+    min_passage_tokens: int = 8
+
+    def __post_init__(self) -> None:
+        if self.version != MODEL_VERSION:
+            raise ConfigError(f"version: model file is version {self.version}, this build reads {MODEL_VERSION}")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type in ("float",) and not 0.0 <= value <= 1.0:
+                raise ConfigError(f"{f.name}: must be a share in [0, 1], got {value}")
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+
+def load_model(path: Path | None = None) -> Model:
+    """Load a model file; None loads the calibrated model shipped with the package."""
+    if path is None:
+        raw = resources.files("dedup.calibration").joinpath("model.json").read_text(encoding="utf-8")
+    else:
+        raw = Path(path).read_text(encoding="utf-8")
+    data = json.loads(raw)
+    params = data.get("params", data)
+    known = {f.name for f in fields(Model)}
+    unknown = set(params) - known
+    if unknown:
+        raise ConfigError(f"model file: unknown fields {sorted(unknown)}; refit it with benchmarks.calibrate")
+    return Model(**params)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The relation of a pair: `derived` is "a", "b" or None for symmetric relations."""
+
+    relation: Relation
+    derived: Literal["a", "b"] | None
+    coverage: float
+    score: float
+    evidence: tuple[Passage, ...]
+
+
+def _is_reworded(s: SentenceMatch, model: Model) -> bool:
+    return (
+        s.verbatim < 0.5
+        and s.similarity >= model.reworded_similarity
+        and s.shared_words >= model.min_shared_words
+        and s.numbers_agree
+    )
+
+
+def reuse_shares(sentences: tuple[SentenceMatch, ...], model: Model) -> tuple[float, float]:
+    """(verbatim share, reworded share) of one side's sentence tokens."""
+    total = sum(s.tokens for s in sentences)
+    if total == 0:
+        return 0.0, 0.0
+    verbatim = sum(s.tokens * s.verbatim for s in sentences)
+    reworded = sum(s.tokens * (1.0 - s.verbatim) for s in sentences if _is_reworded(s, model))
+    return verbatim / total, reworded / total
+
+
+def _direction(f: PairFeatures, dates: tuple[datetime | None, datetime | None], model: Model) -> str:
+    """The derived side: the later one when both dates are known, else the side more found in the other."""
+    da, db = dates
+    if da is not None and db is not None and da != db:
+        return "a" if da > db else "b"
+    ra = sum(reuse_shares(f.sentences_a, model)) + f.matched_a
+    rb = sum(reuse_shares(f.sentences_b, model)) + f.matched_b
+    if abs(ra - rb) > 1e-9:
+        return "a" if ra > rb else "b"
+    return "a" if f.a_tokens <= f.b_tokens else "b"
+
+
+def _evidence(f: PairFeatures, derived: str, model: Model, relation: str) -> tuple[Passage, ...]:
+    passages = list(f.tiles)
+    if relation != "copy":
+        side = f.sentences_a if derived == "a" else f.sentences_b
+        for s in side:
+            close = s.similarity >= model.rewrite_similarity and s.shared_words >= model.min_shared_words
+            if s.verbatim < 0.5 and (_is_reworded(s, model) or (relation == "rewrite" and close)):
+                a, b = (s.span, s.other_span) if derived == "a" else (s.other_span, s.span)
+                passages.append(Passage(a, b, "rewritten"))
+    return tuple(sorted(passages, key=lambda p: (p.a, p.b)))
+
+
+def _has_passage(f: PairFeatures, derived: str, model: Model) -> bool:
+    side = f.sentences_a if derived == "a" else f.sentences_b
+    long_tiles = any(p.a[1] - p.a[0] >= 5 * model.min_passage_tokens for p in f.tiles)
+    return long_tiles or any(
+        s.tokens >= model.min_passage_tokens and (s.verbatim >= 0.5 or _is_reworded(s, model)) for s in side
+    )
+
+
+def _retold(f: PairFeatures, derived: str, model: Model) -> float:
+    """Share of `derived` retold from the other: 0 unless the whole-text signals of a rewrite hold.
+
+    A rewrite shares the story's facts (figures, dateline) and vocabulary, and some of its sentences
+    still pair closely with the source's; independent reports of one event share names and facts but
+    no such passages.
+    """
+    facts = f.facts_a if derived == "a" else f.facts_b
+    other = f.facts_b if derived == "a" else f.facts_a
+    need = min(model.rewrite_min_facts, facts, other)
+    share = f.shared_facts / max(1, min(facts, other))
+    if f.cosine < model.rewrite_min_cosine or f.shared_facts < need or share < model.rewrite_fact_share:
+        return 0.0
+    side = f.sentences_a if derived == "a" else f.sentences_b
+    close = [
+        s for s in side
+        if s.similarity >= model.rewrite_similarity and s.shared_words >= model.min_shared_words
+        and s.numbers_agree
+    ]  # fmt: skip
+    if len(close) < model.rewrite_min_sentences:
+        return 0.0
+    total = sum(s.tokens for s in side)
+    return sum(s.tokens for s in close) / total if total else 0.0
+
+
+def _reuse_relation(f: PairFeatures, derived: str, model: Model) -> tuple[Relation, float] | None:
+    """copy, rewrite or partial from sentence-level reuse of the derived side."""
+    verbatim, reworded = reuse_shares(f.sentences_a if derived == "a" else f.sentences_b, model)
+    reuse = verbatim + reworded
+    if reuse >= model.whole_reuse and verbatim >= model.copy_min_verbatim:
+        return "copy", reuse
+    if verbatim < model.copy_min_verbatim:
+        retold = _retold(f, derived, model)
+        if retold > 0.0:
+            return "rewrite", max(reuse, retold)
+    if reuse >= model.partial_reuse and _has_passage(f, derived, model):
+        return "partial", reuse
+    return None
+
+
+def classify(
+    f: PairFeatures,
+    exact: bool,
+    dates: tuple[datetime | None, datetime | None] = (None, None),
+    model: Model | None = None,
+) -> Decision | None:
+    """The relation between a and b, or None when they are unrelated."""
+    model = model or Model()
+    if exact:
+        return Decision("exact", None, 1.0, 1.0, f.tiles)
+    if f.template:
+        return None
+    if f.matched_a >= model.near and f.matched_b >= model.near:
+        return Decision("near_duplicate", None, f.verbatim_a, min(f.verbatim_a, f.verbatim_b), f.tiles)
+    derived = _direction(f, dates, model)
+    matched_d = f.matched_a if derived == "a" else f.matched_b
+    verbatim_d = f.verbatim_a if derived == "a" else f.verbatim_b
+    if max(f.matched_a, f.matched_b) >= model.full:
+        return Decision("copy", derived, verbatim_d, max(f.matched_a, f.matched_b), f.tiles)  # type: ignore[arg-type]
+    found = _reuse_relation(f, derived, model)
+    if found is None:
+        return None
+    relation, reuse = found
+    evidence = _evidence(f, derived, model, relation)
+    return Decision(relation, derived, min(1.0, reuse), max(reuse, matched_d), evidence)  # type: ignore[arg-type]

@@ -1,0 +1,129 @@
+"""An article prepared for comparison: tokens with offsets, blocks, sentences, shingles and facts.
+
+Tokens are found in the original text and normalized one by one, so every token, block and sentence
+keeps exact character offsets into the text as given, while hashing sees the normalized form.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+
+import numpy as np
+import xxhash
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from dedup.article import Article
+from dedup.config import DetectorConfig
+from dedup.facts import _stem, facts, numeric_facts
+from dedup.normalize import normalize
+from dedup.segment import Span, blocks, sentences
+from dedup.shingle import TokenHasher
+
+__all__ = ["STOPWORDS", "Document", "prepare"]
+
+STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset({"said", "says", "told", "would", "also", "year"})
+_JOIN = "\u200b\u200c\u200d\u2060\u00ad"
+_TOKEN = re.compile(rf"[\w{_JOIN}]+(?:['’.,&][\w{_JOIN}]+)*")
+
+
+def _norm_token(tok: str) -> str:
+    return tok.lower() if tok.isascii() else normalize(tok).replace(" ", "")
+
+
+class Document:
+    """Prepared form of one article; heavy per-pair features are computed lazily and cached."""
+
+    def __init__(self, article: Article, config: DetectorConfig, hasher: TokenHasher) -> None:
+        self.article = article
+        self.config = config
+        text = article.text
+        self.norm_hash = xxhash.xxh3_64_intdigest(normalize(text).encode("utf-8"))
+        self.blocks: list[Span] = blocks(text, config.segment)
+        spans: list[tuple[int, int]] = []
+        tokens: list[str] = []
+        block_bounds = [0]
+        for s, e in self.blocks:
+            for m in _TOKEN.finditer(text, s, e):
+                tok = _norm_token(m.group())
+                if tok:
+                    tokens.append(tok)
+                    spans.append(m.span())
+            block_bounds.append(len(tokens))
+        self.tokens = tokens
+        self.token_spans = np.array(spans, dtype=np.int64).reshape(-1, 2)
+        self.block_bounds = np.array(block_bounds, dtype=np.int64)
+        self.token_hashes = hasher.token_hashes(tokens)
+        self._hasher = hasher
+
+    @property
+    def id(self) -> str:
+        return self.article.id
+
+    @property
+    def text(self) -> str:
+        return self.article.text
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.tokens)
+
+    def block_tokens(self, i: int) -> tuple[int, int]:
+        return int(self.block_bounds[i]), int(self.block_bounds[i + 1])
+
+    @cached_property
+    def block_shingles(self) -> list[np.ndarray]:
+        """Unique uint32 word k-gram hashes of each block (shingles never cross a block boundary)."""
+        out = []
+        for i in range(len(self.blocks)):
+            s, e = self.block_tokens(i)
+            out.append(np.unique(self._hasher.kgrams(self.token_hashes[s:e])))
+        return out
+
+    @cached_property
+    def sentence_bounds(self) -> np.ndarray:
+        """Token index bounds (start, end) of every sentence, in text order."""
+        starts = self.token_spans[:, 0] if self.n_tokens else np.empty(0, dtype=np.int64)
+        rows = []
+        for s, e in self.blocks:
+            for ss, se in sentences(self.text, s, e):
+                lo, hi = np.searchsorted(starts, [ss, se])
+                if hi > lo:
+                    rows.append((lo, hi))
+        return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
+    def span_of_tokens(self, lo: int, hi: int) -> Span:
+        """Character span in the original text of tokens lo..hi-1."""
+        return int(self.token_spans[lo, 0]), int(self.token_spans[hi - 1, 1])
+
+    @cached_property
+    def content_ids(self) -> np.ndarray:
+        """Per token: a hash of its stemmed form for content words, 0 for stopwords and short tokens."""
+        out = np.zeros(self.n_tokens, dtype=np.uint64)
+        for i, tok in enumerate(self.tokens):
+            if tok in STOPWORDS or len(tok) < 3 or tok.replace(",", "").replace(".", "").isdigit():
+                continue
+            out[i] = xxhash.xxh3_64_intdigest(_stem(tok).encode("utf-8")) | 1
+        return out
+
+    @cached_property
+    def facts(self) -> frozenset[str]:
+        return frozenset(facts(self.text))
+
+    @cached_property
+    def sentence_numbers(self) -> list[frozenset[str]]:
+        """Numeric facts of each sentence."""
+        out = []
+        for lo, hi in self.sentence_bounds:
+            s, e = self.span_of_tokens(int(lo), int(hi))
+            out.append(frozenset(numeric_facts(self.text[s:e])))
+        return out
+
+    def block_numbers(self, i: int) -> frozenset[str]:
+        s, e = self.blocks[i]
+        return frozenset(numeric_facts(self.text[s:e]))
+
+
+def prepare(article: Article, config: DetectorConfig, hasher: TokenHasher) -> Document:
+    """Prepare one article for signing and comparison."""
+    return Document(article, config, hasher)

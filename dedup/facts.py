@@ -1,0 +1,98 @@
+"""Facts that survive a rewrite: figures, money, percentages, dates and the dateline.
+
+Two retellings of one story share almost no 5-word phrase but keep "$5.7 million", "10,000",
+"mid-September" and "SACRAMENTO". Two reports poured into one template keep every phrase but change
+these. Facts come back as short canonical strings ("money:5.7e6", "num:10000", "pct:4.4", ...).
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["content_words", "dateline", "facts", "numeric_facts"]
+
+_SCALE = {
+    "thousand": 1e3, "k": 1e3, "million": 1e6, "mln": 1e6, "m": 1e6, "mn": 1e6,
+    "billion": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tln": 1e12,
+}  # fmt: skip
+_NUMBER = re.compile(
+    r"(?P<cur>[$£€¥])?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?"
+    r"(?:\s?(?P<scale>thousand|million|mln|billion|bln|trillion|tln|bn|mn|[mbk])\b)?"
+    r"(?:\s?(?P<pct>%|percent\b|per cent\b|pct\b))?"
+    r"(?:\s?(?P<unit>dollars|dlrs|pounds|stg|euros|yen)\b)?",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DATE = re.compile(rf"\b(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})\b", re.IGNORECASE)
+_DATELINE = re.compile(r"^\W{0,3}(?P<place>[A-Z][A-Z.'\- ]{2,40}?)(?:,|\s*\(|\s+-|\s+—)")
+_SMALL = 10
+
+
+def _number_fact(m: re.Match[str]) -> str | None:
+    digits = m.group("num").replace(",", "")
+    value = float(digits + (m.group("frac") or ""))
+    scale = m.group("scale")
+    if scale:
+        value *= _SCALE[scale.lower()]
+    if m.group("pct"):
+        return f"pct:{value:g}"
+    if m.group("cur") or m.group("unit"):
+        return f"money:{value:.4g}"
+    # Small bare integers ("two of the 5 suspects") are too common to tell stories apart.
+    if value < _SMALL and not m.group("frac") and not scale:
+        return None
+    return f"num:{value:.6g}"
+
+
+def numeric_facts(text: str) -> set[str]:
+    """Figures, money and percentages in `text`, canonicalised so "$5.7 million" == "$5.7m"."""
+    out = set()
+    for m in _NUMBER.finditer(text):
+        fact = _number_fact(m)
+        if fact:
+            out.add(fact)
+    return out
+
+
+def dateline(text: str) -> str | None:
+    """The upper-case place name that opens a wire story ("SACRAMENTO, Calif. —"), if any."""
+    m = _DATELINE.match(text.lstrip("( \n"))
+    if not m:
+        return None
+    place = m.group("place").strip(" .-")
+    return place.casefold() if len(place) >= 3 else None
+
+
+def facts(text: str) -> set[str]:
+    """All facts of `text`: figures, money, percentages, month-day dates and the dateline."""
+    out = numeric_facts(text)
+    out.update(f"date:{m.group('month')[:3].lower()}-{int(m.group('day'))}" for m in _DATE.finditer(text))
+    place = dateline(text)
+    if place:
+        out.add(f"dateline:{place}")
+    return out
+
+
+def content_words(tokens: list[str], stopwords: frozenset[str]) -> list[str]:
+    """Tokens that carry meaning, lightly stemmed so "officers" meets "officer" and "airing" "aired"."""
+    out = []
+    for tok in tokens:
+        if tok in stopwords or len(tok) < 3 or tok.isdigit():
+            continue
+        out.append(_stem(tok))
+    return out
+
+
+def _stem(tok: str) -> str:
+    if len(tok) > 5 and tok.endswith("ing"):
+        return tok[:-3]
+    if len(tok) > 4 and tok.endswith("ed"):
+        return tok[:-2]
+    if len(tok) > 4 and tok.endswith("ies"):
+        return tok[:-3] + "y"
+    if len(tok) > 3 and tok.endswith("s") and not tok.endswith("ss"):
+        return tok[:-1]
+    return tok
