@@ -21,11 +21,12 @@ from typing import Any
 import numpy as np
 import orjson
 from datasketch import MinHash, MinHashLSH
+from scipy import sparse
 from simhash import Simhash, SimhashIndex
 from sklearn.model_selection import GroupKFold
 
 __all__ = [
-    "containment", "cv_predict", "fit_one_threshold", "fit_two_thresholds", "minhash_lsh_pairs",
+    "containment", "containment_pairs", "cv_predict", "fit_one_threshold", "fit_two_thresholds", "minhash_lsh_pairs",
     "minhash_signatures", "ngrams", "simhash_values", "simhash_pairs", "text_dedup_clusters", "text_dedup_env",
     "words", "cluster_pairs", "components",
 ]
@@ -100,14 +101,44 @@ def simhash_pairs(values: Mapping[str, Simhash], k: int) -> dict[PairKey, int]:
 def fit_one_threshold(scores: Sequence[float], labels: Sequence[int]) -> float:
     """Threshold t (predict 1 when score >= t) maximizing F1 of the positive class."""
     s, y = np.asarray(scores, dtype=float), np.asarray(labels, dtype=bool)
-    best_t, best_f = float("inf"), -1.0
-    for t in np.unique(s):
-        pred = s >= t
-        tp = float(np.sum(pred & y))
-        f1 = 2 * tp / (pred.sum() + y.sum()) if pred.sum() + y.sum() else 0.0
-        if f1 > best_f:
-            best_t, best_f = float(t), f1
-    return best_t
+    if not len(s) or not y.any():
+        return float("inf")
+    order = np.argsort(-s, kind="stable")
+    s, y = s[order], y[order]
+    last = np.r_[s[1:] != s[:-1], True]  # cut after the last copy of each distinct score
+    tp = np.cumsum(y)[last]
+    n_pred = (np.arange(1, len(s) + 1))[last]
+    f1 = 2 * tp / (n_pred + y.sum())
+    return float(s[last][int(np.argmax(f1))])
+
+
+def containment_pairs(texts: Mapping[str, str], n: int = 3, threshold: float = 0.5,
+                      max_df: int | None = None) -> dict[PairKey, float]:
+    """Pairs whose word n-gram containment (larger direction) is >= threshold.
+
+    Candidates share at least one n-gram occurring in at most `max_df` documents (all n-grams when
+    None), found by a sparse matrix product; containment is then computed exactly.
+    """
+    ids = list(texts)
+    sets = [ngrams(texts[i], n) for i in ids]
+    vocab: dict[str, int] = {}
+    rows, cols = [], []
+    for r, grams in enumerate(sets):
+        for g in grams:
+            rows.append(r)
+            cols.append(vocab.setdefault(g, len(vocab)))
+    x = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(ids), len(vocab)))
+    if max_df is not None:
+        df = np.asarray(x.sum(axis=0)).ravel()
+        x = x[:, np.flatnonzero(df <= max_df)]
+    shared = sparse.triu(x @ x.T, k=1).tocoo()
+    out: dict[PairKey, float] = {}
+    for i, j in zip(shared.row.tolist(), shared.col.tolist(), strict=True):
+        common = len(sets[i] & sets[j])
+        score = common / max(1, min(len(sets[i]), len(sets[j])))
+        if score >= threshold:
+            out[frozenset((ids[i], ids[j]))] = score
+    return out
 
 
 def _macro_f1_3(pred: np.ndarray, gold: np.ndarray) -> float:
@@ -166,8 +197,11 @@ def cv_predict(ids: Sequence[str], scores: Sequence[float], gold: Sequence[Any],
 # (d) text-dedup ------------------------------------------------------------------------------------
 
 _TEXT_DEDUP_RUNNER = r"""
-import json, pickle, sys
-import datasets
+import json, pickle, sys, uuid
+import datasets, datasets.fingerprint as fp
+# datasets' cache fingerprinting cannot pickle pyarrow's MonthDayNano here; it only names cache
+# files, so replace it with random fingerprints (the dedup logic itself is untouched).
+fp.Hasher.hash = classmethod(lambda cls, value: uuid.uuid4().hex)
 from text_dedup import minhash
 src, work, threshold = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = [json.loads(line) for line in open(src, encoding="utf-8")]

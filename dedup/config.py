@@ -59,11 +59,14 @@ class LSHConfig:
 
     block_threshold: float = 0.5
     doc_threshold: float = 0.7
+    rewrite_threshold: float = 0.2
+    rewrite_candidates: int = 5
     false_negative_weight: float = 0.7
     max_bucket: int = 200
 
     def __post_init__(self) -> None:
-        for name in ("block_threshold", "doc_threshold"):
+        _require(self.rewrite_candidates >= 0, "rewrite_candidates", "use 0 (off) or more per article")
+        for name in ("block_threshold", "doc_threshold", "rewrite_threshold"):
             value = getattr(self, name)
             _require(0.05 <= value <= 0.99, name, f"use a Jaccard target in [0.05, 0.99], got {value}")
         _require(0.0 < self.false_negative_weight < 1.0, "false_negative_weight", "use a weight in (0, 1)")

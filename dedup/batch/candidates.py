@@ -1,0 +1,70 @@
+"""Stage 2 of a scan: candidate pairs from exact hashes and three LSH paths.
+
+- exact: equal normalized-text hashes, joined as a star on the group's first article;
+- blocks: paragraph signatures sharing a band (copies, trims, splices, partial reuse);
+- documents: whole-text signatures sharing a band (near-duplicates re-paragraphed);
+- topic: content words plus facts at a low threshold (rewrites), kept to each article's top few.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.batch.sign import SignedShard
+from dedup.config import LSHConfig
+from dedup.lsh import collide
+
+__all__ = ["Candidates", "find_candidates"]
+
+
+class Candidates:
+    """Representative of each article (first of its exact group) and pairs of representatives."""
+
+    def __init__(self, representative: np.ndarray, pairs: np.ndarray) -> None:
+        self.representative = representative
+        self.pairs = pairs
+
+
+def _representatives(norm_hash: np.ndarray) -> np.ndarray:
+    order = np.argsort(norm_hash, kind="stable")
+    ordered = norm_hash[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    group_first = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
+    rep = np.empty(len(order), dtype=np.int64)
+    rep[order] = group_first
+    return rep
+
+
+def _top_topic_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
+    """Rewrite-path pairs, each article keeping only its `rewrite_candidates` most similar."""
+    if config.rewrite_candidates == 0 or len(shard) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = collide(shard.topic_keys, np.arange(len(shard)), config.max_bucket)
+    if not len(pairs):
+        return pairs
+    sigs = shard.topic_sigs
+    estimate = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
+    keep = estimate >= config.rewrite_threshold
+    pairs, estimate = pairs[keep], estimate[keep]
+    chosen = np.zeros(len(pairs), dtype=bool)
+    for side in (0, 1):
+        order = np.lexsort((-estimate, pairs[:, side]))
+        owner = pairs[order, side]
+        rank = np.arange(len(order)) - np.searchsorted(owner, owner, side="left")
+        chosen[order[rank < config.rewrite_candidates]] = True
+    return pairs[chosen]
+
+
+def find_candidates(shard: SignedShard, config: LSHConfig) -> Candidates:
+    """All candidate pairs of a signed corpus, mapped to exact-group representatives."""
+    rep = _representatives(shard.norm_hash)
+    found = [
+        collide(shard.block_keys, shard.block_owner, config.max_bucket),
+        collide(shard.doc_keys, np.arange(len(shard)), config.max_bucket),
+        _top_topic_pairs(shard, config),
+    ]
+    pairs = np.concatenate([p for p in found if len(p)] or [np.empty((0, 2), dtype=np.int64)])
+    pairs = rep[pairs] if len(pairs) else pairs
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    pairs.sort(axis=1)
+    return Candidates(rep, np.unique(pairs, axis=0) if len(pairs) else pairs)

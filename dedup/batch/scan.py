@@ -1,0 +1,187 @@
+"""`dedup scan`: read, sign in shards, find candidates, verify, cluster and write the outputs."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from dedup.article import Article
+from dedup.batch.candidates import find_candidates
+from dedup.batch.sign import SignedShard, concat_shards, sign_shard
+from dedup.batch.verify import Verified, exact_relations, verify_pairs
+from dedup.cluster import Cluster, build_clusters
+from dedup.detector import Detector, relation_record
+from dedup.io.readers import RecordError, read_inputs
+from dedup.io.writers import write_json, write_jsonl
+
+__all__ = ["Progress", "ScanResult", "scan", "scan_articles"]
+
+SHARD_SIZE = 2000
+STAGES = ("read", "normalize", "shingle", "sign", "lsh", "repeats", "candidates", "verify", "cluster", "write")
+
+
+class Progress(Protocol):
+    """Where a long scan reports how far it is (the CLI draws a bar on stderr)."""
+
+    def start(self, stage: str, total: int) -> None: ...
+    def advance(self, n: int) -> None: ...
+
+
+@dataclass
+class ScanResult:
+    """Everything a scan found, in the output contract's shapes."""
+
+    relations: list[dict[str, Any]]
+    repeats: list[dict[str, Any]]
+    clusters: list[Cluster]
+    errors: list[RecordError]
+    features: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    candidates: int = 0
+    articles: int = 0
+
+
+def _sign_all(articles: Sequence[Article], detector: Detector, progress: Progress | None) -> SignedShard:
+    if progress:
+        progress.start("sign", len(articles))
+    shards = []
+    for start in range(0, len(articles), SHARD_SIZE):
+        chunk = articles[start : start + SHARD_SIZE]
+        shards.append(sign_shard(chunk, detector))
+        if progress:
+            progress.advance(len(chunk))
+    return concat_shards(shards) if shards else sign_shard([], detector)
+
+
+def _repeat_rows(articles: Sequence[Article], shard: SignedShard) -> list[dict[str, Any]]:
+    return [
+        {"id": articles[i].id, "blocks": [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]}
+        for i, blocks in sorted(shard.repeats.items())
+    ]
+
+
+def scan_articles(
+    articles: Sequence[Article],
+    detector: Detector | None = None,
+    progress: Progress | None = None,
+    with_features: bool = False,
+) -> ScanResult:
+    """Scan articles already in memory (the library entry point behind `dedup scan`)."""
+    detector = detector or Detector()
+    clock = time.perf_counter()
+    shard = _sign_all(articles, detector, progress)
+    timings = dict(shard.timings)
+    t = time.perf_counter()
+    candidates = find_candidates(shard, detector.config.lsh)
+    timings["candidates"] = time.perf_counter() - t
+    t = time.perf_counter()
+    if progress:
+        progress.start("verify", len(candidates.pairs))
+    tick = progress.advance if progress else None
+    verified = list(exact_relations(candidates, articles, detector))
+    verified += verify_pairs(candidates, articles, detector, shard.idf, with_features, tick)
+    timings["verify"] = time.perf_counter() - t
+    t = time.perf_counter()
+    related = [v for v in verified if v.decision is not None]
+    clusters = _clusters(articles, related, shard)
+    timings["cluster"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - clock
+    return ScanResult(
+        relations=[_record(articles, v) for v in sorted(related, key=lambda v: (v.a, v.b))],
+        repeats=_repeat_rows(articles, shard),
+        clusters=clusters,
+        errors=[],
+        features=[v.features for v in verified if v.features is not None],
+        timings=timings,
+        candidates=len(candidates.pairs),
+        articles=len(articles),
+    )
+
+
+def _record(articles: Sequence[Article], v: Verified) -> dict[str, Any]:
+    assert v.decision is not None
+    return relation_record(articles[v.a].id, articles[v.b].id, v.decision)
+
+
+def _clusters(articles: Sequence[Article], related: list[Verified], shard: SignedShard) -> list[Cluster]:
+    edges = [(v.a, v.b, v.decision.relation) for v in related if v.decision is not None]
+    published = [a.published for a in articles]
+    return build_clusters([a.id for a in articles], edges, published, shard.n_tokens.tolist())
+
+
+def read_articles(paths: Iterable[Path | str], max_chars: int) -> tuple[list[Article], list[RecordError]]:
+    """All good articles and all record errors of the inputs."""
+    articles: list[Article] = []
+    errors: list[RecordError] = []
+    for item in read_inputs(paths, max_chars):
+        (articles if isinstance(item, Article) else errors).append(item)  # type: ignore[arg-type]
+    return articles, errors
+
+
+def scan(
+    inputs: Iterable[Path | str],
+    out_dir: Path,
+    detector: Detector | None = None,
+    progress: Progress | None = None,
+    with_features: bool = False,
+    on_error: Callable[[RecordError], None] | None = None,
+) -> dict[str, Any]:
+    """Scan input files into `out_dir` (relations, repeats, clusters, summary, errors); returns the summary."""
+    detector = detector or Detector()
+    t = time.perf_counter()
+    articles, errors = read_articles(inputs, detector.config.max_doc_chars)
+    read_seconds = time.perf_counter() - t
+    for e in errors:
+        if on_error:
+            on_error(e)
+    result = scan_articles(articles, detector, progress, with_features)
+    result.errors = errors
+    result.timings["read"] = read_seconds
+    t = time.perf_counter()
+    summary = write_outputs(out_dir, result)
+    result.timings["write"] = time.perf_counter() - t
+    summary["timings_us_per_article"] = _per_article(result)
+    write_json(out_dir / "summary.json", summary)
+    return summary
+
+
+def write_outputs(out_dir: Path, result: ScanResult) -> dict[str, Any]:
+    """Write the five output files; returns the summary (also written)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out_dir / "relations.jsonl", result.relations)
+    write_jsonl(out_dir / "repeats.jsonl", result.repeats)
+    write_jsonl(
+        out_dir / "clusters.jsonl",
+        ({"cluster": c.cluster, "members": list(c.members), "canonical": c.canonical} for c in result.clusters),
+    )
+    write_jsonl(out_dir / "errors.jsonl", (e.as_dict() for e in result.errors))
+    if result.features:
+        write_jsonl(out_dir / "features.jsonl", result.features)
+    summary = _summary(result)
+    write_json(out_dir / "summary.json", summary)
+    return summary
+
+
+def _summary(result: ScanResult) -> dict[str, Any]:
+    counts = Counter(r["relation"] for r in result.relations)
+    severities = Counter(e.severity for e in result.errors)
+    return {
+        "articles": result.articles,
+        "rejected": severities.get("error", 0),
+        "warnings": severities.get("warning", 0),
+        "candidate_pairs": result.candidates,
+        "relations": {k: counts.get(k, 0) for k in ("exact", "near_duplicate", "copy", "partial", "rewrite")},
+        "articles_with_repeats": len(result.repeats),
+        "clusters": len(result.clusters),
+        "clustered_articles": sum(len(c.members) for c in result.clusters),
+        "seconds": round(result.timings.get("total", 0.0) + result.timings.get("read", 0.0), 3),
+    }
+
+
+def _per_article(result: ScanResult) -> dict[str, float]:
+    n = max(1, result.articles)
+    return {k: round(result.timings[k] * 1e6 / n, 1) for k in STAGES if k in result.timings}

@@ -1,0 +1,133 @@
+"""Stage 1 of a scan, run per shard: prepare, sign, band-key every article; find its repeats.
+
+A shard's output is plain arrays (and the IDF counts), so shards can be signed in separate
+processes or machines and concatenated before the candidate stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from dedup.article import Article
+from dedup.detect.repeats import RepeatBlock, find_repeats
+from dedup.detector import Detector
+from dedup.idf import IdfTable
+from dedup.lsh import band_keys
+from dedup.signature import EMPTY
+
+__all__ = ["SignedShard", "concat_shards", "sign_shard"]
+
+
+@dataclass
+class SignedShard:
+    """What the candidate stage needs of a shard; indices are shard-local until concatenated."""
+
+    norm_hash: np.ndarray
+    n_tokens: np.ndarray
+    block_keys: np.ndarray
+    block_owner: np.ndarray
+    doc_keys: np.ndarray
+    topic_keys: np.ndarray
+    topic_sigs: np.ndarray
+    idf: IdfTable
+    repeats: dict[int, list[RepeatBlock]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.norm_hash)
+
+
+def _concat(parts: list[np.ndarray], width: int, dtype: type) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty((0, width), dtype=dtype)
+
+
+def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
+    """Sign one shard of articles (see the module docstring)."""
+    import time
+
+    t0 = time.perf_counter()
+    docs = [detector.prepare(a) for a in articles]
+    t1 = time.perf_counter()
+    shingles, owners = [], []
+    for i, doc in enumerate(docs):
+        shingles.extend(doc.block_shingles)
+        owners.extend([i] * len(doc.block_shingles))
+    topic_sets = [detector.topic_set(d) for d in docs]
+    t2 = time.perf_counter()
+    owner = np.array(owners, dtype=np.int64)
+    block_sigs = _sign_sets(detector, shingles)
+    doc_sigs = _doc_signatures(block_sigs, owner, len(docs), detector.minhasher.num_perm)
+    topic_sigs = _sign_sets(detector, topic_sets)
+    t3 = time.perf_counter()
+    eligible = np.array([len(s) > 0 for s in shingles], dtype=bool)
+    sizes = np.array([d.n_tokens for d in docs], dtype=np.int64)
+    for i, doc in enumerate(docs):
+        lo, hi = doc.block_bounds[:-1], doc.block_bounds[1:]
+        eligible[owner == i] &= (hi - lo) >= detector.config.min_block_tokens
+    shard = SignedShard(
+        norm_hash=np.array([d.norm_hash for d in docs], dtype=np.uint64),
+        n_tokens=sizes,
+        block_keys=band_keys(block_sigs[eligible], *detector.block_bands),
+        block_owner=owner[eligible],
+        doc_keys=band_keys(doc_sigs, *detector.doc_bands),
+        topic_keys=band_keys(topic_sigs, *detector.topic_bands),
+        topic_sigs=topic_sigs,
+        idf=_idf(docs),
+    )
+    t4 = time.perf_counter()
+    shard.repeats = {i: r for i, d in enumerate(docs) if (r := find_repeats(d))}
+    shard.timings = {"normalize": t1 - t0, "shingle": t2 - t1, "sign": t3 - t2, "lsh": t4 - t3}
+    shard.timings["repeats"] = time.perf_counter() - t4
+    return shard
+
+
+def _sign_sets(detector: Detector, sets: list[np.ndarray]) -> np.ndarray:
+    bounds = np.zeros(len(sets) + 1, dtype=np.int64)
+    np.cumsum([len(s) for s in sets], out=bounds[1:])
+    flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint32)
+    return detector.minhasher.sign_many(flat, bounds)
+
+
+def _doc_signatures(block_sigs: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: int) -> np.ndarray:
+    """A document's MinHash is the element-wise min of its blocks' (shingles never cross blocks)."""
+    out = np.full((n_docs, num_perm), EMPTY, dtype=np.uint32)
+    if len(owner):
+        starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+        out[owner[starts]] = np.minimum.reduceat(block_sigs, starts, axis=0)
+    return out
+
+
+def _idf(docs: list) -> IdfTable:
+    table = IdfTable()
+    for d in docs:
+        table.add_units(d.content_ids, d.sentence_bounds)
+    return table
+
+
+def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:
+    """Join signed shards in order, shifting shard-local indices to global ones."""
+    offsets = np.cumsum([0] + [len(s) for s in shards])
+    idf = IdfTable()
+    repeats: dict[int, list[RepeatBlock]] = {}
+    timings: dict[str, float] = {}
+    for off, s in zip(offsets, shards, strict=False):
+        idf.merge(s.idf)
+        repeats.update({int(off) + i: r for i, r in s.repeats.items()})
+        for k, v in s.timings.items():
+            timings[k] = timings.get(k, 0.0) + v
+    first = shards[0] if shards else None
+    return SignedShard(
+        norm_hash=_concat([s.norm_hash for s in shards], 0, np.uint64).reshape(-1),
+        n_tokens=_concat([s.n_tokens for s in shards], 0, np.int64).reshape(-1),
+        block_keys=_concat([s.block_keys for s in shards], first.block_keys.shape[1] if first else 0, np.uint64),
+        block_owner=_concat([s.block_owner + o for s, o in zip(shards, offsets, strict=False)], 0, np.int64),
+        doc_keys=_concat([s.doc_keys for s in shards], first.doc_keys.shape[1] if first else 0, np.uint64),
+        topic_keys=_concat([s.topic_keys for s in shards], first.topic_keys.shape[1] if first else 0, np.uint64),
+        topic_sigs=_concat([s.topic_sigs for s in shards], first.topic_sigs.shape[1] if first else 0, np.uint32),
+        idf=idf,
+        repeats=repeats,
+        timings=timings,
+    )

@@ -1,0 +1,84 @@
+"""Stage 3 of a scan: verify candidate pairs exactly and decide their relations."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dedup.article import Article
+from dedup.batch.candidates import Candidates
+from dedup.detect.relation import Decision
+from dedup.detector import Detector
+from dedup.document import Document
+from dedup.idf import IdfTable
+
+__all__ = ["Verified", "exact_relations", "verify_pairs"]
+
+_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A verified pair of article indices, its decision (None: unrelated) and its features row."""
+
+    a: int
+    b: int
+    decision: Decision | None
+    features: dict[str, Any] | None = None
+
+
+class _DocumentCache:
+    """Prepared documents, least recently used dropped first (verification revisits hot articles)."""
+
+    def __init__(self, articles: Sequence[Article], detector: Detector) -> None:
+        self.articles, self.detector = articles, detector
+        self.cache: OrderedDict[int, Document] = OrderedDict()
+
+    def __getitem__(self, i: int) -> Document:
+        doc = self.cache.get(i)
+        if doc is None:
+            doc = self.cache[i] = self.detector.prepare(self.articles[i])
+            if len(self.cache) > _CACHE_SIZE:
+                self.cache.popitem(last=False)
+        else:
+            self.cache.move_to_end(i)
+        return doc
+
+
+def verify_pairs(
+    candidates: Candidates,
+    articles: Sequence[Article],
+    detector: Detector,
+    idf: IdfTable,
+    with_features: bool = False,
+    tick: Callable[[int], None] | None = None,
+) -> Iterator[Verified]:
+    """Decide each candidate pair; yields every pair, related or not."""
+    docs = _DocumentCache(articles, detector)
+    for n, (i, j) in enumerate(candidates.pairs.tolist()):
+        da, db = docs[i], docs[j]
+        features = detector.measure(da, db, idf) if with_features else None
+        decision = detector.decide(da, db, idf, features)
+        row = None
+        if features is not None:
+            row = {"a": da.id, "b": db.id, **features.as_row()}
+            row["relation"] = decision.relation if decision else None
+        yield Verified(i, j, decision, row)
+        if tick and n % 64 == 63:
+            tick(64)
+
+
+def exact_relations(
+    candidates: Candidates, articles: Sequence[Article], detector: Detector
+) -> Iterator[Verified]:
+    """An `exact` relation from each exact group's first article to every other member."""
+    rep = candidates.representative
+    for i in np.flatnonzero(rep != np.arange(len(rep))).tolist():
+        r = int(rep[i])
+        decision = detector.decide(detector.prepare(articles[r]), detector.prepare(articles[i]), IdfTable(1024))
+        if decision is not None and decision.relation == "exact":
+            yield Verified(r, i, decision)

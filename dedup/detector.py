@@ -1,0 +1,87 @@
+"""The detector: configuration, hashers and the relation model, shared by scan, compare and the index."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import xxhash
+
+from dedup.article import Article
+from dedup.config import DetectorConfig
+from dedup.detect.align import PairFeatures, Passage, compare_documents
+from dedup.detect.relation import Decision, Model, classify, load_model
+from dedup.document import Document, prepare
+from dedup.idf import IdfTable
+from dedup.lsh import lsh_params
+from dedup.shingle import TokenHasher
+from dedup.signature import MinHasher
+
+__all__ = ["Detector", "is_exact", "relation_record"]
+
+
+class Detector:
+    """Prepares articles and decides the relation between two of them."""
+
+    def __init__(self, config: DetectorConfig | None = None, model: Model | None = None) -> None:
+        self.config = config or DetectorConfig()
+        self.model = model or load_model(self.config.model_path)
+        self.hasher = TokenHasher(self.config.shingle)
+        self.minhasher = MinHasher(self.config.signature)
+        num_perm, lsh = self.config.signature.num_perm, self.config.lsh
+        self.block_bands = lsh_params(lsh.block_threshold, num_perm, lsh.false_negative_weight)
+        self.doc_bands = lsh_params(lsh.doc_threshold, num_perm, lsh.false_negative_weight)
+        self.topic_bands = lsh_params(lsh.rewrite_threshold, num_perm, lsh.false_negative_weight)
+
+    def prepare(self, article: Article) -> Document:
+        return prepare(article, self.config, self.hasher)
+
+    def topic_set(self, doc: Document) -> np.ndarray:
+        """Content words and facts of a document as uint32 hashes: the rewrite path's set."""
+        words = doc.content_ids[doc.content_ids != 0].astype(np.uint32)
+        facts = np.array([xxhash.xxh32_intdigest(f.encode()) for f in doc.facts], dtype=np.uint32)
+        return np.unique(np.concatenate([words, facts]))
+
+    def measure(self, da: Document, db: Document, idf: IdfTable) -> PairFeatures:
+        """Exact features of a candidate pair (see `dedup.detect.align`)."""
+        return compare_documents(da, db, idf)
+
+    def decide(
+        self, da: Document, db: Document, idf: IdfTable, features: PairFeatures | None = None
+    ) -> Decision | None:
+        """Verify a candidate pair and decide its relation (None when unrelated)."""
+        if da.n_tokens == 0 or db.n_tokens == 0:
+            return None
+        if is_exact(da, db):
+            span_a, span_b = da.span_of_tokens(0, da.n_tokens), db.span_of_tokens(0, db.n_tokens)
+            return Decision("exact", None, 1.0, 1.0, (Passage(span_a, span_b, "verbatim"),))
+        features = features or compare_documents(da, db, idf)
+        return classify(features, False, _dates(da, db), self.model)
+
+
+def is_exact(da: Document, db: Document) -> bool:
+    """Identical after normalization (the hash is checked against the tokens, never trusted alone)."""
+    return da.norm_hash == db.norm_hash and da.tokens == db.tokens
+
+
+def _dates(da: Document, db: Document) -> tuple[datetime | None, datetime | None]:
+    return da.article.published, db.article.published
+
+
+def _passage(p: Passage) -> dict[str, Any]:
+    return {"a": list(p.a), "b": list(p.b), "kind": p.kind}
+
+
+def relation_record(a: str, b: str, d: Decision) -> dict[str, Any]:
+    """The output-contract form of a decision between articles a and b."""
+    derived = None if d.derived is None else (a if d.derived == "a" else b)
+    return {
+        "a": a,
+        "b": b,
+        "relation": d.relation,
+        "derived": derived,
+        "coverage": round(float(d.coverage), 4),
+        "score": round(float(min(1.0, d.score)), 4),
+        "evidence": [_passage(p) for p in d.evidence],
+    }
