@@ -128,17 +128,19 @@ def containment_pairs(texts: Mapping[str, str], n: int = 3, threshold: float = 0
             rows.append(r)
             cols.append(vocab.setdefault(g, len(vocab)))
     x = sparse.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(ids), len(vocab)))
+    rare = x
     if max_df is not None:
         df = np.asarray(x.sum(axis=0)).ravel()
-        x = x[:, np.flatnonzero(df <= max_df)]
-    shared = sparse.triu(x @ x.T, k=1).tocoo()
-    out: dict[PairKey, float] = {}
-    for i, j in zip(shared.row.tolist(), shared.col.tolist(), strict=True):
-        common = len(sets[i] & sets[j])
-        score = common / max(1, min(len(sets[i]), len(sets[j])))
-        if score >= threshold:
-            out[frozenset((ids[i], ids[j]))] = score
-    return out
+        rare = x[:, np.flatnonzero(df <= max_df)]
+    cand = sparse.triu(rare @ rare.T, k=1).tocoo()
+    size = np.asarray(x.sum(axis=1)).ravel()
+    common = np.empty(cand.nnz)
+    for start in range(0, cand.nnz, 200_000):
+        i, j = cand.row[start:start + 200_000], cand.col[start:start + 200_000]
+        common[start:start + 200_000] = np.asarray(x[i].multiply(x[j]).sum(axis=1)).ravel()
+    score = common / np.maximum(1, np.minimum(size[cand.row], size[cand.col]))
+    keep = np.flatnonzero(score >= threshold)
+    return {frozenset((ids[cand.row[k]], ids[cand.col[k]])): float(score[k]) for k in keep}
 
 
 def _macro_f1_3(pred: np.ndarray, gold: np.ndarray) -> float:

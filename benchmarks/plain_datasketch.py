@@ -78,7 +78,7 @@ def read_reuters(root: str | Path) -> list[dict[str, Any]]:
 def load_reuters(root: str | Path) -> list[dict[str, Any]]:
     """Reuters articles via `benchmarks.loaders` when present, else the private reader."""
     try:
-        from benchmarks.loaders import load_reuters as shared_loader  # type: ignore[import-not-found]
+        from benchmarks.loaders import load_reuters as shared_loader
     except ImportError:
         return read_reuters(root)
     return list(shared_loader(root))

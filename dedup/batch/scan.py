@@ -129,8 +129,13 @@ def scan(
     progress: Progress | None = None,
     with_features: bool = False,
     on_error: Callable[[RecordError], None] | None = None,
+    texts: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Scan input files into `out_dir` (relations, repeats, clusters, summary, errors); returns the summary."""
+    """Scan input files into `out_dir` (relations, repeats, clusters, summary, errors); returns the summary.
+
+    When `texts` is given, it is filled with the id -> text of every article that appears in a
+    relation or has repeats, for reports that quote them.
+    """
     detector = detector or Detector()
     t = time.perf_counter()
     articles, errors = read_articles(inputs, detector.config.max_doc_chars)
@@ -146,6 +151,10 @@ def scan(
     result.timings["write"] = time.perf_counter() - t
     summary["timings_us_per_article"] = _per_article(result)
     write_json(out_dir / "summary.json", summary)
+    if texts is not None:
+        wanted = {r["a"] for r in result.relations} | {r["b"] for r in result.relations}
+        wanted |= {r["id"] for r in result.repeats}
+        texts.update({a.id: a.text for a in articles if a.id in wanted})
     return summary
 
 

@@ -1,0 +1,122 @@
+"""Reuters-21578 figures that need no labels: exact-duplicate recall, sampled near-duplicate
+precision, and templated look-alikes merged."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from benchmarks.suite import title_template, word_shingles
+
+__all__ = ["exact_groups", "lookalikes_merged", "near_dup_precision", "reuters_figures", "reuters_sample"]
+
+PairKey = frozenset[str]
+Article = dict[str, Any]
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def fold(text: str) -> str:
+    """Whitespace- and case-folded text (the exact-duplicate ground truth)."""
+    return " ".join(text.lower().split())
+
+
+def exact_groups(articles: Sequence[Article]) -> list[list[str]]:
+    """Groups (2+) of ids whose bodies are equal after whitespace/case folding."""
+    groups: dict[str, list[str]] = {}
+    for art in articles:
+        groups.setdefault(fold(art["text"]), []).append(art["id"])
+    return [ids for ids in groups.values() if len(ids) > 1]
+
+
+def _pairs_of(groups: Sequence[Sequence[str]]) -> set[PairKey]:
+    return {frozenset(p) for g in groups for p in itertools.combinations(g, 2)}
+
+
+def exact_recall(pairs: Mapping[PairKey, str | None], clusters: Sequence[Sequence[str]],
+                 truth: set[PairKey]) -> dict[str, Any]:
+    """Share of true exact-duplicate pairs reported (any relation / as 'exact') or co-clustered."""
+    co = _pairs_of(clusters)
+    n = max(1, len(truth))
+    return {
+        "pairs": len(truth),
+        "recall_any_relation": sum(1 for p in truth if p in pairs) / n,
+        "recall_as_exact": sum(1 for p in truth if pairs.get(p) == "exact") / n,
+        "recall_same_cluster": sum(1 for p in truth if p in co) / n,
+    }
+
+
+def near_dup_precision(pairs: Sequence[PairKey], texts: Mapping[str, str], seed: int,
+                       sample: int = 200, min_containment: float = 0.5) -> dict[str, Any]:
+    """Precision on a sample of reported pairs: correct when word 5-gram containment >= 0.5."""
+    ordered = sorted(pairs, key=lambda p: sorted(p))
+    chosen = random.Random(seed).sample(ordered, min(sample, len(ordered)))
+    good = 0
+    for pair in chosen:
+        a, b = (word_shingles(texts[x]) for x in sorted(pair))
+        if a and b and len(a & b) / min(len(a), len(b)) >= min_containment:
+            good += 1
+    return {"reported": len(ordered), "sampled": len(chosen),
+            "precision": good / len(chosen) if chosen else None}
+
+
+def _lookalike(a: Article, b: Article) -> bool:
+    ta, tb = title_template(a.get("title")), title_template(b.get("title"))
+    if ta is None or tb is None or ta[1] != tb[1] or ta[0] == tb[0]:
+        return False
+    return set(_NUMBER.findall(a["text"])) != set(_NUMBER.findall(b["text"]))
+
+
+def lookalikes_merged(clusters: Sequence[Sequence[str]], by_id: Mapping[str, Article]) -> int:
+    """Pairs in one cluster whose titles share a template, name different entities, and whose
+    bodies hold different numbers (e.g. two companies' '4TH QTR NET')."""
+    merged = 0
+    for members in clusters:
+        templated = [by_id[m] for m in members if m in by_id and title_template(by_id[m].get("title"))]
+        merged += sum(1 for a, b in itertools.combinations(templated, 2) if _lookalike(a, b))
+    return merged
+
+
+def reuters_sample(articles: Sequence[Article], n: int, seed: int) -> list[Article]:
+    """Up to n stories: exact-duplicate groups first (a quarter), templated stories, then random."""
+    if n >= len(articles):
+        return list(articles)
+    rng = random.Random(seed)
+    by_id = {a["id"]: a for a in articles}
+    chosen: dict[str, Article] = {}
+    groups = exact_groups(articles)
+    rng.shuffle(groups)
+    for ids in groups:
+        if len(chosen) + len(ids) > n // 4:
+            break
+        chosen.update({i: by_id[i] for i in ids})
+    templated = [a for a in articles if title_template(a.get("title")) and a["id"] not in chosen]
+    for art in rng.sample(templated, min(len(templated), n // 4)):
+        chosen[art["id"]] = art
+    rest = [a for a in articles if a["id"] not in chosen]
+    for art in rng.sample(rest, min(len(rest), n - len(chosen))):
+        chosen[art["id"]] = art
+    return sorted(chosen.values(), key=lambda a: a["id"])
+
+
+def reuters_figures(pairs: Mapping[PairKey, str | None], clusters: Sequence[Sequence[str]],
+                    articles: Sequence[Article], seed: int, near_relations: tuple[str, ...] | None,
+                    ) -> dict[str, Any]:
+    """All three figures for one method; `near_relations` None means untyped pairs (baselines):
+    their non-identical pairs are sampled instead of near_duplicate/copy ones."""
+    by_id = {a["id"]: a for a in articles}
+    texts = {a["id"]: a["text"] for a in articles}
+    truth = _pairs_of(exact_groups(articles))
+    if near_relations is None:
+        near = [p for p in pairs if len({fold(texts[x]) for x in p}) == 2]
+    else:
+        near = [p for p, rel in pairs.items() if rel in near_relations]
+    return {
+        "exact": exact_recall(pairs, clusters, truth),
+        "near_duplicate": near_dup_precision(near, texts, seed),
+        "lookalikes_merged": lookalikes_merged(clusters, by_id),
+        "pairs_reported": len(pairs),
+        "clusters": len(clusters),
+    }

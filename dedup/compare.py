@@ -1,0 +1,59 @@
+"""Compare given texts directly: two articles, or many independent pairs (`dedup compare`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from dedup.article import Article
+from dedup.detect.relation import Decision
+from dedup.detector import Detector, relation_record
+from dedup.document import Document
+from dedup.idf import IdfTable
+
+__all__ = ["compare_pairs", "compare_texts"]
+
+
+def _idf(docs: Sequence[Document]) -> IdfTable:
+    """IDF over the sentences of the texts being compared (no outside corpus is assumed)."""
+    table = IdfTable()
+    for d in docs:
+        table.add_units(d.content_ids, d.sentence_bounds)
+    return table
+
+
+def compare_texts(a: Article, b: Article, detector: Detector | None = None) -> Decision | None:
+    """The relation between two articles, or None when unrelated."""
+    detector = detector or Detector()
+    da, db = detector.prepare(a), detector.prepare(b)
+    return detector.decide(da, db, _idf([da, db]))
+
+
+def _pair_row(pid: Any, decision: Decision | None) -> dict[str, Any]:
+    if decision is None:
+        return {"id": pid, "relation": None, "derived": None, "coverage": 0.0, "score": 0.0, "evidence": []}
+    record = relation_record("a", "b", decision)
+    return {"id": pid, **{k: record[k] for k in ("relation", "derived", "coverage", "score", "evidence")}}
+
+
+def compare_pairs(
+    pairs: Sequence[tuple[Any, str, str] | dict[str, Any]], detector: Detector | None = None
+) -> Iterator[dict[str, Any]]:
+    """One output row per input pair, in order; a pair given as an error dict is passed through.
+
+    IDF comes from the sentences of every text in `pairs`, so the batch is its own corpus.
+    """
+    detector = detector or Detector()
+    prepared: list[tuple[Any, Document, Document] | dict[str, Any]] = []
+    for p in pairs:
+        if isinstance(p, dict):
+            prepared.append(p)
+            continue
+        pid, ta, tb = p
+        prepared.append((pid, detector.prepare(Article("a", ta)), detector.prepare(Article("b", tb))))
+    idf = _idf([d for p in prepared if isinstance(p, tuple) for d in p[1:]])
+    for p in prepared:
+        if isinstance(p, dict):
+            yield p
+        else:
+            yield _pair_row(p[0], detector.decide(p[1], p[2], idf))
