@@ -1,0 +1,80 @@
+"""Shared state and helpers of the quality benchmark modules."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from benchmarks.quality_detector import DetectorError
+
+__all__ = ["PROJECT", "Run", "detector_ready", "guarded", "pr_points", "text_dedup_ready"]
+
+PROJECT = Path(__file__).resolve().parents[1]
+Curve = tuple[list[float], list[float]]
+
+
+@dataclass
+class Run:
+    """Settings and shared state of one benchmark run."""
+
+    corpora: Path
+    out: Path
+    folds: int
+    quick: bool
+    seed: int
+    work: Path
+    features: bool = False
+    cmd: list[str] | None = None
+    detector_error: str | None = None
+    td_env: dict[str, str] | None = None
+    td_status: str = "not tried"
+    curves: dict[str, dict[str, Curve]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def curve(self, dataset: str, method: str, scores: Mapping[Any, float], positives: set[Any]) -> float:
+        """Record a precision-recall curve; returns average precision."""
+        precision, recall, ap = pr_points(scores, positives)
+        self.curves.setdefault(dataset, {})[method] = (precision, recall)
+        return ap
+
+
+def pr_points(scores: Mapping[Any, float], positives: set[Any]) -> tuple[list[float], list[float], float]:
+    """Precision/recall at every score cut (items never scored count as missed positives) and AP."""
+    ranked = sorted(scores.items(), key=lambda kv: -kv[1])
+    precision, recall, tp, ap, n_pos = [], [], 0, 0.0, max(1, len(positives))
+    for rank, (key, _) in enumerate(ranked, start=1):
+        if key in positives:
+            tp += 1
+            ap += tp / rank
+        precision.append(tp / rank)
+        recall.append(tp / n_pos)
+    return precision, recall, ap / n_pos
+
+
+def guarded(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run one method; an exception becomes {"error": ...} so the other figures still get written."""
+    start = time.perf_counter()
+    try:
+        result = fn()
+    except Exception as err:  # noqa: BLE001 - benchmark keeps going and reports the failure
+        traceback.print_exc(limit=2, file=sys.stderr)
+        return {"error": f"{type(err).__name__}: {str(err)[:500]}"}
+    result.setdefault("seconds", round(time.perf_counter() - start, 2))
+    return result
+
+
+def detector_ready(run: Run) -> list[str]:
+    if run.cmd is None:
+        raise DetectorError(run.detector_error or "dedup CLI not available")
+    return run.cmd
+
+
+def text_dedup_ready(run: Run) -> dict[str, str]:
+    if run.td_env is None:
+        raise RuntimeError(run.td_status)
+    return run.td_env
