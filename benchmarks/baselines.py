@@ -26,9 +26,21 @@ from simhash import Simhash, SimhashIndex
 from sklearn.model_selection import GroupKFold
 
 __all__ = [
-    "containment", "containment_pairs", "cv_predict", "fit_one_threshold", "fit_two_thresholds", "minhash_lsh_pairs",
-    "minhash_signatures", "ngrams", "simhash_values", "simhash_pairs", "text_dedup_clusters", "text_dedup_env",
-    "words", "cluster_pairs", "components",
+    "cluster_pairs",
+    "components",
+    "containment",
+    "containment_pairs",
+    "cv_predict",
+    "fit_one_threshold",
+    "fit_two_thresholds",
+    "minhash_lsh_pairs",
+    "minhash_signatures",
+    "ngrams",
+    "simhash_pairs",
+    "simhash_values",
+    "text_dedup_clusters",
+    "text_dedup_env",
+    "words",
 ]
 
 PairKey = frozenset[str]
@@ -43,7 +55,7 @@ def words(text: str) -> list[str]:
 def ngrams(text: str, n: int) -> set[str]:
     """Set of word n-grams joined by spaces."""
     toks = words(text)
-    return {" ".join(toks[i:i + n]) for i in range(len(toks) - n + 1)}
+    return {" ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)}
 
 
 def containment(part: set[str], whole: set[str]) -> float:
@@ -53,6 +65,7 @@ def containment(part: set[str], whole: set[str]) -> float:
 
 # (a) naive datasketch MinHash + LSH ---------------------------------------------------------------
 
+
 def minhash_signatures(texts: Mapping[str, str], k: int = 5, num_perm: int = 128) -> dict[str, MinHash]:
     """Document MinHash over word k-grams with datasketch defaults; texts shorter than k are skipped."""
     ids = [i for i, t in texts.items() if len(words(t)) >= k]
@@ -60,8 +73,9 @@ def minhash_signatures(texts: Mapping[str, str], k: int = 5, num_perm: int = 128
     return dict(zip(ids, MinHash.bulk(grams, num_perm=num_perm), strict=True))
 
 
-def minhash_lsh_pairs(sigs: Mapping[str, MinHash], threshold: float = 0.5,
-                      num_perm: int = 128) -> dict[PairKey, float]:
+def minhash_lsh_pairs(
+    sigs: Mapping[str, MinHash], threshold: float = 0.5, num_perm: int = 128
+) -> dict[PairKey, float]:
     """All LSH candidate pairs with their estimated Jaccard."""
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     for key, sig in sigs.items():
@@ -75,6 +89,7 @@ def minhash_lsh_pairs(sigs: Mapping[str, MinHash], threshold: float = 0.5,
 
 
 # (c) SimHash --------------------------------------------------------------------------------------
+
 
 def simhash_values(texts: Mapping[str, str], n: int = 3) -> dict[str, Simhash]:
     """64-bit SimHash of each text over its word n-grams (unigrams when shorter)."""
@@ -98,6 +113,7 @@ def simhash_pairs(values: Mapping[str, Simhash], k: int) -> dict[PairKey, int]:
 
 # (b) threshold fitting shared by containment and SimHash -----------------------------------------
 
+
 def fit_one_threshold(scores: Sequence[float], labels: Sequence[int]) -> float:
     """Threshold t (predict 1 when score >= t) maximizing F1 of the positive class."""
     s, y = np.asarray(scores, dtype=float), np.asarray(labels, dtype=bool)
@@ -112,8 +128,9 @@ def fit_one_threshold(scores: Sequence[float], labels: Sequence[int]) -> float:
     return float(s[last][int(np.argmax(f1))])
 
 
-def containment_pairs(texts: Mapping[str, str], n: int = 3, threshold: float = 0.5,
-                      max_df: int | None = None) -> dict[PairKey, float]:
+def containment_pairs(
+    texts: Mapping[str, str], n: int = 3, threshold: float = 0.5, max_df: int | None = None
+) -> dict[PairKey, float]:
     """Pairs whose word n-gram containment (larger direction) is >= threshold.
 
     Candidates share at least one n-gram occurring in at most `max_df` documents (all n-grams when
@@ -136,8 +153,8 @@ def containment_pairs(texts: Mapping[str, str], n: int = 3, threshold: float = 0
     size = np.asarray(x.sum(axis=1)).ravel()
     common = np.empty(cand.nnz)
     for start in range(0, cand.nnz, 200_000):
-        i, j = cand.row[start:start + 200_000], cand.col[start:start + 200_000]
-        common[start:start + 200_000] = np.asarray(x[i].multiply(x[j]).sum(axis=1)).ravel()
+        i, j = cand.row[start : start + 200_000], cand.col[start : start + 200_000]
+        common[start : start + 200_000] = np.asarray(x[i].multiply(x[j]).sum(axis=1)).ravel()
     score = common / np.maximum(1, np.minimum(size[cand.row], size[cand.col]))
     keep = np.flatnonzero(score >= threshold)
     return {frozenset((ids[cand.row[k]], ids[cand.col[k]])): float(score[k]) for k in keep}
@@ -152,8 +169,9 @@ def _macro_f1_3(pred: np.ndarray, gold: np.ndarray) -> float:
     return float(np.mean(f1s))
 
 
-def fit_two_thresholds(scores: Sequence[float], gold: Sequence[str],
-                       grid: Sequence[float] | None = None) -> tuple[float, float]:
+def fit_two_thresholds(
+    scores: Sequence[float], gold: Sequence[str], grid: Sequence[float] | None = None
+) -> tuple[float, float]:
     """(t_partially, t_wholly), t_p <= t_w, maximizing ternary macro-F1 (wholly >= t_w > partially >= t_p)."""
     s = np.asarray(scores, dtype=float)
     code = {"wholly": 0, "partially": 1, "non": 2}
@@ -174,9 +192,15 @@ def _ternary(score: float, thresholds: tuple[float, float]) -> str:
     return "wholly" if score >= t_w else "partially" if score >= t_p else "non"
 
 
-def cv_predict(ids: Sequence[str], scores: Sequence[float], gold: Sequence[Any], groups: Sequence[str],
-               folds: int, ternary: bool, grid: Sequence[float] | None = None,
-               ) -> tuple[dict[str, Any], list[Any]]:
+def cv_predict(
+    ids: Sequence[str],
+    scores: Sequence[float],
+    gold: Sequence[Any],
+    groups: Sequence[str],
+    folds: int,
+    ternary: bool,
+    grid: Sequence[float] | None = None,
+) -> tuple[dict[str, Any], list[Any]]:
     """Predictions for every id from thresholds fit on the other folds (GroupKFold by `groups`).
 
     Ternary fits (t_partially, t_wholly) over `grid` (default: the training scores).
@@ -187,7 +211,9 @@ def cv_predict(ids: Sequence[str], scores: Sequence[float], gold: Sequence[Any],
     n_splits = min(folds, len(set(groups)))
     for train, test in GroupKFold(n_splits=n_splits).split(s, groups=list(groups)):
         if ternary:
-            th = fit_two_thresholds(s[train], [gold[i] for i in train], grid if grid is not None else s[train])
+            th = fit_two_thresholds(
+                s[train], [gold[i] for i in train], grid if grid is not None else s[train]
+            )
             preds.update({ids[i]: _ternary(float(s[i]), th) for i in test})
         else:
             th = fit_one_threshold(s[train], [int(gold[i]) for i in train])
@@ -224,19 +250,31 @@ def text_dedup_env(site: str | Path | None = None) -> dict[str, str] | None:
     env = dict(os.environ)
     if site:
         env["PYTHONPATH"] = os.pathsep.join([str(site), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    probe = subprocess.run([sys.executable, "-c", "import text_dedup.minhash"], env=env,
-                           capture_output=True, timeout=300, check=False)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import text_dedup.minhash"],
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
     return env if probe.returncode == 0 else None
 
 
-def text_dedup_clusters(texts: Mapping[str, str], env: Mapping[str, str], threshold: float = 0.7,
-                        timeout: int = 3600) -> list[list[str]]:
+def text_dedup_clusters(
+    texts: Mapping[str, str], env: Mapping[str, str], threshold: float = 0.7, timeout: int = 3600
+) -> list[list[str]]:
     """Clusters (2+ members) found by text-dedup's MinHash script with its defaults (5-grams, 250 perms)."""
     with tempfile.TemporaryDirectory(prefix="textdedup-") as work:
         src = Path(work) / "docs.jsonl"
         src.write_bytes(b"\n".join(orjson.dumps({"id": k, "text": v}) for k, v in texts.items()) + b"\n")
-        proc = subprocess.run([sys.executable, "-c", _TEXT_DEDUP_RUNNER, str(src), work, str(threshold)],
-                              env=dict(env), capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", _TEXT_DEDUP_RUNNER, str(src), work, str(threshold)],
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"text-dedup failed: {proc.stderr[-2000:]}")
         return [list(map(str, c)) for c in orjson.loads((Path(work) / "clusters.json").read_bytes())]
@@ -256,6 +294,7 @@ def components(pairs: Sequence[PairKey] | set[PairKey] | Mapping[PairKey, Any]) 
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
+
     for pair in pairs:
         a, b = sorted(pair)
         parent[find(a)] = find(b)
@@ -263,4 +302,3 @@ def components(pairs: Sequence[PairKey] | set[PairKey] | Mapping[PairKey, Any]) 
     for x in parent:
         groups.setdefault(find(x), []).append(x)
     return [sorted(g) for g in groups.values() if len(g) > 1]
-

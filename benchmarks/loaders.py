@@ -23,9 +23,16 @@ _HTML_TAG = re.compile(r"<[A-Za-z/!][^>]*>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PARA_END = re.compile(r"[ \t]*<[ \t]*$", re.MULTILINE)
 _NEWSPAPERS = {
-    "sun": "The Sun", "mirror": "Daily Mirror", "star": "Daily Star", "express": "Daily Express",
-    "mail": "Daily Mail", "times": "The Times", "telegraph": "Daily Telegraph",
-    "guardian": "The Guardian", "independent": "The Independent", "morningstar": "Morning Star",
+    "sun": "The Sun",
+    "mirror": "Daily Mirror",
+    "star": "Daily Star",
+    "express": "Daily Express",
+    "mail": "Daily Mail",
+    "times": "The Times",
+    "telegraph": "Daily Telegraph",
+    "guardian": "The Guardian",
+    "independent": "The Independent",
+    "morningstar": "Morning Star",
 }
 
 
@@ -91,8 +98,9 @@ def _meter_newspapers(root: Path) -> list[Article]:
         paper = path.stem.rsplit("_", 1)[-1].lower()
         day = _folder_date(path.parts[-3]) + timedelta(days=1)
         published = datetime.combine(day, datetime.min.time()).isoformat()
-        out.append({"id": rel, "text": text, "source": _NEWSPAPERS.get(paper, paper.title()),
-                    "published": published})
+        out.append(
+            {"id": rel, "text": text, "source": _NEWSPAPERS.get(paper, paper.title()), "published": published}
+        )
     return out
 
 
@@ -138,8 +146,12 @@ def load_mrpc(path: str | Path) -> list[tuple[str, str, str, int]]:
 
 _STORY = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.DOTALL)
 _NEWID = re.compile(r'NEWID="(\d+)"')
-_MONTHS = {m: i for i, m in enumerate(
-    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
+    )
+}
 _DATE = re.compile(r"(\d{1,2})-([A-Z]{3})-(\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})")
 
 
@@ -169,9 +181,14 @@ def parse_reuters_file(raw: bytes) -> list[Article]:
         if body is None or not body.strip() or newid is None:
             continue
         topics = re.findall(r"<D>(.*?)</D>", _tag(block, "TOPICS") or "")
-        art: Article = {"id": f"reuters-{newid.group(1)}", "text": body, "source": "Reuters",
-                        "title": (_tag(block, "TITLE") or "").strip() or None,
-                        "published": _reuters_date(_tag(block, "DATE")), "topics": topics}
+        art: Article = {
+            "id": f"reuters-{newid.group(1)}",
+            "text": body,
+            "source": "Reuters",
+            "title": (_tag(block, "TITLE") or "").strip() or None,
+            "published": _reuters_date(_tag(block, "DATE")),
+            "topics": topics,
+        }
         out.append(art)
     return out
 

@@ -8,7 +8,13 @@ from typing import Any
 from sklearn.metrics import adjusted_rand_score, precision_recall_fscore_support
 
 __all__ = [
-    "METER_BINARY", "METER_TERNARY", "ari", "binary_prf", "meter_scores", "pair_key", "relation_prf",
+    "METER_BINARY",
+    "METER_TERNARY",
+    "ari",
+    "binary_prf",
+    "meter_scores",
+    "pair_key",
+    "relation_prf",
     "to_binary",
 ]
 
@@ -26,13 +32,23 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1, "tp": tp, "fp": fp, "fn": fn,
-            "support": tp + fn}
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "support": tp + fn,
+    }
 
 
-def relation_prf(predicted: Mapping[PairKey, str], truth: Mapping[PairKey, str],
-                 unscored: Iterable[PairKey] = (), relations: Sequence[str] | None = None,
-                 ) -> dict[str, Any]:
+def relation_prf(
+    predicted: Mapping[PairKey, str],
+    truth: Mapping[PairKey, str],
+    unscored: Iterable[PairKey] = (),
+    relations: Sequence[str] | None = None,
+) -> dict[str, Any]:
     """P/R/F1 per relation, macro-F1 over relations with support, and 'any relation' detection.
 
     A predicted pair counts for its predicted relation: a true positive if the truth has the same
@@ -75,11 +91,17 @@ def to_binary(cls: str) -> str:
 
 def _class_table(gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]) -> dict[str, Any]:
     p, r, f, s = precision_recall_fscore_support(gold, pred, labels=list(labels), zero_division=0)
-    per = {lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
-           for i, lab in enumerate(labels)}
+    per = {
+        lab: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+        for i, lab in enumerate(labels)
+    }
     correct = sum(1 for g, q in zip(gold, pred, strict=True) if g == q)
-    return {"per_class": per, "macro_f1": float(sum(f) / len(labels)),
-            "accuracy": correct / len(gold) if gold else 0.0, "n": len(gold)}
+    return {
+        "per_class": per,
+        "macro_f1": float(sum(f) / len(labels)),
+        "accuracy": correct / len(gold) if gold else 0.0,
+        "n": len(gold),
+    }
 
 
 def meter_scores(predicted: Mapping[str, str], gold: Mapping[str, str]) -> dict[str, Any]:
@@ -102,5 +124,7 @@ def binary_prf(gold: Sequence[int | bool], pred: Sequence[int | bool]) -> dict[s
     fp = sum(1 for g, p in zip(gold, pred, strict=True) if p and not g)
     fn = sum(1 for g, p in zip(gold, pred, strict=True) if g and not p)
     out = _prf(tp, fp, fn)
-    out["accuracy"] = sum(1 for g, p in zip(gold, pred, strict=True) if bool(g) == bool(p)) / max(1, len(gold))
+    out["accuracy"] = sum(1 for g, p in zip(gold, pred, strict=True) if bool(g) == bool(p)) / max(
+        1, len(gold)
+    )
     return out

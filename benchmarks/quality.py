@@ -1,6 +1,7 @@
 """Quality benchmark: the detector and every baseline on METER, MRPC, Reuters-21578 and the suite.
 
-    python -m benchmarks.quality [--corpora ../shared/corpora] [--out benchmarks/results] [--folds 5] [--quick]
+    python -m benchmarks.quality [--corpora ../shared/corpora] [--out benchmarks/results]
+                                 [--folds 5] [--quick]
 
 Writes benchmarks/results/quality.json, PNG precision-recall plots there, and benchmarks/RESULTS.md.
 """
@@ -31,6 +32,7 @@ GRID = [round(i / 100, 2) for i in range(101)]
 
 # METER ---------------------------------------------------------------------------------------------
 
+
 def _meter_data(run: Run) -> tuple[list[dict[str, Any]], dict[str, str], dict[str, list[str]]]:
     articles, labels, stories = load_meter(run.corpora / "meter-dev")
     if run.quick:
@@ -42,18 +44,30 @@ def _meter_data(run: Run) -> tuple[list[dict[str, Any]], dict[str, str], dict[st
     return articles, labels, stories
 
 
-def _meter_cv(run: Run, name: str, score: dict[str, float], labels: Mapping[str, str],
-              grid: Sequence[float] | None) -> dict[str, Any]:
+def _meter_cv(
+    run: Run, name: str, score: dict[str, float], labels: Mapping[str, str], grid: Sequence[float] | None
+) -> dict[str, Any]:
     papers = sorted(labels)
-    preds, fitted = bl.cv_predict(papers, [score[p] for p in papers], [labels[p] for p in papers],
-                                  [meter_story(p) for p in papers], run.folds, ternary=True, grid=grid)
+    preds, fitted = bl.cv_predict(
+        papers,
+        [score[p] for p in papers],
+        [labels[p] for p in papers],
+        [meter_story(p) for p in papers],
+        run.folds,
+        ternary=True,
+        grid=grid,
+    )
     derived = {p for p in papers if labels[p] != "non"}
-    return {**meter_scores(preds, labels), "thresholds_per_fold": fitted,
-            "average_precision_binary": run.curve("meter", name, score, derived)}
+    return {
+        **meter_scores(preds, labels),
+        "thresholds_per_fold": fitted,
+        "average_precision_binary": run.curve("meter", name, score, derived),
+    }
 
 
-def meter_baselines(run: Run, texts: dict[str, str], labels: dict[str, str],
-                    stories: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+def meter_baselines(
+    run: Run, texts: dict[str, str], labels: dict[str, str], stories: dict[str, list[str]]
+) -> dict[str, dict[str, Any]]:
     """Every baseline on METER (binary PR curves: derived vs non)."""
     papers, derived = sorted(labels), {p for p in labels if labels[p] != "non"}
     out: dict[str, dict[str, Any]] = {}
@@ -67,10 +81,15 @@ def meter_baselines(run: Run, texts: dict[str, str], labels: dict[str, str],
         sigs = bl.minhash_signatures(texts)
         lsh = bl.minhash_lsh_pairs(sigs)
         pred = {p: "wholly" if any(frozenset((p, s)) in lsh for s in stories[p]) else "non" for p in papers}
-        score = {p: max([sigs[p].jaccard(sigs[s]) for s in stories[p] if p in sigs and s in sigs] or [0.0])
-                 for p in papers}
-        return {**meter_scores(pred, labels), "mapping": "LSH pair with a story PA file -> wholly",
-                "average_precision_binary": run.curve("meter", "MinHash (J est.)", score, derived)}
+        score = {
+            p: max([sigs[p].jaccard(sigs[s]) for s in stories[p] if p in sigs and s in sigs] or [0.0])
+            for p in papers
+        }
+        return {
+            **meter_scores(pred, labels),
+            "mapping": "LSH pair with a story PA file -> wholly",
+            "average_precision_binary": run.curve("meter", "MinHash (J est.)", score, derived),
+        }
 
     def simhash() -> dict[str, Any]:
         sv = bl.simhash_values(texts)
@@ -84,8 +103,12 @@ def meter_baselines(run: Run, texts: dict[str, str], labels: dict[str, str],
         pred = {p: "wholly" if any(frozenset((p, s)) in pairs for s in stories[p]) else "non" for p in papers}
         return {**meter_scores(pred, labels), "mapping": "same cluster as a story PA file -> wholly"}
 
-    for name, fn in (("containment_3gram", containment), ("minhash_lsh", minhash), ("simhash", simhash),
-                     ("text_dedup", text_dedup)):
+    for name, fn in (
+        ("containment_3gram", containment),
+        ("minhash_lsh", minhash),
+        ("simhash", simhash),
+        ("text_dedup", text_dedup),
+    ):
         out[name] = guarded(fn)
     return out
 
@@ -94,9 +117,11 @@ def run_meter(run: Run) -> dict[str, Any]:
     """Detector (through the detector_meter_cv hook) and baselines on METER."""
     articles, labels, stories = _meter_data(run)
     texts = {a["id"]: a["text"] for a in articles}
-    result: dict[str, Any] = {"articles": len(articles), "labelled": len(labels),
-                              "classes": {c: sum(1 for v in labels.values() if v == c)
-                                          for c in ("wholly", "partially", "non")}}
+    result: dict[str, Any] = {
+        "articles": len(articles),
+        "labelled": len(labels),
+        "classes": {c: sum(1 for v in labels.values() if v == c) for c in ("wholly", "partially", "non")},
+    }
 
     def detector() -> dict[str, Any]:
         extra = ["--features"] if run.features else []
@@ -105,9 +130,13 @@ def run_meter(run: Run) -> dict[str, Any]:
         pred = qd.detector_meter_cv(scan, labels, stories, groups, run.folds)
         _, score = qd.meter_from_relations(scan.relations, labels, stories)
         derived = {p for p in labels if labels[p] != "non"}
-        return {**meter_scores(pred, labels), "relations": len(scan.relations), "seconds": scan.seconds,
-                "average_precision_binary": run.curve("meter", "detector (score)", score, derived),
-                "calibration": "none (scan relations as they are; hook detector_meter_cv)"}
+        return {
+            **meter_scores(pred, labels),
+            "relations": len(scan.relations),
+            "seconds": scan.seconds,
+            "average_precision_binary": run.curve("meter", "detector (score)", score, derived),
+            "calibration": "none (scan relations as they are; hook detector_meter_cv)",
+        }
 
     result["detector"] = guarded(detector)
     result["baselines"] = meter_baselines(run, texts, labels, stories)
@@ -116,12 +145,20 @@ def run_meter(run: Run) -> dict[str, Any]:
 
 # MRPC ----------------------------------------------------------------------------------------------
 
-def _mrpc_cv(run: Run, name: str, ids: list[str], score: dict[str, float], gold: dict[str, int]) -> dict[str, Any]:
-    preds, fitted = bl.cv_predict(ids, [score[i] for i in ids], [gold[i] for i in ids], ids, run.folds,
-                                  ternary=False)
+
+def _mrpc_cv(
+    run: Run, name: str, ids: list[str], score: dict[str, float], gold: dict[str, int]
+) -> dict[str, Any]:
+    preds, fitted = bl.cv_predict(
+        ids, [score[i] for i in ids], [gold[i] for i in ids], ids, run.folds, ternary=False
+    )
     res = binary_prf([gold[i] for i in ids], [preds[i] for i in ids])
     positives = {i for i in ids if gold[i]}
-    return {**res, "thresholds_per_fold": fitted, "average_precision": run.curve("mrpc", name, score, positives)}
+    return {
+        **res,
+        "thresholds_per_fold": fitted,
+        "average_precision": run.curve("mrpc", name, score, positives),
+    }
 
 
 def mrpc_baselines(run: Run, rows: list[tuple[str, str, str, int]]) -> dict[str, dict[str, Any]]:
@@ -152,10 +189,17 @@ def mrpc_baselines(run: Run, rows: list[tuple[str, str, str, int]]) -> dict[str,
 
     def text_dedup() -> dict[str, Any]:
         pairs = bl.cluster_pairs(bl.text_dedup_clusters(sentences, text_dedup_ready(run)))
-        return binary_prf([gold[i] for i in ids], [int(frozenset((f"{i}:a", f"{i}:b")) in pairs) for i in ids])
+        return binary_prf(
+            [gold[i] for i in ids], [int(frozenset((f"{i}:a", f"{i}:b")) in pairs) for i in ids]
+        )
 
-    for name, fn in (("unigram_jaccard", lambda: jaccard(1)), ("trigram_jaccard", lambda: jaccard(3)),
-                     ("simhash", simhash), ("minhash_lsh", minhash), ("text_dedup", text_dedup)):
+    for name, fn in (
+        ("unigram_jaccard", lambda: jaccard(1)),
+        ("trigram_jaccard", lambda: jaccard(3)),
+        ("simhash", simhash),
+        ("minhash_lsh", minhash),
+        ("text_dedup", text_dedup),
+    ):
         out[name] = guarded(fn)
     return out
 
@@ -175,11 +219,16 @@ def run_mrpc(run: Run) -> dict[str, Any]:
         res["average_precision"] = run.curve("mrpc", "detector (score)", score, {r[0] for r in rows if r[3]})
         return res
 
-    return {"pairs": len(rows), "paraphrases": sum(r[3] for r in rows),
-            "detector": guarded(detector), "baselines": mrpc_baselines(run, rows)}
+    return {
+        "pairs": len(rows),
+        "paraphrases": sum(r[3] for r in rows),
+        "detector": guarded(detector),
+        "baselines": mrpc_baselines(run, rows),
+    }
 
 
 # Reuters -------------------------------------------------------------------------------------------
+
 
 def run_reuters(run: Run) -> dict[str, Any]:
     """Exact-duplicate recall, sampled near-duplicate precision, look-alikes merged."""
@@ -188,14 +237,21 @@ def run_reuters(run: Run) -> dict[str, Any]:
         articles = reuters_sample(articles, 1500, run.seed)
     texts = {a["id"]: a["text"] for a in articles}
 
-    def untyped(pairs: Mapping[frozenset[str], Any], clusters: list[list[str]] | None = None) -> dict[str, Any]:
+    def untyped(
+        pairs: Mapping[frozenset[str], Any], clusters: list[list[str]] | None = None
+    ) -> dict[str, Any]:
         typed = {p: None for p in pairs}
         return reuters_figures(typed, clusters or bl.components(typed), articles, run.seed, None)
 
     def detector() -> dict[str, Any]:
         scan = qd.run_scan(detector_ready(run), articles, run.work / "reuters")
-        figures = reuters_figures(qd.relation_pairs(scan.relations), qd.cluster_members(scan.clusters),
-                                  articles, run.seed, ("near_duplicate", "copy"))
+        figures = reuters_figures(
+            qd.relation_pairs(scan.relations),
+            qd.cluster_members(scan.clusters),
+            articles,
+            run.seed,
+            ("near_duplicate", "copy"),
+        )
         return {**figures, "seconds": scan.seconds}
 
     def text_dedup() -> dict[str, Any]:
@@ -213,12 +269,14 @@ def run_reuters(run: Run) -> dict[str, Any]:
 
 # main ----------------------------------------------------------------------------------------------
 
+
 def _git_commit() -> dict[str, Any]:
     import subprocess
 
     def git(*args: str) -> str:
         proc = subprocess.run(["git", *args], cwd=PROJECT, capture_output=True, text=True, check=False)
         return proc.stdout.strip()
+
     return {"commit": git("rev-parse", "HEAD") or None, "dirty": bool(git("status", "--porcelain"))}
 
 
@@ -231,15 +289,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--only", nargs="*", choices=("meter", "mrpc", "reuters", "suite"))
     parser.add_argument("--features", action="store_true", help="pass --features to the METER scan")
-    parser.add_argument("--text-dedup-site", default=None,
-                        help="dir of an isolated `pip install --target` of text-dedup (else the current env)")
+    parser.add_argument(
+        "--text-dedup-site",
+        default=None,
+        help="dir of an isolated `pip install --target` of text-dedup (else the current env)",
+    )
     parser.add_argument("--no-text-dedup", action="store_true")
     return parser.parse_args(argv)
 
 
 def _setup(args: argparse.Namespace, work: Path) -> Run:
-    run = Run(corpora=args.corpora.resolve(), out=args.out.resolve(), folds=args.folds, quick=args.quick,
-              seed=args.seed, work=work, features=args.features)
+    run = Run(
+        corpora=args.corpora.resolve(),
+        out=args.out.resolve(),
+        folds=args.folds,
+        quick=args.quick,
+        seed=args.seed,
+        work=work,
+        features=args.features,
+    )
     try:
         run.cmd = qd.dedup_command()
     except qd.DetectorError as err:
@@ -248,8 +316,11 @@ def _setup(args: argparse.Namespace, work: Path) -> Run:
         run.td_status = "skipped (--no-text-dedup)"
     else:
         run.td_env = bl.text_dedup_env(args.text_dedup_site)
-        run.td_status = "ran text_dedup.minhash (defaults: 5-grams, 250 perms, threshold 0.7)" \
-            if run.td_env else "not installable here (import text_dedup failed)"
+        run.td_status = (
+            "ran text_dedup.minhash (defaults: 5-grams, 250 perms, threshold 0.7)"
+            if run.td_env
+            else "not installable here (import text_dedup failed)"
+        )
     return run
 
 
@@ -270,10 +341,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             run.seconds[name] = round(time.perf_counter() - start, 1)
             print(f"{name}: {run.seconds[name]} s", file=sys.stderr)
     command = "python -m benchmarks.quality " + shlex.join(sys.argv[1:] if argv is None else list(argv))
-    meta = {"command": command.strip(), "date": started.isoformat(timespec="seconds"), "git": _git_commit(),
-            "quick": run.quick, "folds": run.folds, "seed": run.seed, "seconds": run.seconds,
-            "detector": "dedup CLI" if run.cmd else run.detector_error, "text_dedup": run.td_status}
-    quality_report.write_all({"meta": meta, **results}, run.curves, run.out, PROJECT / "benchmarks" / "RESULTS.md")
+    meta = {
+        "command": command.strip(),
+        "date": started.isoformat(timespec="seconds"),
+        "git": _git_commit(),
+        "quick": run.quick,
+        "folds": run.folds,
+        "seed": run.seed,
+        "seconds": run.seconds,
+        "detector": "dedup CLI" if run.cmd else run.detector_error,
+        "text_dedup": run.td_status,
+    }
+    quality_report.write_all(
+        {"meta": meta, **results}, run.curves, run.out, PROJECT / "benchmarks" / "RESULTS.md"
+    )
     return 0
 
 

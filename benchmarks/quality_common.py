@@ -61,20 +61,23 @@ def guarded(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     start = time.perf_counter()
     try:
         result = fn()
-    except Exception as err:  # noqa: BLE001 - benchmark keeps going and reports the failure
-        traceback.print_exc(limit=2, file=sys.stderr)
+    except Exception as err:
+        if not isinstance(err, DetectorError):
+            traceback.print_exc(limit=3, file=sys.stderr)
         return {"error": f"{type(err).__name__}: {str(err)[:500]}"}
     result.setdefault("seconds", round(time.perf_counter() - start, 2))
     return result
 
 
 def detector_ready(run: Run) -> list[str]:
+    """The dedup command, or DetectorError saying why it is not available."""
     if run.cmd is None:
         raise DetectorError(run.detector_error or "dedup CLI not available")
     return run.cmd
 
 
 def text_dedup_ready(run: Run) -> dict[str, str]:
+    """Environment in which text-dedup imports, or an error saying why not."""
     if run.td_env is None:
         raise RuntimeError(run.td_status)
     return run.td_env

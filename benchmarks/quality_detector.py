@@ -15,15 +15,26 @@ import orjson
 from benchmarks.loaders import contract_record
 
 __all__ = [
-    "DetectorError", "ScanResult", "dedup_command", "detector_meter_cv", "meter_from_relations",
-    "relation_pairs", "run_compare", "run_scan",
+    "DetectorError",
+    "ScanResult",
+    "dedup_command",
+    "detector_meter_cv",
+    "meter_from_relations",
+    "relation_pairs",
+    "run_compare",
+    "run_scan",
 ]
 
 PairKey = frozenset[str]
 Article = dict[str, Any]
 PROJECT = Path(__file__).resolve().parents[1]
-METER_CLASS = {"exact": "wholly", "near_duplicate": "wholly", "copy": "wholly", "rewrite": "wholly",
-               "partial": "partially"}
+METER_CLASS = {
+    "exact": "wholly",
+    "near_duplicate": "wholly",
+    "copy": "wholly",
+    "rewrite": "wholly",
+    "partial": "partially",
+}
 STRENGTH = {"exact": 5, "near_duplicate": 4, "copy": 3, "rewrite": 2, "partial": 1}
 
 
@@ -45,8 +56,14 @@ class ScanResult:
 
 def dedup_command() -> list[str]:
     """`python -m dedup.cli` when importable, else the `dedup` console script."""
-    probe = subprocess.run([sys.executable, "-m", "dedup.cli", "--help"], cwd=PROJECT,
-                           capture_output=True, text=True, timeout=120, check=False)
+    probe = subprocess.run(
+        [sys.executable, "-m", "dedup.cli", "--help"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     if probe.returncode == 0:
         return [sys.executable, "-m", "dedup.cli"]
     script = shutil.which("dedup")
@@ -81,8 +98,9 @@ def _run(cmd: list[str], timeout: int) -> float:
     return time.perf_counter() - start
 
 
-def run_scan(cmd: list[str], articles: Sequence[Article], work: Path, extra: Sequence[str] = (),
-             timeout: int = 7200) -> ScanResult:
+def run_scan(
+    cmd: list[str], articles: Sequence[Article], work: Path, extra: Sequence[str] = (), timeout: int = 7200
+) -> ScanResult:
     """`dedup scan work/input.jsonl --out work/out` on the contract fields of `articles`."""
     work.mkdir(parents=True, exist_ok=True)
     src = write_jsonl(work / "input.jsonl", [contract_record(a) for a in articles])
@@ -90,14 +108,18 @@ def run_scan(cmd: list[str], articles: Sequence[Article], work: Path, extra: Seq
     seconds = _run([*cmd, "scan", str(src), "--out", str(out), *extra], timeout)
     summary_path = out / "summary.json"
     return ScanResult(
-        out_dir=out, relations=read_jsonl(out / "relations.jsonl"), clusters=read_jsonl(out / "clusters.jsonl"),
+        out_dir=out,
+        relations=read_jsonl(out / "relations.jsonl"),
+        clusters=read_jsonl(out / "clusters.jsonl"),
         summary=orjson.loads(summary_path.read_bytes()) if summary_path.is_file() else {},
-        errors=len(read_jsonl(out / "errors.jsonl")), seconds=seconds,
+        errors=len(read_jsonl(out / "errors.jsonl")),
+        seconds=seconds,
     )
 
 
-def run_compare(cmd: list[str], pairs: Sequence[tuple[str, str, str]], work: Path,
-                timeout: int = 7200) -> list[dict[str, Any]]:
+def run_compare(
+    cmd: list[str], pairs: Sequence[tuple[str, str, str]], work: Path, timeout: int = 7200
+) -> list[dict[str, Any]]:
     """`dedup compare --pairs FILE --out OUT`; one output row per (id, a, b), same order."""
     work.mkdir(parents=True, exist_ok=True)
     src = write_jsonl(work / "pairs.jsonl", [{"id": i, "a": a, "b": b} for i, a, b in pairs])
@@ -124,8 +146,9 @@ def cluster_members(clusters: Sequence[Mapping[str, Any]]) -> list[list[str]]:
     return [[str(m) for m in c.get("members", [])] for c in clusters]
 
 
-def meter_from_relations(relations: Sequence[Mapping[str, Any]], labels: Mapping[str, str],
-                         stories: Mapping[str, Sequence[str]]) -> tuple[dict[str, str], dict[str, float]]:
+def meter_from_relations(
+    relations: Sequence[Mapping[str, Any]], labels: Mapping[str, str], stories: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, str], dict[str, float]]:
     """Each labelled newspaper article's strongest relation with a PA file of its story -> class, score.
 
     Relations whose `derived` is the PA file do not count (the PA copy cannot derive from the paper).
@@ -146,8 +169,13 @@ def meter_from_relations(relations: Sequence[Mapping[str, Any]], labels: Mapping
 # ---------------------------------------------------------------------------------------------------
 # HOOK for the lead engineer: cross-validated calibration of the detector on METER.
 # ---------------------------------------------------------------------------------------------------
-def detector_meter_cv(scan: ScanResult, labels: Mapping[str, str], stories: Mapping[str, Sequence[str]],
-                      groups: Mapping[str, str], folds: int) -> dict[str, str]:
+def detector_meter_cv(
+    scan: ScanResult,
+    labels: Mapping[str, str],
+    stories: Mapping[str, Sequence[str]],
+    groups: Mapping[str, str],
+    folds: int,
+) -> dict[str, str]:
     """METER class per labelled newspaper article from the detector, cross-validated by story.
 
     HOOK: plug cross-validated calibration here (e.g. fit on `scan.out_dir / "features.jsonl"` rows of

@@ -35,8 +35,9 @@ def _pairs_of(groups: Sequence[Sequence[str]]) -> set[PairKey]:
     return {frozenset(p) for g in groups for p in itertools.combinations(g, 2)}
 
 
-def exact_recall(pairs: Mapping[PairKey, str | None], clusters: Sequence[Sequence[str]],
-                 truth: set[PairKey]) -> dict[str, Any]:
+def exact_recall(
+    pairs: Mapping[PairKey, str | None], clusters: Sequence[Sequence[str]], truth: set[PairKey]
+) -> dict[str, Any]:
     """Share of true exact-duplicate pairs reported (any relation / as 'exact') or co-clustered."""
     co = _pairs_of(clusters)
     n = max(1, len(truth))
@@ -48,8 +49,13 @@ def exact_recall(pairs: Mapping[PairKey, str | None], clusters: Sequence[Sequenc
     }
 
 
-def near_dup_precision(pairs: Sequence[PairKey], texts: Mapping[str, str], seed: int,
-                       sample: int = 200, min_containment: float = 0.5) -> dict[str, Any]:
+def near_dup_precision(
+    pairs: Sequence[PairKey],
+    texts: Mapping[str, str],
+    seed: int,
+    sample: int = 200,
+    min_containment: float = 0.5,
+) -> dict[str, Any]:
     """Precision on a sample of reported pairs: correct when word 5-gram containment >= 0.5."""
     ordered = sorted(pairs, key=lambda p: sorted(p))
     chosen = random.Random(seed).sample(ordered, min(sample, len(ordered)))
@@ -58,8 +64,11 @@ def near_dup_precision(pairs: Sequence[PairKey], texts: Mapping[str, str], seed:
         a, b = (word_shingles(texts[x]) for x in sorted(pair))
         if a and b and len(a & b) / min(len(a), len(b)) >= min_containment:
             good += 1
-    return {"reported": len(ordered), "sampled": len(chosen),
-            "precision": good / len(chosen) if chosen else None}
+    return {
+        "reported": len(ordered),
+        "sampled": len(chosen),
+        "precision": good / len(chosen) if chosen else None,
+    }
 
 
 def _lookalike(a: Article, b: Article) -> bool:
@@ -101,9 +110,13 @@ def reuters_sample(articles: Sequence[Article], n: int, seed: int) -> list[Artic
     return sorted(chosen.values(), key=lambda a: a["id"])
 
 
-def reuters_figures(pairs: Mapping[PairKey, str | None], clusters: Sequence[Sequence[str]],
-                    articles: Sequence[Article], seed: int, near_relations: tuple[str, ...] | None,
-                    ) -> dict[str, Any]:
+def reuters_figures(
+    pairs: Mapping[PairKey, str | None],
+    clusters: Sequence[Sequence[str]],
+    articles: Sequence[Article],
+    seed: int,
+    near_relations: tuple[str, ...] | None,
+) -> dict[str, Any]:
     """All three figures for one method; `near_relations` None means untyped pairs (baselines):
     their non-identical pairs are sampled instead of near_duplicate/copy ones."""
     by_id = {a["id"]: a for a in articles}

@@ -34,23 +34,47 @@ from typing import Any
 import orjson
 
 __all__ = [
-    "RELATIONS", "SuiteTruth", "join_paragraphs", "load_fiction_rewrites", "load_seed_rewrites",
-    "make_suite", "split_paragraphs", "title_template", "word_shingles",
+    "RELATIONS",
+    "SuiteTruth",
+    "join_paragraphs",
+    "load_fiction_rewrites",
+    "load_seed_rewrites",
+    "make_suite",
+    "split_paragraphs",
+    "title_template",
+    "word_shingles",
 ]
 
 Article = dict[str, Any]
 Pair = tuple[str, str, str, str | None]
 RELATIONS = ("exact", "near_duplicate", "copy", "partial", "rewrite")
 KIND_RELATION = {
-    "repost": "exact", "syndicated": "copy", "trimmed": "copy", "spliced_whole": "copy",
-    "spliced_part": "partial", "copyedit": "near_duplicate", "reordered": "near_duplicate",
+    "repost": "exact",
+    "syndicated": "copy",
+    "trimmed": "copy",
+    "spliced_whole": "copy",
+    "spliced_part": "partial",
+    "copyedit": "near_duplicate",
+    "reordered": "near_duplicate",
     "doubled": "near_duplicate",
 }
 SITES = ("Harbor Ledger", "Valley Post", "Metro Wire Daily", "Northgate Times", "Riverside Courier")
 _SUBSTITUTES = {
-    "said": "stated", "company": "firm", "year": "period", "shares": "stock", "percent": "pct",
-    "pct": "percent", "mln": "million", "billion": "bln", "new": "fresh", "told": "informed",
-    "reported": "posted", "rose": "climbed", "fell": "dropped", "also": "further", "about": "around",
+    "said": "stated",
+    "company": "firm",
+    "year": "period",
+    "shares": "stock",
+    "percent": "pct",
+    "pct": "percent",
+    "mln": "million",
+    "billion": "bln",
+    "new": "fresh",
+    "told": "informed",
+    "reported": "posted",
+    "rose": "climbed",
+    "fell": "dropped",
+    "also": "further",
+    "about": "around",
 }
 _TEMPLATE = re.compile(
     r"^(?P<entity>.+?)\s+(?P<tmpl>(?:1ST|2ND|3RD|4TH) QTR (?:NET|LOSS)|YEAR (?:NET|LOSS)"
@@ -84,7 +108,7 @@ class SuiteTruth:
         out: set[frozenset[str]] = set()
         for ids in members.values():
             for i, a in enumerate(ids):
-                out.update(frozenset((a, b)) for b in ids[i + 1:] if frozenset((a, b)) not in labelled)
+                out.update(frozenset((a, b)) for b in ids[i + 1 :] if frozenset((a, b)) not in labelled)
         return out
 
 
@@ -113,7 +137,7 @@ def content_paragraphs(text: str) -> tuple[list[str], str]:
 def word_shingles(text: str, k: int = 5) -> set[tuple[str, ...]]:
     """Lower-cased word k-grams."""
     words = _WORD.findall(text.lower())
-    return {tuple(words[i:i + k]) for i in range(len(words) - k + 1)}
+    return {tuple(words[i : i + k]) for i in range(len(words) - k + 1)}
 
 
 def title_template(title: str | None) -> tuple[str, str] | None:
@@ -169,10 +193,10 @@ def _variant_texts(source: Article, hosts: list[list[str]], rng: random.Random) 
         "syndicated": f"{header}\n\n{source['text'].strip()}\n\n{footer}\n",
         "trimmed": join_paragraphs(paras[:keep], style),
         "spliced_whole": join_paragraphs(hosts[0][:cut] + paras + hosts[0][cut:], style),
-        "spliced_part": join_paragraphs(hosts[1][:at] + paras[start:start + run] + hosts[1][at:], style),
+        "spliced_part": join_paragraphs(hosts[1][:at] + paras[start : start + run] + hosts[1][at:], style),
         "copyedit": join_paragraphs(_copy_edit(paras, rng.uniform(0.02, 0.05), rng), style),
         "reordered": join_paragraphs([paras[i] for i in order], style),
-        "doubled": join_paragraphs(paras[:dup + 1] + [paras[dup]] + paras[dup + 1:], style),
+        "doubled": join_paragraphs([*paras[: dup + 1], paras[dup], *paras[dup + 1 :]], style),
     }
 
 
@@ -195,8 +219,9 @@ class _Picker:
         mine = self.shingles(art)
         if not mine:
             return False
-        return all(len(mine & other) / max(1, min(len(mine), len(other))) < MAX_OVERLAP
-                   for other in self.taken)
+        return all(
+            len(mine & other) / max(1, min(len(mine), len(other))) < MAX_OVERLAP for other in self.taken
+        )
 
     def take(self, ok: Any = None) -> Article | None:
         for art in self.pool:
@@ -218,11 +243,13 @@ def _same_topic_period(source: Article) -> Any:
             return False
         other = _when(art)
         return when is None or other is None or abs(other - when) <= timedelta(days=7)
+
     return ok
 
 
-def _add_source(source: Article, picker: _Picker, rng: random.Random, out: list[Article],
-                truth: SuiteTruth) -> bool:
+def _add_source(
+    source: Article, picker: _Picker, rng: random.Random, out: list[Article], truth: SuiteTruth
+) -> bool:
     """Emit a source, its variants and one hard negative; False if no hosts are left."""
     src_topics = set(source.get("topics") or [])
     hosts = [picker.take(lambda a: not src_topics & set(a.get("topics") or [])) for _ in range(2)]
@@ -235,8 +262,15 @@ def _add_source(source: Article, picker: _Picker, rng: random.Random, out: list[
     truth.roles[sid] = {"role": "source"}
     for kind, text in _variant_texts(source, host_paras, rng).items():
         vid = f"{sid}~{kind}"
-        out.append({**{k: v for k, v in source.items() if k != "topics"}, "id": vid, "text": text,
-                    "published": _later(source, rng), "source": rng.choice(SITES)})
+        out.append(
+            {
+                **{k: v for k, v in source.items() if k != "topics"},
+                "id": vid,
+                "text": text,
+                "published": _later(source, rng),
+                "source": rng.choice(SITES),
+            }
+        )
         relation = KIND_RELATION[kind]
         truth.pairs.append((sid, vid, relation, vid))
         truth.groups[vid] = sid
@@ -254,8 +288,9 @@ def _numbers(text: str) -> frozenset[str]:
     return frozenset(_NUMBER.findall(text))
 
 
-def _lookalike_pairs(articles: Sequence[Article], picker: _Picker, n_pairs: int,
-                     rng: random.Random) -> list[tuple[Article, Article]]:
+def _lookalike_pairs(
+    articles: Sequence[Article], picker: _Picker, n_pairs: int, rng: random.Random
+) -> list[tuple[Article, Article]]:
     """Pairs of stories whose titles share a template but name different entities and numbers."""
     by_template: dict[str, list[tuple[str, Article]]] = {}
     for art in articles:
@@ -291,9 +326,15 @@ def _add_rewrites(rewrites: Iterable[tuple[Article, Article]], out: list[Article
         truth.pairs.append((orig["id"], rewrite["id"], "rewrite", derived))
 
 
-def make_suite(articles: Sequence[Article], seed: int, n_sources: int, *, min_paragraphs: int = 6,
-               rewrites: Iterable[tuple[Article, Article]] = (), lookalike_pairs: int | None = None,
-               ) -> tuple[list[Article], SuiteTruth]:
+def make_suite(
+    articles: Sequence[Article],
+    seed: int,
+    n_sources: int,
+    *,
+    min_paragraphs: int = 6,
+    rewrites: Iterable[tuple[Article, Article]] = (),
+    lookalike_pairs: int | None = None,
+) -> tuple[list[Article], SuiteTruth]:
     """Generate the labelled suite; the same (articles, seed, n_sources) always gives the same output."""
     rng = random.Random(seed)
     ordered = sorted(articles, key=lambda a: str(a["id"]))
@@ -338,8 +379,12 @@ def load_fiction_rewrites(path: str | Path) -> list[tuple[Article, Article]]:
     for row in rows:
         orig = by_id.get(str(row.get("rewrite_of")))
         if row.get("kind") == "rewrite" and orig is not None:
-            pairs.append(({k: orig[k] for k in keep if orig.get(k) is not None},
-                          {k: row[k] for k in keep if row.get(k) is not None}))
+            pairs.append(
+                (
+                    {k: orig[k] for k in keep if orig.get(k) is not None},
+                    {k: row[k] for k in keep if row.get(k) is not None},
+                )
+            )
     return pairs
 
 

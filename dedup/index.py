@@ -1,0 +1,133 @@
+"""A growing index: score one article against everything added before it, then add it.
+
+This is what an ingest service calls per article. Band keys live in compact in-memory tables; the
+texts live in a `Store` (memory, SQLite, Redis), from which candidates are read back for exact
+verification. Reopening an index over a non-empty store re-signs the stored articles.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from dedup.article import Article
+from dedup.batch.sign import sign_shard
+from dedup.detector import Detector, relation_record
+from dedup.document import Document
+from dedup.errors import StoreError
+from dedup.idf import IdfTable
+from dedup.keytable import KeyTable
+from dedup.store import MemoryStore, Store
+
+__all__ = ["Index", "IndexReport"]
+
+_DOC_CACHE = 512
+
+
+@dataclass
+class IndexReport:
+    """Relations of one article to earlier ones (output-contract records) and its repeated blocks."""
+
+    id: str
+    relations: list[dict[str, Any]] = field(default_factory=list)
+    repeats: list[dict[str, Any]] = field(default_factory=list)
+    added: bool = False
+
+
+class Index:
+    """Incremental detector over a store; thread-safe (one writer at a time)."""
+
+    def __init__(self, detector: Detector | None = None, store: Store | None = None) -> None:
+        self.detector = detector or Detector()
+        self.store: Store = store if store is not None else MemoryStore()
+        self._ids: list[str] = []
+        self._tables = {name: KeyTable() for name in ("exact", "block", "doc", "topic")}
+        self.idf = IdfTable()
+        self._docs: OrderedDict[str, Document] = OrderedDict()
+        self._lock = threading.RLock()
+        for article in self.store:
+            self._insert(article, sign_shard([article], self.detector))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def check(self, article: Article) -> IndexReport:
+        """Relations of `article` to indexed articles, without adding it."""
+        with self._lock:
+            return self._check(article, sign_shard([article], self.detector))
+
+    def add(self, article: Article) -> IndexReport:
+        """Check `article`, then add it; a duplicate id raises StoreError and changes nothing."""
+        with self._lock:
+            if article.id in self.store:
+                raise StoreError(f"duplicate id {article.id!r}: it is already indexed")
+            signed = sign_shard([article], self.detector)
+            report = self._check(article, signed)
+            self.store.put(article)
+            self._insert(article, signed)
+            report.added = True
+            return report
+
+    def _insert(self, article: Article, signed: Any) -> None:
+        item = len(self._ids)
+        self._ids.append(article.id)
+        self._tables["exact"].add(signed.norm_hash, item)
+        self._tables["block"].add(signed.block_keys, item)
+        self._tables["doc"].add(signed.doc_keys, item)
+        self._tables["topic"].add(signed.topic_keys, item)
+        self.idf.merge(signed.idf)
+
+    def _candidates(self, signed: Any) -> list[int]:
+        found: set[int] = set()
+        for name, keys in (("exact", signed.norm_hash), ("block", signed.block_keys), ("doc", signed.doc_keys)):
+            found.update(self._tables[name].lookup(keys).tolist())
+        limit = self.detector.config.lsh.rewrite_candidates
+        if limit:
+            # Rank rewrite candidates by how many topic bands they share: a free similarity estimate.
+            votes = Counter(self._tables["topic"].lookup(signed.topic_keys).tolist())
+            found.update(item for item, _ in votes.most_common(limit))
+        return sorted(found)
+
+    def _document(self, article_id: str) -> Document | None:
+        doc = self._docs.get(article_id)
+        if doc is None:
+            article = self.store.get(article_id)
+            if article is None:
+                return None
+            doc = self._docs[article_id] = self.detector.prepare(article)
+            if len(self._docs) > _DOC_CACHE:
+                self._docs.popitem(last=False)
+        return doc
+
+    def _check(self, article: Article, signed: Any) -> IndexReport:
+        report = IndexReport(article.id)
+        new = self.detector.prepare(article)
+        idf = IdfTable(self.idf.n_buckets)
+        idf.merge(self.idf)
+        idf.merge(signed.idf)
+        for item in self._candidates(signed):
+            old = self._document(self._ids[item])
+            if old is None or old.id == article.id:
+                continue
+            decision = self.detector.decide(old, new, idf)
+            if decision is not None:
+                report.relations.append(relation_record(old.id, article.id, decision))
+        blocks = signed.repeats.get(0, [])
+        if blocks:
+            report.repeats = [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]
+        return report
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the band tables and IDF counts (not the store)."""
+        return sum(t.nbytes for t in self._tables.values()) + int(self.idf.counts.nbytes) + 8 * len(self._ids)
+
+
+def memory_per_article(index: Index) -> float:
+    """Bytes of band tables per indexed article (the fixed IDF table excluded)."""
+    tables = sum(t.nbytes for t in index._tables.values())
+    return tables / max(1, len(index)) if len(index) else float(np.nan)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+
+from dedup.article import Article, parse_published
+from dedup.errors import StoreError
+
+try:
+    import redis
+except ImportError as e:  # pragma: no cover - exercised only without the extra
+    raise ImportError("the Redis store needs the redis extra: pip install 'newsdedup[redis]'") from e
+
+
+class RedisStore:
+    """Articles in a Redis server: a hash per article and a list keeping insertion order."""
+
+    def __init__(self, url: str, prefix: str = "dedup") -> None:
+        self._r = redis.Redis.from_url(url)
+        self._prefix = prefix
+        self._order = f"{prefix}:order"
+
+    def _key(self, article_id: str) -> str:
+        return f"{self._prefix}:article:{article_id}"
+
+    def put(self, article: Article) -> None:
+        doc: dict[str, Any] = {
+            "id": article.id, "text": article.text, "title": article.title, "source": article.source,
+            "published": article.published.isoformat() if article.published else None, "url": article.url,
+        }  # fmt: skip
+        if not self._r.set(self._key(article.id), orjson.dumps(doc), nx=True):
+            raise StoreError(f"duplicate id {article.id!r}: it is already in the Redis store")
+        self._r.rpush(self._order, article.id)
+
+    def get(self, article_id: str) -> Article | None:
+        raw = self._r.get(self._key(article_id))
+        return _to_article(raw) if raw else None
+
+    def __contains__(self, article_id: object) -> bool:
+        return bool(self._r.exists(self._key(str(article_id))))
+
+    def __len__(self) -> int:
+        return int(self._r.llen(self._order))
+
+    def __iter__(self) -> Iterator[Article]:
+        for rid in self._r.lrange(self._order, 0, -1):
+            article = self.get(rid.decode())
+            if article is not None:
+                yield article
+
+    def close(self) -> None:
+        self._r.close()
+
+
+def _to_article(raw: bytes) -> Article:
+    d = orjson.loads(raw)
+    return Article(d["id"], d["text"], d.get("title"), d.get("source"), parse_published(d.get("published")), d.get("url"))
