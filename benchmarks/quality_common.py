@@ -44,16 +44,20 @@ class Run:
 
 
 def pr_points(scores: Mapping[Any, float], positives: set[Any]) -> tuple[list[float], list[float], float]:
-    """Precision/recall at every score cut (items never scored count as missed positives) and AP."""
+    """Precision/recall at every distinct score cut (tied scores form one step; positives never scored
+    count as missed) and average precision (sum of recall steps times precision)."""
     ranked = sorted(scores.items(), key=lambda kv: -kv[1])
-    precision, recall, tp, ap, n_pos = [], [], 0, 0.0, max(1, len(positives))
-    for rank, (key, _) in enumerate(ranked, start=1):
-        if key in positives:
-            tp += 1
-            ap += tp / rank
+    precision: list[float] = []
+    recall: list[float] = []
+    tp, ap, n_pos = 0, 0.0, max(1, len(positives))
+    for rank, (key, value) in enumerate(ranked, start=1):
+        tp += key in positives
+        if rank < len(ranked) and ranked[rank][1] == value:
+            continue
+        ap += (tp / n_pos - (recall[-1] if recall else 0.0)) * tp / rank
         precision.append(tp / rank)
         recall.append(tp / n_pos)
-    return precision, recall, ap / n_pos
+    return precision, recall, ap
 
 
 def guarded(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,10 @@ def _suite(sec: Mapping[str, Any]) -> list[Table]:
         tables.append(
             ("Syndication suite: detector per relation", ["relation", "P", "R", "F1", "support"], rows)
         )
+    if "by_kind" in det:
+        got = ["exact", "near_duplicate", "copy", "partial", "rewrite", "none"]
+        rows = [[kind, *[_f(counts.get(g, 0)) for g in got]] for kind, counts in det["by_kind"].items()]
+        tables.append(("Syndication suite: detector relation by variant kind", ["kind (truth)", *got], rows))
     return tables
 
 
@@ -169,7 +174,7 @@ def print_tables(results: Mapping[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table as RichTable
 
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=200)
     for title, head, rows in tables(results):
         table = RichTable(title=title, show_lines=False)
         for col in head:

@@ -13,7 +13,7 @@ from benchmarks.metrics import ari, relation_prf
 from benchmarks.quality_common import PROJECT, Run, detector_ready, guarded, text_dedup_ready
 from benchmarks.suite import RELATIONS, SuiteTruth, load_fiction_rewrites, load_seed_rewrites, make_suite
 
-__all__ = ["run_suite", "suite_figures"]
+__all__ = ["by_kind", "run_suite", "suite_figures"]
 
 PairKey = frozenset[str]
 
@@ -45,8 +45,21 @@ def suite_figures(
         out["derived_accuracy"] = (
             sum(1 for k in found if derived[k] == truth_derived[k]) / len(found) if found else None
         )
+    if typed:
+        out["by_kind"] = by_kind(pred, truth)
     lookalikes = {frozenset(p) for p in truth.lookalikes}
     out["lookalikes_related"] = sum(1 for k in pred if k in lookalikes)
+    return out
+
+
+def by_kind(pred: Mapping[PairKey, str | None], truth: SuiteTruth) -> dict[str, dict[str, int]]:
+    """Predicted relation ('none' when missed) per variant kind / role of the labelled pairs."""
+    out: dict[str, dict[str, int]] = {}
+    for a, b, rel, _ in truth.pairs:
+        kind = truth.roles[b].get("kind") or truth.roles[b]["role"]
+        got = pred.get(frozenset((a, b))) or "none"
+        row = out.setdefault(f"{kind} ({rel})", {})
+        row[got] = row.get(got, 0) + 1
     return out
 
 

@@ -76,10 +76,15 @@ _SUBSTITUTES = {
     "also": "further",
     "about": "around",
 }
-_TEMPLATE = re.compile(
-    r"^(?P<entity>.+?)\s+(?P<tmpl>(?:1ST|2ND|3RD|4TH) QTR (?:NET|LOSS)|YEAR (?:NET|LOSS)"
-    r"|(?:QTLY|QUARTERLY|REGULAR) (?:DIV|DIVIDEND|PAYOUT)|SETS (?:QUARTERLY|QTLY) (?:DIV|DIVIDEND|PAYOUT))$"
-)
+_FAMILIES = {
+    "quarter results": r"(?:1ST|2ND|3RD|4TH|FIRST|SECOND|THIRD|FOURTH) (?:QTR|QUARTER) "
+    r"(?:NET|LOSS|OPER NET|OPER LOSS|EARNINGS|PROFIT)",
+    "year results": r"(?:YEAR|YR) (?:NET|LOSS|EARNINGS|PROFIT)",
+    "dividend": r"(?:(?:SETS|DECLARES|RAISES|VOTES|OMITS|UPS|HIKES|CUTS|LIFTS|IN) )?"
+    r"(?:(?:REGULAR|REG|QTLY|QTRLY|QUARTERLY|INITIAL|MONTHLY|STOCK|SPECIAL|FIRST|CASH|LOWER|HIGHER) ){0,2}"
+    r"(?:DIV|DIVIDEND|PAYOUT)|SETS (?:QUARTERLY|QTLY|REGULAR)",
+}
+_TEMPLATES = [(family, re.compile(rf"^(?P<entity>.+?)\s+(?:{rx})$")) for family, rx in _FAMILIES.items()]
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 MAX_OVERLAP = 0.2
@@ -141,9 +146,14 @@ def word_shingles(text: str, k: int = 5) -> set[tuple[str, ...]]:
 
 
 def title_template(title: str | None) -> tuple[str, str] | None:
-    """(entity, template) for templated report titles like 'ACME CORP 4TH QTR NET'."""
-    found = _TEMPLATE.match((title or "").strip())
-    return (found.group("entity"), found.group("tmpl")) if found else None
+    """(entity, template family) for templated report titles, e.g. 'ACME CORP 4TH QTR NET' ->
+    ('ACME CORP', 'quarter results'); families: quarter results, year results, dividend."""
+    text = " ".join((title or "").split())
+    for family, rx in _TEMPLATES:
+        found = rx.match(text)
+        if found:
+            return found.group("entity"), family
+    return None
 
 
 def _when(article: Article) -> datetime | None:

@@ -23,7 +23,9 @@ from dedup.errors import DedupError
 from dedup.io.readers import RecordError
 from dedup.report import print_comparison, print_scan_report
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Find duplicated, copied, reused and rewritten news.")
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, help="Find duplicated, copied, reused and rewritten news."
+)
 err = Console(stderr=True)
 
 
@@ -57,7 +59,9 @@ def _detector(model: Path | None, max_chars: int) -> Detector:
 
 @app.command()
 def scan(
-    inputs: Annotated[list[Path], typer.Argument(help="JSONL, CSV or Parquet files, or folders of .txt files")],
+    inputs: Annotated[
+        list[Path], typer.Argument(help="JSONL, CSV or Parquet files, or folders of .txt files")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the output files")],
     features: Annotated[bool, typer.Option(help="Also write features.jsonl for every verified pair")] = False,
     model: Annotated[Path | None, typer.Option(help="Relation model file (default: the shipped one)")] = None,
@@ -121,7 +125,9 @@ def compare(
     a: Annotated[str | None, typer.Argument(help="First text file, or - for stdin")] = None,
     b: Annotated[str | None, typer.Argument(help="Second text file, or - for stdin")] = None,
     pairs: Annotated[Path | None, typer.Option(help='JSONL of {"id","a","b"} text pairs')] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="With --pairs: output file (default stdout)")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="With --pairs: output file (default stdout)")
+    ] = None,
     model: Annotated[Path | None, typer.Option(help="Relation model file (default: the shipped one)")] = None,
 ) -> None:
     """Show the relation between two texts, or decide many pairs (--pairs)."""

@@ -49,7 +49,7 @@ def _canonical(members: Sequence[int], published: Sequence[datetime | None], siz
     """Earliest published when any member has a date; otherwise the most complete text."""
     dated = [m for m in members if published[m] is not None]
     if dated:
-        return min(dated, key=lambda m: (published[m], -size[m], m))  # type: ignore[return-value,arg-type]
+        return min(dated, key=lambda m: (published[m], -size[m], m))
     return min(members, key=lambda m: (-size[m], m))
 
 

@@ -52,8 +52,8 @@ def compare_pairs(
         pid, ta, tb = p
         prepared.append((pid, detector.prepare(Article("a", ta)), detector.prepare(Article("b", tb))))
     idf = _idf([d for p in prepared if isinstance(p, tuple) for d in p[1:]])
-    for p in prepared:
-        if isinstance(p, dict):
-            yield p
+    for item in prepared:
+        if isinstance(item, dict):
+            yield item
         else:
-            yield _pair_row(p[0], detector.decide(p[1], p[2], idf))
+            yield _pair_row(item[0], detector.decide(item[1], item[2], idf))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dedup.errors import ConfigError
 
-__all__ = ["DetectorConfig", "LSHConfig", "ShingleConfig", "SignatureConfig", "SegmentConfig"]
+__all__ = ["DetectorConfig", "LSHConfig", "SegmentConfig", "ShingleConfig", "SignatureConfig"]
 
 
 def _require(ok: bool, field_name: str, fix: str) -> None:

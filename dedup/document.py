@@ -107,6 +107,19 @@ class Document:
         return out
 
     @cached_property
+    def names(self) -> frozenset[str]:
+        """Normalized tokens written as names: capitalised inside a sentence, or upper-case acronyms."""
+        first = set(self.sentence_bounds[:, 0].tolist())
+        text, out = self.text, set()
+        for i, (s, e) in enumerate(self.token_spans.tolist()):
+            head = text[s]
+            if not head.isupper() or e - s < 2:
+                continue
+            if (i not in first and not text[s:e].isupper()) or (text[s:e].isupper() and e - s > 2):
+                out.add(self.tokens[i])
+        return frozenset(out)
+
+    @cached_property
     def facts(self) -> frozenset[str]:
         return frozenset(facts(self.text))
 

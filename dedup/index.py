@@ -83,7 +83,11 @@ class Index:
 
     def _candidates(self, signed: Any) -> list[int]:
         found: set[int] = set()
-        for name, keys in (("exact", signed.norm_hash), ("block", signed.block_keys), ("doc", signed.doc_keys)):
+        for name, keys in (
+            ("exact", signed.norm_hash),
+            ("block", signed.block_keys),
+            ("doc", signed.doc_keys),
+        ):
             found.update(self._tables[name].lookup(keys).tolist())
         limit = self.detector.config.lsh.rewrite_candidates
         if limit:

@@ -24,14 +24,14 @@ def lsh_params(threshold: float, num_perm: int, false_negative_weight: float = 0
     """(bands, rows) minimising the weighted error for `threshold`, as datasketch's MinHashLSH does."""
     if not 0.0 < threshold < 1.0:
         raise ConfigError(f"threshold: use a Jaccard similarity in (0, 1), got {threshold}")
-    below, above = _GRID <= threshold, _GRID >= threshold
+    below, above = threshold >= _GRID, threshold <= _GRID
     best, best_err = (1, num_perm), float("inf")
     for b in range(2, num_perm + 1):
         for r in range(1, num_perm // b + 1):
             p = 1.0 - (1.0 - _GRID**r) ** b
             fp = np.trapezoid(p[below], _GRID[below])
             fn = np.trapezoid(1.0 - p[above], _GRID[above])
-            err = (1.0 - false_negative_weight) * fp + false_negative_weight * fn
+            err = float((1.0 - false_negative_weight) * fp + false_negative_weight * fn)
             if err < best_err:
                 best, best_err = (b, r), err
     return best

@@ -20,6 +20,7 @@ _ONE_TO_ONE = {
     **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None),
     **{c: " " for c in (*range(0, 9), 11, 12, *range(14, 32), 127, *range(128, 160))},
 }
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _WHITESPACE = re.compile(r"\s+")
 # TeX-style quotes (``like this'') are how PA wire copy of the METER era writes quotation marks.
 _TEX_QUOTES = re.compile(r"``|''")
@@ -28,7 +29,9 @@ _TEX_QUOTES = re.compile(r"``|''")
 def fold_punctuation(text: str) -> str:
     """Map typographic quotes, dashes and spaces to ASCII; drop zero-width and control characters."""
     if not text.isascii():
-        text = unicodedata.normalize("NFKC", text)
+        # Invisible characters go first: removed after NFKC they would leave a letter and its
+        # combining mark uncomposed, and normalize() would not be idempotent.
+        text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
     text = text.translate(_ONE_TO_ONE)
     if "``" in text or "''" in text:
         text = _TEX_QUOTES.sub('"', text)

@@ -21,10 +21,101 @@ _LINE = re.compile(r"[^\n]*\n?")
 _INDENT = re.compile(r"[ \t]{2,}\S|\t\S")
 _SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9$£€])""")
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st jr sr gov sen rep gen col lt sgt capt cmdr adm maj rev hon pres supt insp det "
-    "co corp inc ltd plc bros no nos vs etc al approx dept est fig jan feb mar apr jun jul aug sep sept "
-    "oct nov dec calif colo conn fla ga ill ind kan ky la md mass mich minn miss mo mont neb nev okla ore "
-    "pa penn tenn tex va vt wash wis wyo ariz ark del mt ft u.s u.k u.n d.c a.m p.m".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "st",
+        "jr",
+        "sr",
+        "gov",
+        "sen",
+        "rep",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "cmdr",
+        "adm",
+        "maj",
+        "rev",
+        "hon",
+        "pres",
+        "supt",
+        "insp",
+        "det",
+        "co",
+        "corp",
+        "inc",
+        "ltd",
+        "plc",
+        "bros",
+        "no",
+        "nos",
+        "vs",
+        "etc",
+        "al",
+        "approx",
+        "dept",
+        "est",
+        "fig",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "calif",
+        "colo",
+        "conn",
+        "fla",
+        "ga",
+        "ill",
+        "ind",
+        "kan",
+        "ky",
+        "la",
+        "md",
+        "mass",
+        "mich",
+        "minn",
+        "miss",
+        "mo",
+        "mont",
+        "neb",
+        "nev",
+        "okla",
+        "ore",
+        "pa",
+        "penn",
+        "tenn",
+        "tex",
+        "va",
+        "vt",
+        "wash",
+        "wis",
+        "wyo",
+        "ariz",
+        "ark",
+        "del",
+        "mt",
+        "ft",
+        "u.s",
+        "u.k",
+        "u.n",
+        "d.c",
+        "a.m",
+        "p.m",
+    ]
 )
 
 
@@ -86,6 +177,23 @@ def _split_wrapped(text: str, lines: list[Span]) -> Iterator[Span]:
     yield start, lines[-1][1]
 
 
+_TERMINAL = frozenset(".!?:;\"'”’)]<")
+
+
+def _join_wrapped_lines(text: str, lines: list[Span]) -> Iterator[Span]:
+    """One paragraph per line, except a line cut mid-sentence: no closing punctuation, lower-case next."""
+    start = lines[0][0]
+    for (s, e), nxt in zip(lines, [*lines[1:], None], strict=True):
+        stripped = text[s:e].rstrip()
+        if nxt is not None and stripped and stripped[-1] not in _TERMINAL:
+            head = text[nxt[0] : nxt[1]].lstrip()[:1]
+            if head.islower():
+                continue
+        yield start, e
+        if nxt is not None:
+            start = nxt[0]
+
+
 def paragraphs(text: str) -> list[Span]:
     """Paragraph spans of `text` (see the module docstring for the layouts recognised)."""
     spans: list[Span] = []
@@ -96,7 +204,7 @@ def paragraphs(text: str) -> list[Span]:
         elif _is_hard_wrapped(text, group):
             pieces = _split_wrapped(text, group)
         else:
-            pieces = iter(group)
+            pieces = _join_wrapped_lines(text, group)
         for s, e in pieces:
             span = _trim(text, s, e)
             if span:

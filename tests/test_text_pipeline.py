@@ -228,11 +228,6 @@ def test_blank_line_paragraphs() -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a blank-line-separated paragraph hard-wrapped over exactly two lines is split mid-sentence "
-    "(groups of fewer than 3 lines are always treated as one paragraph per line)",
-)
 def test_two_line_wrapped_paragraph_between_blank_lines_is_kept_whole() -> None:
     text = (
         "The council voted on Tuesday to close two of\n"
@@ -370,11 +365,10 @@ def test_fold_punctuation_keeps_case_and_layout() -> None:
     assert fold_punctuation("“A”\tB\u00a0C\n—") == '"A"\tB C\n-'
 
 
-_DELETED = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-
-
 @PROPERTY
-@given(text=st.one_of(TEXT, st.text(_ANY_CHAR)).map(lambda t: "".join(c for c in t if c not in _DELETED)))
+@given(
+    text=st.one_of(TEXT, st.text(_ANY_CHAR), st.text(st.sampled_from("e\u0301\u200b\u00ad\u1100\u1161 a")))
+)
 def test_normalize_is_idempotent(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
@@ -389,11 +383,6 @@ def test_normalize_output_is_single_spaced_and_stripped(text: str) -> None:
     assert all(not ch.isspace() or ch == " " for ch in out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize is not idempotent: NFKC runs before zero-width/soft-hyphen removal, so a deleted "
-    "invisible character leaves a base letter and a combining mark (or Hangul jamo) uncomposed",
-)
 @pytest.mark.parametrize("text", ["e\u200b\u0301", "e\u00ad\u0301", "\u1100\u200b\u1161"])
 def test_normalize_is_idempotent_across_removed_invisible_characters(text: str) -> None:
     once = normalize(text)

@@ -21,7 +21,18 @@ from dedup.io.writers import write_json, write_jsonl
 __all__ = ["Progress", "ScanResult", "scan", "scan_articles"]
 
 SHARD_SIZE = 2000
-STAGES = ("read", "normalize", "shingle", "sign", "lsh", "repeats", "candidates", "verify", "cluster", "write")
+STAGES = (
+    "read",
+    "normalize",
+    "shingle",
+    "sign",
+    "lsh",
+    "repeats",
+    "candidates",
+    "verify",
+    "cluster",
+    "write",
+)
 
 
 class Progress(Protocol):
@@ -165,7 +176,10 @@ def write_outputs(out_dir: Path, result: ScanResult) -> dict[str, Any]:
     write_jsonl(out_dir / "repeats.jsonl", result.repeats)
     write_jsonl(
         out_dir / "clusters.jsonl",
-        ({"cluster": c.cluster, "members": list(c.members), "canonical": c.canonical} for c in result.clusters),
+        (
+            {"cluster": c.cluster, "members": list(c.members), "canonical": c.canonical}
+            for c in result.clusters
+        ),
     )
     write_jsonl(out_dir / "errors.jsonl", (e.as_dict() for e in result.errors))
     if result.features:

@@ -79,6 +79,8 @@ def exact_relations(
     rep = candidates.representative
     for i in np.flatnonzero(rep != np.arange(len(rep))).tolist():
         r = int(rep[i])
-        decision = detector.decide(detector.prepare(articles[r]), detector.prepare(articles[i]), IdfTable(1024))
+        decision = detector.decide(
+            detector.prepare(articles[r]), detector.prepare(articles[i]), IdfTable(1024)
+        )
         if decision is not None and decision.relation == "exact":
             yield Verified(r, i, decision)

@@ -51,7 +51,9 @@ class Model:
 
     def __post_init__(self) -> None:
         if self.version != MODEL_VERSION:
-            raise ConfigError(f"version: model file is version {self.version}, this build reads {MODEL_VERSION}")
+            raise ConfigError(
+                f"version: model file is version {self.version}, this build reads {MODEL_VERSION}"
+            )
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type in ("float",) and not 0.0 <= value <= 1.0:

@@ -78,7 +78,7 @@ def _runs(pairs: set[tuple[int, int]]) -> list[tuple[int, int, int]]:
 
 def _sentence_pairs(doc: Document, covered: np.ndarray) -> set[tuple[int, int]]:
     seen: dict[int, list[int]] = {}
-    pairs = set()
+    pairs: set[tuple[int, int]] = set()
     for j, (lo, hi) in enumerate(doc.sentence_bounds):
         if hi - lo < MIN_SENTENCE_TOKENS or covered[lo:hi].all():
             continue

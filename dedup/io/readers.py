@@ -105,7 +105,7 @@ def _text_file(root: Path, path: Path, max_chars: int) -> Iterator[Item]:
         text = raw.decode(_FALLBACK_ENCODING, errors="replace")
         yield RecordError(
             str(path), None, rid,
-            f"not valid UTF-8 (byte {err.start}); decoded as {_FALLBACK_ENCODING} (Latin-1 superset) and kept",
+            f"not valid UTF-8 (byte {err.start}); decoded as {_FALLBACK_ENCODING} and kept",
             "warning",
         )  # fmt: skip
     yield _from_mapping({"id": rid, "text": text}, str(path), 1, max_chars)

@@ -56,4 +56,6 @@ class RedisStore:
 
 def _to_article(raw: bytes) -> Article:
     d = orjson.loads(raw)
-    return Article(d["id"], d["text"], d.get("title"), d.get("source"), parse_published(d.get("published")), d.get("url"))
+    return Article(
+        d["id"], d["text"], d.get("title"), d.get("source"), parse_published(d.get("published")), d.get("url")
+    )

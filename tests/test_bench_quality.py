@@ -1,0 +1,307 @@
+"""Tests of the quality-benchmark code on tiny data made here (never ../shared/corpora)."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from benchmarks.baselines import containment_pairs, cv_predict, fit_one_threshold, fit_two_thresholds
+from benchmarks.loaders import clean_pa_text, load_meter, load_mrpc, load_reuters
+from benchmarks.metrics import ari, binary_prf, meter_scores, pair_key, relation_prf
+from benchmarks.quality_common import pr_points
+from benchmarks.quality_reuters import exact_groups, lookalikes_merged
+from benchmarks.suite import (
+    KIND_RELATION,
+    content_paragraphs,
+    load_seed_rewrites,
+    make_suite,
+    split_paragraphs,
+    title_template,
+)
+
+PA_RAW = (
+    "  ------------------------------------------------------------------------\r\n\r\n"
+    "                15:51 01/03/00: Page 1 (HHH) COURTS Wagstaff\r\n"
+    "  ------------------------------------------------------------------------\r\n"
+    "TV PRESENTER DENIES #55,000 CON<\n"
+    "\x19By A Reporter, PA News<\n"
+    "\x19The presenter today denied conning colleagues\n"
+    "out of more than #55,000. <\n"
+    "\x19No trial date was set.<\n"
+    "\x19end<\n\x19\n"
+)
+
+
+def _meter_tree(root: Path) -> None:
+    pa = root / "PA" / "rawtexts" / "courts" / "01.03.00" / "wagstaff"
+    news = root / "newspapers" / "rawtexts" / "courts" / "01.03.00" / "wagstaff"
+    other_news = root / "newspapers" / "rawtexts" / "showbiz" / "31.12.99" / "party"
+    for folder in (pa, news, other_news, root / "file_index" / "courts", root / "file_index" / "showbiz"):
+        folder.mkdir(parents=True)
+    (pa / "wagstaff1.txt").write_bytes(PA_RAW.encode("latin-1"))
+    (news / "wagstaff381_sun.txt").write_bytes(
+        "Presenter denied a \xa355,000 con.\n\nBailed.".encode("latin-1")
+    )
+    (other_news / "party7_times.txt").write_bytes("Caf\xe9 party story.".encode("latin-1"))
+    idx = root / "file_index"
+    (idx / "courts" / "wholly_derived.txt").write_text(
+        "newspapers/rawtexts/courts/01.03.00/wagstaff/wagstaff381_sun.txt\n"
+    )
+    (idx / "courts" / "partially_derived.txt").write_text("")
+    (idx / "showbiz" / "non_derived.txt").write_text(
+        "newspapers/rawtexts/showbiz/31.12.99/party/party7_times.txt\n"
+    )
+
+
+def test_load_meter_cleans_pa_and_dates_papers(tmp_path: Path) -> None:
+    _meter_tree(tmp_path)
+    articles, labels, stories = load_meter(tmp_path)
+    by_id = {a["id"]: a for a in articles}
+    pa_id = "PA/rawtexts/courts/01.03.00/wagstaff/wagstaff1.txt"
+    sun_id = "newspapers/rawtexts/courts/01.03.00/wagstaff/wagstaff381_sun.txt"
+    times_id = "newspapers/rawtexts/showbiz/31.12.99/party/party7_times.txt"
+    pa = by_id[pa_id]
+    assert pa["text"].startswith("TV PRESENTER DENIES #55,000 CON\n\nBy A Reporter, PA News\n\n")
+    assert "colleagues\nout of more than #55,000.\n\nNo trial date was set." in pa["text"]
+    assert "---" not in pa["text"] and "Page 1" not in pa["text"]
+    assert "<" not in pa["text"] and "\x19" not in pa["text"] and "\r" not in pa["text"]
+    assert pa["published"] == "2000-03-01T15:51:00" and pa["source"] == "PA"
+    assert by_id[sun_id]["text"].startswith("Presenter denied a £55,000 con.")
+    assert by_id[sun_id]["published"] == "2000-03-02T00:00:00"
+    assert by_id[sun_id]["source"] == "The Sun"
+    assert by_id[times_id]["published"] == "2000-01-01T00:00:00"  # next day across a year end
+    assert by_id[times_id]["text"] == "Café party story."
+    assert labels == {sun_id: "wholly", times_id: "non"}
+    assert stories == {sun_id: [pa_id], times_id: []}
+
+
+def test_clean_pa_text_without_banner_keeps_text() -> None:
+    text, stamp = clean_pa_text("Headline<\nBody line one\nline two.<\n")
+    assert stamp is None
+    assert text == "Headline\n\nBody line one\nline two.\n"
+
+
+def test_load_mrpc_reads_quotes_literally(tmp_path: Path) -> None:
+    path = tmp_path / "mrpc.txt"
+    rows = "\ufeffQuality\t#1 ID\t#2 ID\t#1 String\t#2 String\n"
+    rows += '1\t11\t12\tHe said "the witness" lied.\tThe "witness" lied, he said.\n'
+    rows += "0\t13\t14\tPrices rose.\tPrices fell sharply.\n"
+    path.write_text(rows, encoding="utf-8")
+    pairs = load_mrpc(path)
+    assert pairs[0] == ("mrpc-1-11-12", 'He said "the witness" lied.', 'The "witness" lied, he said.', 1)
+    assert [p[3] for p in pairs] == [1, 0]
+    assert len({p[0] for p in pairs}) == 2
+
+
+REUTERS_XML = (
+    b'<?xml version="1.0"?>\n<LEWIS>\n'
+    b'<REUTERS TOPICS="YES" NEWID="5">\n<DATE>26-FEB-1987 15:01:01.79</DATE>\n'
+    b"<TOPICS><D>cocoa</D></TOPICS>\n<TEXT>\n<TITLE>BAHIA &lt;COCOA&gt; REVIEW</TITLE>\n"
+    b"<BODY>Showers continued throughout\nthe week.\x03\n    Second paragraph \xfc here.\n Reuter\n</BODY>"
+    b"</TEXT>\n</REUTERS>\n"
+    b'<REUTERS TOPICS="NO" NEWID="6">\n<DATE>27-FEB-1987 10:00:00.00</DATE>\n'
+    b'<TEXT TYPE="BRIEF">\n<TITLE>NO BODY HERE</TITLE>\n</TEXT>\n</REUTERS>\n</LEWIS>\n'
+)
+
+
+def test_load_reuters_tolerates_control_bytes(tmp_path: Path) -> None:
+    (tmp_path / "reut2-017.xml").write_bytes(REUTERS_XML)
+    stories = load_reuters(tmp_path)
+    assert len(stories) == 1
+    story = stories[0]
+    assert story["id"] == "reuters-5" and story["title"] == "BAHIA <COCOA> REVIEW"
+    assert story["published"] == "1987-02-26T15:01:01"
+    assert story["topics"] == ["cocoa"]
+    assert story["text"].startswith("Showers continued throughout\nthe week.\n    Second paragraph ")
+    assert "\x03" not in story["text"]
+
+
+# suite ----------------------------------------------------------------------------------------------
+
+
+def _fake_articles(n: int = 40, paragraphs: int = 8) -> list[dict]:
+    rng = random.Random(0)
+    out = []
+    for i in range(n):
+        vocab = [f"w{i}x{j}" for j in range(60)]
+        paras = [" ".join(rng.choice(vocab) for _ in range(25)) for _ in range(paragraphs)]
+        out.append(
+            {
+                "id": f"art{i:02d}",
+                "text": "\n\n".join(paras) + "\n",
+                "title": f"STORY {i}",
+                "published": f"1987-03-{1 + i % 5:02d}T10:00:00",
+                "topics": ["grain" if i % 2 else "oil"],
+            }
+        )
+    for j, (company, profit) in enumerate((("ALPHA CORP", 12), ("BETA INC", 31), ("GAMMA CO", 45))):
+        out.append(
+            {
+                "id": f"tmpl{j}",
+                "title": f"{company} 4TH QTR NET",
+                "published": "1987-03-02T09:00:00",
+                "text": f"Shr {profit} cts vs {profit - 3} cts\n    Net {profit * 100} vs {profit * 90}\n",
+            }
+        )
+    return out
+
+
+def test_suite_is_reproducible_by_seed() -> None:
+    arts = _fake_articles()
+    first, truth1 = make_suite(arts, seed=7, n_sources=3)
+    again, truth2 = make_suite(list(reversed(arts)), seed=7, n_sources=3)
+    other, _ = make_suite(arts, seed=8, n_sources=3)
+    assert first == again and truth1 == truth2
+    assert first != other
+
+
+def test_suite_relations_as_documented() -> None:
+    arts = _fake_articles()
+    out, truth = make_suite(arts, seed=3, n_sources=3, lookalike_pairs=1)
+    by_id = {a["id"]: a for a in out}
+    assert len({a["id"] for a in out}) == len(out)
+    sources = [i for i, r in truth.roles.items() if r["role"] == "source"]
+    assert len(sources) == 3 and len(truth.pairs) == 3 * len(KIND_RELATION)
+    for src, var, rel, derived in truth.pairs:
+        kind = truth.roles[var]["kind"]
+        assert rel == KIND_RELATION[kind] and derived == var and truth.roles[var]["of"] == src
+        assert datetime.fromisoformat(by_id[var]["published"]) > datetime.fromisoformat(
+            by_id[src]["published"]
+        )
+        _check_variant(kind, by_id[src]["text"], by_id[var]["text"])
+    paired = {x for p in truth.pairs for x in p[:2]}
+    for role in ("negative", "lookalike"):
+        ids = [i for i, r in truth.roles.items() if r["role"] == role]
+        assert ids and not set(ids) & paired
+    ((a, b),) = truth.lookalikes
+    assert title_template(by_id[a]["title"])[1] == title_template(by_id[b]["title"])[1] == "quarter results"
+    assert not truth.unscored() & set(truth.labelled())
+    assert frozenset((f"{sources[0]}~repost", f"{sources[0]}~trimmed")) in truth.unscored()
+    assert truth.clusters[f"{sources[0]}~trimmed"] == sources[0]
+    assert truth.clusters[f"{sources[0]}~spliced_part"] != sources[0]
+
+
+def _check_variant(kind: str, src: str, var: str) -> None:
+    sp, _ = content_paragraphs(src)
+    vp, _ = split_paragraphs(var)
+    if kind == "repost":
+        assert var == src
+    elif kind == "syndicated":
+        assert src.strip() in var and len(vp) == len(sp) + 2
+    elif kind == "trimmed":
+        assert vp == sp[: len(vp)] and 0.4 * len(sp) - 1 <= len(vp) <= 0.7 * len(sp) + 1
+    elif kind == "spliced_whole":
+        start = vp.index(sp[0])
+        assert vp[start : start + len(sp)] == sp and len(vp) > len(sp)
+    elif kind == "spliced_part":
+        shared = [p for p in vp if p in sp]
+        assert 2 <= len(shared) <= 3 and len(vp) >= 2 * len(shared)
+    elif kind == "copyedit":
+        old, new = " ".join(sp).split(), " ".join(vp).split()
+        changed = sum(1 for x, y in zip(old, new, strict=False) if x != y)
+        assert old != new and len(new) >= 0.94 * len(old) and changed > 0
+    elif kind == "reordered":
+        assert sorted(vp) == sorted(sp) and vp != sp
+    elif kind == "doubled":
+        assert len(vp) == len(sp) + 1 and sorted(set(vp)) == sorted(sp)
+
+
+def test_suite_adds_rewrite_pairs(tmp_path: Path) -> None:
+    (tmp_path / "000_a.txt").write_text("First telling of the story.\n", encoding="utf-8")
+    (tmp_path / "001_b.txt").write_text("Second telling of the story.\n", encoding="utf-8")
+    rewrites = load_seed_rewrites(tmp_path)
+    _, truth = make_suite(_fake_articles(), seed=1, n_sources=1, rewrites=rewrites)
+    assert ("seed-000_a", "seed-001_b", "rewrite", None) in truth.pairs
+    assert truth.clusters["seed-000_a"] == truth.clusters["seed-001_b"]
+
+
+# metrics --------------------------------------------------------------------------------------------
+
+
+def test_relation_prf_hand_computed() -> None:
+    truth = {pair_key("a", "b"): "copy", pair_key("c", "d"): "exact", pair_key("e", "f"): "partial"}
+    pred = {
+        pair_key("b", "a"): "copy",
+        pair_key("c", "d"): "near_duplicate",
+        pair_key("g", "h"): "copy",
+        pair_key("i", "j"): "copy",
+    }
+    res = relation_prf(pred, truth, unscored=[pair_key("i", "j")])
+    copy = res["per_relation"]["copy"]
+    assert (copy["tp"], copy["fp"], copy["fn"]) == (1, 1, 0)
+    assert copy["precision"] == 0.5 and copy["recall"] == 1.0 and copy["f1"] == pytest.approx(2 / 3)
+    assert res["per_relation"]["exact"]["fn"] == 1 and res["per_relation"]["near_duplicate"]["fp"] == 1
+    assert res["macro_f1"] == pytest.approx((2 / 3) / 3)  # copy, exact, partial have support
+    assert res["any_relation"]["precision"] == pytest.approx(2 / 3)
+    assert res["any_relation"]["recall"] == pytest.approx(2 / 3)
+
+
+def test_ari_implies_singletons() -> None:
+    truth = {"a": "1", "b": "1", "c": "c", "d": "d"}
+    assert ari([["a", "b"]], truth) == 1.0
+    assert ari([["a", "b", "x"]], truth) == 1.0  # ids outside the truth are ignored
+    # pred {a,c},{b},{d} vs truth {a,b},{c},{d}: index 0, expected 1*1/6, max (1+1)/2 -> (0-1/6)/(1-1/6)
+    assert ari([["a", "c"]], truth) == pytest.approx(-0.2)
+
+
+def test_meter_scores_hand_computed() -> None:
+    gold = {"a": "wholly", "b": "partially", "c": "non", "d": "non"}
+    res = meter_scores({"a": "wholly", "b": "non", "c": "non"}, gold)  # d missing -> non
+    tern, binary = res["ternary"], res["binary"]
+    assert tern["per_class"]["wholly"]["f1"] == 1.0 and tern["per_class"]["partially"]["f1"] == 0.0
+    assert tern["per_class"]["non"]["precision"] == pytest.approx(2 / 3)
+    assert tern["macro_f1"] == pytest.approx((1 + 0 + 0.8) / 3)
+    assert binary["per_class"]["derived"]["recall"] == 0.5
+    assert binary["macro_f1"] == pytest.approx((2 / 3 + 0.8) / 2)
+    assert tern["accuracy"] == 0.75
+
+
+def test_binary_prf_and_thresholds() -> None:
+    res = binary_prf([1, 1, 0, 0], [1, 0, 1, 0])
+    assert res["precision"] == 0.5 and res["recall"] == 0.5 and res["accuracy"] == 0.5
+    assert fit_one_threshold([0.9, 0.8, 0.8, 0.3, 0.1], [1, 1, 0, 1, 0]) == 0.3
+    assert fit_two_thresholds(
+        [0.9, 0.7, 0.4, 0.3, 0.1],
+        ["wholly", "wholly", "partially", "partially", "non"],
+        [0.1, 0.2, 0.3, 0.5, 0.8],
+    ) == (0.2, 0.5)
+    preds, fitted = cv_predict(
+        ["a", "b", "c", "d"],
+        [0.9, 0.9, 0.2, 0.1],
+        [1, 1, 0, 0],
+        ["g1", "g2", "g1", "g2"],
+        folds=2,
+        ternary=False,
+    )
+    assert preds == {"a": 1, "b": 1, "c": 0, "d": 0} and len(fitted) == 2
+
+
+def test_pr_points_and_containment_pairs() -> None:
+    precision, recall, ap = pr_points({"x": 0.9, "y": 0.5, "z": 0.1}, {"x", "z", "missing"})
+    assert precision == [1.0, 0.5, pytest.approx(2 / 3)] and recall[-1] == pytest.approx(2 / 3)
+    assert ap == pytest.approx((1 + 2 / 3) / 3)
+    precision, recall, ap = pr_points({"x": 0.9, "y": 0.0, "z": 0.0}, {"x", "z"})  # y, z tie: one step
+    assert precision == [1.0, pytest.approx(2 / 3)] and recall == [0.5, 1.0]
+    assert ap == pytest.approx(0.5 + 0.5 * 2 / 3)
+    texts = {
+        "a": "one two three four five six",
+        "b": "one two three four five six seven eight",
+        "c": "nothing in common at all here",
+    }
+    assert containment_pairs(texts, 3, 0.5) == {frozenset(("a", "b")): 1.0}
+
+
+def test_reuters_helpers() -> None:
+    arts = [
+        {"id": "1", "text": "Same  body\nHere", "title": "X"},
+        {"id": "2", "text": "same body here", "title": "Y"},
+        {"id": "3", "text": "Shr 10 cts", "title": "ALPHA CORP 4TH QTR NET"},
+        {"id": "4", "text": "Shr 12 cts", "title": "BETA INC 1ST QTR NET"},
+        {"id": "5", "text": "Shr 12 cts, up", "title": "GAMMA INC 1ST QTR NET"},
+    ]
+    assert exact_groups(arts) == [["1", "2"]]
+    by_id = {a["id"]: a for a in arts}
+    assert lookalikes_merged([["3", "4", "5"], ["1", "2"]], by_id) == 2  # 4/5 share every number
