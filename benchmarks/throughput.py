@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shlex
 import shutil
 import subprocess
@@ -36,6 +37,9 @@ CACHE = ROOT / "benchmarks" / ".cache"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
 START, END = "<!-- throughput:start -->", "<!-- throughput:end -->"
 LARGE = 100_000
+# Address-space cap for every measured child, so a runaway scan fails alone instead of pushing the
+# shared machine into swap or the OOM killer; set from --child-memory-gb (0: no cap).
+CHILD_MEMORY_GB = 16.0
 _TIME_FIELDS = {
     "Maximum resident set size (kbytes)": "peak_rss_kb",
     "User time (seconds)": "user_s",
@@ -48,6 +52,11 @@ _RUSAGE_HELPER = (
 )
 
 
+def _cap_memory() -> None:
+    limit = int(CHILD_MEMORY_GB * 2**30)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
 def measure(cmd: list[str], label: str) -> dict[str, Any]:
     """Run `cmd` from the project root; wall seconds, CPU seconds and peak RSS of the child."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
@@ -57,7 +66,8 @@ def measure(cmd: list[str], label: str) -> dict[str, Any]:
         else:
             full = [sys.executable, "-c", _RUSAGE_HELPER, *cmd]
         start = time.perf_counter()
-        proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True)
+        cap = _cap_memory if CHILD_MEMORY_GB > 0 else None
+        proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True, preexec_fn=cap)
         seconds = time.perf_counter() - start
         usage = _parse_time(report.read()) if gnu_time.exists() else _parse_rusage(proc.stderr)
     out: dict[str, Any] = {"label": label, "command": shlex.join(cmd), "returncode": proc.returncode}
@@ -197,7 +207,7 @@ def archive_section(
 
 def _row(res: dict[str, Any]) -> list[str]:
     if res.get("returncode"):
-        return [res["label"], "failed", "-", "-", "-"]
+        return [res["label"], f"failed at {res['seconds']:,.1f}", "-", "-", f"{res['peak_rss_mb']:,.0f}"]
     return [
         res["label"],
         f"{res['seconds']:,.1f}",
@@ -334,6 +344,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7, help="archive generator seed")
     parser.add_argument("--sig-articles", type=int, default=2000, help="articles for sigbench (0: skip)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--child-memory-gb", type=float, default=CHILD_MEMORY_GB, help="0: no cap")
     args = parser.parse_args(argv)
     args.sizes = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
     if args.skip_large:
@@ -343,7 +354,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run every part, print the tables, write throughput.json and the RESULTS.md section."""
+    global CHILD_MEMORY_GB
     args = parse_args(argv)
+    CHILD_MEMORY_GB = args.child_memory_gb
     corpus = args.corpus.resolve()
     results: dict[str, Any] = {
         "command": shlex.join(
@@ -352,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _git_commit(),
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "child_memory_cap_gb": args.child_memory_gb or None,
         "scan_available": scan_available(),
     }
     if args.sig_articles > 0:

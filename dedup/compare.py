@@ -6,12 +6,13 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dedup.article import Article
+from dedup.detect.align import PairFeatures
 from dedup.detect.relation import Decision
 from dedup.detector import Detector, relation_record
 from dedup.document import Document
 from dedup.idf import IdfTable
 
-__all__ = ["compare_pairs", "compare_texts"]
+__all__ = ["compare_pairs", "compare_texts", "measure_pairs"]
 
 
 def _idf(docs: Sequence[Document]) -> IdfTable:
@@ -57,3 +58,14 @@ def compare_pairs(
             yield item
         else:
             yield _pair_row(item[0], detector.decide(item[1], item[2], idf))
+
+
+def measure_pairs(
+    pairs: Sequence[tuple[str, str]], detector: Detector | None = None
+) -> Iterator[PairFeatures | None]:
+    """Features of each (text a, text b) pair, IDF over all of them; None when a side has no words."""
+    detector = detector or Detector()
+    docs = [(detector.prepare(Article("a", a)), detector.prepare(Article("b", b))) for a, b in pairs]
+    idf = _idf([d for pair in docs for d in pair])
+    for da, db in docs:
+        yield detector.measure(da, db, idf) if da.n_tokens and db.n_tokens else None

@@ -59,8 +59,8 @@ class LSHConfig:
 
     block_threshold: float = 0.5
     doc_threshold: float = 0.7
-    rewrite_threshold: float = 0.2
-    rewrite_candidates: int = 5
+    rewrite_threshold: float = 0.15
+    rewrite_candidates: int = 10
     false_negative_weight: float = 0.7
     max_bucket: int = 200
 

@@ -62,6 +62,8 @@ class PairFeatures:
     verbatim_b: float
     matched_a: float
     matched_b: float
+    added_a: int
+    added_b: int
     cosine: float
     shared_facts: int
     facts_a: int
@@ -158,16 +160,16 @@ def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int,
     ]
 
 
-def _matched_share(doc: Document, covered: np.ndarray) -> float:
-    """Share of tokens in blocks at least half covered by verbatim passages."""
+def _matched(doc: Document, covered: np.ndarray) -> tuple[float, int]:
+    """Share of tokens in blocks at least half covered by verbatim passages, and tokens in the others."""
     if doc.n_tokens == 0:
-        return 0.0
+        return 0.0, 0
     matched = 0
     for i in range(len(doc.blocks)):
         lo, hi = doc.block_tokens(i)
         if hi > lo and covered[lo:hi].mean() >= 0.5:
             matched += hi - lo
-    return matched / doc.n_tokens
+    return matched / doc.n_tokens, doc.n_tokens - matched
 
 
 def _sentence_rows(
@@ -239,16 +241,23 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
     ha = kgram_hashes(da.token_hashes, _MULT3).tolist() if da.n_tokens >= VERIFY_K else []
     hb = kgram_hashes(db.token_hashes, _MULT3).tolist() if db.n_tokens >= VERIFY_K else []
     tiles, template = _drop_template_tiles(da, db, _tiles(ha, hb))
+    # Each side's coverage comes from tiling it against the other: a passage printed twice in b
+    # is covered both times, though tiling a against b pairs it only once.
+    back = [] if template else _tiles(hb, ha)
     cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
-    cov_b = _coverage(db.n_tokens, [(t[2], t[3]) for t in tiles])
+    cov_b = _coverage(db.n_tokens, [(t[0], t[1]) for t in back])
     sa, sb, cosine = _align_sentences(da, db, idf, cov_a, cov_b)
+    matched_a, added_a = _matched(da, cov_a)
+    matched_b, added_b = _matched(db, cov_b)
     return PairFeatures(
         a_tokens=da.n_tokens,
         b_tokens=db.n_tokens,
         verbatim_a=float(cov_a.mean()) if da.n_tokens else 0.0,
         verbatim_b=float(cov_b.mean()) if db.n_tokens else 0.0,
-        matched_a=_matched_share(da, cov_a),
-        matched_b=_matched_share(db, cov_b),
+        matched_a=matched_a,
+        matched_b=matched_b,
+        added_a=added_a,
+        added_b=added_b,
         cosine=cosine,
         shared_facts=len(da.facts & db.facts),
         facts_a=len(da.facts),

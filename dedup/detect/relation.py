@@ -4,7 +4,8 @@ The decision is a short, readable cascade over a few thresholds (a `Model`), fit
 by `python -m benchmarks.calibrate` and shipped as `dedup/calibration/model.json`:
 
 - `exact`: identical after normalization;
-- `near_duplicate`: both sides lie (almost) wholly in blocks the other shares;
+- `near_duplicate`: both sides lie (almost) wholly in blocks the other shares, and neither adds
+  blocks of its own (a site's header and footer make a `copy`, a few changed words do not);
 - `copy`: one side lies wholly in shared blocks (trimmed, wrapped or embedded), or most of `derived`
   is reused with much of it verbatim;
 - `rewrite`: most of `derived` retells the other's sentences in new words, with shared facts;
@@ -18,12 +19,12 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from dedup.detect.align import PairFeatures, Passage, SentenceMatch
 from dedup.errors import ConfigError
 
-__all__ = ["RELATIONS", "Decision", "Model", "Relation", "classify", "load_model"]
+__all__ = ["RELATIONS", "Decision", "Model", "Relation", "classify", "features_from_row", "load_model"]
 
 Relation = Literal["exact", "near_duplicate", "copy", "partial", "rewrite"]
 RELATIONS: tuple[Relation, ...] = ("exact", "near_duplicate", "copy", "partial", "rewrite")
@@ -36,6 +37,7 @@ class Model:
 
     version: int = MODEL_VERSION
     near: float = 0.9
+    near_max_added_tokens: int = 5
     full: float = 0.9
     reworded_similarity: float = 0.5
     min_shared_words: int = 3
@@ -44,9 +46,10 @@ class Model:
     copy_min_verbatim: float = 0.35
     rewrite_min_cosine: float = 0.45
     rewrite_min_facts: int = 2
-    rewrite_fact_share: float = 0.5
+    rewrite_fact_share: float = 0.8
     rewrite_similarity: float = 0.35
     rewrite_min_sentences: int = 2
+    rewrite_min_share: float = 0.2
     min_passage_tokens: int = 8
 
     def __post_init__(self) -> None:
@@ -87,6 +90,26 @@ class Decision:
     coverage: float
     score: float
     evidence: tuple[Passage, ...]
+
+
+def features_from_row(row: dict[str, Any]) -> PairFeatures:
+    """Rebuild features from a `features.jsonl` row (spans are not kept there; evidence will be empty)."""
+
+    def sentences(rows: list[list[Any]]) -> tuple[SentenceMatch, ...]:
+        return tuple(
+            SentenceMatch(int(t), v, sim, int(sh), bool(ok), (0, 0), (0, 0), -1) for t, v, sim, sh, ok in rows
+        )
+
+    plain = {f.name: row[f.name] for f in fields(PairFeatures) if f.name not in _NESTED}
+    return PairFeatures(
+        **plain,
+        tiles=(),
+        sentences_a=sentences(row["sentences_a"]),
+        sentences_b=sentences(row["sentences_b"]),
+    )
+
+
+_NESTED = ("tiles", "sentences_a", "sentences_b")
 
 
 def _is_reworded(s: SentenceMatch, model: Model) -> bool:
@@ -148,10 +171,10 @@ def _retold(f: PairFeatures, derived: str, model: Model) -> float:
     no such passages.
     """
     facts = f.facts_a if derived == "a" else f.facts_b
-    other = f.facts_b if derived == "a" else f.facts_a
-    need = min(model.rewrite_min_facts, facts, other)
-    share = f.shared_facts / max(1, min(facts, other))
-    if f.cosine < model.rewrite_min_cosine or f.shared_facts < need or share < model.rewrite_fact_share:
+    need = min(model.rewrite_min_facts, facts)
+    # A retelling keeps its source's figures; independent reports share a few and add their own.
+    kept = f.shared_facts / facts if facts else 1.0
+    if f.cosine < model.rewrite_min_cosine or f.shared_facts < need or kept < model.rewrite_fact_share:
         return 0.0
     side = f.sentences_a if derived == "a" else f.sentences_b
     close = [
@@ -159,10 +182,11 @@ def _retold(f: PairFeatures, derived: str, model: Model) -> float:
         if s.similarity >= model.rewrite_similarity and s.shared_words >= model.min_shared_words
         and s.numbers_agree
     ]  # fmt: skip
-    if len(close) < model.rewrite_min_sentences:
-        return 0.0
     total = sum(s.tokens for s in side)
-    return sum(s.tokens for s in close) / total if total else 0.0
+    share = sum(s.tokens for s in close) / total if total else 0.0
+    if len(close) < model.rewrite_min_sentences or share < model.rewrite_min_share:
+        return 0.0
+    return share
 
 
 def _reuse_relation(f: PairFeatures, derived: str, model: Model) -> tuple[Relation, float] | None:
@@ -192,7 +216,8 @@ def classify(
         return Decision("exact", None, 1.0, 1.0, f.tiles)
     if f.template:
         return None
-    if f.matched_a >= model.near and f.matched_b >= model.near:
+    small_additions = max(f.added_a, f.added_b) <= model.near_max_added_tokens
+    if f.matched_a >= model.near and f.matched_b >= model.near and small_additions:
         return Decision("near_duplicate", None, f.verbatim_a, min(f.verbatim_a, f.verbatim_b), f.tiles)
     derived = _direction(f, dates, model)
     matched_d = f.matched_a if derived == "a" else f.matched_b

@@ -1,0 +1,197 @@
+"""Every transformation a wire story goes through, found with the right relation and evidence.
+
+The articles are the project's own fictional wire stories (corpora/fiction); each test builds the
+variant explicitly, so what is being claimed is visible in the test.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from difflib import SequenceMatcher
+from typing import Any
+
+import pytest
+
+from dedup import Article, scan_articles
+from dedup.normalize import normalize
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+HEADER = "CITY HERALD ONLINE | Home > News > World\n\nPosted by staff, updated 5 minutes ago\n\n"
+FOOTER = (
+    "\n\nShare this story: Facebook | X | Email\n\n"
+    "Copyright 2025 City Herald Online. All rights reserved. Sign up for our morning newsletter."
+)
+
+
+def _by_id(fiction: list[dict[str, Any]], rid: str) -> dict[str, Any]:
+    return next(a for a in fiction if a["id"] == rid)
+
+
+def _paras(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+def _article(rid: str, text: str, hours: int = 0) -> Article:
+    return Article(rid, text, published=T0 + timedelta(hours=hours))
+
+
+def _relations(*articles: Article) -> list[dict[str, Any]]:
+    return scan_articles(list(articles)).relations
+
+
+def _only(relations: list[dict[str, Any]]) -> dict[str, Any]:
+    assert len(relations) == 1, relations
+    return relations[0]
+
+
+def _assert_evidence_lands(rel: dict[str, Any], a: Article, b: Article) -> None:
+    """Verbatim evidence spans in a and b hold the same (at most lightly edited) words."""
+    verbatim = [e for e in rel["evidence"] if e["kind"] == "verbatim"]
+    assert verbatim
+    for e in verbatim:
+        wa = normalize(a.text[slice(*e["a"])]).split()
+        wb = normalize(b.text[slice(*e["b"])]).split()
+        assert SequenceMatcher(None, wa, wb, autojunk=False).ratio() >= 0.9, (wa[:12], wb[:12])
+
+
+@pytest.fixture(scope="module")
+def wire(fiction: list[dict[str, Any]]) -> Article:
+    return _article("wire", _by_id(fiction, "wire-storm-01")["text"])
+
+
+def test_verbatim_copy_with_site_header_and_footer_is_a_copy(wire: Article) -> None:
+    site = _article("site", HEADER + wire.text + FOOTER, hours=2)
+    rel = _only(_relations(wire, site))
+    assert (rel["relation"], rel["derived"]) == ("copy", "site")
+    assert rel["coverage"] >= 0.8
+    _assert_evidence_lands(rel, wire, site)
+
+
+def test_exact_repost_is_exact(wire: Article) -> None:
+    repost = _article("repost", "  " + wire.text.replace("\n\n", "\n\n\n").upper() + "\n", hours=1)
+    rel = _only(_relations(wire, repost))
+    assert rel["relation"] == "exact" and rel["derived"] is None
+
+
+def test_trimmed_wire_copy_is_a_copy_derived_from_the_wire(wire: Article) -> None:
+    paras = _paras(wire.text)
+    trimmed = _article("trimmed", "\n\n".join(paras[: len(paras) * 6 // 10]), hours=3)
+    rel = _only(_relations(wire, trimmed))
+    assert (rel["relation"], rel["derived"]) == ("copy", "trimmed")
+    assert rel["coverage"] >= 0.95
+    _assert_evidence_lands(rel, wire, trimmed)
+
+
+def test_wire_spliced_whole_into_a_longer_local_story_is_a_copy(
+    wire: Article, fiction: list[dict[str, Any]]
+) -> None:
+    local = _paras(_by_id(fiction, "wire-budget-01")["text"])
+    text = "\n\n".join([*local[:3], wire.text, *local[3:6]])
+    spliced = _article("local", text, hours=5)
+    rel = _only(_relations(wire, spliced))
+    assert (rel["relation"], rel["derived"]) == ("copy", "local")
+    _assert_evidence_lands(rel, wire, spliced)
+    start = spliced.text.index(wire.text)
+    assert any(e["b"][0] >= start and e["b"][1] <= start + len(wire.text) for e in rel["evidence"])
+
+
+def test_two_wire_paragraphs_in_a_local_story_are_partial(
+    wire: Article, fiction: list[dict[str, Any]]
+) -> None:
+    local = _paras(_by_id(fiction, "wire-budget-01")["text"])
+    borrowed = _paras(wire.text)[2:4]
+    reuse = _article("local", "\n\n".join([*local[:4], *borrowed, *local[4:]]), hours=5)
+    rel = _only(_relations(wire, reuse))
+    assert (rel["relation"], rel["derived"]) == ("partial", "local")
+    assert 0.1 <= rel["coverage"] <= 0.6
+    _assert_evidence_lands(rel, wire, reuse)
+    for e in rel["evidence"]:
+        assert any(
+            p in reuse.text[e["b"][0] : e["b"][1] + 1] or reuse.text[slice(*e["b"])] in p for p in borrowed
+        )
+
+
+def _copy_edit(text: str, every: int = 25) -> str:
+    """Light edits: every `every`-th word changed, as a sub-editor would touch a few words."""
+    words = text.split(" ")
+    for i in range(every // 2, len(words), every):
+        words[i] = {"the": "a", "said": "stated"}.get(words[i], words[i] + "s")
+    return " ".join(words)
+
+
+def test_light_copy_edits_are_a_near_duplicate(wire: Article) -> None:
+    edited = _article("edited", _copy_edit(wire.text), hours=1)
+    rel = _only(_relations(wire, edited))
+    assert rel["relation"] == "near_duplicate" and rel["derived"] is None
+    _assert_evidence_lands(rel, wire, edited)
+
+
+def test_reordered_paragraphs_are_a_near_duplicate(wire: Article) -> None:
+    paras = _paras(wire.text)
+    reordered = _article("reordered", "\n\n".join([paras[0], *paras[4:], *paras[1:4]]), hours=1)
+    rel = _only(_relations(wire, reordered))
+    assert rel["relation"] == "near_duplicate"
+    _assert_evidence_lands(rel, wire, reordered)
+
+
+def test_doubled_paragraphs_are_a_near_duplicate_and_a_repeat(wire: Article) -> None:
+    paras = _paras(wire.text)
+    doubled_text = "\n\n".join([*paras[:5], *paras[2:5], *paras[5:]])
+    doubled = _article("doubled", doubled_text, hours=1)
+    result = scan_articles([wire, doubled])
+    rel = _only(result.relations)
+    assert rel["relation"] == "near_duplicate"
+    (repeat,) = result.repeats
+    (block,) = repeat["blocks"]
+    assert repeat["id"] == "doubled"
+    first = doubled.text[slice(*block["first"])]
+    again = doubled.text[slice(*block["repeat"])]
+    assert first == again == "\n\n".join(paras[2:5])
+
+
+def test_corrected_version_with_one_changed_figure_is_still_that_story(wire: Article) -> None:
+    import re
+
+    first_number = re.search(r"\d[\d,.]*\d", wire.text)
+    assert first_number
+    corrected = wire.text.replace(first_number.group(), first_number.group() + "1", 1)
+    rel = _only(_relations(wire, _article("corrected", corrected, hours=4)))
+    assert rel["relation"] == "near_duplicate"
+
+
+def test_expanded_version_adding_paragraphs_is_a_copy(wire: Article) -> None:
+    extra = (
+        "\n\nUpdated at 6 p.m.: Crews restored power to another 3,100 homes by the evening, officials said."
+    )
+    extra += "\n\nThe regional council said it would meet on Friday to review its storm response plans."
+    rel = _only(
+        _relations(wire, _article("expanded", wire.text + extra + extra.replace("3,100", "4,250"), hours=6))
+    )
+    assert (rel["relation"], rel["derived"]) == ("copy", "expanded")
+
+
+def test_rewrite_of_a_wire_story_is_a_rewrite(fiction: list[dict[str, Any]]) -> None:
+    original = _article("wire-court-01", _by_id(fiction, "wire-court-01")["text"])
+    retold = _article("rewrite-court-01", _by_id(fiction, "rewrite-court-01")["text"], hours=8)
+    rel = _only(_relations(original, retold))
+    assert (rel["relation"], rel["derived"]) == ("rewrite", "rewrite-court-01")
+    assert any(e["kind"] == "rewritten" for e in rel["evidence"])
+
+
+@pytest.mark.parametrize("kind", ["same_topic", "template", "independent"])
+def test_look_alikes_are_not_related(fiction: list[dict[str, Any]], kind: str) -> None:
+    """Same-topic stories, template reports with other figures and independent reports of one event."""
+    chosen = [a for a in fiction if a["kind"] == kind]
+    partners = {a.get("topic_of") for a in chosen} - {None}
+    pool = chosen + [a for a in fiction if a["id"] in partners]
+    articles = [Article(a["id"], a["text"]) for a in pool]
+    assert len(articles) >= 2
+    assert _relations(*articles) == []
+
+
+def test_whole_fiction_corpus_gives_only_the_rewrite(fiction: list[dict[str, Any]]) -> None:
+    articles = [Article(a["id"], a["text"]) for a in fiction]
+    relations = _relations(*articles)
+    assert [(r["a"], r["b"], r["relation"]) for r in relations] == [
+        ("wire-court-01", "rewrite-court-01", "rewrite")
+    ]
