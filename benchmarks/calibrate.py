@@ -176,8 +176,7 @@ def _report(
             "ternary_macro_f1": float(f1_score(gold, guess, average="macro")),
             "binary_macro_f1": float(f1_score(binary[0], binary[1], average="macro")),
             "per_class": {
-                c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i])}
-                for i, c in enumerate(labels)
+                c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i])} for i, c in enumerate(labels)
             },
             "predictions": pred,
         },
@@ -205,9 +204,7 @@ def write_model(model: Model, cv: dict[str, Any], command: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true", help="refit on all data and save the shipped model")
@@ -215,17 +212,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     meter, mrpc = meter_data(args.corpora), mrpc_data(args.corpora)
     cv = cross_validate(meter, mrpc, args.folds)
-    print(
-        json.dumps(
-            {k: {kk: vv for kk, vv in v.items() if kk != "predictions"} for k, v in cv.items()}, indent=2
-        )
-    )
+    print(json.dumps({k: {kk: vv for kk, vv in v.items() if kk != "predictions"} for k, v in cv.items()}, indent=2))
     model = fit(meter, mrpc, sorted(meter.labels), np.arange(len(mrpc.labels)))
     print("fitted on all:", json.dumps(dataclasses.asdict(model)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps({"cv": cv, "model": dataclasses.asdict(model)}, indent=2), encoding="utf-8"
-    )
+    args.out.write_text(json.dumps({"cv": cv, "model": dataclasses.asdict(model)}, indent=2), encoding="utf-8")
     if args.write:
         write_model(model, cv, "python -m benchmarks.calibrate --write")
     return 0

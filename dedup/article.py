@@ -67,9 +67,7 @@ def article_from_mapping(record: dict[str, Any], max_chars: int | None = None) -
             f"text of {record_id!r} has {len(text):,} characters, over the limit of {max_chars:,} "
             "(raise DetectorConfig.max_doc_chars / --max-chars to accept it)"
         )
-    optional = {
-        k: (None if record.get(k) in (None, "") else str(record[k])) for k in ("title", "source", "url")
-    }
+    optional = {k: (None if record.get(k) in (None, "") else str(record[k])) for k in ("title", "source", "url")}
     return Article(
         id=record_id,
         text=text,

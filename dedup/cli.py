@@ -59,9 +59,7 @@ def _detector(model: Path | None, max_chars: int) -> Detector:
 
 @app.command()
 def scan(
-    inputs: Annotated[
-        list[Path], typer.Argument(help="JSONL, CSV or Parquet files, or folders of .txt files")
-    ],
+    inputs: Annotated[list[Path], typer.Argument(help="JSONL, CSV or Parquet files, or folders of .txt files")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the output files")],
     features: Annotated[bool, typer.Option(help="Also write features.jsonl for every verified pair")] = False,
     model: Annotated[Path | None, typer.Option(help="Relation model file (default: the shipped one)")] = None,
@@ -125,9 +123,7 @@ def compare(
     a: Annotated[str | None, typer.Argument(help="First text file, or - for stdin")] = None,
     b: Annotated[str | None, typer.Argument(help="Second text file, or - for stdin")] = None,
     pairs: Annotated[Path | None, typer.Option(help='JSONL of {"id","a","b"} text pairs')] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="With --pairs: output file (default stdout)")
-    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="With --pairs: output file (default stdout)")] = None,
     model: Annotated[Path | None, typer.Option(help="Relation model file (default: the shipped one)")] = None,
 ) -> None:
     """Show the relation between two texts, or decide many pairs (--pairs)."""

@@ -68,9 +68,7 @@ def build_clusters(
     for i in range(len(ids)):
         groups.setdefault(uf.find(i), []).append(i)
     multi = sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
-    return [
-        Cluster(n, tuple(ids[m] for m in g), ids[_canonical(g, published, size)]) for n, g in enumerate(multi)
-    ]
+    return [Cluster(n, tuple(ids[m] for m in g), ids[_canonical(g, published, size)]) for n, g in enumerate(multi)]
 
 
 def cluster_of(clusters: Iterable[Cluster]) -> Mapping[str, int]:

@@ -60,9 +60,7 @@ def compare_pairs(
             yield _pair_row(item[0], detector.decide(item[1], item[2], idf))
 
 
-def measure_pairs(
-    pairs: Sequence[tuple[str, str]], detector: Detector | None = None
-) -> Iterator[PairFeatures | None]:
+def measure_pairs(pairs: Sequence[tuple[str, str]], detector: Detector | None = None) -> Iterator[PairFeatures | None]:
     """Features of each (text a, text b) pair, IDF over all of them; None when a side has no words."""
     detector = detector or Detector()
     docs = [(detector.prepare(Article("a", a)), detector.prepare(Article("b", b))) for a, b in pairs]

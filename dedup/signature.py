@@ -79,6 +79,4 @@ class MinHasher:
 def to_datasketch(signature: np.ndarray, config: SignatureConfig | None = None) -> MinHash:
     """Wrap a signature row as a datasketch MinHash (for use with datasketch's own LSH and tools)."""
     config = config or SignatureConfig()
-    return MinHash(
-        num_perm=config.num_perm, seed=config.seed, scheme=config.scheme, hashvalues=signature.copy()
-    )
+    return MinHash(num_perm=config.num_perm, seed=config.seed, scheme=config.scheme, hashvalues=signature.copy())

@@ -42,18 +42,14 @@ def _meter_tree(root: Path) -> None:
     for folder in (pa, news, other_news, root / "file_index" / "courts", root / "file_index" / "showbiz"):
         folder.mkdir(parents=True)
     (pa / "wagstaff1.txt").write_bytes(PA_RAW.encode("latin-1"))
-    (news / "wagstaff381_sun.txt").write_bytes(
-        "Presenter denied a \xa355,000 con.\n\nBailed.".encode("latin-1")
-    )
+    (news / "wagstaff381_sun.txt").write_bytes("Presenter denied a \xa355,000 con.\n\nBailed.".encode("latin-1"))
     (other_news / "party7_times.txt").write_bytes("Caf\xe9 party story.".encode("latin-1"))
     idx = root / "file_index"
     (idx / "courts" / "wholly_derived.txt").write_text(
         "newspapers/rawtexts/courts/01.03.00/wagstaff/wagstaff381_sun.txt\n"
     )
     (idx / "courts" / "partially_derived.txt").write_text("")
-    (idx / "showbiz" / "non_derived.txt").write_text(
-        "newspapers/rawtexts/showbiz/31.12.99/party/party7_times.txt\n"
-    )
+    (idx / "showbiz" / "non_derived.txt").write_text("newspapers/rawtexts/showbiz/31.12.99/party/party7_times.txt\n")
 
 
 def test_load_meter_cleans_pa_and_dates_papers(tmp_path: Path) -> None:
@@ -168,9 +164,7 @@ def test_suite_relations_as_documented() -> None:
     for src, var, rel, derived in truth.pairs:
         kind = truth.roles[var]["kind"]
         assert rel == KIND_RELATION[kind] and derived == var and truth.roles[var]["of"] == src
-        assert datetime.fromisoformat(by_id[var]["published"]) > datetime.fromisoformat(
-            by_id[src]["published"]
-        )
+        assert datetime.fromisoformat(by_id[var]["published"]) > datetime.fromisoformat(by_id[src]["published"])
         _check_variant(kind, by_id[src]["text"], by_id[var]["text"])
     paired = {x for p in truth.pairs for x in p[:2]}
     for role in ("negative", "lookalike"):

@@ -36,9 +36,7 @@ def test_index_reports_against_earlier_articles_then_adds(make_store) -> None:  
     first = index.add(_seed(SEED_A))
     assert first.added and first.relations == [] and len(first.repeats) == 1
     second = index.add(_seed(SEED_B))
-    assert [(r["a"], r["b"], r["relation"]) for r in second.relations] == [
-        (SEED_A.name, SEED_B.name, "rewrite")
-    ]
+    assert [(r["a"], r["b"], r["relation"]) for r in second.relations] == [(SEED_A.name, SEED_B.name, "rewrite")]
     repost = index.check(Article("repost", SEED_A.read_text(encoding="utf-8").upper()))
     assert {(r["a"], r["relation"]) for r in repost.relations} >= {(SEED_A.name, "exact")}
     assert len(index) == 2 and not repost.added

@@ -56,9 +56,7 @@ def test_each_bad_record_is_reported_and_the_rest_processed(tmp_path: Path) -> N
 def test_latin1_text_file_is_kept_with_a_warning(tmp_path: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
-    (folder / "a.txt").write_bytes(
-        "Caf\u00e9 owners in Hull said prices rose 4.5% last week.".encode("latin-1")
-    )
+    (folder / "a.txt").write_bytes("Caf\u00e9 owners in Hull said prices rose 4.5% last week.".encode("latin-1"))
     (folder / "b.txt").write_text(STORY, encoding="utf-8")
     articles, errors = read_articles([folder], 1_000_000)
     assert {a.id for a in articles} == {"a.txt", "b.txt"}
@@ -68,9 +66,7 @@ def test_latin1_text_file_is_kept_with_a_warning(tmp_path: Path) -> None:
 
 def test_csv_and_parquet_inputs(tmp_path: Path) -> None:
     csv_path = tmp_path / "in.csv"
-    csv_path.write_text(
-        'id,text,published\nc1,"' + STORY.replace('"', '""') + '",2025-01-02\n', encoding="utf-8"
-    )
+    csv_path.write_text('id,text,published\nc1,"' + STORY.replace('"', '""') + '",2025-01-02\n', encoding="utf-8")
     table = pa.table({"id": ["p1"], "text": [STORY], "published": ["2025-01-03T10:00:00Z"]})
     pq.write_table(table, tmp_path / "in.parquet")
     articles, errors = read_articles([csv_path, tmp_path / "in.parquet"], 1_000_000)
@@ -88,8 +84,6 @@ def test_missing_input_and_unknown_type_raise_clear_errors(tmp_path: Path) -> No
 
 
 def test_bad_published_date_is_a_record_error(tmp_path: Path) -> None:
-    inp = _write_jsonl(
-        tmp_path / "in.jsonl", [b'{"id": "d", "text": "Some text here.", "published": "yesterday"}']
-    )
+    inp = _write_jsonl(tmp_path / "in.jsonl", [b'{"id": "d", "text": "Some text here.", "published": "yesterday"}'])
     articles, errors = read_articles([inp], 1000)
     assert not articles and "ISO 8601" in errors[0].reason

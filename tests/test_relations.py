@@ -82,9 +82,7 @@ def test_trimmed_wire_copy_is_a_copy_derived_from_the_wire(wire: Article) -> Non
     _assert_evidence_lands(rel, wire, trimmed)
 
 
-def test_wire_spliced_whole_into_a_longer_local_story_is_a_copy(
-    wire: Article, fiction: list[dict[str, Any]]
-) -> None:
+def test_wire_spliced_whole_into_a_longer_local_story_is_a_copy(wire: Article, fiction: list[dict[str, Any]]) -> None:
     local = _paras(_by_id(fiction, "wire-budget-01")["text"])
     text = "\n\n".join([*local[:3], wire.text, *local[3:6]])
     spliced = _article("local", text, hours=5)
@@ -95,9 +93,7 @@ def test_wire_spliced_whole_into_a_longer_local_story_is_a_copy(
     assert any(e["b"][0] >= start and e["b"][1] <= start + len(wire.text) for e in rel["evidence"])
 
 
-def test_two_wire_paragraphs_in_a_local_story_are_partial(
-    wire: Article, fiction: list[dict[str, Any]]
-) -> None:
+def test_two_wire_paragraphs_in_a_local_story_are_partial(wire: Article, fiction: list[dict[str, Any]]) -> None:
     local = _paras(_by_id(fiction, "wire-budget-01")["text"])
     borrowed = _paras(wire.text)[2:4]
     reuse = _article("local", "\n\n".join([*local[:4], *borrowed, *local[4:]]), hours=5)
@@ -106,9 +102,7 @@ def test_two_wire_paragraphs_in_a_local_story_are_partial(
     assert 0.1 <= rel["coverage"] <= 0.6
     _assert_evidence_lands(rel, wire, reuse)
     for e in rel["evidence"]:
-        assert any(
-            p in reuse.text[e["b"][0] : e["b"][1] + 1] or reuse.text[slice(*e["b"])] in p for p in borrowed
-        )
+        assert any(p in reuse.text[e["b"][0] : e["b"][1] + 1] or reuse.text[slice(*e["b"])] in p for p in borrowed)
 
 
 def _copy_edit(text: str, every: int = 25) -> str:
@@ -160,13 +154,9 @@ def test_corrected_version_with_one_changed_figure_is_still_that_story(wire: Art
 
 
 def test_expanded_version_adding_paragraphs_is_a_copy(wire: Article) -> None:
-    extra = (
-        "\n\nUpdated at 6 p.m.: Crews restored power to another 3,100 homes by the evening, officials said."
-    )
+    extra = "\n\nUpdated at 6 p.m.: Crews restored power to another 3,100 homes by the evening, officials said."
     extra += "\n\nThe regional council said it would meet on Friday to review its storm response plans."
-    rel = _only(
-        _relations(wire, _article("expanded", wire.text + extra + extra.replace("3,100", "4,250"), hours=6))
-    )
+    rel = _only(_relations(wire, _article("expanded", wire.text + extra + extra.replace("3,100", "4,250"), hours=6)))
     assert (rel["relation"], rel["derived"]) == ("copy", "expanded")
 
 
@@ -192,6 +182,4 @@ def test_look_alikes_are_not_related(fiction: list[dict[str, Any]], kind: str) -
 def test_whole_fiction_corpus_gives_only_the_rewrite(fiction: list[dict[str, Any]]) -> None:
     articles = [Article(a["id"], a["text"]) for a in fiction]
     relations = _relations(*articles)
-    assert [(r["a"], r["b"], r["relation"]) for r in relations] == [
-        ("wire-court-01", "rewrite-court-01", "rewrite")
-    ]
+    assert [(r["a"], r["b"], r["relation"]) for r in relations] == [("wire-court-01", "rewrite-court-01", "rewrite")]

@@ -57,9 +57,7 @@ _WORD = st.sampled_from(
 )
 _SENTENCE = st.lists(_WORD, min_size=1, max_size=14).map(" ".join)
 _LONG_LINE = st.tuples(_SENTENCE, st.integers(20, 120)).map(lambda p: " ".join([p[0]] * p[1]))
-_PIECE = st.one_of(
-    _SENTENCE, _LONG_LINE, st.text(_ANY_CHAR, max_size=40), st.text(_CONTROL, max_size=3), _LAYOUT
-)
+_PIECE = st.one_of(_SENTENCE, _LONG_LINE, st.text(_ANY_CHAR, max_size=40), st.text(_CONTROL, max_size=3), _LAYOUT)
 # Text built from news-like words, arbitrary unicode, control characters, layout and very long lines.
 TEXT = st.one_of(st.text(_ANY_CHAR, max_size=400), st.lists(_PIECE, max_size=40).map("".join))
 TOKEN = st.text(st.characters(categories=["L", "N"]), min_size=1, max_size=8)
@@ -366,9 +364,7 @@ def test_fold_punctuation_keeps_case_and_layout() -> None:
 
 
 @PROPERTY
-@given(
-    text=st.one_of(TEXT, st.text(_ANY_CHAR), st.text(st.sampled_from("e\u0301\u200b\u00ad\u1100\u1161 a")))
-)
+@given(text=st.one_of(TEXT, st.text(_ANY_CHAR), st.text(st.sampled_from("e\u0301\u200b\u00ad\u1100\u1161 a"))))
 def test_normalize_is_idempotent(text: str) -> None:
     once = normalize(text)
     assert normalize(once) == once
@@ -446,9 +442,7 @@ def test_kgram_hashes_module_function_matches_hasher() -> None:
     assert shingle_hash32(b"a b c d e", hasher._mult, 0) == int(hasher.kgrams(th[:5])[0])
 
 
-@pytest.mark.parametrize(
-    ("text", "expected_len"), [("", 0), ("ab", 1), ("abcd", 1), ("abcde", 2), ("abababab", 2)]
-)
+@pytest.mark.parametrize(("text", "expected_len"), [("", 0), ("ab", 1), ("abcd", 1), ("abcde", 2), ("abababab", 2)])
 def test_char_shingles_are_unique_hashes(text: str, expected_len: int) -> None:
     out = char_shingles(text, n=4)
     assert out.dtype == np.uint32

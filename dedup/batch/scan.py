@@ -176,10 +176,7 @@ def write_outputs(out_dir: Path, result: ScanResult) -> dict[str, Any]:
     write_jsonl(out_dir / "repeats.jsonl", result.repeats)
     write_jsonl(
         out_dir / "clusters.jsonl",
-        (
-            {"cluster": c.cluster, "members": list(c.members), "canonical": c.canonical}
-            for c in result.clusters
-        ),
+        ({"cluster": c.cluster, "members": list(c.members), "canonical": c.canonical} for c in result.clusters),
     )
     write_jsonl(out_dir / "errors.jsonl", (e.as_dict() for e in result.errors))
     if result.features:

@@ -122,17 +122,11 @@ def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:
     return SignedShard(
         norm_hash=_concat([s.norm_hash for s in shards], 0, np.uint64).reshape(-1),
         n_tokens=_concat([s.n_tokens for s in shards], 0, np.int64).reshape(-1),
-        block_keys=_concat(
-            [s.block_keys for s in shards], first.block_keys.shape[1] if first else 0, np.uint64
-        ),
+        block_keys=_concat([s.block_keys for s in shards], first.block_keys.shape[1] if first else 0, np.uint64),
         block_owner=_concat([s.block_owner + o for s, o in zip(shards, offsets, strict=False)], 0, np.int64),
         doc_keys=_concat([s.doc_keys for s in shards], first.doc_keys.shape[1] if first else 0, np.uint64),
-        topic_keys=_concat(
-            [s.topic_keys for s in shards], first.topic_keys.shape[1] if first else 0, np.uint64
-        ),
-        topic_sigs=_concat(
-            [s.topic_sigs for s in shards], first.topic_sigs.shape[1] if first else 0, np.uint32
-        ),
+        topic_keys=_concat([s.topic_keys for s in shards], first.topic_keys.shape[1] if first else 0, np.uint64),
+        topic_sigs=_concat([s.topic_sigs for s in shards], first.topic_sigs.shape[1] if first else 0, np.uint32),
         idf=idf,
         repeats=repeats,
         timings=timings,

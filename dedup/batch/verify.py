@@ -72,15 +72,11 @@ def verify_pairs(
             tick(64)
 
 
-def exact_relations(
-    candidates: Candidates, articles: Sequence[Article], detector: Detector
-) -> Iterator[Verified]:
+def exact_relations(candidates: Candidates, articles: Sequence[Article], detector: Detector) -> Iterator[Verified]:
     """An `exact` relation from each exact group's first article to every other member."""
     rep = candidates.representative
     for i in np.flatnonzero(rep != np.arange(len(rep))).tolist():
         r = int(rep[i])
-        decision = detector.decide(
-            detector.prepare(articles[r]), detector.prepare(articles[i]), IdfTable(1024)
-        )
+        decision = detector.decide(detector.prepare(articles[r]), detector.prepare(articles[i]), IdfTable(1024))
         if decision is not None and decision.relation == "exact":
             yield Verified(r, i, decision)

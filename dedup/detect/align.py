@@ -172,9 +172,7 @@ def _matched(doc: Document, covered: np.ndarray) -> tuple[float, int]:
     return matched / doc.n_tokens, doc.n_tokens - matched
 
 
-def _sentence_rows(
-    doc: Document, idf: IdfTable, vocab: np.ndarray
-) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
+def _sentence_rows(doc: Document, idf: IdfTable, vocab: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
     """Per sentence: sqrt-IDF-weighted content-word presence, and plain presence, over `vocab`."""
     bounds = doc.sentence_bounds
     rows, cols = [], []
@@ -211,9 +209,7 @@ def _best_matches(
         fa, fb = da.sentence_numbers[i], db.sentence_numbers[j]
         agree = not (fa and fb) or _jaccard(fa, fb) >= 0.5
         verbatim = float(covered[lo:hi].mean())
-        out.append(
-            SentenceMatch(int(hi - lo), verbatim, float(sim[i, j]), int(shared[i, j]), agree, span, other, j)
-        )
+        out.append(SentenceMatch(int(hi - lo), verbatim, float(sim[i, j]), int(shared[i, j]), agree, span, other, j))
     return tuple(out)
 
 

@@ -54,9 +54,7 @@ class Model:
 
     def __post_init__(self) -> None:
         if self.version != MODEL_VERSION:
-            raise ConfigError(
-                f"version: model file is version {self.version}, this build reads {MODEL_VERSION}"
-            )
+            raise ConfigError(f"version: model file is version {self.version}, this build reads {MODEL_VERSION}")
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type in ("float",) and not 0.0 <= value <= 1.0:
@@ -96,9 +94,7 @@ def features_from_row(row: dict[str, Any]) -> PairFeatures:
     """Rebuild features from a `features.jsonl` row (spans are not kept there; evidence will be empty)."""
 
     def sentences(rows: list[list[Any]]) -> tuple[SentenceMatch, ...]:
-        return tuple(
-            SentenceMatch(int(t), v, sim, int(sh), bool(ok), (0, 0), (0, 0), -1) for t, v, sim, sh, ok in rows
-        )
+        return tuple(SentenceMatch(int(t), v, sim, int(sh), bool(ok), (0, 0), (0, 0), -1) for t, v, sim, sh, ok in rows)
 
     plain = {f.name: row[f.name] for f in fields(PairFeatures) if f.name not in _NESTED}
     return PairFeatures(

@@ -53,9 +53,7 @@ class SQLiteStore:
 
     def __contains__(self, article_id: object) -> bool:
         with self._lock:
-            return (
-                self._db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
-            )
+            return self._db.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is not None
 
     def __len__(self) -> int:
         with self._lock:
