@@ -73,9 +73,7 @@ def minhash_signatures(texts: Mapping[str, str], k: int = 5, num_perm: int = 128
     return dict(zip(ids, MinHash.bulk(grams, num_perm=num_perm), strict=True))
 
 
-def minhash_lsh_pairs(
-    sigs: Mapping[str, MinHash], threshold: float = 0.5, num_perm: int = 128
-) -> dict[PairKey, float]:
+def minhash_lsh_pairs(sigs: Mapping[str, MinHash], threshold: float = 0.5, num_perm: int = 128) -> dict[PairKey, float]:
     """All LSH candidate pairs with their estimated Jaccard."""
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     for key, sig in sigs.items():
@@ -211,14 +209,13 @@ def cv_predict(
     n_splits = min(folds, len(set(groups)))
     for train, test in GroupKFold(n_splits=n_splits).split(s, groups=list(groups)):
         if ternary:
-            th = fit_two_thresholds(
-                s[train], [gold[i] for i in train], grid if grid is not None else s[train]
-            )
-            preds.update({ids[i]: _ternary(float(s[i]), th) for i in test})
+            pair = fit_two_thresholds(s[train], [gold[i] for i in train], grid if grid is not None else s[train])
+            preds.update({ids[i]: _ternary(float(s[i]), pair) for i in test})
+            fitted.append(pair)
         else:
-            th = fit_one_threshold(s[train], [int(gold[i]) for i in train])
-            preds.update({ids[i]: int(s[i] >= th) for i in test})
-        fitted.append(th)
+            one = fit_one_threshold(s[train], [int(gold[i]) for i in train])
+            preds.update({ids[i]: int(s[i] >= one) for i in test})
+            fitted.append(one)
     return preds, fitted
 
 

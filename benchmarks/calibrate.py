@@ -48,7 +48,7 @@ GRID: dict[str, Sequence[float]] = {
     "rewrite_similarity": (0.3, 0.35, 0.4, 0.45),
     "rewrite_min_share": (0.2, 0.3, 0.4, 0.5, 0.6),
     "rewrite_fact_share": (0.3, 0.5, 0.7),
-    "min_passage_tokens": (4, 6, 8, 10, 14),
+    "min_passage_tokens": (8, 10, 14, 20),
 }
 
 

@@ -98,9 +98,7 @@ def _meter_newspapers(root: Path) -> list[Article]:
         paper = path.stem.rsplit("_", 1)[-1].lower()
         day = _folder_date(path.parts[-3]) + timedelta(days=1)
         published = datetime.combine(day, datetime.min.time()).isoformat()
-        out.append(
-            {"id": rel, "text": text, "source": _NEWSPAPERS.get(paper, paper.title()), "published": published}
-        )
+        out.append({"id": rel, "text": text, "source": _NEWSPAPERS.get(paper, paper.title()), "published": published})
     return out
 
 
@@ -148,9 +146,7 @@ _STORY = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.DOTALL)
 _NEWID = re.compile(r'NEWID="(\d+)"')
 _MONTHS = {
     m: i
-    for i, m in enumerate(
-        ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1
-    )
+    for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)
 }
 _DATE = re.compile(r"(\d{1,2})-([A-Z]{3})-(\d{4})\s+(\d{1,2}):(\d{2}):(\d{2})")
 

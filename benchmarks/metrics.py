@@ -124,7 +124,5 @@ def binary_prf(gold: Sequence[int | bool], pred: Sequence[int | bool]) -> dict[s
     fp = sum(1 for g, p in zip(gold, pred, strict=True) if p and not g)
     fn = sum(1 for g, p in zip(gold, pred, strict=True) if g and not p)
     out = _prf(tp, fp, fn)
-    out["accuracy"] = sum(1 for g, p in zip(gold, pred, strict=True) if bool(g) == bool(p)) / max(
-        1, len(gold)
-    )
+    out["accuracy"] = sum(1 for g, p in zip(gold, pred, strict=True) if bool(g) == bool(p)) / max(1, len(gold))
     return out

@@ -14,7 +14,7 @@ import shlex
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -82,8 +82,7 @@ def meter_baselines(
         lsh = bl.minhash_lsh_pairs(sigs)
         pred = {p: "wholly" if any(frozenset((p, s)) in lsh for s in stories[p]) else "non" for p in papers}
         score = {
-            p: max([sigs[p].jaccard(sigs[s]) for s in stories[p] if p in sigs and s in sigs] or [0.0])
-            for p in papers
+            p: max([sigs[p].jaccard(sigs[s]) for s in stories[p] if p in sigs and s in sigs] or [0.0]) for p in papers
         }
         return {
             **meter_scores(pred, labels),
@@ -146,12 +145,8 @@ def run_meter(run: Run) -> dict[str, Any]:
 # MRPC ----------------------------------------------------------------------------------------------
 
 
-def _mrpc_cv(
-    run: Run, name: str, ids: list[str], score: dict[str, float], gold: dict[str, int]
-) -> dict[str, Any]:
-    preds, fitted = bl.cv_predict(
-        ids, [score[i] for i in ids], [gold[i] for i in ids], ids, run.folds, ternary=False
-    )
+def _mrpc_cv(run: Run, name: str, ids: list[str], score: dict[str, float], gold: dict[str, int]) -> dict[str, Any]:
+    preds, fitted = bl.cv_predict(ids, [score[i] for i in ids], [gold[i] for i in ids], ids, run.folds, ternary=False)
     res = binary_prf([gold[i] for i in ids], [preds[i] for i in ids])
     positives = {i for i in ids if gold[i]}
     return {
@@ -165,7 +160,7 @@ def mrpc_baselines(run: Run, rows: list[tuple[str, str, str, int]]) -> dict[str,
     """Every baseline on the MRPC pairs (positive = paraphrase)."""
     ids = [r[0] for r in rows]
     gold = {r[0]: r[3] for r in rows}
-    sentences = {f"{r[0]}:{side}": r[1 + n] for r in rows for n, side in enumerate("ab")}
+    sentences = {f"{i}:{side}": text for i, a, b, _ in rows for side, text in (("a", a), ("b", b))}
     out: dict[str, dict[str, Any]] = {}
 
     def jaccard(n: int) -> dict[str, Any]:
@@ -189,9 +184,7 @@ def mrpc_baselines(run: Run, rows: list[tuple[str, str, str, int]]) -> dict[str,
 
     def text_dedup() -> dict[str, Any]:
         pairs = bl.cluster_pairs(bl.text_dedup_clusters(sentences, text_dedup_ready(run)))
-        return binary_prf(
-            [gold[i] for i in ids], [int(frozenset((f"{i}:a", f"{i}:b")) in pairs) for i in ids]
-        )
+        return binary_prf([gold[i] for i in ids], [int(frozenset((f"{i}:a", f"{i}:b")) in pairs) for i in ids])
 
     for name, fn in (
         ("unigram_jaccard", lambda: jaccard(1)),
@@ -212,7 +205,7 @@ def run_mrpc(run: Run) -> dict[str, Any]:
 
     def detector() -> dict[str, Any]:
         out = qd.run_compare(detector_ready(run), [(i, a, b) for i, a, b, _ in rows], run.work / "mrpc")
-        res = binary_prf([r[3] for r in rows], [int(o.get("relation") is not None) for o in out])
+        res: dict[str, Any] = dict(binary_prf([r[3] for r in rows], [int(o.get("relation") is not None) for o in out]))
         score = {r[0]: float(o.get("score") or 0.0) for r, o in zip(rows, out, strict=True)}
         relations = [o.get("relation") for o in out]
         res["relations"] = {str(k): relations.count(k) for k in sorted(set(relations), key=str)}
@@ -237,10 +230,8 @@ def run_reuters(run: Run) -> dict[str, Any]:
         articles = reuters_sample(articles, 1500, run.seed)
     texts = {a["id"]: a["text"] for a in articles}
 
-    def untyped(
-        pairs: Mapping[frozenset[str], Any], clusters: list[list[str]] | None = None
-    ) -> dict[str, Any]:
-        typed = {p: None for p in pairs}
+    def untyped(pairs: Iterable[frozenset[str]], clusters: list[list[str]] | None = None) -> dict[str, Any]:
+        typed: dict[frozenset[str], str | None] = {p: None for p in pairs}
         return reuters_figures(typed, clusters or bl.components(typed), articles, run.seed, None)
 
     def detector() -> dict[str, Any]:
@@ -352,9 +343,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "detector": "dedup CLI" if run.cmd else run.detector_error,
         "text_dedup": run.td_status,
     }
-    quality_report.write_all(
-        {"meta": meta, **results}, run.curves, run.out, PROJECT / "benchmarks" / "RESULTS.md"
-    )
+    quality_report.write_all({"meta": meta, **results}, run.curves, run.out, PROJECT / "benchmarks" / "RESULTS.md")
     return 0
 
 

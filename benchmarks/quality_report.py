@@ -52,9 +52,7 @@ def _meter(sec: Mapping[str, Any]) -> Table:
 
     def cells(r: Mapping[str, Any]) -> Row:
         per = r["ternary"]["per_class"]
-        pr = [
-            f"{_f(per[c]['precision'], 2)}/{_f(per[c]['recall'], 2)}" for c in ("wholly", "partially", "non")
-        ]
+        pr = [f"{_f(per[c]['precision'], 2)}/{_f(per[c]['recall'], 2)}" for c in ("wholly", "partially", "non")]
         return [
             _f(r["ternary"]["macro_f1"]),
             _f(r["binary"]["macro_f1"]),
@@ -93,7 +91,9 @@ def _reuters(sec: Mapping[str, Any]) -> Table:
         "exact recall (as exact)",
         "exact recall (cluster)",
         "near-dup precision (sample)",
-        "look-alikes merged",
+        "look-alikes merged (cluster)",
+        "look-alikes related (pair)",
+        "largest cluster",
         "pairs reported",
     ]
 
@@ -105,6 +105,8 @@ def _reuters(sec: Mapping[str, Any]) -> Table:
             _f(ex["recall_same_cluster"]),
             f"{_f(nd['precision'])} (n={nd['sampled']})",
             _f(r["lookalikes_merged"]),
+            _f(r.get("lookalikes_related")),
+            _f(r.get("largest_cluster")),
             _f(r["pairs_reported"]),
         ]
 
@@ -121,7 +123,7 @@ def _suite(sec: Mapping[str, Any]) -> list[Table]:
         "any F1",
         "macro-F1 (typed)",
         "ARI",
-        "derived acc.",
+        "derived acc. (copy/partial)",
         "look-alikes related",
         *[f"R {r}" for r in rels],
     ]
@@ -145,12 +147,9 @@ def _suite(sec: Mapping[str, Any]) -> list[Table]:
     if "per_relation" in det:
         per = det["per_relation"]
         rows = [
-            [r, _f(per[r]["precision"]), _f(per[r]["recall"]), _f(per[r]["f1"]), _f(per[r]["support"])]
-            for r in rels
+            [r, _f(per[r]["precision"]), _f(per[r]["recall"]), _f(per[r]["f1"]), _f(per[r]["support"])] for r in rels
         ]
-        tables.append(
-            ("Syndication suite: detector per relation", ["relation", "P", "R", "F1", "support"], rows)
-        )
+        tables.append(("Syndication suite: detector per relation", ["relation", "P", "R", "F1", "support"], rows))
     if "by_kind" in det:
         got = ["exact", "near_duplicate", "copy", "partial", "rewrite", "none"]
         rows = [[kind, *[_f(counts.get(g, 0)) for g in got]] for kind, counts in det["by_kind"].items()]
@@ -229,7 +228,11 @@ def markdown(results: Mapping[str, Any], plots: Mapping[str, Path], md_path: Pat
         f"Git commit: `{meta['git'].get('commit')}`{' (dirty tree)' if meta['git'].get('dirty') else ''}  ",
         f"Detector: {meta['detector']}  ",
         f"text-dedup: {meta['text_dedup']}  ",
-        f"Quick mode: {meta['quick']}; folds: {meta['folds']}; seed: {meta['seed']}",
+        f"Quick mode: {meta['quick']}; folds: {meta['folds']}; seed: {meta['seed']}; "
+        f"seconds per section: {meta.get('seconds')}",
+        "",
+        "Run: `python -m benchmarks.quality [--corpora ../shared/corpora] [--out benchmarks/results] "
+        "[--folds 5] [--quick] [--text-dedup-site DIR]`",
         "",
     ]
     for title, head, rows in tables(results):
@@ -258,6 +261,13 @@ NOTES = [
     "with word 5-gram containment >= 0.5; look-alikes merged = co-clustered pairs whose titles share a "
     "template (e.g. '4TH QTR NET') for different companies and whose bodies hold different numbers. "
     "Baselines without clusters use connected components of their pairs.",
+    "- text-dedup 0.4.0: `pip install text-dedup` into this environment would downgrade shared packages "
+    "(rich 15 -> 13.9, urllib3, setuptools), so it is installed apart with `pip install --target DIR "
+    "text-dedup` and run in a subprocess (`--text-dedup-site DIR`); without it the rows say so. Its "
+    "datasets cache fingerprinting fails here (pyarrow MonthDayNano pickling) and is replaced by random "
+    "fingerprints; the dedup logic is untouched.",
+    "- Look-alike templates (title families): quarter results (e.g. '4TH QTR NET'), year results, dividend "
+    "notices ('QTLY DIV', 'SETS REGULAR PAYOUT', ...); the entity before the template must differ.",
     "- Suite: only (source, variant) pairs are labelled; other pairs inside one source's group are "
     "unscored. Partial variants are their own cluster for ARI. SimHash k and the containment threshold "
     "are fit on training folds grouped by source. Rewrite truth comes only from existing pairs "
@@ -265,14 +275,10 @@ NOTES = [
 ]
 
 
-def write_all(
-    results: Mapping[str, Any], curves: Mapping[str, Mapping[str, Curve]], out: Path, md_path: Path
-) -> None:
+def write_all(results: Mapping[str, Any], curves: Mapping[str, Mapping[str, Curve]], out: Path, md_path: Path) -> None:
     """quality.json, PNG plots, RESULTS.md, and the console tables."""
     out.mkdir(parents=True, exist_ok=True)
     plots = plot_curves(curves, out)
-    (out / "quality.json").write_bytes(
-        orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
-    )
+    (out / "quality.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     md_path.write_text(markdown(results, plots, md_path), encoding="utf-8")
     print_tables(results)

@@ -130,6 +130,8 @@ def reuters_figures(
         "exact": exact_recall(pairs, clusters, truth),
         "near_duplicate": near_dup_precision(near, texts, seed),
         "lookalikes_merged": lookalikes_merged(clusters, by_id),
+        "lookalikes_related": lookalikes_merged([sorted(p) for p in pairs], by_id),
+        "largest_cluster": max((len(c) for c in clusters), default=0),
         "pairs_reported": len(pairs),
         "clusters": len(clusters),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from benchmarks import baselines as bl
@@ -13,7 +13,7 @@ from benchmarks.metrics import ari, relation_prf
 from benchmarks.quality_common import PROJECT, Run, detector_ready, guarded, text_dedup_ready
 from benchmarks.suite import RELATIONS, SuiteTruth, load_fiction_rewrites, load_seed_rewrites, make_suite
 
-__all__ = ["by_kind", "run_suite", "suite_figures"]
+__all__ = ["by_kind", "derived_figures", "run_suite", "suite_figures"]
 
 PairKey = frozenset[str]
 
@@ -40,16 +40,32 @@ def suite_figures(
         for n in [sum(1 for v in labelled.values() if v == rel)]
     }
     if derived is not None:
-        truth_derived = {frozenset((a, b)): d for a, b, _, d in truth.pairs}
-        found = [k for k in truth_derived if k in derived and truth_derived[k] is not None]
-        out["derived_accuracy"] = (
-            sum(1 for k in found if derived[k] == truth_derived[k]) / len(found) if found else None
-        )
+        out["derived_by_relation"], out["derived_accuracy"] = derived_figures(derived, truth)
     if typed:
         out["by_kind"] = by_kind(pred, truth)
     lookalikes = {frozenset(p) for p in truth.lookalikes}
     out["lookalikes_related"] = sum(1 for k in pred if k in lookalikes)
     return out
+
+
+def derived_figures(
+    derived: Mapping[PairKey, str | None],
+    truth: SuiteTruth,
+) -> tuple[dict[str, dict[str, int]], float | None]:
+    """`derived` of detected labelled pairs: correct / wrong / null per true relation, and accuracy over
+    the directional relations (copy, partial, rewrite) whose truth has a direction."""
+    table: dict[str, dict[str, int]] = {}
+    for a, b, rel, want in truth.pairs:
+        key = frozenset((a, b))
+        if key not in derived or want is None:
+            continue
+        got = derived[key]
+        verdict = "null" if got is None else "correct" if got == want else "wrong"
+        row = table.setdefault(rel, {"correct": 0, "wrong": 0, "null": 0})
+        row[verdict] += 1
+    directional = [table[r] for r in ("copy", "partial", "rewrite") if r in table]
+    n = sum(sum(row.values()) for row in directional)
+    return table, (sum(row["correct"] for row in directional) / n if n else None)
 
 
 def by_kind(pred: Mapping[PairKey, str | None], truth: SuiteTruth) -> dict[str, dict[str, int]]:
@@ -66,9 +82,7 @@ def by_kind(pred: Mapping[PairKey, str | None], truth: SuiteTruth) -> dict[str, 
 def _cv_pairs(run: Run, name: str, score: dict[PairKey, float], truth: SuiteTruth) -> dict[PairKey, None]:
     """Related pairs from a threshold fit on the other folds (folds grouped by source group)."""
     labelled, unscored = truth.labelled(), truth.unscored()
-    universe = {
-        k: score.get(k, 0.0) for k in set(score) | set(labelled) if k not in unscored or k in labelled
-    }
+    universe = {k: score.get(k, 0.0) for k in set(score) | set(labelled) if k not in unscored or k in labelled}
     keys = sorted(universe, key=sorted)
     ids = ["|".join(sorted(k)) for k in keys]
     groups = [min(truth.groups.get(x, x) for x in k) for k in keys]
@@ -112,8 +126,9 @@ def run_suite(run: Run) -> dict[str, Any]:
         figures = suite_figures(pred, qd.cluster_members(scan.clusters), truth, True, derived)
         return {**figures, "seconds": scan.seconds}
 
-    def untyped(pairs: Mapping[PairKey, Any], clusters: list[list[str]] | None = None) -> dict[str, Any]:
-        return suite_figures({k: None for k in pairs}, clusters or bl.components(pairs), truth, False)
+    def untyped(pairs: Iterable[PairKey], clusters: list[list[str]] | None = None) -> dict[str, Any]:
+        typed: dict[PairKey, str | None] = {k: None for k in pairs}
+        return suite_figures(typed, clusters or bl.components(typed), truth, False)
 
     def minhash() -> dict[str, Any]:
         sigs = bl.minhash_signatures(texts)

@@ -229,9 +229,7 @@ class _Picker:
         mine = self.shingles(art)
         if not mine:
             return False
-        return all(
-            len(mine & other) / max(1, min(len(mine), len(other))) < MAX_OVERLAP for other in self.taken
-        )
+        return all(len(mine & other) / max(1, min(len(mine), len(other))) < MAX_OVERLAP for other in self.taken)
 
     def take(self, ok: Any = None) -> Article | None:
         for art in self.pool:
@@ -257,9 +255,7 @@ def _same_topic_period(source: Article) -> Any:
     return ok
 
 
-def _add_source(
-    source: Article, picker: _Picker, rng: random.Random, out: list[Article], truth: SuiteTruth
-) -> bool:
+def _add_source(source: Article, picker: _Picker, rng: random.Random, out: list[Article], truth: SuiteTruth) -> bool:
     """Emit a source, its variants and one hard negative; False if no hosts are left."""
     src_topics = set(source.get("topics") or [])
     hosts = [picker.take(lambda a: not src_topics & set(a.get("topics") or [])) for _ in range(2)]
@@ -349,11 +345,9 @@ def make_suite(
     rng = random.Random(seed)
     ordered = sorted(articles, key=lambda a: str(a["id"]))
     eligible = [a for a in ordered if len(content_paragraphs(a["text"])[0]) >= min_paragraphs]
-    if any(a.get("topics") for a in eligible):
-        sources_pool = [a for a in eligible if a.get("topics")]
-    else:
-        sources_pool = eligible
-    picker, out, truth = _Picker(eligible, rng), [], SuiteTruth()
+    sources_pool = [a for a in eligible if a.get("topics")] if any(a.get("topics") for a in eligible) else eligible
+    picker, truth = _Picker(eligible, rng), SuiteTruth()
+    out: list[Article] = []
     pool = list(sources_pool)
     rng.shuffle(pool)
     made = 0

@@ -45,6 +45,7 @@ _TIME_FIELDS = {
     "User time (seconds)": "user_s",
     "System time (seconds)": "sys_s",
 }
+_EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b:?")
 _RUSAGE_HELPER = (
     "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
     "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
@@ -184,9 +185,7 @@ def reuters_section(corpus: Path, workdir: Path, have_scan: bool) -> dict[str, A
     return section
 
 
-def archive_section(
-    sizes: list[int], seed: int, corpus: Path, workdir: Path, have_scan: bool
-) -> dict[str, Any]:
+def archive_section(sizes: list[int], seed: int, corpus: Path, workdir: Path, have_scan: bool) -> dict[str, Any]:
     """Generate (or reuse) each archive size and scan it; growth of time per article."""
     pool: list[archive.ParagraphPool] = []
     runs = []
@@ -271,17 +270,27 @@ def _notes(results: dict[str, Any]) -> list[str]:
     for run in results["archives"]["runs"]:
         gen = run["generation"]
         state = "generated now" if gen.get("generated_now") else "cached"
-        notes.append(
-            f"archive {run['size']:,}: {state}, generation {gen.get('articles_per_s', 0):,.0f} art/s"
-        )
+        notes.append(f"archive {run['size']:,}: {state}, generation {gen.get('articles_per_s', 0):,.0f} art/s")
     if "time_per_article_growth" in results["archives"]:
-        notes.append(
-            f"time per article growth, smallest -> largest: {results['archives']['time_per_article_growth']}x"
-        )
+        notes.append(f"time per article growth, smallest -> largest: {results['archives']['time_per_article_growth']}x")
     for res in _runs(results):
         if res.get("returncode"):
-            notes.append(f"{res['label']} failed: {res.get('stderr_tail', '')[-400:]}")
+            notes.append(f"{res['label']} failed: {failure_reason(res.get('stderr_tail', ''))}")
     return notes
+
+
+def failure_reason(stderr: str) -> str:
+    """The last exception line of a child's stderr (rich may wrap it), else its last line."""
+    lines = [ln.strip() for ln in stderr.splitlines()]
+    for k in range(len(lines) - 1, -1, -1):
+        if _EXCEPTION.match(lines[k]):
+            tail = []
+            for ln in lines[k + 1 :]:
+                if not ln or not ln[0].isalnum():
+                    break
+                tail.append(ln)
+            return " ".join([lines[k], *tail])
+    return next((ln for ln in reversed(lines) if ln), "no output")
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
@@ -359,9 +368,7 @@ def main(argv: list[str] | None = None) -> int:
     CHILD_MEMORY_GB = args.child_memory_gb
     corpus = args.corpus.resolve()
     results: dict[str, Any] = {
-        "command": shlex.join(
-            ["python", "-m", "benchmarks.throughput", *(sys.argv[1:] if argv is None else argv)]
-        ),
+        "command": shlex.join(["python", "-m", "benchmarks.throughput", *(sys.argv[1:] if argv is None else argv)]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _git_commit(),
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
@@ -372,9 +379,7 @@ def main(argv: list[str] | None = None) -> int:
         results["sigbench"] = sigbench.run_sigbench(load_reuters(corpus), args.sig_articles)
     with tempfile.TemporaryDirectory(prefix="dedup-throughput-") as tmp:
         results["reuters"] = reuters_section(corpus, Path(tmp), results["scan_available"])
-        results["archives"] = archive_section(
-            args.sizes, args.seed, corpus, Path(tmp), results["scan_available"]
-        )
+        results["archives"] = archive_section(args.sizes, args.seed, corpus, Path(tmp), results["scan_available"])
     render(results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "throughput.json").write_text(json.dumps(results, indent=2, default=str) + "\n")

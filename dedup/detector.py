@@ -46,6 +46,10 @@ class Detector:
         keys = [f"n:{n}" for n in doc.names] + list(doc.facts)
         return np.unique(np.array([xxhash.xxh32_intdigest(k.encode()) for k in keys], dtype=np.uint32))
 
+    def fact_set(self, doc: Document) -> np.ndarray:
+        """Sorted uint32 hashes of a document's facts (for the rewrite path's fact filter)."""
+        return np.unique(np.array([xxhash.xxh32_intdigest(f.encode()) for f in doc.facts], dtype=np.uint32))
+
     def measure(self, da: Document, db: Document, idf: IdfTable) -> PairFeatures:
         """Exact features of a candidate pair (see `dedup.detect.align`)."""
         return compare_documents(da, db, idf)

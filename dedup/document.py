@@ -107,17 +107,28 @@ class Document:
         return out
 
     @cached_property
-    def names(self) -> frozenset[str]:
-        """Normalized tokens written as names: capitalised inside a sentence, or upper-case acronyms."""
+    def name_mask(self) -> np.ndarray:
+        """Per token: written as a name (capitalised inside a sentence, or an upper-case acronym)."""
         first = set(self.sentence_bounds[:, 0].tolist())
-        text, out = self.text, set()
+        text = self.text
+        mask = np.zeros(self.n_tokens, dtype=bool)
         for i, (s, e) in enumerate(self.token_spans.tolist()):
-            head = text[s]
-            if not head.isupper() or e - s < 2:
+            if e - s < 2 or not text[s].isupper() or self.tokens[i] in STOPWORDS:
                 continue
-            if (i not in first and not text[s:e].isupper()) or (text[s:e].isupper() and e - s > 2):
-                out.add(self.tokens[i])
-        return frozenset(out)
+            upper = text[s:e].isupper()
+            mask[i] = (i not in first and not upper) or (upper and e - s > 2)
+        return mask
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        """Normalized tokens written as names."""
+        return frozenset(t for t, is_name in zip(self.tokens, self.name_mask.tolist(), strict=True) if is_name)
+
+    @cached_property
+    def sentence_names(self) -> list[frozenset[str]]:
+        """Names in each sentence."""
+        tokens, mask = self.tokens, self.name_mask
+        return [frozenset(tokens[i] for i in range(lo, hi) if mask[i]) for lo, hi in self.sentence_bounds.tolist()]
 
     @cached_property
     def facts(self) -> frozenset[str]:

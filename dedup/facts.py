@@ -15,8 +15,15 @@ _SCALE = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mln": 1e6, "m": 1e6, "mn": 1e6,
     "billion": 1e9, "bln": 1e9, "bn": 1e9, "b": 1e9, "trillion": 1e12, "tln": 1e12,
 }  # fmt: skip
+_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "hundred": 100, "a": 1, "an": 1,
+}  # fmt: skip
 _NUMBER = re.compile(
-    r"(?P<cur>[$£€¥])?\s?(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?"
+    r"(?P<cur>[$£€¥])?\s?(?:(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?(?:[- ](?P<fn>\d{1,2})/(?P<fd>\d{1,2}))?"
+    r"|(?P<word>\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty"
+    r"|fifty|hundred|an?)(?=\s(?:thousand|million|mln|billion|bln|trillion)\b)))"
     r"(?:\s?(?P<scale>thousand|million|mln|billion|bln|trillion|tln|bn|mn|[mbk])\b)?"
     r"(?:\s?(?P<pct>%|percent\b|per cent\b|pct\b))?"
     r"(?:\s?(?P<unit>dollars|dlrs|pounds|stg|euros|yen)\b)?",
@@ -32,8 +39,13 @@ _SMALL = 10
 
 
 def _number_fact(m: re.Match[str]) -> str | None:
-    digits = m.group("num").replace(",", "")
-    value = float(digits + (m.group("frac") or ""))
+    if m.group("word"):
+        value = float(_WORDS[m.group("word").lower()])
+    else:
+        value = float(m.group("num").replace(",", "") + (m.group("frac") or ""))
+        if m.group("fd") and int(m.group("fd")):
+            # Wire prices and rates are quoted in fractions: 7-1/4 pct, 5-15/16.
+            value += int(m.group("fn")) / int(m.group("fd"))
     scale = m.group("scale")
     if scale:
         value *= _SCALE[scale.lower()]
@@ -42,7 +54,7 @@ def _number_fact(m: re.Match[str]) -> str | None:
     if m.group("cur") or m.group("unit"):
         return f"money:{value:.4g}"
     # Small bare integers ("two of the 5 suspects") are too common to tell stories apart.
-    if value < _SMALL and not m.group("frac") and not scale:
+    if value < _SMALL and not m.group("frac") and not scale and not m.group("fd"):
         return None
     return f"num:{value:.6g}"
 

@@ -35,7 +35,22 @@ def _representatives(norm_hash: np.ndarray) -> np.ndarray:
     return rep
 
 
-def _top_topic_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
+def _facts_kept(shard: SignedShard, pairs: np.ndarray, share: float) -> np.ndarray:
+    """Pairs where one side keeps at least `share` of its facts (and one or more) in the other.
+
+    A rewrite keeps its source's figures and dateline; look-alikes with their own figures do not.
+    """
+    keep = np.zeros(len(pairs), dtype=bool)
+    for k, (i, j) in enumerate(pairs.tolist()):
+        fi, fj = shard.facts_of(i), shard.facts_of(j)
+        if len(fi) == 0 or len(fj) == 0:
+            continue
+        shared = len(np.intersect1d(fi, fj, assume_unique=True))
+        keep[k] = shared >= min(2, len(fi), len(fj)) and shared >= share * min(len(fi), len(fj))
+    return pairs[keep]
+
+
+def _top_topic_pairs(shard: SignedShard, config: LSHConfig, fact_share: float) -> np.ndarray:
     """Rewrite-path pairs, each article keeping only its `rewrite_candidates` most similar."""
     if config.rewrite_candidates == 0 or len(shard) < 2:
         return np.empty((0, 2), dtype=np.int64)
@@ -46,6 +61,9 @@ def _top_topic_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
     estimate = (sigs[pairs[:, 0]] == sigs[pairs[:, 1]]).mean(axis=1)
     keep = estimate >= config.rewrite_threshold
     pairs, estimate = pairs[keep], estimate[keep]
+    facts_ok = _facts_kept(shard, pairs, fact_share)
+    keep = np.isin(pairs[:, 0] * len(shard) + pairs[:, 1], facts_ok[:, 0] * len(shard) + facts_ok[:, 1])
+    pairs, estimate = pairs[keep], estimate[keep]
     chosen = np.zeros(len(pairs), dtype=bool)
     for side in (0, 1):
         order = np.lexsort((-estimate, pairs[:, side]))
@@ -55,13 +73,17 @@ def _top_topic_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
     return pairs[chosen]
 
 
-def find_candidates(shard: SignedShard, config: LSHConfig) -> Candidates:
-    """All candidate pairs of a signed corpus, mapped to exact-group representatives."""
+def find_candidates(shard: SignedShard, config: LSHConfig, fact_share: float = 0.8) -> Candidates:
+    """All candidate pairs of a signed corpus, mapped to exact-group representatives.
+
+    `fact_share` is the relation model's `rewrite_fact_share`: rewrite candidates must keep that
+    share of one side's facts.
+    """
     rep = _representatives(shard.norm_hash)
     found = [
         collide(shard.block_keys, shard.block_owner, config.max_bucket),
         collide(shard.doc_keys, np.arange(len(shard)), config.max_bucket),
-        _top_topic_pairs(shard, config),
+        _top_topic_pairs(shard, config, fact_share),
     ]
     pairs = np.concatenate([p for p in found if len(p)] or [np.empty((0, 2), dtype=np.int64)])
     pairs = rep[pairs] if len(pairs) else pairs

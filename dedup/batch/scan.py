@@ -87,7 +87,7 @@ def scan_articles(
     shard = _sign_all(articles, detector, progress)
     timings = dict(shard.timings)
     t = time.perf_counter()
-    candidates = find_candidates(shard, detector.config.lsh)
+    candidates = find_candidates(shard, detector.config.lsh, detector.model.rewrite_fact_share)
     timings["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
     if progress:

@@ -32,12 +32,18 @@ class SignedShard:
     doc_keys: np.ndarray
     topic_keys: np.ndarray
     topic_sigs: np.ndarray
+    fact_hashes: np.ndarray
+    fact_bounds: np.ndarray
     idf: IdfTable
     repeats: dict[int, list[RepeatBlock]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.norm_hash)
+
+    def facts_of(self, i: int) -> np.ndarray:
+        """Sorted uint32 hashes of article i's facts."""
+        return self.fact_hashes[self.fact_bounds[i] : self.fact_bounds[i + 1]]
 
 
 def _concat(parts: list[np.ndarray], width: int, dtype: type) -> np.ndarray:
@@ -56,6 +62,7 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
         shingles.extend(doc.block_shingles)
         owners.extend([i] * len(doc.block_shingles))
     topic_sets = [detector.topic_set(d) for d in docs]
+    fact_sets = [detector.fact_set(d) for d in docs]
     t2 = time.perf_counter()
     owner = np.array(owners, dtype=np.int64)
     block_sigs = _sign_sets(detector, shingles)
@@ -75,6 +82,8 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
         doc_keys=band_keys(doc_sigs, *detector.doc_bands),
         topic_keys=band_keys(topic_sigs, *detector.topic_bands),
         topic_sigs=topic_sigs,
+        fact_hashes=np.concatenate(fact_sets) if fact_sets else np.empty(0, dtype=np.uint32),
+        fact_bounds=_bounds(fact_sets),
         idf=_idf(docs),
     )
     t4 = time.perf_counter()
@@ -84,9 +93,14 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
     return shard
 
 
-def _sign_sets(detector: Detector, sets: list[np.ndarray]) -> np.ndarray:
+def _bounds(sets: list[np.ndarray]) -> np.ndarray:
     bounds = np.zeros(len(sets) + 1, dtype=np.int64)
     np.cumsum([len(s) for s in sets], out=bounds[1:])
+    return bounds
+
+
+def _sign_sets(detector: Detector, sets: list[np.ndarray]) -> np.ndarray:
+    bounds = _bounds(sets)
     flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint32)
     return detector.minhasher.sign_many(flat, bounds)
 
@@ -110,6 +124,7 @@ def _idf(docs: list) -> IdfTable:
 def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:
     """Join signed shards in order, shifting shard-local indices to global ones."""
     offsets = np.cumsum([0] + [len(s) for s in shards])
+    fact_offsets = np.cumsum([0] + [len(s.fact_hashes) for s in shards])[:-1]
     idf = IdfTable()
     repeats: dict[int, list[RepeatBlock]] = {}
     timings: dict[str, float] = {}
@@ -127,6 +142,8 @@ def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:
         doc_keys=_concat([s.doc_keys for s in shards], first.doc_keys.shape[1] if first else 0, np.uint64),
         topic_keys=_concat([s.topic_keys for s in shards], first.topic_keys.shape[1] if first else 0, np.uint64),
         topic_sigs=_concat([s.topic_sigs for s in shards], first.topic_sigs.shape[1] if first else 0, np.uint32),
+        fact_hashes=_concat([s.fact_hashes for s in shards], 0, np.uint32).reshape(-1),
+        fact_bounds=np.concatenate([[0], *[s.fact_bounds[1:] + f for s, f in zip(shards, fact_offsets, strict=True)]]),
         idf=idf,
         repeats=repeats,
         timings=timings,

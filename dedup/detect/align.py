@@ -47,6 +47,7 @@ class SentenceMatch:
     similarity: float
     shared_words: int
     numbers_agree: bool
+    names_agree: bool
     span: Span
     other_span: Span
     other_index: int
@@ -79,7 +80,7 @@ class PairFeatures:
         row.pop("tiles")
         for side in ("sentences_a", "sentences_b"):
             row[side] = [
-                [s.tokens, round(s.verbatim, 4), round(s.similarity, 4), s.shared_words, s.numbers_agree]
+                [s.tokens, round(s.verbatim, 4), round(s.similarity, 4), s.shared_words, s.numbers_agree, s.names_agree]
                 for s in getattr(self, side)
             ]
         return row
@@ -195,6 +196,16 @@ def _vocabulary(da: Document, db: Document, idf: IdfTable) -> np.ndarray:
     return np.unique(idf.buckets(ids[ids != 0]))
 
 
+def _names_agree(x: frozenset[str], y: frozenset[str]) -> bool:
+    """Two sentences about the same actors: most names of the one with fewer are in the other.
+
+    One name on a side is too little to judge (a sentence may open with its only name).
+    """
+    if len(x) < 2 or len(y) < 2:
+        return True
+    return len(x & y) >= 0.75 * min(len(x), len(y))
+
+
 def _best_matches(
     da: Document, db: Document, sim: np.ndarray, shared: np.ndarray, covered: np.ndarray
 ) -> tuple[SentenceMatch, ...]:
@@ -203,13 +214,15 @@ def _best_matches(
         j = int(np.argmax(sim[i])) if sim.shape[1] else -1
         span = da.span_of_tokens(lo, hi)
         if j < 0:
-            out.append(SentenceMatch(int(hi - lo), 0.0, 0.0, 0, False, span, (0, 0), -1))
+            out.append(SentenceMatch(int(hi - lo), 0.0, 0.0, 0, False, False, span, (0, 0), -1))
             continue
         other = db.span_of_tokens(*db.sentence_bounds[j])
         fa, fb = da.sentence_numbers[i], db.sentence_numbers[j]
         agree = not (fa and fb) or _jaccard(fa, fb) >= 0.5
+        names = _names_agree(da.sentence_names[i], db.sentence_names[j])
         verbatim = float(covered[lo:hi].mean())
-        out.append(SentenceMatch(int(hi - lo), verbatim, float(sim[i, j]), int(shared[i, j]), agree, span, other, j))
+        match = SentenceMatch(int(hi - lo), verbatim, float(sim[i, j]), int(shared[i, j]), agree, names, span, other, j)
+        out.append(match)
     return tuple(out)
 
 

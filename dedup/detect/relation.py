@@ -59,6 +59,8 @@ class Model:
             value = getattr(self, f.name)
             if f.type in ("float",) and not 0.0 <= value <= 1.0:
                 raise ConfigError(f"{f.name}: must be a share in [0, 1], got {value}")
+        if self.min_passage_tokens < 8:
+            raise ConfigError("min_passage_tokens: use at least 8; shorter shared runs are wire boilerplate")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -108,12 +110,23 @@ def features_from_row(row: dict[str, Any]) -> PairFeatures:
 _NESTED = ("tiles", "sentences_a", "sentences_b")
 
 
+def _is_close(s: SentenceMatch, model: Model) -> bool:
+    """A sentence that still pairs with one of the source's: the looser test used for rewrites."""
+    return (
+        s.similarity >= model.rewrite_similarity
+        and s.shared_words >= model.min_shared_words
+        and s.numbers_agree
+        and s.names_agree
+    )
+
+
 def _is_reworded(s: SentenceMatch, model: Model) -> bool:
     return (
         s.verbatim < 0.5
         and s.similarity >= model.reworded_similarity
         and s.shared_words >= model.min_shared_words
         and s.numbers_agree
+        and s.names_agree
     )
 
 
@@ -144,8 +157,8 @@ def _evidence(f: PairFeatures, derived: str, model: Model, relation: str) -> tup
     if relation != "copy":
         side = f.sentences_a if derived == "a" else f.sentences_b
         for s in side:
-            close = s.similarity >= model.rewrite_similarity and s.shared_words >= model.min_shared_words
-            if s.verbatim < 0.5 and (_is_reworded(s, model) or (relation == "rewrite" and close)):
+            close = relation == "rewrite" and _is_close(s, model)
+            if s.verbatim < 0.5 and (_is_reworded(s, model) or close):
                 a, b = (s.span, s.other_span) if derived == "a" else (s.other_span, s.span)
                 passages.append(Passage(a, b, "rewritten"))
     return tuple(sorted(passages, key=lambda p: (p.a, p.b)))
@@ -173,11 +186,7 @@ def _retold(f: PairFeatures, derived: str, model: Model) -> float:
     if f.cosine < model.rewrite_min_cosine or f.shared_facts < need or kept < model.rewrite_fact_share:
         return 0.0
     side = f.sentences_a if derived == "a" else f.sentences_b
-    close = [
-        s for s in side
-        if s.similarity >= model.rewrite_similarity and s.shared_words >= model.min_shared_words
-        and s.numbers_agree
-    ]  # fmt: skip
+    close = [s for s in side if _is_close(s, model)]
     total = sum(s.tokens for s in side)
     share = sum(s.tokens for s in close) / total if total else 0.0
     if len(close) < model.rewrite_min_sentences or share < model.rewrite_min_share:
