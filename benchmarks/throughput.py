@@ -68,6 +68,7 @@ def measure(cmd: list[str], label: str) -> dict[str, Any]:
             full = [sys.executable, "-c", _RUSAGE_HELPER, *cmd]
         start = time.perf_counter()
         cap = _cap_memory if CHILD_MEMORY_GB > 0 else None
+        load = os.getloadavg()[0]
         proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True, preexec_fn=cap)
         seconds = time.perf_counter() - start
         usage = _parse_time(report.read()) if gnu_time.exists() else _parse_rusage(proc.stderr)
@@ -75,6 +76,7 @@ def measure(cmd: list[str], label: str) -> dict[str, Any]:
     out["seconds"] = round(seconds, 3)
     out["cpu_seconds"] = round(usage.get("user_s", 0.0) + usage.get("sys_s", 0.0), 3)
     out["peak_rss_mb"] = round(usage.get("peak_rss_kb", 0.0) / 1024, 1)
+    out["load_1min_before"] = round(load, 2)  # other work on the machine inflates wall, not CPU, seconds
     if proc.returncode != 0:
         out["stderr_tail"] = proc.stderr[-2000:]
     return out

@@ -96,7 +96,10 @@ def features_from_row(row: dict[str, Any]) -> PairFeatures:
     """Rebuild features from a `features.jsonl` row (spans are not kept there; evidence will be empty)."""
 
     def sentences(rows: list[list[Any]]) -> tuple[SentenceMatch, ...]:
-        return tuple(SentenceMatch(int(t), v, sim, int(sh), bool(ok), (0, 0), (0, 0), -1) for t, v, sim, sh, ok in rows)
+        return tuple(
+            SentenceMatch(int(t), v, sim, int(sh), bool(ok), bool(nm), (0, 0), (0, 0), -1)
+            for t, v, sim, sh, ok, nm in rows
+        )
 
     plain = {f.name: row[f.name] for f in fields(PairFeatures) if f.name not in _NESTED}
     return PairFeatures(
