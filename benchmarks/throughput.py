@@ -5,8 +5,10 @@ Reuters-21578, and `dedup scan` on synthetic archives of growing size.
                                     [--skip-large] [--out benchmarks/results]
 
 Child processes are measured with /usr/bin/time -v (wall seconds, CPU seconds, peak RSS), or, without
-it, through a fresh helper process reading getrusage(RUSAGE_CHILDREN). Writes OUT/throughput.json
-and the `## Throughput` section of benchmarks/RESULTS.md (between its markers, nothing else).
+it, through a fresh helper process reading getrusage(RUSAGE_CHILDREN), each under an address-space
+cap (--child-memory-gb, default 16) so that a runaway scan fails alone. Synthetic archives are cached
+in benchmarks/.cache/. Writes OUT/throughput.json and the `## Throughput` section of
+benchmarks/RESULTS.md (between its markers, nothing else).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ keeps exact character offsets into the text as given, while hashing sees the nor
 from __future__ import annotations
 
 import re
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import xxhash
@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from dedup.article import Article
 from dedup.config import DetectorConfig
-from dedup.facts import _stem, facts, numeric_facts
+from dedup.facts import _stem, facts, numeric_facts_at
 from dedup.normalize import normalize
 from dedup.segment import Span, blocks, sentences
 from dedup.shingle import TokenHasher
@@ -31,6 +31,39 @@ def _norm_token(tok: str) -> str:
     return tok.lower() if tok.isascii() else normalize(tok).replace(" ", "")
 
 
+@lru_cache(maxsize=1 << 20)
+def _content_id(tok: str) -> int:
+    """Hash of a token's stemmed form if it is a content word, else 0 (memoised: pure)."""
+    if tok in STOPWORDS or len(tok) < 3 or tok.replace(",", "").replace(".", "").isdigit():
+        return 0
+    return xxhash.xxh3_64_intdigest(_stem(tok).encode("utf-8")) | 1
+
+
+def _tokenize(text: str, blocks: list[Span]) -> tuple[list[str], list[int], dict[int, list[tuple[int, int]]]]:
+    """Normalized tokens, block token bounds, and token spans of the blocks that needed per-token work.
+
+    An ASCII block's tokens are found in its lower-cased text in one C-level call; their spans are
+    recomputed only if evidence is asked for (lower-casing ASCII moves no token boundary).
+    """
+    tokens: list[str] = []
+    bounds = [0]
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for b, (s, e) in enumerate(blocks):
+        chunk = text[s:e]
+        if chunk.isascii():
+            tokens.extend(_TOKEN.findall(chunk.lower()))
+        else:
+            kept = []
+            for m in _TOKEN.finditer(text, s, e):
+                tok = _norm_token(m.group())
+                if tok:
+                    tokens.append(tok)
+                    kept.append(m.span())
+            spans[b] = kept
+        bounds.append(len(tokens))
+    return tokens, bounds, spans
+
+
 class Document:
     """Prepared form of one article; heavy per-pair features are computed lazily and cached."""
 
@@ -40,18 +73,8 @@ class Document:
         text = article.text
         self.norm_hash = xxhash.xxh3_64_intdigest(normalize(text).encode("utf-8"))
         self.blocks: list[Span] = blocks(text, config.segment)
-        spans: list[tuple[int, int]] = []
-        tokens: list[str] = []
-        block_bounds = [0]
-        for s, e in self.blocks:
-            for m in _TOKEN.finditer(text, s, e):
-                tok = _norm_token(m.group())
-                if tok:
-                    tokens.append(tok)
-                    spans.append(m.span())
-            block_bounds.append(len(tokens))
+        tokens, block_bounds, self._known_spans = _tokenize(text, self.blocks)
         self.tokens = tokens
-        self.token_spans = np.array(spans, dtype=np.int64).reshape(-1, 2)
         self.block_bounds = np.array(block_bounds, dtype=np.int64)
         self.token_hashes = hasher.token_hashes(tokens)
         self._hasher = hasher
@@ -92,6 +115,15 @@ class Document:
                     rows.append((lo, hi))
         return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
+    @cached_property
+    def token_spans(self) -> np.ndarray:
+        """(start, end) of every token in the original text."""
+        rows: list[tuple[int, int]] = []
+        for b, (s, e) in enumerate(self.blocks):
+            known = self._known_spans.get(b)
+            rows.extend(known if known is not None else (m.span() for m in _TOKEN.finditer(self.text, s, e)))
+        return np.array(rows, dtype=np.int64).reshape(-1, 2)
+
     def span_of_tokens(self, lo: int, hi: int) -> Span:
         """Character span in the original text of tokens lo..hi-1."""
         return int(self.token_spans[lo, 0]), int(self.token_spans[hi - 1, 1])
@@ -99,12 +131,7 @@ class Document:
     @cached_property
     def content_ids(self) -> np.ndarray:
         """Per token: a hash of its stemmed form for content words, 0 for stopwords and short tokens."""
-        out = np.zeros(self.n_tokens, dtype=np.uint64)
-        for i, tok in enumerate(self.tokens):
-            if tok in STOPWORDS or len(tok) < 3 or tok.replace(",", "").replace(".", "").isdigit():
-                continue
-            out[i] = xxhash.xxh3_64_intdigest(_stem(tok).encode("utf-8")) | 1
-        return out
+        return np.array([_content_id(t) for t in self.tokens], dtype=np.uint64)
 
     @cached_property
     def name_mask(self) -> np.ndarray:
@@ -135,17 +162,29 @@ class Document:
         return frozenset(facts(self.text))
 
     @cached_property
-    def sentence_numbers(self) -> list[frozenset[str]]:
-        """Numeric facts of each sentence."""
+    def _numbers_at(self) -> tuple[np.ndarray, list[str]]:
+        found = numeric_facts_at(self.text)
+        return np.array([p for p, _ in found], dtype=np.int64), [f for _, f in found]
+
+    def _numbers_between(self, spans: list[Span]) -> list[frozenset[str]]:
+        where, facts = self._numbers_at
         out = []
-        for lo, hi in self.sentence_bounds:
-            s, e = self.span_of_tokens(int(lo), int(hi))
-            out.append(frozenset(numeric_facts(self.text[s:e])))
+        for s, e in spans:
+            lo, hi = np.searchsorted(where, [s, e])
+            out.append(frozenset(facts[lo:hi]))
         return out
 
+    @cached_property
+    def sentence_numbers(self) -> list[frozenset[str]]:
+        """Numeric facts of each sentence."""
+        return self._numbers_between([self.span_of_tokens(int(lo), int(hi)) for lo, hi in self.sentence_bounds])
+
+    @cached_property
+    def _block_numbers(self) -> list[frozenset[str]]:
+        return self._numbers_between(self.blocks)
+
     def block_numbers(self, i: int) -> frozenset[str]:
-        s, e = self.blocks[i]
-        return frozenset(numeric_facts(self.text[s:e]))
+        return self._block_numbers[i]
 
 
 def prepare(article: Article, config: DetectorConfig, hasher: TokenHasher) -> Document:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["content_words", "dateline", "facts", "numeric_facts"]
+__all__ = ["content_words", "dateline", "facts", "numeric_facts", "numeric_facts_at"]
 
 _SCALE = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mln": 1e6, "m": 1e6, "mn": 1e6,
@@ -57,6 +57,16 @@ def _number_fact(m: re.Match[str]) -> str | None:
     if value < _SMALL and not m.group("frac") and not scale and not m.group("fd"):
         return None
     return f"num:{value:.6g}"
+
+
+def numeric_facts_at(text: str) -> list[tuple[int, str]]:
+    """(offset, fact) of every figure in `text`, in order (one pass, for bucketing by sentence)."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        fact = _number_fact(m)
+        if fact:
+            out.append((m.start(), fact))
+    return out
 
 
 def numeric_facts(text: str) -> set[str]:

@@ -541,3 +541,17 @@ def test_signature_config_changes_signature() -> None:
     other = MinHasher(SignatureConfig(seed=2)).sign(hashes)
     assert not np.array_equal(default, other)
     assert MinHasher(SignatureConfig(num_perm=64)).sign(hashes).shape == (64,)
+
+
+def test_tfidf_cosine_equals_scikit_learn() -> None:
+    """The verifier's cosine is scikit-learn's cosine_similarity, computed without its call overhead."""
+    import numpy as np
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    from dedup.detect.align import _tfidf_cosine
+
+    rng = np.random.default_rng(3)
+    wa, wb = rng.random((4, 30)).astype(np.float32), rng.random((6, 30)).astype(np.float32)
+    wb[:, :10] = 0
+    expected = cosine_similarity(wa.sum(axis=0, keepdims=True), wb.sum(axis=0, keepdims=True))[0, 0]
+    assert abs(_tfidf_cosine(wa, wb) - expected) < 1e-6

@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy import sparse
-from sklearn.metrics.pairwise import cosine_similarity
 
 from dedup.document import Document
 from dedup.idf import IdfTable
@@ -173,22 +171,19 @@ def _matched(doc: Document, covered: np.ndarray) -> tuple[float, int]:
     return matched / doc.n_tokens, doc.n_tokens - matched
 
 
-def _sentence_rows(doc: Document, idf: IdfTable, vocab: np.ndarray) -> tuple[sparse.csr_matrix, sparse.csr_matrix]:
-    """Per sentence: sqrt-IDF-weighted content-word presence, and plain presence, over `vocab`."""
+def _sentence_rows(doc: Document, idf: IdfTable, vocab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per sentence, over `vocab`: content-word presence (0/1) and its sqrt-IDF-weighted form."""
     bounds = doc.sentence_bounds
-    rows, cols = [], []
-    for r, (lo, hi) in enumerate(bounds):
-        ids = doc.content_ids[lo:hi]
-        ids = np.unique(idf.buckets(ids[ids != 0]))
-        rows.append(np.full(len(ids), r))
-        cols.append(ids)
-    row = np.concatenate(rows) if rows else np.empty(0, dtype=np.int64)
-    col = np.concatenate(cols) if cols else np.empty(0, dtype=np.int64)
-    local = np.searchsorted(vocab, col)
-    shape = (len(bounds), max(1, len(vocab)))
-    presence = sparse.csr_matrix((np.ones(len(row)), (row, local)), shape=shape)
-    weighted = sparse.csr_matrix((np.sqrt(idf.weights(col)), (row, local)), shape=shape)
-    return weighted, presence
+    presence = np.zeros((len(bounds), len(vocab)), dtype=np.float32)
+    ids = doc.content_ids
+    nonzero = ids != 0
+    if len(bounds):
+        sentence_of = np.repeat(np.arange(len(bounds)), bounds[:, 1] - bounds[:, 0])
+        token_range = np.concatenate([np.arange(lo, hi) for lo, hi in bounds.tolist()])
+        keep = nonzero[token_range]
+        cols = np.searchsorted(vocab, idf.buckets(ids[token_range][keep]))
+        presence[sentence_of[keep], cols] = 1.0
+    return presence, presence * np.sqrt(idf.weights(vocab)).astype(np.float32)
 
 
 def _vocabulary(da: Document, db: Document, idf: IdfTable) -> np.ndarray:
@@ -230,19 +225,23 @@ def _align_sentences(
     da: Document, db: Document, idf: IdfTable, cov_a: np.ndarray, cov_b: np.ndarray
 ) -> tuple[tuple[SentenceMatch, ...], tuple[SentenceMatch, ...], float]:
     vocab = _vocabulary(da, db, idf)
-    wa, pa = _sentence_rows(da, idf, vocab)
-    wb, pb = _sentence_rows(db, idf, vocab)
-    dot = (wa @ wb.T).toarray()
-    na = np.asarray(wa.multiply(wa).sum(axis=1)).ravel()
-    nb = np.asarray(wb.multiply(wb).sum(axis=1)).ravel()
+    pa, wa = _sentence_rows(da, idf, vocab)
+    pb, wb = _sentence_rows(db, idf, vocab)
+    dot = wa @ wb.T
+    na, nb = (wa * wa).sum(axis=1), (wb * wb).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         sim = np.nan_to_num(dot / np.sqrt(np.outer(na, nb)))
-    shared = (pa @ pb.T).toarray()
-    tf_a, tf_b = wa.sum(axis=0), wb.sum(axis=0)
-    cosine = float(cosine_similarity(sparse.csr_matrix(tf_a), sparse.csr_matrix(tf_b))[0, 0])
+    shared = pa @ pb.T
     sa = _best_matches(da, db, sim, shared, cov_a)
     sb = _best_matches(db, da, sim.T, shared.T, cov_b)
-    return sa, sb, cosine
+    return sa, sb, _tfidf_cosine(wa, wb)
+
+
+def _tfidf_cosine(wa: np.ndarray, wb: np.ndarray) -> float:
+    """Cosine of the two texts' TF-IDF vectors (term frequency counted per sentence)."""
+    ta, tb = wa.sum(axis=0), wb.sum(axis=0)
+    norm = float(np.linalg.norm(ta) * np.linalg.norm(tb))
+    return float(ta @ tb) / norm if norm else 0.0
 
 
 def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures:
