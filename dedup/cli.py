@@ -19,6 +19,7 @@ from dedup.batch.scan import scan as run_scan
 from dedup.compare import compare_pairs, compare_texts
 from dedup.config import DetectorConfig
 from dedup.detector import Detector
+from dedup.engine import default_engine
 from dedup.errors import DedupError
 from dedup.io.readers import RecordError
 from dedup.report import print_comparison, print_scan_report
@@ -65,8 +66,12 @@ def scan(
     model: Annotated[Path | None, typer.Option(help="Relation model file (default: the shipped one)")] = None,
     max_chars: Annotated[int, typer.Option(help="Reject articles longer than this")] = 1_000_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (default: one per core)")] = 0,
 ) -> None:
     """Scan articles for exact, near-duplicate, copied, partly reused and rewritten pairs."""
+    if workers < 0:
+        err.print("[red]error:[/] --workers must be 0 (one per core) or more")
+        raise typer.Exit(2)
     detector = _detector(model, max_chars)
     bar = _Bar()
 
@@ -77,7 +82,8 @@ def scan(
     texts: dict[str, str] = {}
     try:
         with bar.progress:
-            summary = run_scan(inputs, out, detector, bar, features, report_error, texts)
+            engine = default_engine(workers or None)
+            summary = run_scan(inputs, out, detector, bar, features, report_error, texts, engine)
     except DedupError as e:
         err.print(f"[red]error:[/] {e}")
         raise typer.Exit(1) from e

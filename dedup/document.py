@@ -159,7 +159,7 @@ class Document:
 
     @cached_property
     def facts(self) -> frozenset[str]:
-        return frozenset(facts(self.text))
+        return frozenset(facts(self.text, set(self._numbers_at[1])))
 
     @cached_property
     def _numbers_at(self) -> tuple[np.ndarray, list[str]]:

@@ -20,15 +20,21 @@ _WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
     "fifty": 50, "hundred": 100, "a": 1, "an": 1,
 }  # fmt: skip
-_NUMBER = re.compile(
-    r"(?P<cur>[$£€¥])?\s?(?:(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?(?:[- ](?P<fn>\d{1,2})/(?P<fd>\d{1,2}))?"
-    r"|(?P<word>\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty"
-    r"|fifty|hundred|an?)(?=\s(?:thousand|million|mln|billion|bln|trillion)\b)))"
+_WORD_NUMBER = (
+    r"(?P<word>\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty"
+    r"|fifty|hundred|an?)(?=\s(?:thousand|million|mln|billion|bln|trillion)\b))"
+)
+_DIGITS = r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?(?:[- ](?P<fn>\d{1,2})/(?P<fd>\d{1,2}))?"
+_TAIL = (
     r"(?:\s?(?P<scale>thousand|million|mln|billion|bln|trillion|tln|bn|mn|[mbk])\b)?"
     r"(?:\s?(?P<pct>%|percent\b|per cent\b|pct\b))?"
-    r"(?:\s?(?P<unit>dollars|dlrs|pounds|stg|euros|yen)\b)?",
-    re.IGNORECASE,
+    r"(?:\s?(?P<unit>dollars|dlrs|pounds|stg|euros|yen)\b)?"
 )
+# Figures in digits are everywhere; spelled amounts ("two billion dlrs") only matter before a scale
+# word, so that slower pattern runs only on texts that have one.
+_NUMBER = re.compile(rf"(?P<cur>[$£€¥])?\s?{_DIGITS}{_TAIL}", re.IGNORECASE)
+_SPELLED = re.compile(rf"(?P<cur>[$£€¥])?\s?{_WORD_NUMBER}{_TAIL}", re.IGNORECASE)
+_HAS_SCALE = re.compile(r"thousand|million|mln|billion|bln|trillion", re.IGNORECASE)
 _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -39,7 +45,7 @@ _SMALL = 10
 
 
 def _number_fact(m: re.Match[str]) -> str | None:
-    if m.group("word"):
+    if "word" in m.re.groupindex and m.group("word"):
         value = float(_WORDS[m.group("word").lower()])
     else:
         value = float(m.group("num").replace(",", "") + (m.group("frac") or ""))
@@ -62,21 +68,18 @@ def _number_fact(m: re.Match[str]) -> str | None:
 def numeric_facts_at(text: str) -> list[tuple[int, str]]:
     """(offset, fact) of every figure in `text`, in order (one pass, for bucketing by sentence)."""
     out = []
-    for m in _NUMBER.finditer(text):
-        fact = _number_fact(m)
-        if fact:
-            out.append((m.start(), fact))
+    for pattern in (_NUMBER, _SPELLED) if _HAS_SCALE.search(text) else (_NUMBER,):
+        for m in pattern.finditer(text):
+            fact = _number_fact(m)
+            if fact:
+                out.append((m.start(), fact))
+    out.sort()
     return out
 
 
 def numeric_facts(text: str) -> set[str]:
     """Figures, money and percentages in `text`, canonicalised so "$5.7 million" == "$5.7m"."""
-    out = set()
-    for m in _NUMBER.finditer(text):
-        fact = _number_fact(m)
-        if fact:
-            out.add(fact)
-    return out
+    return {fact for _, fact in numeric_facts_at(text)}
 
 
 def dateline(text: str) -> str | None:
@@ -88,9 +91,12 @@ def dateline(text: str) -> str | None:
     return place.casefold() if len(place) >= 3 else None
 
 
-def facts(text: str) -> set[str]:
-    """All facts of `text`: figures, money, percentages, month-day dates and the dateline."""
-    out = numeric_facts(text)
+def facts(text: str, numbers: set[str] | None = None) -> set[str]:
+    """All facts of `text`: figures, money, percentages, month-day dates and the dateline.
+
+    `numbers`, when given, are the text's numeric facts already found (saves a pass).
+    """
+    out = set(numbers) if numbers is not None else numeric_facts(text)
     out.update(f"date:{m.group('month')[:3].lower()}-{int(m.group('day'))}" for m in _DATE.finditer(text))
     place = dateline(text)
     if place:

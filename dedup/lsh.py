@@ -53,16 +53,14 @@ def _group_pairs(order: np.ndarray, starts: np.ndarray, ends: np.ndarray, max_bu
     """Pairs of items inside each bucket; an oversized bucket is joined as a star on its first item."""
     out = []
     sizes = ends - starts
-    two = sizes == 2
-    if two.any():
-        out.append(np.stack([order[starts[two]], order[starts[two] + 1]], axis=1))
-    for s, e in zip(starts[sizes > 2], ends[sizes > 2], strict=True):
+    # Buckets of one size are joined together: all their pairs come from one triangle of offsets.
+    for size in np.unique(sizes[sizes <= max_bucket]).tolist():
+        first = starts[sizes == size]
+        i, j = np.triu_indices(size, k=1)
+        out.append(np.stack([order[(first[:, None] + i).ravel()], order[(first[:, None] + j).ravel()]], axis=1))
+    for s, e in zip(starts[sizes > max_bucket], ends[sizes > max_bucket], strict=True):
         members = order[s:e]
-        if e - s > max_bucket:
-            out.append(np.stack([np.full(e - s - 1, members[0]), members[1:]], axis=1))
-            continue
-        i, j = np.triu_indices(e - s, k=1)
-        out.append(np.stack([members[i], members[j]], axis=1))
+        out.append(np.stack([np.full(e - s - 1, members[0]), members[1:]], axis=1))
     return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
 
 
@@ -85,4 +83,9 @@ def collide(keys: np.ndarray, owner: np.ndarray, max_bucket: int = 200) -> np.nd
     docs = np.concatenate(found)
     docs = docs[docs[:, 0] != docs[:, 1]]
     docs.sort(axis=1)
-    return np.unique(docs, axis=0)
+    if not len(docs):
+        return np.empty((0, 2), dtype=np.int64)
+    # One int64 key per pair: unique over a flat array is far cheaper than over rows.
+    width = np.int64(docs.max() + 1)
+    keys = np.unique(docs[:, 0].astype(np.int64) * width + docs[:, 1])
+    return np.stack([keys // width, keys % width], axis=1)

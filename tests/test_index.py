@@ -64,3 +64,17 @@ def test_sqlite_index_survives_a_restart(tmp_path: Path) -> None:
 def test_open_store_rejects_unknown_urls() -> None:
     with pytest.raises(ConfigError, match="store url"):
         open_store("ftp://nowhere")
+
+
+def test_collide_finds_shared_band_keys_across_owners_only() -> None:
+    import numpy as np
+
+    from dedup.lsh import collide
+
+    keys = np.array([[1, 10], [1, 11], [2, 10], [3, 12], [3, 13]], dtype=np.uint64)
+    owner = np.array([0, 1, 2, 3, 3])
+    assert collide(keys, owner).tolist() == [[0, 1], [0, 2]]
+    big = np.zeros((300, 1), dtype=np.uint64)
+    star = collide(big, np.arange(300), max_bucket=50)
+    assert len(star) == 299 and set(star[:, 0].tolist()) == {0}
+    assert collide(keys[3:], owner[3:]).shape == (0, 2)

@@ -10,17 +10,20 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dedup.article import Article
-from dedup.batch.candidates import find_candidates
+from dedup.batch.candidates import Candidates, find_candidates
 from dedup.batch.sign import SignedShard, concat_shards, sign_shard
+from dedup.batch.tasks import SignTask, relocate, run_sign, run_verify, verify_tasks
 from dedup.batch.verify import Verified, exact_relations, verify_pairs
 from dedup.cluster import Cluster, build_clusters
 from dedup.detector import Detector, relation_record
+from dedup.engine import Engine, SerialEngine
+from dedup.idf import IdfTable
 from dedup.io.readers import RecordError, read_inputs
 from dedup.io.writers import write_json, write_jsonl
 
 __all__ = ["Progress", "ScanResult", "scan", "scan_articles"]
 
-SHARD_SIZE = 2000
+SHARD_SIZE = 1000
 STAGES = (
     "read",
     "normalize",
@@ -56,16 +59,42 @@ class ScanResult:
     articles: int = 0
 
 
-def _sign_all(articles: Sequence[Article], detector: Detector, progress: Progress | None) -> SignedShard:
+def _sign_all(
+    articles: Sequence[Article], detector: Detector, progress: Progress | None, engine: Engine | None = None
+) -> SignedShard:
     if progress:
         progress.start("sign", len(articles))
+    engine = engine or SerialEngine()
+    chunks = [articles[s : s + SHARD_SIZE] for s in range(0, len(articles), SHARD_SIZE)]
     shards = []
-    for start in range(0, len(articles), SHARD_SIZE):
-        chunk = articles[start : start + SHARD_SIZE]
-        shards.append(sign_shard(chunk, detector))
+    for shard in engine.map(run_sign, [SignTask(detector.config, detector.model, c) for c in chunks]):
+        shards.append(shard)
         if progress:
-            progress.advance(len(chunk))
+            progress.advance(len(shard))
     return concat_shards(shards) if shards else sign_shard([], detector)
+
+
+def _verify_all(
+    candidates: Candidates,
+    articles: Sequence[Article],
+    detector: Detector,
+    idf: IdfTable,
+    with_features: bool,
+    progress: Progress | None,
+    engine: Engine | None,
+) -> list[Verified]:
+    if progress:
+        progress.start("verify", len(candidates.pairs))
+    if engine is None or isinstance(engine, SerialEngine):
+        tick = progress.advance if progress else None
+        return list(verify_pairs(candidates, articles, detector, idf, with_features, tick))
+    tasks, maps = verify_tasks([tuple(p) for p in candidates.pairs.tolist()], articles, detector, idf, with_features)
+    out: list[Verified] = []
+    for results, index_map in zip(engine.map(run_verify, tasks), maps, strict=True):
+        out += relocate(results, index_map)
+        if progress:
+            progress.advance(len(results))
+    return out
 
 
 def _repeat_rows(articles: Sequence[Article], shard: SignedShard) -> list[dict[str, Any]]:
@@ -80,21 +109,22 @@ def scan_articles(
     detector: Detector | None = None,
     progress: Progress | None = None,
     with_features: bool = False,
+    engine: Engine | None = None,
 ) -> ScanResult:
-    """Scan articles already in memory (the library entry point behind `dedup scan`)."""
+    """Scan articles already in memory (the library entry point behind `dedup scan`).
+
+    `engine` runs the sign and verify stages (default: in this process).
+    """
     detector = detector or Detector()
     clock = time.perf_counter()
-    shard = _sign_all(articles, detector, progress)
+    shard = _sign_all(articles, detector, progress, engine)
     timings = dict(shard.timings)
     t = time.perf_counter()
     candidates = find_candidates(shard, detector.config.lsh, detector.model.rewrite_fact_share)
     timings["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
-    if progress:
-        progress.start("verify", len(candidates.pairs))
-    tick = progress.advance if progress else None
     verified = list(exact_relations(candidates, articles, detector))
-    verified += verify_pairs(candidates, articles, detector, shard.idf, with_features, tick)
+    verified += _verify_all(candidates, articles, detector, shard.idf, with_features, progress, engine)
     timings["verify"] = time.perf_counter() - t
     t = time.perf_counter()
     related = [v for v in verified if v.decision is not None]
@@ -141,6 +171,7 @@ def scan(
     with_features: bool = False,
     on_error: Callable[[RecordError], None] | None = None,
     texts: dict[str, str] | None = None,
+    engine: Engine | None = None,
 ) -> dict[str, Any]:
     """Scan input files into `out_dir` (relations, repeats, clusters, summary, errors); returns the summary.
 
@@ -154,7 +185,7 @@ def scan(
     for e in errors:
         if on_error:
             on_error(e)
-    result = scan_articles(articles, detector, progress, with_features)
+    result = scan_articles(articles, detector, progress, with_features, engine)
     result.errors = errors
     result.timings["read"] = read_seconds
     t = time.perf_counter()

@@ -1,0 +1,95 @@
+"""Picklable stage tasks: pure functions of (configuration, model, payload) for any engine.
+
+Each worker process builds its Detector once per (configuration, model) and keeps it, so token
+hash caches warm up across the tasks a worker runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from dedup.article import Article
+from dedup.batch.candidates import Candidates
+from dedup.batch.sign import SignedShard, sign_shard
+from dedup.batch.verify import Verified, verify_pairs
+from dedup.config import DetectorConfig
+from dedup.detect.relation import Model
+from dedup.detector import Detector
+from dedup.idf import IdfTable
+
+__all__ = ["SignTask", "VerifyTask", "run_sign", "run_verify"]
+
+_DETECTORS: dict[tuple[DetectorConfig, Model], Detector] = {}
+
+
+def _detector(config: DetectorConfig, model: Model) -> Detector:
+    key = (config, model)
+    if key not in _DETECTORS:
+        _DETECTORS.clear()
+        _DETECTORS[key] = Detector(config, model)
+    return _DETECTORS[key]
+
+
+@dataclass(frozen=True)
+class SignTask:
+    config: DetectorConfig
+    model: Model
+    articles: Sequence[Article]
+
+
+@dataclass(frozen=True)
+class VerifyTask:
+    """Pairs of indices into `articles` (a subset of the corpus, re-indexed) and the corpus IDF."""
+
+    config: DetectorConfig
+    model: Model
+    articles: Sequence[Article]
+    pairs: Sequence[tuple[int, int]]
+    idf: IdfTable
+    with_features: bool
+
+
+def run_sign(task: SignTask) -> SignedShard:
+    return sign_shard(task.articles, _detector(task.config, task.model))
+
+
+def run_verify(task: VerifyTask) -> list[Verified]:
+    import numpy as np
+
+    detector = _detector(task.config, task.model)
+    candidates = Candidates(np.arange(len(task.articles)), np.array(task.pairs, dtype=np.int64).reshape(-1, 2))
+    return list(verify_pairs(candidates, task.articles, detector, task.idf, task.with_features))
+
+
+def verify_tasks(
+    pairs: list[tuple[int, int]],
+    articles: Sequence[Article],
+    detector: Detector,
+    idf: IdfTable,
+    with_features: bool,
+    chunk: int = 2000,
+) -> tuple[list[VerifyTask], list[list[int]]]:
+    """Chunks of pairs, each with only the articles it needs; and each chunk's local->global index map."""
+    tasks, maps = [], []
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        used = sorted({i for p in part for i in p})
+        local = {g: k for k, g in enumerate(used)}
+        tasks.append(
+            VerifyTask(
+                detector.config,
+                detector.model,
+                [articles[g] for g in used],
+                [(local[a], local[b]) for a, b in part],
+                idf,
+                with_features,
+            )
+        )
+        maps.append(used)
+    return tasks, maps
+
+
+def relocate(results: list[Verified], index_map: list[int]) -> list[Verified]:
+    """Map a chunk's local article indices back to corpus indices."""
+    return [Verified(index_map[v.a], index_map[v.b], v.decision, v.features) for v in results]
