@@ -3,12 +3,14 @@
     python -m benchmarks.quality [--corpora ../shared/corpora] [--out benchmarks/results]
                                  [--folds 5] [--quick]
 
-Writes benchmarks/results/quality.json, PNG precision-recall plots there, and benchmarks/RESULTS.md.
+Writes OUT/quality.json, PNG precision-recall plots there, and OUT/../RESULTS.md (by default
+benchmarks/results/ and benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shlex
 import sys
@@ -282,8 +284,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--features", action="store_true", help="pass --features to the METER scan")
     parser.add_argument(
         "--text-dedup-site",
-        default=None,
-        help="dir of an isolated `pip install --target` of text-dedup (else the current env)",
+        default=os.environ.get("TEXT_DEDUP_SITE"),
+        help="dir of an isolated `pip install --target` of text-dedup (default $TEXT_DEDUP_SITE, else the env)",
     )
     parser.add_argument("--no-text-dedup", action="store_true")
     return parser.parse_args(argv)
@@ -310,7 +312,8 @@ def _setup(args: argparse.Namespace, work: Path) -> Run:
         run.td_status = (
             "ran text_dedup.minhash (defaults: 5-grams, 250 perms, threshold 0.7)"
             if run.td_env
-            else "not installable here (import text_dedup failed)"
+            else "not installable here (text_dedup does not import; a plain pip install would downgrade "
+            "shared packages, so install it with pip --target DIR and pass --text-dedup-site DIR)"
         )
     return run
 
@@ -343,7 +346,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "detector": "dedup CLI" if run.cmd else run.detector_error,
         "text_dedup": run.td_status,
     }
-    quality_report.write_all({"meta": meta, **results}, run.curves, run.out, PROJECT / "benchmarks" / "RESULTS.md")
+    quality_report.write_all({"meta": meta, **results}, run.curves, run.out, run.out.parent / "RESULTS.md")
     return 0
 
 

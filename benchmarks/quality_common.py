@@ -12,10 +12,14 @@ from typing import Any
 
 from benchmarks.quality_detector import DetectorError
 
-__all__ = ["PROJECT", "Run", "detector_ready", "guarded", "pr_points", "text_dedup_ready"]
+__all__ = ["PROJECT", "Run", "Unavailable", "detector_ready", "guarded", "pr_points", "text_dedup_ready"]
 
 PROJECT = Path(__file__).resolve().parents[1]
 Curve = tuple[list[float], list[float]]
+
+
+class Unavailable(RuntimeError):
+    """A method cannot run here (e.g. text-dedup does not import); reported without a traceback."""
 
 
 @dataclass
@@ -66,7 +70,7 @@ def guarded(fn: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     try:
         result = fn()
     except Exception as err:
-        if not isinstance(err, DetectorError):
+        if not isinstance(err, DetectorError | Unavailable):
             traceback.print_exc(limit=3, file=sys.stderr)
         return {"error": f"{type(err).__name__}: {str(err)[:500]}"}
     result.setdefault("seconds", round(time.perf_counter() - start, 2))
@@ -83,5 +87,5 @@ def detector_ready(run: Run) -> list[str]:
 def text_dedup_ready(run: Run) -> dict[str, str]:
     """Environment in which text-dedup imports, or an error saying why not."""
     if run.td_env is None:
-        raise RuntimeError(run.td_status)
+        raise Unavailable(run.td_status)
     return run.td_env

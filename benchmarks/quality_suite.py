@@ -79,6 +79,12 @@ def by_kind(pred: Mapping[PairKey, str | None], truth: SuiteTruth) -> dict[str, 
     return out
 
 
+def _scored(scores: Mapping[PairKey, float], truth: SuiteTruth) -> dict[PairKey, float]:
+    """Scores without the unscored pairs (unlabelled pairs inside one source group)."""
+    skip = truth.unscored() - set(truth.labelled())
+    return {k: v for k, v in scores.items() if k not in skip}
+
+
 def _cv_pairs(run: Run, name: str, score: dict[PairKey, float], truth: SuiteTruth) -> dict[PairKey, None]:
     """Related pairs from a threshold fit on the other folds (folds grouped by source group)."""
     labelled, unscored = truth.labelled(), truth.unscored()
@@ -122,7 +128,7 @@ def run_suite(run: Run) -> dict[str, Any]:
         pred = qd.relation_pairs(scan.relations)
         derived = {frozenset((str(r["a"]), str(r["b"]))): r.get("derived") for r in scan.relations}
         score = {frozenset((str(r["a"]), str(r["b"]))): float(r.get("score") or 0.0) for r in scan.relations}
-        run.curve("suite", "detector (score)", score, set(truth.labelled()))
+        run.curve("suite", "detector (score)", _scored(score, truth), set(truth.labelled()))
         figures = suite_figures(pred, qd.cluster_members(scan.clusters), truth, True, derived)
         return {**figures, "seconds": scan.seconds}
 
@@ -133,7 +139,7 @@ def run_suite(run: Run) -> dict[str, Any]:
     def minhash() -> dict[str, Any]:
         sigs = bl.minhash_signatures(texts)
         everything = {frozenset((a, b)): float(sigs[a].jaccard(sigs[b])) for a in sigs for b in sigs if a < b}
-        run.curve("suite", "MinHash (J est.)", everything, set(truth.labelled()))
+        run.curve("suite", "MinHash (J est.)", _scored(everything, truth), set(truth.labelled()))
         return untyped(bl.minhash_lsh_pairs(sigs))
 
     def simhash() -> dict[str, Any]:

@@ -20,6 +20,7 @@ import re
 import resource
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -39,14 +40,17 @@ CACHE = ROOT / "benchmarks" / ".cache"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
 START, END = "<!-- throughput:start -->", "<!-- throughput:end -->"
 LARGE = 100_000
-# Address-space cap for every measured child, so a runaway scan fails alone instead of pushing the
-# shared machine into swap or the OOM killer; set from --child-memory-gb (0: no cap).
+GNU_TIME = Path("/usr/bin/time")
+# Memory cap for every measured child (address space of each process, and PSS of the whole process
+# tree), so a runaway scan fails alone instead of pushing the shared machine into the OOM killer;
+# set from --child-memory-gb (0: no cap).
 CHILD_MEMORY_GB = 16.0
 _TIME_FIELDS = {
     "Maximum resident set size (kbytes)": "peak_rss_kb",
     "User time (seconds)": "user_s",
     "System time (seconds)": "sys_s",
 }
+RUN_COLUMNS = ("run", "wall s", "CPU s", "articles/s", "peak RSS MB (largest process)", "peak MB (process tree, PSS)")
 _EXCEPTION = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b:?")
 _RUSAGE_HELPER = (
     "import resource, subprocess, sys; r = subprocess.run(sys.argv[1:]); "
@@ -60,27 +64,69 @@ def _cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def measure(cmd: list[str], label: str) -> dict[str, Any]:
-    """Run `cmd` from the project root; wall seconds, CPU seconds and peak RSS of the child."""
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        gnu_time = Path("/usr/bin/time")
-        if gnu_time.exists():
-            full = [str(gnu_time), "-v", "-o", report.name, *cmd]
-        else:
-            full = [sys.executable, "-c", _RUSAGE_HELPER, *cmd]
-        start = time.perf_counter()
-        cap = _cap_memory if CHILD_MEMORY_GB > 0 else None
+def _pss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
+def tree_memory_kb(pid: int) -> int:
+    """Proportional set size summed over a process and all its descendants (workers included)."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            total += _pss_kb(current)
+            for task in os.listdir(f"/proc/{current}/task"):
+                stack.extend(int(c) for c in Path(f"/proc/{current}/task/{task}/children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def _watch(proc: subprocess.Popen[bytes]) -> tuple[int, bool]:
+    """Sample the child tree's memory until it exits; kill its session when over the cap."""
+    peak, cap_kb = 0, CHILD_MEMORY_GB * 2**20
+    while proc.poll() is None:
+        peak = max(peak, tree_memory_kb(proc.pid))
+        if cap_kb and peak > cap_kb:
+            os.killpg(proc.pid, signal.SIGKILL)  # the session was started for this child alone
+            proc.wait()
+            return peak, True
+        time.sleep(0.5)
+    return peak, False
+
+
+def measure(cmd: list[str], label: str, articles: int) -> dict[str, Any]:
+    """Run `cmd` from the project root: wall and CPU seconds, articles/s, peak RSS of its largest
+    process and peak memory (PSS) of its whole process tree."""
+    with tempfile.TemporaryDirectory(prefix="dedup-measure-") as tmp:
+        report, log = Path(tmp) / "time.txt", Path(tmp) / "stderr.txt"
+        gnu = GNU_TIME.exists()
+        full = [str(GNU_TIME), "-v", "-o", str(report), *cmd] if gnu else [sys.executable, "-c", _RUSAGE_HELPER, *cmd]
         load = os.getloadavg()[0]
-        proc = subprocess.run(full, cwd=ROOT, capture_output=True, text=True, preexec_fn=cap)
+        start = time.perf_counter()
+        with open(log, "wb") as err:
+            cap = _cap_memory if CHILD_MEMORY_GB > 0 else None
+            proc = subprocess.Popen(
+                full, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err, preexec_fn=cap, start_new_session=True
+            )
+            peak_tree_kb, killed = _watch(proc)
         seconds = time.perf_counter() - start
-        usage = _parse_time(report.read()) if gnu_time.exists() else _parse_rusage(proc.stderr)
+        stderr = log.read_text(errors="replace")
+        usage = _parse_time(report.read_text()) if gnu and report.is_file() else _parse_rusage(stderr)
     out: dict[str, Any] = {"label": label, "command": shlex.join(cmd), "returncode": proc.returncode}
     out["seconds"] = round(seconds, 3)
+    out["articles"], out["articles_per_s"] = articles, round(articles / seconds, 1)
     out["cpu_seconds"] = round(usage.get("user_s", 0.0) + usage.get("sys_s", 0.0), 3)
     out["peak_rss_mb"] = round(usage.get("peak_rss_kb", 0.0) / 1024, 1)
+    out["peak_tree_mb"] = round(peak_tree_kb / 1024, 1)
     out["load_1min_before"] = round(load, 2)  # other work on the machine inflates wall, not CPU, seconds
+    if killed:
+        stderr += f"\nMemoryCapExceeded: process tree above {CHILD_MEMORY_GB:g} GB, killed\n"
     if proc.returncode != 0:
-        out["stderr_tail"] = proc.stderr[-2000:]
+        out["stderr_tail"] = stderr[-2000:]
     return out
 
 
@@ -114,9 +160,7 @@ def scan_available() -> bool:
 def run_scan(data: Path, n: int, label: str, workdir: Path) -> dict[str, Any]:
     """`dedup scan` of a JSONL file, with its summary.json stage timings when it writes them."""
     outdir = workdir / label.replace(" ", "-")
-    result = measure([sys.executable, "-m", "dedup.cli", "scan", str(data), "--out", str(outdir)], label)
-    result["articles"] = n
-    result["articles_per_s"] = round(n / result["seconds"], 1) if result["seconds"] else None
+    result = measure([sys.executable, "-m", "dedup.cli", "scan", str(data), "--out", str(outdir)], label, n)
     summary_path = outdir / "summary.json"
     if summary_path.is_file():
         summary = json.loads(summary_path.read_text())
@@ -130,9 +174,7 @@ def run_plain(data: Path, n: int, workdir: Path) -> dict[str, Any]:
     """`benchmarks.plain_datasketch` on the same JSONL file."""
     pairs = workdir / "plain-pairs.jsonl"
     cmd = [sys.executable, "-m", "benchmarks.plain_datasketch", "--corpus", str(data), "--out", str(pairs)]
-    result = measure(cmd, "plain datasketch")
-    result["articles"] = n
-    result["articles_per_s"] = round(n / result["seconds"], 1) if result["seconds"] else None
+    result = measure(cmd, "plain datasketch", n)
     if pairs.is_file():
         with open(pairs, "rb") as fh:
             result["pairs"] = sum(1 for _ in fh)
@@ -209,77 +251,78 @@ def archive_section(sizes: list[int], seed: int, corpus: Path, workdir: Path, ha
 
 
 def _row(res: dict[str, Any]) -> list[str]:
+    tree = f"{res['peak_tree_mb']:,.0f}" if "peak_tree_mb" in res else "-"
+    memory = [f"{res['peak_rss_mb']:,.0f}", tree]
     if res.get("returncode"):
-        return [res["label"], f"failed at {res['seconds']:,.1f}", "-", "-", f"{res['peak_rss_mb']:,.0f}"]
-    return [
-        res["label"],
-        f"{res['seconds']:,.1f}",
-        f"{res['cpu_seconds']:,.1f}",
-        f"{res['articles_per_s']:,.0f}",
-        f"{res['peak_rss_mb']:,.0f}",
-    ]
+        return [res["label"], f"failed at {res['seconds']:,.1f}", "-", "-", *memory]
+    speed = [f"{res['seconds']:,.1f}", f"{res['cpu_seconds']:,.1f}", f"{res['articles_per_s']:,.0f}"]
+    return [res["label"], *speed, *memory]
 
 
 def _runs(results: dict[str, Any]) -> list[dict[str, Any]]:
     runs = [results["reuters"]["plain"]]
     runs += [r for r in [results["reuters"].get("scan")] if r]
-    runs += [r["scan"] for r in results["archives"]["runs"] if "scan" in r]
-    return runs
+    return runs + [r["scan"] for r in results["archives"]["runs"] if "scan" in r]
 
 
-def _stage_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+Table = tuple[str, list[str], list[list[str]]]
+
+
+def tables(results: dict[str, Any]) -> list[Table]:
+    """(title, header, rows) of every table of a run, for the terminal and for RESULTS.md."""
+    out: list[Table] = []
+    if sig := results.get("sigbench"):
+        rows = [
+            [m["method"], f"{m['articles_per_s']:,.0f}", f"{m['us_per_article']:,.1f}", f"{m['speedup_vs_plain']}x"]
+            for m in sig["methods"]
+        ]
+        title = f"Signatures per core (CPU time), {sig['articles']} Reuters articles"
+        out.append((title, ["signature method", "articles/s", "µs/article", "vs plain"], rows))
+    out.append(("Whole runs (child processes)", list(RUN_COLUMNS), [_row(r) for r in _runs(results)]))
     scans = [r for r in _runs(results)[1:] if r.get("timings_us_per_article")]
-    stages = list(dict.fromkeys(k for s in scans for k in s["timings_us_per_article"]))
-    rows = [[s, *(f"{r['timings_us_per_article'].get(s, 0):,.1f}" for r in scans)] for s in stages]
-    return ["stage (µs/article)", *(r["label"] for r in scans)], rows
+    stages = list(dict.fromkeys(k for r in scans for k in r["timings_us_per_article"]))
+    rows = [[st, *(f"{r['timings_us_per_article'].get(st, 0):,.1f}" for r in scans)] for st in stages]
+    if rows:
+        out.append(("dedup scan stages (summary.json)", ["stage (µs/article)", *(r["label"] for r in scans)], rows))
+    return out
 
 
 def render(results: dict[str, Any]) -> None:
-    """Print the rich tables of a run."""
+    """Print the tables and notes of a run."""
     from rich.console import Console
-    from rich.table import Table
+    from rich.table import Table as RichTable
 
     console = Console()
-    if results.get("sigbench"):
-        console.print(sigbench.render_table(results["sigbench"]))
-        console.print(sigbench.render_split(results["sigbench"]))
-    table = Table(title="Whole runs (child processes)")
-    for col in ("run", "wall s", "CPU s", "articles/s", "peak RSS MB"):
-        table.add_column(col, justify="left" if col == "run" else "right")
-    for res in _runs(results):
-        table.add_row(*_row(res))
-    console.print(table)
-    header, rows = _stage_rows(results)
-    if rows:
-        stages = Table(title="dedup scan stages (summary.json)")
-        for col in header:
-            stages.add_column(col, justify="left" if col == header[0] else "right")
+    for title, header, rows in tables(results):
+        table = RichTable(title=title)
+        for i, col in enumerate(header):
+            table.add_column(col, justify="left" if i == 0 else "right")
         for row in rows:
-            stages.add_row(*row)
-        console.print(stages)
+            table.add_row(*row)
+        console.print(table)
     for line in _notes(results):
         console.print(line)
 
 
 def _notes(results: dict[str, Any]) -> list[str]:
-    notes = []
-    if "speedup_vs_plain" in results["reuters"]:
-        reuters = results["reuters"]
+    reuters, archives = results["reuters"], results["archives"]
+    notes = [sigbench.render_split(results["sigbench"])] if results.get("sigbench") else []
+    if "speedup_vs_plain" in reuters:
         notes.append(
             f"dedup scan vs plain datasketch on Reuters: {reuters['speedup_vs_plain']}x wall time, "
             f"{reuters['speedup_vs_plain_cpu']}x CPU time"
         )
     if not results["scan_available"]:
         notes.append("`python -m dedup.cli scan` is not available: scan rows skipped")
-    for run in results["archives"]["runs"]:
+    for run in archives["runs"]:
         gen = run["generation"]
         state = "generated now" if gen.get("generated_now") else "cached"
         notes.append(f"archive {run['size']:,}: {state}, generation {gen.get('articles_per_s', 0):,.0f} art/s")
-    if "time_per_article_growth" in results["archives"]:
-        notes.append(f"time per article growth, smallest -> largest: {results['archives']['time_per_article_growth']}x")
-    for res in _runs(results):
-        if res.get("returncode"):
-            notes.append(f"{res['label']} failed: {failure_reason(res.get('stderr_tail', ''))}")
+    if "time_per_article_growth" in archives:
+        notes.append(f"time per article growth, smallest -> largest size: {archives['time_per_article_growth']}x")
+    notes += [
+        f"{r['label']} failed: {failure_reason(r.get('stderr_tail', ''))}" for r in _runs(results) if r["returncode"]
+    ]
     return notes
 
 
@@ -297,42 +340,13 @@ def failure_reason(stderr: str) -> str:
     return next((ln for ln in reversed(lines) if ln), "no output")
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    aligns = ["---", *["---:"] * (len(header) - 1)]
-    return [f"| {' | '.join(r)} |" for r in (header, aligns, *rows)]
-
-
 def markdown(results: dict[str, Any]) -> str:
     """The `## Throughput` section, markers included."""
     lines = [START, "## Throughput", ""]
-    lines += [
-        f"`{results['command']}` — {results['date']}, commit `{results['commit']}`, {results['machine']}",
-        "",
-    ]
-    sig = results.get("sigbench")
-    if sig:
-        header = ["signature method", "articles/s", "µs/article", "vs plain"]
-        rows = [
-            [
-                m["method"],
-                f"{m['articles_per_s']:,.0f}",
-                f"{m['us_per_article']:,.1f}",
-                f"{m['speedup_vs_plain']}x",
-            ]
-            for m in sig["methods"]
-        ]
-        lines += [
-            f"Signatures per core, {sig['articles']} Reuters articles:",
-            "",
-            *_md_table(header, rows),
-            "",
-        ]
-        lines += [sigbench.render_split(sig), ""]
-    rows = [_row(r) for r in _runs(results)]
-    lines += [*_md_table(["run", "wall s", "CPU s", "articles/s", "peak RSS MB"], rows), ""]
-    header, stage_rows = _stage_rows(results)
-    if stage_rows:
-        lines += [*_md_table(header, stage_rows), ""]
+    lines += [f"`{results['command']}` — {results['date']}, commit `{results['commit']}`, {results['machine']}", ""]
+    for title, header, rows in tables(results):
+        aligns = ["---", *["---:"] * (len(header) - 1)]
+        lines += [f"{title}:", "", *(f"| {' | '.join(r)} |" for r in (header, aligns, *rows)), ""]
     lines += [f"- {n}" for n in _notes(results)]
     return "\n".join([*lines, END]) + "\n"
 

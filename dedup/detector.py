@@ -10,7 +10,7 @@ import xxhash
 
 from dedup.article import Article
 from dedup.config import DetectorConfig
-from dedup.detect.align import PairFeatures, Passage, compare_documents
+from dedup.detect.align import PairFeatures, Passage, compare_documents, titles_agree
 from dedup.detect.relation import Decision, Model, classify, load_model
 from dedup.document import Document, prepare
 from dedup.idf import IdfTable
@@ -60,7 +60,8 @@ class Detector:
         """Verify a candidate pair and decide its relation (None when unrelated)."""
         if da.n_tokens == 0 or db.n_tokens == 0:
             return None
-        if is_exact(da, db):
+        short = da.n_tokens < self.model.short_tokens
+        if is_exact(da, db) and (not short or titles_agree(da.article.title, db.article.title)):
             span_a, span_b = da.span_of_tokens(0, da.n_tokens), db.span_of_tokens(0, db.n_tokens)
             return Decision("exact", None, 1.0, 1.0, (Passage(span_a, span_b, "verbatim"),))
         features = features or compare_documents(da, db, idf)

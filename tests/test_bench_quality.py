@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -300,3 +301,49 @@ def test_reuters_helpers() -> None:
     assert exact_groups(arts) == [["1", "2"]]
     by_id = {a["id"]: a for a in arts}
     assert lookalikes_merged([["3", "4", "5"], ["1", "2"]], by_id) == 2  # 4/5 share every number
+
+
+def test_meter_mapping_from_relations() -> None:
+    from benchmarks.quality_detector import meter_from_relations
+
+    labels = {"n1": "wholly", "n2": "partially", "n3": "non", "n4": "non", "n5": "wholly"}
+    stories = {"n1": ["p1"], "n2": ["p1"], "n3": ["p1"], "n4": ["p1"], "n5": ["p1", "p2"]}
+    relations: list[dict[str, Any]] = [
+        {"a": "p1", "b": "n1", "relation": "copy", "derived": "n1", "score": 0.9},
+        {"a": "n2", "b": "p1", "relation": "partial", "derived": "n2", "score": 0.4},
+        {"a": "n3", "b": "p1", "relation": "copy", "derived": "p1", "score": 0.8},  # PA derived: ignored
+        {"a": "n4", "b": "p9", "relation": "exact", "derived": None, "score": 1.0},  # not its story
+        {"a": "n5", "b": "p1", "relation": "partial", "derived": "n5", "score": 0.3},
+        {"a": "n5", "b": "p2", "relation": "near_duplicate", "derived": None, "score": 0.7},
+    ]
+    pred, score = meter_from_relations(relations, labels, stories)
+    assert pred == {"n1": "wholly", "n2": "partially", "n3": "non", "n4": "non", "n5": "wholly"}
+    assert score == {"n1": 0.9, "n2": 0.4, "n3": 0.0, "n4": 0.0, "n5": 0.7}
+
+
+def test_report_renders_tables_and_markdown(tmp_path: Path) -> None:
+    from benchmarks import quality_report
+
+    gold = {"a": "wholly", "b": "non"}
+    meter = {"labelled": 2, "classes": {"wholly": 1}, "detector": {"error": "DetectorError: no CLI"}}
+    meter["baselines"] = {"containment_3gram": meter_scores({"a": "wholly"}, gold)}
+    mrpc = {"pairs": 2, "paraphrases": 1, "detector": binary_prf([1, 0], [1, 1]), "baselines": {}}
+    results = {
+        "meta": {
+            "command": "python -m benchmarks.quality --quick",
+            "date": "2026-01-01",
+            "git": {"commit": "abc"},
+            "detector": "x",
+            "text_dedup": "skipped",
+            "quick": True,
+            "folds": 5,
+            "seed": 1,
+        },
+        "meter": meter,
+        "mrpc": mrpc,
+    }
+    titles = [t[0] for t in quality_report.tables(results)]
+    assert titles[0].startswith("METER") and titles[1].startswith("MRPC")
+    text = quality_report.markdown(results, {"meter": tmp_path / "results" / "pr_meter.png"}, tmp_path / "R.md")
+    assert "`python -m benchmarks.quality --quick`" in text and "| detector | DetectorError: no CLI" in text
+    assert "![meter](results/pr_meter.png)" in text

@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from dedup.document import Document
+from dedup.document import STOPWORDS, Document
 from dedup.idf import IdfTable
+from dedup.normalize import normalize
 from dedup.segment import Span
 from dedup.shingle import _multipliers, kgram_hashes
 
-__all__ = ["PairFeatures", "Passage", "SentenceMatch", "compare_documents"]
+__all__ = ["PairFeatures", "Passage", "SentenceMatch", "compare_documents", "titles_agree"]
 
 VERIFY_K = 3
 MIN_RUN = 6
@@ -67,6 +68,8 @@ class PairFeatures:
     shared_facts: int
     facts_a: int
     facts_b: int
+    numbers_equal: bool
+    titles_agree: bool
     template: bool
     tiles: tuple[Passage, ...] = field(repr=False)
     sentences_a: tuple[SentenceMatch, ...] = field(repr=False)
@@ -107,6 +110,21 @@ def _tiles(ha: list[int], hb: list[int]) -> list[tuple[int, int, int, int]]:
             out.append((i, i + tokens, bj, bj + tokens))
         i += best
     return out
+
+
+def _numbers(doc: Document) -> frozenset[str]:
+    return frozenset(f for f in doc.facts if f.startswith(("num:", "money:", "pct:")))
+
+
+def titles_agree(ta: str | None, tb: str | None) -> bool:
+    """Headlines that name the same story: half their content words shared (True when one is missing)."""
+    if not ta or not tb:
+        return True
+    wa = {w for w in normalize(ta).split() if w not in STOPWORDS and len(w) > 1}
+    wb = {w for w in normalize(tb).split() if w not in STOPWORDS and len(w) > 1}
+    if not wa or not wb:
+        return True
+    return len(wa & wb) >= 0.5 * min(len(wa), len(wb)) and _jaccard(wa, wb) >= 0.3
 
 
 def _jaccard(x: frozenset[str] | set[str], y: frozenset[str] | set[str]) -> float:
@@ -270,6 +288,8 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
         shared_facts=len(da.facts & db.facts),
         facts_a=len(da.facts),
         facts_b=len(db.facts),
+        numbers_equal=_numbers(da) == _numbers(db),
+        titles_agree=titles_agree(da.article.title, db.article.title),
         template=template,
         tiles=tuple(_merge_passages(da, db, tiles)),
         sentences_a=sa,

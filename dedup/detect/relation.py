@@ -51,6 +51,7 @@ class Model:
     rewrite_min_sentences: int = 2
     rewrite_min_share: float = 0.2
     min_passage_tokens: int = 8
+    short_tokens: int = 50
 
     def __post_init__(self) -> None:
         if self.version != MODEL_VERSION:
@@ -212,6 +213,13 @@ def _reuse_relation(f: PairFeatures, derived: str, model: Model) -> tuple[Relati
     return None
 
 
+def _formulaic_mismatch(f: PairFeatures, model: Model) -> bool:
+    """Short items (dividend notices, results tables, market reports) are one form filled in: they
+    are the same news only when their figures and headlines agree."""
+    short = min(f.a_tokens, f.b_tokens) < model.short_tokens
+    return short and not (f.numbers_equal and f.titles_agree)
+
+
 def classify(
     f: PairFeatures,
     exact: bool,
@@ -222,7 +230,7 @@ def classify(
     model = model or Model()
     if exact:
         return Decision("exact", None, 1.0, 1.0, f.tiles)
-    if f.template:
+    if f.template or _formulaic_mismatch(f, model):
         return None
     small_additions = max(f.added_a, f.added_b) <= model.near_max_added_tokens
     if f.matched_a >= model.near and f.matched_b >= model.near and small_additions:
