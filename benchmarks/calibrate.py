@@ -49,6 +49,7 @@ GRID: dict[str, Sequence[float]] = {
     "rewrite_min_share": (0.2, 0.3, 0.4, 0.5, 0.6),
     "rewrite_fact_share": (0.3, 0.5, 0.7),
     "min_passage_tokens": (8, 10, 14, 20),
+    "partial_min_tokens": (15, 20, 25, 35, 50, 1000),
 }
 
 

@@ -104,6 +104,15 @@ class Document:
         return out
 
     @cached_property
+    def block_prints(self) -> np.ndarray:
+        """uint64 fingerprint of each block's normalized tokens (equal blocks, equal prints)."""
+        out = np.empty(len(self.blocks), dtype=np.uint64)
+        for i in range(len(self.blocks)):
+            lo, hi = self.block_tokens(i)
+            out[i] = xxhash.xxh3_64_intdigest(self.token_hashes[lo:hi].tobytes())
+        return out
+
+    @cached_property
     def sentence_bounds(self) -> np.ndarray:
         """Token index bounds (start, end) of every sentence, in text order."""
         starts = self.token_spans[:, 0] if self.n_tokens else np.empty(0, dtype=np.int64)

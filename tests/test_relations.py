@@ -183,3 +183,19 @@ def test_whole_fiction_corpus_gives_only_the_rewrite(fiction: list[dict[str, Any
     articles = [Article(a["id"], a["text"]) for a in fiction]
     relations = _relations(*articles)
     assert [(r["a"], r["b"], r["relation"]) for r in relations] == [("wire-court-01", "rewrite-court-01", "rewrite")]
+
+
+def test_site_chrome_shared_by_unrelated_stories_is_not_reuse(fiction: list[dict[str, Any]]) -> None:
+    """One site's header and footer around four different stories: boilerplate, not partial copying;
+    a wire paragraph borrowed by one of them is still found."""
+    wires = [a for a in fiction if a["kind"] == "wire"][:5]
+    chrome = FOOTER + "\n\nMore from City Herald Online: sport, weather, business and local news every day."
+    site = [_article(f"site-{i}", HEADER + w["text"] + chrome, hours=i) for i, w in enumerate(wires[:4])]
+    source = _article("source", wires[4]["text"])
+    borrowed = _paras(wires[4]["text"])[3]
+    local = _article("local", site[0].text.replace(FOOTER, "\n\n" + borrowed + FOOTER), hours=9)
+    relations = _relations(source, *site, local)
+    kinds = {(r["a"], r["b"]): r["relation"] for r in relations}
+    assert kinds.pop(("source", "local")) == "partial"
+    assert set(kinds.values()) <= {"copy", "near_duplicate"}
+    assert all({a, b} == {"site-0", "local"} for a, b in kinds)

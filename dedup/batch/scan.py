@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from dedup.article import Article
+from dedup.batch.boilerplate import drop_boilerplate_partials
 from dedup.batch.candidates import Candidates, find_candidates
 from dedup.batch.sign import SignedShard, concat_shards, sign_shard
 from dedup.batch.tasks import SignTask, relocate, run_sign, run_verify, verify_tasks
@@ -125,6 +126,7 @@ def scan_articles(
     t = time.perf_counter()
     verified = list(exact_relations(candidates, articles, detector))
     verified += _verify_all(candidates, articles, detector, shard.idf, with_features, progress, engine)
+    verified = drop_boilerplate_partials(verified, articles, detector, shard)
     timings["verify"] = time.perf_counter() - t
     t = time.perf_counter()
     related = [v for v in verified if v.decision is not None]

@@ -34,6 +34,8 @@ class SignedShard:
     topic_sigs: np.ndarray
     fact_hashes: np.ndarray
     fact_bounds: np.ndarray
+    block_prints: np.ndarray
+    print_owner: np.ndarray
     idf: IdfTable
     repeats: dict[int, list[RepeatBlock]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
@@ -84,6 +86,8 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
         topic_sigs=topic_sigs,
         fact_hashes=np.concatenate(fact_sets) if fact_sets else np.empty(0, dtype=np.uint32),
         fact_bounds=_bounds(fact_sets),
+        block_prints=np.concatenate([d.block_prints for d in docs]) if docs else np.empty(0, dtype=np.uint64),
+        print_owner=np.repeat(np.arange(len(docs)), [len(d.blocks) for d in docs]).astype(np.int64),
         idf=_idf(docs),
     )
     t4 = time.perf_counter()
@@ -144,6 +148,8 @@ def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:
         topic_sigs=_concat([s.topic_sigs for s in shards], first.topic_sigs.shape[1] if first else 0, np.uint32),
         fact_hashes=_concat([s.fact_hashes for s in shards], 0, np.uint32).reshape(-1),
         fact_bounds=np.concatenate([[0], *[s.fact_bounds[1:] + f for s, f in zip(shards, fact_offsets, strict=True)]]),
+        block_prints=_concat([s.block_prints for s in shards], 0, np.uint64).reshape(-1),
+        print_owner=_concat([s.print_owner + o for s, o in zip(shards, offsets, strict=False)], 0, np.int64).reshape(-1),
         idf=idf,
         repeats=repeats,
         timings=timings,

@@ -52,6 +52,7 @@ class Model:
     rewrite_min_share: float = 0.2
     min_passage_tokens: int = 8
     short_tokens: int = 50
+    partial_min_tokens: int = 25
 
     def __post_init__(self) -> None:
         if self.version != MODEL_VERSION:
@@ -208,7 +209,9 @@ def _reuse_relation(f: PairFeatures, derived: str, model: Model) -> tuple[Relati
         retold = _retold(f, derived, model)
         if retold > 0.0:
             return "rewrite", max(reuse, retold)
-    if reuse >= model.partial_reuse and _has_passage(f, derived, model):
+    # A paragraph copied verbatim is reuse however long the article around it is.
+    copied_tokens = (f.verbatim_a * f.a_tokens) if derived == "a" else (f.verbatim_b * f.b_tokens)
+    if (reuse >= model.partial_reuse and _has_passage(f, derived, model)) or copied_tokens >= model.partial_min_tokens:
         return "partial", reuse
     return None
 

@@ -1,0 +1,65 @@
+"""Boilerplate: paragraphs printed across unrelated stories (site chrome, standard notices).
+
+Such a paragraph is shared text, but not reuse of a story. After the strong relations (exact,
+near-duplicate, copy, rewrite) are known, a paragraph whose exact text appears in three or more
+different clusters is boilerplate, and a `partial` relation whose evidence lies only in
+boilerplate paragraphs is dropped. A wire paragraph borrowed by a local story stays evidence:
+its copies sit inside one story's cluster plus the borrower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from dedup.article import Article
+from dedup.batch.sign import SignedShard
+from dedup.batch.verify import Verified
+from dedup.cluster import CLUSTERING_RELATIONS, UnionFind
+from dedup.detector import Detector
+
+__all__ = ["MIN_CLUSTERS", "boilerplate_prints", "drop_boilerplate_partials"]
+
+MIN_CLUSTERS = 3
+
+
+def boilerplate_prints(shard: SignedShard, verified: Sequence[Verified]) -> set[int]:
+    """Paragraph fingerprints found in at least MIN_CLUSTERS different story clusters."""
+    uf = UnionFind(len(shard))
+    for v in verified:
+        if v.decision is not None and v.decision.relation in CLUSTERING_RELATIONS:
+            uf.union(v.a, v.b)
+    if not len(shard.block_prints):
+        return set()
+    roots = np.array([uf.find(i) for i in range(len(shard))], dtype=np.int64)
+    pairs = np.unique(np.stack([shard.block_prints.view(np.int64), roots[shard.print_owner]], axis=1), axis=0)
+    prints, counts = np.unique(pairs[:, 0], return_counts=True)
+    return set(prints[counts >= MIN_CLUSTERS].view(np.uint64).tolist())
+
+
+def _only_boilerplate(v: Verified, articles: Sequence[Article], detector: Detector, prints: set[int]) -> bool:
+    assert v.decision is not None
+    side = v.decision.derived or "a"
+    doc = detector.prepare(articles[v.a if side == "a" else v.b])
+    spans = [(p.a if side == "a" else p.b) for p in v.decision.evidence]
+    for (s, e), fp in zip(doc.blocks, doc.block_prints.tolist(), strict=True):
+        if fp not in prints and any(ps < e and pe > s for ps, pe in spans):
+            return False
+    return True
+
+
+def drop_boilerplate_partials(
+    verified: list[Verified], articles: Sequence[Article], detector: Detector, shard: SignedShard
+) -> list[Verified]:
+    """The verified pairs with boilerplate-only partial relations turned unrelated."""
+    prints = boilerplate_prints(shard, verified)
+    if not prints:
+        return verified
+    out = []
+    for v in verified:
+        if v.decision is not None and v.decision.relation == "partial":
+            if _only_boilerplate(v, articles, detector, prints):
+                v = Verified(v.a, v.b, None, v.features)
+        out.append(v)
+    return out
