@@ -184,6 +184,7 @@ def _report(
         "mrpc": {
             "f1": float(f1_score(mrpc.labels, mrpc_pred)),
             "accuracy": float(accuracy_score(mrpc.labels, mrpc_pred)),
+            "predicted": mrpc_pred.tolist(),
         },
     }
 
@@ -213,7 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     meter, mrpc = meter_data(args.corpora), mrpc_data(args.corpora)
     cv = cross_validate(meter, mrpc, args.folds)
-    print(json.dumps({k: {kk: vv for kk, vv in v.items() if kk != "predictions"} for k, v in cv.items()}, indent=2))
+    print(
+        json.dumps(
+            {k: {kk: vv for kk, vv in v.items() if kk not in ("predictions", "predicted")} for k, v in cv.items()},
+            indent=2,
+        )
+    )
     model = fit(meter, mrpc, sorted(meter.labels), np.arange(len(mrpc.labels)))
     print("fitted on all:", json.dumps(dataclasses.asdict(model)))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,7 @@ class Run:
     td_status: str = "not tried"
     curves: dict[str, dict[str, Curve]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    calibration: dict[str, Any] | None = None
 
     def curve(self, dataset: str, method: str, scores: Mapping[Any, float], positives: set[Any]) -> float:
         """Record a precision-recall curve; returns average precision."""
