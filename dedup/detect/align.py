@@ -68,7 +68,7 @@ class PairFeatures:
     shared_facts: int
     facts_a: int
     facts_b: int
-    numbers_equal: bool
+    numbers_contained: bool
     titles_agree: bool
     template: bool
     tiles: tuple[Passage, ...] = field(repr=False)
@@ -114,6 +114,12 @@ def _tiles(ha: list[int], hb: list[int]) -> list[tuple[int, int, int, int]]:
 
 def _numbers(doc: Document) -> frozenset[str]:
     return frozenset(f for f in doc.facts if f.startswith(("num:", "money:", "pct:")))
+
+
+def _numbers_contained(da: Document, db: Document) -> bool:
+    """The shorter text's figures all appear in the longer one (a trim keeps figures, a template does not)."""
+    short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
+    return _numbers(short) <= _numbers(long_)
 
 
 def titles_agree(ta: str | None, tb: str | None) -> bool:
@@ -177,14 +183,19 @@ def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int,
     ]
 
 
-def _matched(doc: Document, covered: np.ndarray) -> tuple[float, int]:
-    """Share of tokens in blocks at least half covered by verbatim passages, and tokens in the others."""
+def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[float, int]:
+    """Share of tokens in matched blocks, and tokens in the others.
+
+    A block is matched when verbatim passages cover half of it, or when half of its word 3-grams
+    are found in the other text (a short paragraph with two edits has no long verbatim run).
+    """
     if doc.n_tokens == 0:
         return 0.0, 0
     matched = 0
     for i in range(len(doc.blocks)):
         lo, hi = doc.block_tokens(i)
-        if hi > lo and covered[lo:hi].mean() >= 0.5:
+        grams = shared3[lo : max(lo, hi - VERIFY_K + 1)]
+        if hi > lo and (covered[lo:hi].mean() >= 0.5 or (len(grams) and grams.mean() >= 0.5)):
             matched += hi - lo
     return matched / doc.n_tokens, doc.n_tokens - matched
 
@@ -273,8 +284,10 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
     cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
     cov_b = _coverage(db.n_tokens, [(t[0], t[1]) for t in back])
     sa, sb, cosine = _align_sentences(da, db, idf, cov_a, cov_b)
-    matched_a, added_a = _matched(da, cov_a)
-    matched_b, added_b = _matched(db, cov_b)
+    shared_a = np.isin(np.array(ha, dtype=np.uint32), np.array(hb, dtype=np.uint32)) if not template else np.zeros(0)
+    shared_b = np.isin(np.array(hb, dtype=np.uint32), np.array(ha, dtype=np.uint32)) if not template else np.zeros(0)
+    matched_a, added_a = _matched(da, cov_a, shared_a)
+    matched_b, added_b = _matched(db, cov_b, shared_b)
     return PairFeatures(
         a_tokens=da.n_tokens,
         b_tokens=db.n_tokens,
@@ -288,7 +301,7 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
         shared_facts=len(da.facts & db.facts),
         facts_a=len(da.facts),
         facts_b=len(db.facts),
-        numbers_equal=_numbers(da) == _numbers(db),
+        numbers_contained=_numbers_contained(da, db),
         titles_agree=titles_agree(da.article.title, db.article.title),
         template=template,
         tiles=tuple(_merge_passages(da, db, tiles)),

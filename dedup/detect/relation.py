@@ -220,7 +220,7 @@ def _formulaic_mismatch(f: PairFeatures, model: Model) -> bool:
     """Short items (dividend notices, results tables, market reports) are one form filled in: they
     are the same news only when their figures and headlines agree."""
     short = min(f.a_tokens, f.b_tokens) < model.short_tokens
-    return short and not (f.numbers_equal and f.titles_agree)
+    return short and not (f.numbers_contained and f.titles_agree)
 
 
 def classify(

@@ -1,0 +1,157 @@
+"""Memory and latency of the streaming `Index`: index n Reuters-21578 stories one `add` at a time.
+
+    python -m benchmarks.index_memory [--corpus ../shared/corpora/reuters21578] [--n 5000]
+                                      [--out benchmarks/results/index_memory.json]
+
+Reports the index's own accounting (`memory_per_article`, `Index.nbytes`), the process RSS growth per
+article read from /proc/self/statm with the store's articles (texts, ids, titles, dates, their objects
+and the store's dict) subtracted, both over the whole run and over its second half (the marginal
+cost, once fixed costs such as the bounded document cache are paid), the median and p95 milliseconds
+per `add`, and the relations found. Texts are held as UTF-8 bytes until their `add`, so the strings
+the store keeps are created inside the measured interval and subtracted again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import shlex
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from benchmarks.loaders import load_reuters
+from dedup.article import Article, parse_published
+from dedup.index import Index, memory_per_article
+from dedup.store import MemoryStore
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT / ".." / "shared" / "corpora" / "reuters21578"
+DEFAULT_OUT = ROOT / "benchmarks" / "results" / "index_memory.json"
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+Packed = tuple[bytes, bytes, bytes, str | None]
+
+
+def rss_bytes() -> int:
+    """Resident set size of this process, from /proc/self/statm (second field, in pages)."""
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        return int(fh.read().split()[1]) * PAGE
+
+
+def pack(rows: list[dict[str, Any]]) -> list[Packed]:
+    """Corpus rows as UTF-8 bytes, so no article string exists before its `add`."""
+    out = []
+    for row in rows:
+        title = (row.get("title") or "").encode()
+        out.append((row["id"].encode(), row["text"].encode(), title, row.get("published")))
+    return out
+
+
+def unpack(record: Packed) -> Article:
+    """A fresh Article (new strings) from a packed row."""
+    rid, text, title, published = record
+    return Article(rid.decode(), text.decode(), title=title.decode() or None, published=parse_published(published))
+
+
+def article_bytes(a: Article) -> int:
+    """Bytes a stored article occupies: its object, id, text, title and date."""
+    total = sys.getsizeof(a) + sys.getsizeof(a.id) + sys.getsizeof(a.text)
+    return total + sum(sys.getsizeof(v) for v in (a.title, a.published) if v is not None)
+
+
+def dict_bytes(n: int) -> int:
+    """Size of a dict grown by n insertions (the MemoryStore's container)."""
+    grown: dict[int, None] = {}
+    for i in range(n):
+        grown[i] = None
+    return sys.getsizeof(grown)
+
+
+def run(records: list[Packed]) -> dict[str, Any]:
+    """Index every record; time each `add`, sample RSS at the start, half-way and the end."""
+    index = Index(store=MemoryStore())
+    times, relations = np.zeros(len(records)), list[tuple[str, str, str]]()
+    half, stored = len(records) // 2, 0
+    gc.collect()
+    rss, store = {0: rss_bytes()}, {0: 0}
+    for i, record in enumerate(records):
+        if i == half:
+            gc.collect()
+            rss[i], store[i] = rss_bytes(), stored
+        article = unpack(record)
+        t0 = time.perf_counter()
+        report = index.add(article)
+        times[i] = time.perf_counter() - t0
+        stored += article_bytes(article)
+        relations.extend((r["a"], r["b"], r["relation"]) for r in report.relations)
+    gc.collect()
+    rss[len(records)], store[len(records)] = rss_bytes(), stored
+    store[half] += dict_bytes(half)
+    store[len(records)] += dict_bytes(len(records))
+    return {"index": index, "times": times, "relations": relations, "rss": rss, "store": store}
+
+
+def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one run (see the module docstring)."""
+    index, ms = out["index"], out["times"] * 1000.0
+    rss, store = out["rss"], out["store"]
+    half, end = sorted(rss)[1], sorted(rss)[2]
+    grow_all = rss[end] - rss[0]
+    grow_half = (rss[end] - rss[half]) - (store[end] - store[half])
+    return {
+        "articles": n,
+        "band_table_bytes_per_article": round(memory_per_article(index), 1),
+        "index_nbytes": int(index.nbytes),
+        "index_nbytes_per_article": round(index.nbytes / n, 1),
+        "store_bytes_per_article": round(store[end] / n, 1),
+        "rss_growth_bytes": grow_all,
+        "rss_growth_per_article_beyond_store": round((grow_all - store[end]) / n, 1),
+        "rss_growth_per_article_beyond_store_second_half": round(grow_half / (end - half), 1),
+        "add_ms_median": round(float(np.median(ms)), 3),
+        "add_ms_p95": round(float(np.percentile(ms, 95)), 3),
+        "add_ms_mean": round(float(ms.mean()), 3),
+        "relations_found": len(out["relations"]),
+        "relations_by_type": dict(sorted(Counter(r[2] for r in out["relations"]).items())),
+        "relations": [list(r) for r in out["relations"]],
+    }
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="Reuters-21578 directory")
+    parser.add_argument("--n", type=int, default=5000, help="stories to index (in corpus order)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark, print its figures and write the JSON results."""
+    args = parse_args(argv)
+    records = pack(load_reuters(args.corpus)[: args.n])
+    gc.collect()
+    figures = summarise(len(records), run(records))
+    results = {
+        "command": shlex.join(["python", "-m", "benchmarks.index_memory", *(sys.argv[1:] if argv is None else argv)]),
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
+        "corpus": str(args.corpus),
+        **figures,
+    }
+    for key, value in results.items():
+        if key != "relations":
+            print(f"{key}: {value}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
