@@ -22,6 +22,9 @@ from dedup.detector import Detector
 __all__ = ["MIN_CLUSTERS", "boilerplate_prints", "drop_boilerplate_partials"]
 
 MIN_CLUSTERS = 3
+# Evidence must reach this many characters outside boilerplate: a tile running from a story's last
+# word ("Reuter") into a shared footer is not reuse of the story.
+MIN_EVIDENCE_CHARS = 60
 
 
 def boilerplate_prints(shard: SignedShard, verified: Sequence[Verified]) -> set[int]:
@@ -43,10 +46,11 @@ def _only_boilerplate(v: Verified, articles: Sequence[Article], detector: Detect
     side = v.decision.derived or "a"
     doc = detector.prepare(articles[v.a if side == "a" else v.b])
     spans = [(p.a if side == "a" else p.b) for p in v.decision.evidence]
+    outside = 0
     for (s, e), fp in zip(doc.blocks, doc.block_prints.tolist(), strict=True):
-        if fp not in prints and any(ps < e and pe > s for ps, pe in spans):
-            return False
-    return True
+        if fp not in prints:
+            outside += sum(max(0, min(e, pe) - max(s, ps)) for ps, pe in spans)
+    return outside < MIN_EVIDENCE_CHARS
 
 
 def drop_boilerplate_partials(
