@@ -1,66 +1,189 @@
-"""A compact multimap from uint64 LSH band keys to uint32 item numbers, for a growing index.
+"""A compact multimap from 64-bit LSH band keys to item numbers, for a growing index.
 
-New entries go to a small buffer; full buffers become sorted runs, and runs of similar size are
-merged (a log-structured merge), so inserts are amortised O(log n) and a lookup is a binary search
-per run. Twelve bytes an entry, against a few hundred for a Python dict of sets.
+Keys are folded to 40-bit fingerprints (`fold`). Entries live in sorted runs, merged as they grow
+(a log-structured merge), so inserts are amortised O(log n) and a lookup is one vectorised probe
+per run. A run stores each entry in six bytes:
+
+- the top `bits` bits of a fingerprint are implicit: a directory of bucket offsets (one bucket per
+  8-16 entries, so half a byte an entry or less) says where each value of them starts;
+- the remaining 40 - `bits` bits (at most 32) as uint32;
+- the item number as a uint16 offset from the run's base: item numbers are grouped in windows of
+  65,536, a run never holds two windows, and a window's runs are merged into one when it closes.
+
+New entries go to a head run that is rebuilt on each insert (so it is as compact as the others) and
+joins the run list once it holds `_HEAD` entries. Items must be added in non-decreasing order, as an
+index numbering its articles does.
+
+False matches: two different band keys share a fingerprint with probability 2^-40, so a lookup of q
+keys in a table of n entries returns about q * n / 2^40 entries that do not hold any of its keys.
 """
 
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
+
 import numpy as np
 
-__all__ = ["KeyTable"]
+__all__ = ["KEY_BITS", "KeyTable", "fold"]
 
-_BUFFER = 8192
+KEY_BITS = 40
+_WINDOW = 1 << 16  # items a run may span: offsets from its base are uint16
+_HEAD = 8192  # entries the head run takes before it joins the run list
+_MIN_BITS = KEY_BITS - 32  # directory bits below which the stored remainder would not fit in uint32
+_EMPTY = np.empty(0, dtype=np.uint32)
+
+
+def fold(keys: np.ndarray | list[int] | int) -> np.ndarray:
+    """40-bit fingerprints (as uint64) of uint64 keys: the top bits of MurmurHash3's 64-bit finaliser.
+
+    The finaliser is a bijection whose every output bit depends on every input bit, so fingerprints
+    of distinct keys collide with probability 2^-40, however the keys were built.
+    """
+    k = np.asarray(keys, dtype=np.uint64).ravel()
+    k = (k ^ (k >> np.uint64(33))) * np.uint64(0xFF51AFD7ED558CCD)
+    k = (k ^ (k >> np.uint64(33))) * np.uint64(0xC4CEB9FE1A85EC53)
+    return (k ^ (k >> np.uint64(33))) >> np.uint64(64 - KEY_BITS)
+
+
+def _size(array: np.ndarray) -> int:
+    """Bytes an array object holds, header included (every array here owns its data)."""
+    return sys.getsizeof(array)
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Sorted entries of one item window: directory, key remainders and item offsets."""
+
+    base: int
+    bits: int
+    directory: np.ndarray
+    rest: np.ndarray
+    items: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rest)
+
+    @property
+    def nbytes(self) -> int:
+        return _size(self.directory) + _size(self.rest) + _size(self.items) + sys.getsizeof(self)
+
+    def fingerprints(self) -> np.ndarray:
+        """The entries' 40-bit fingerprints, in order."""
+        high = np.repeat(np.arange(len(self.directory) - 1, dtype=np.uint64), np.diff(self.directory))
+        return (high << np.uint64(KEY_BITS - self.bits)) | self.rest.astype(np.uint64)
+
+    def absolute_items(self) -> np.ndarray:
+        return self.items.astype(np.uint32) + np.uint32(self.base)
+
+    def lookup(self, fps: np.ndarray) -> np.ndarray:
+        """Item numbers of the entries holding any of `fps`, once per (fingerprint, entry) match."""
+        shift = np.uint64(KEY_BITS - self.bits)
+        bucket = (fps >> shift).astype(np.intp)
+        lo = self.directory[bucket].astype(np.intp)
+        sizes = self.directory[bucket + 1].astype(np.intp) - lo
+        total = int(sizes.sum())
+        if not total:
+            return _EMPTY
+        # Every entry of each probed bucket, as one flat gather; keep those whose remainder matches.
+        ends = np.cumsum(sizes)
+        positions = np.repeat(lo - ends + sizes, sizes) + np.arange(total)
+        wanted = np.repeat((fps & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.uint32), sizes)
+        hit = positions[self.rest[positions] == wanted]
+        return self.items[hit].astype(np.uint32) + np.uint32(self.base)
+
+
+def _build(fps: np.ndarray, items: np.ndarray, base: int) -> _Run:
+    """A run of entries (fingerprint, absolute item), all in the window that starts at `base`."""
+    order = np.argsort(fps, kind="stable")
+    fps = fps[order]
+    bits = max(_MIN_BITS, len(fps).bit_length() - 4)
+    shift = np.uint64(KEY_BITS - bits)
+    dtype = np.uint16 if len(fps) < (1 << 16) else np.uint32
+    edges = np.searchsorted(fps >> shift, np.arange((1 << bits) + 1, dtype=np.uint64)).astype(dtype)
+    rest = (fps & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.uint32)
+    return _Run(base, bits, edges, rest, (items[order] - base).astype(np.uint16))
+
+
+def _merge(runs: list[_Run]) -> _Run:
+    """One run holding the entries of `runs` (all of one window)."""
+    fps = np.concatenate([r.fingerprints() for r in runs])
+    items = np.concatenate([r.absolute_items() for r in runs])
+    return _build(fps, items, runs[0].base)
+
+
+def _compact(runs: list[_Run]) -> list[_Run]:
+    """One run per window (runs are in window order)."""
+    groups: list[list[_Run]] = []
+    for run in runs:
+        if groups and groups[-1][0].base == run.base:
+            groups[-1].append(run)
+        else:
+            groups.append([run])
+    return [group[0] if len(group) == 1 else _merge(group) for group in groups]
 
 
 class KeyTable:
     """uint64 key -> item numbers (with repeats when an item holds a key twice)."""
 
     def __init__(self) -> None:
-        self._runs: list[tuple[np.ndarray, np.ndarray]] = []
-        self._buf_keys: list[np.ndarray] = []
-        self._buf_items: list[np.ndarray] = []
-        self._buffered = 0
+        self._runs: list[_Run] = []
+        self._head: _Run | None = None
+        self._last = -1
 
-    def add(self, keys: np.ndarray, item: int) -> None:
-        keys = np.asarray(keys, dtype=np.uint64).ravel()
-        self._buf_keys.append(keys)
-        self._buf_items.append(np.full(len(keys), item, dtype=np.uint32))
-        self._buffered += len(keys)
-        if self._buffered >= _BUFFER:
-            self._flush()
-
-    def _flush(self) -> None:
-        if not self._buffered:
+    def add(self, keys: np.ndarray | list[int], item: int) -> None:
+        """Record that `item` holds each of `keys`; items come in non-decreasing order."""
+        if item < self._last:
+            raise ValueError(f"item {item}: items must be added in non-decreasing order (last was {self._last})")
+        self._last = item
+        fps = fold(keys)
+        if not len(fps):
             return
-        keys, items = np.concatenate(self._buf_keys), np.concatenate(self._buf_items)
-        order = np.argsort(keys, kind="stable")
-        self._runs.append((keys[order], items[order]))
-        self._buf_keys, self._buf_items, self._buffered = [], [], 0
-        while len(self._runs) > 1 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            (k2, i2), (k1, i1) = self._runs.pop(), self._runs.pop()
-            keys, items = np.concatenate([k1, k2]), np.concatenate([i1, i2])
-            order = np.argsort(keys, kind="stable")
-            self._runs.append((keys[order], items[order]))
+        base = item - item % _WINDOW
+        head = self._head
+        if head is not None and head.base != base:
+            self._seal()
+            head = None
+        items = np.full(len(fps), item, dtype=np.uint32)
+        if head is not None:
+            fps, items = np.concatenate([head.fingerprints(), fps]), np.concatenate([head.absolute_items(), items])
+        self._head = _build(fps, items, base)
+        if len(self._head) >= _HEAD:
+            self._seal()
 
-    def lookup(self, keys: np.ndarray) -> np.ndarray:
-        """Items holding any of `keys`, once per matching entry."""
-        keys = np.asarray(keys, dtype=np.uint64).ravel()
-        found = []
-        for run_keys, run_items in self._runs:
-            lo = np.searchsorted(run_keys, keys, side="left")
-            hi = np.searchsorted(run_keys, keys, side="right")
-            for a, b in zip(lo[hi > lo].tolist(), hi[hi > lo].tolist(), strict=True):
-                found.append(run_items[a:b])
-        for buf_keys, buf_items in zip(self._buf_keys, self._buf_items, strict=True):
-            found.append(buf_items[np.isin(buf_keys, keys)])
-        return np.concatenate(found) if found else np.empty(0, dtype=np.uint32)
+    def _seal(self) -> None:
+        """Move the head to the run list; merge runs of similar size, and each closed window into one."""
+        head, self._head = self._head, None
+        if head is None:
+            return
+        closed = _compact([r for r in self._runs if r.base != head.base])
+        runs = [r for r in self._runs if r.base == head.base] + [head]
+        while len(runs) > 1 and len(runs[-2]) <= 2 * len(runs[-1]):
+            last = runs.pop()
+            runs[-1] = _merge([runs[-1], last])
+        self._runs = closed + runs
+
+    def lookup(self, keys: np.ndarray | list[int]) -> np.ndarray:
+        """Items holding any of `keys`, once per matching entry (oldest runs first)."""
+        fps = fold(keys)
+        if not len(fps):
+            return _EMPTY
+        found = [r.lookup(fps) for r in self._all_runs()]
+        found = [f for f in found if len(f)]
+        return np.concatenate(found) if found else _EMPTY
+
+    def _all_runs(self) -> list[_Run]:
+        return self._runs + ([self._head] if self._head is not None else [])
 
     def __len__(self) -> int:
-        return sum(len(k) for k, _ in self._runs) + self._buffered
+        return sum(len(r) for r in self._all_runs())
+
+    @property
+    def runs(self) -> int:
+        """Number of sorted runs a lookup probes (the head included)."""
+        return len(self._all_runs())
 
     @property
     def nbytes(self) -> int:
-        runs = sum(k.nbytes + i.nbytes for k, i in self._runs)
-        return runs + sum(k.nbytes + i.nbytes for k, i in zip(self._buf_keys, self._buf_items, strict=True))
+        """Bytes held: every run's arrays and objects, and the table's own object and list."""
+        return sum(r.nbytes for r in self._all_runs()) + sys.getsizeof(self) + sys.getsizeof(self._runs)

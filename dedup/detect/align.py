@@ -184,20 +184,26 @@ def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int,
 
 
 def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[float, int]:
-    """Share of tokens in matched blocks, and tokens in the others.
+    """Share of tokens in matched blocks, and tokens in unmatched blocks at the text's edges.
 
     A block is matched when verbatim passages cover half of it, or when half of its word 3-grams
     are found in the other text (a short paragraph with two edits has no long verbatim run).
+    Unmatched blocks before the first and after the last matched one wrap the story (a site's
+    header and footer, an added lead-in or follow-up); unmatched blocks inside it are edits.
     """
     if doc.n_tokens == 0:
         return 0.0, 0
-    matched = 0
+    sizes, ok = [], []
     for i in range(len(doc.blocks)):
         lo, hi = doc.block_tokens(i)
         grams = shared3[lo : max(lo, hi - VERIFY_K + 1)]
-        if hi > lo and (covered[lo:hi].mean() >= 0.5 or (len(grams) and grams.mean() >= 0.5)):
-            matched += hi - lo
-    return matched / doc.n_tokens, doc.n_tokens - matched
+        sizes.append(hi - lo)
+        ok.append(hi > lo and bool(covered[lo:hi].mean() >= 0.5 or (len(grams) and grams.mean() >= 0.5)))
+    matched = sum(n for n, good in zip(sizes, ok, strict=True) if good)
+    if not any(ok):
+        return 0.0, doc.n_tokens
+    first, last = ok.index(True), len(ok) - 1 - ok[::-1].index(True)
+    return matched / doc.n_tokens, sum(sizes[:first]) + sum(sizes[last + 1 :])
 
 
 def _sentence_rows(doc: Document, idf: IdfTable, vocab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
