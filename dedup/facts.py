@@ -39,6 +39,7 @@ _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
+_AFTER_MONTH = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
 _DATE = re.compile(rf"\b(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})\b", re.IGNORECASE)
 _DATELINE = re.compile(r"^\W{0,3}(?P<place>[A-Z][A-Z.'\- ]{2,40}?)(?:,|\s*\(|\s+-|\s+—)")
 _SMALL = 10
@@ -70,6 +71,9 @@ def numeric_facts_at(text: str) -> list[tuple[int, str]]:
     out = []
     for pattern in (_NUMBER, _SPELLED) if _HAS_SCALE.search(text) else (_NUMBER,):
         for m in pattern.finditer(text):
+            # The day of a date ("April 15") is a date fact, not a figure.
+            if _AFTER_MONTH.search(text, max(0, m.start() - 11), m.start()):
+                continue
             fact = _number_fact(m)
             if fact:
                 out.append((m.start(), fact))

@@ -7,8 +7,10 @@ verification. Reopening an index over a non-empty store re-signs the stored arti
 
 from __future__ import annotations
 
+import sys
 import threading
-from collections import Counter, OrderedDict
+from array import array
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,7 +46,9 @@ class Index:
     def __init__(self, detector: Detector | None = None, store: Store | None = None) -> None:
         self.detector = detector or Detector()
         self.store: Store = store if store is not None else MemoryStore()
-        self._ids: list[str] = []
+        # Article ids as one UTF-8 buffer and its end offsets: no Python object per article.
+        self._id_bytes = bytearray()
+        self._id_ends = array("Q")
         self._tables = {name: KeyTable() for name in ("exact", "block", "doc", "topic")}
         self.idf = IdfTable()
         self._docs: OrderedDict[str, Document] = OrderedDict()
@@ -53,7 +57,12 @@ class Index:
             self._insert(article, sign_shard([article], self.detector))
 
     def __len__(self) -> int:
-        return len(self._ids)
+        return len(self._id_ends)
+
+    def _id(self, item: int) -> str:
+        """The id of item number `item`."""
+        start = self._id_ends[item - 1] if item else 0
+        return self._id_bytes[start : self._id_ends[item]].decode()
 
     def check(self, article: Article) -> IndexReport:
         """Relations of `article` to indexed articles, without adding it."""
@@ -73,10 +82,12 @@ class Index:
             return report
 
     def _insert(self, article: Article, signed: Any) -> None:
-        item = len(self._ids)
-        self._ids.append(article.id)
+        item = len(self._id_ends)
+        self._id_bytes += article.id.encode()
+        self._id_ends.append(len(self._id_bytes))
         self._tables["exact"].add(signed.norm_hash, item)
-        self._tables["block"].add(signed.block_keys, item)
+        # A paragraph printed twice holds its keys twice; one entry each is enough for a candidate.
+        self._tables["block"].add(np.unique(signed.block_keys), item)
         self._tables["doc"].add(signed.doc_keys, item)
         self._tables["topic"].add(signed.topic_keys, item)
         self.idf.merge(signed.idf)
@@ -91,10 +102,14 @@ class Index:
             found.update(self._tables[name].lookup(keys).tolist())
         limit = self.detector.config.lsh.rewrite_candidates
         if limit:
-            # Rank rewrite candidates by how many topic bands they share: a free similarity estimate.
-            votes = Counter(self._tables["topic"].lookup(signed.topic_keys).tolist())
-            found.update(item for item, _ in votes.most_common(limit))
+            found.update(self._top_topic(signed.topic_keys, limit))
         return sorted(found)
+
+    def _top_topic(self, keys: np.ndarray, limit: int) -> list[int]:
+        """The `limit` items sharing most topic bands (a free similarity estimate); ties go to the newest."""
+        items, votes = np.unique(self._tables["topic"].lookup(keys), return_counts=True)
+        order = np.lexsort((-items.astype(np.int64), -votes))
+        return items[order[:limit]].tolist()
 
     def _document(self, article_id: str) -> Document | None:
         doc = self._docs.get(article_id)
@@ -114,7 +129,7 @@ class Index:
         idf.merge(self.idf)
         idf.merge(signed.idf)
         for item in self._candidates(signed):
-            old = self._document(self._ids[item])
+            old = self._document(self._id(item))
             if old is None or old.id == article.id:
                 continue
             decision = self.detector.decide(old, new, idf)
@@ -126,12 +141,17 @@ class Index:
         return report
 
     @property
+    def article_nbytes(self) -> int:
+        """Bytes that grow with the articles indexed: band tables and the ids (buffers and objects)."""
+        ids = sys.getsizeof(self._id_bytes) + sys.getsizeof(self._id_ends)
+        return sum(t.nbytes for t in self._tables.values()) + ids
+
+    @property
     def nbytes(self) -> int:
-        """Memory held by the band tables and IDF counts (not the store)."""
-        return sum(t.nbytes for t in self._tables.values()) + int(self.idf.counts.nbytes) + 8 * len(self._ids)
+        """Memory held by the band tables, ids and IDF counts (not the store, nor the bounded document cache)."""
+        return self.article_nbytes + int(self.idf.counts.nbytes)
 
 
 def memory_per_article(index: Index) -> float:
-    """Bytes of band tables per indexed article (the fixed IDF table excluded)."""
-    tables = sum(t.nbytes for t in index._tables.values())
-    return tables / max(1, len(index)) if len(index) else float(np.nan)
+    """Bytes of band tables and ids per indexed article (the fixed IDF table excluded); NaN when empty."""
+    return index.article_nbytes / len(index) if len(index) else float(np.nan)

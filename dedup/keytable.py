@@ -7,8 +7,9 @@ per run. A run stores each entry in six bytes:
 - the top `bits` bits of a fingerprint are implicit: a directory of bucket offsets (one bucket per
   8-16 entries, so half a byte an entry or less) says where each value of them starts;
 - the remaining 40 - `bits` bits (at most 32) as uint32;
-- the item number as a uint16 offset from the run's base: item numbers are grouped in windows of
-  65,536, a run never holds two windows, and a window's runs are merged into one when it closes.
+- the item number as an offset from the run's first item, uint8 when the run spans fewer than 256
+  items and uint16 otherwise: item numbers are grouped in windows of 65,536, a run never holds two
+  windows, and a window's runs are merged into one when it closes.
 
 New entries go to a head run that is rebuilt on each insert (so it is as compact as the others) and
 joins the run list once it holds `_HEAD` entries. Items must be added in non-decreasing order, as an
@@ -28,7 +29,7 @@ import numpy as np
 __all__ = ["KEY_BITS", "KeyTable", "fold"]
 
 KEY_BITS = 40
-_WINDOW = 1 << 16  # items a run may span: offsets from its base are uint16
+_WINDOW = 1 << 16  # items a run may span: offsets from its first item fit in uint16
 _HEAD = 8192  # entries the head run takes before it joins the run list
 _MIN_BITS = KEY_BITS - 32  # directory bits below which the stored remainder would not fit in uint32
 _EMPTY = np.empty(0, dtype=np.uint32)
@@ -53,7 +54,7 @@ def _size(array: np.ndarray) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Run:
-    """Sorted entries of one item window: directory, key remainders and item offsets."""
+    """Sorted entries of one item window: directory, key remainders and item offsets from `base`."""
 
     base: int
     bits: int
@@ -63,6 +64,10 @@ class _Run:
 
     def __len__(self) -> int:
         return len(self.rest)
+
+    @property
+    def window(self) -> int:
+        return self.base // _WINDOW
 
     @property
     def nbytes(self) -> int:
@@ -93,8 +98,10 @@ class _Run:
         return self.items[hit].astype(np.uint32) + np.uint32(self.base)
 
 
-def _build(fps: np.ndarray, items: np.ndarray, base: int) -> _Run:
-    """A run of entries (fingerprint, absolute item), all in the window that starts at `base`."""
+def _build(fps: np.ndarray, items: np.ndarray) -> _Run:
+    """A run of entries (fingerprint, absolute item), all of one item window."""
+    base = int(items.min())
+    span = int(items.max()) - base
     order = np.argsort(fps, kind="stable")
     fps = fps[order]
     bits = max(_MIN_BITS, len(fps).bit_length() - 4)
@@ -102,21 +109,22 @@ def _build(fps: np.ndarray, items: np.ndarray, base: int) -> _Run:
     dtype = np.uint16 if len(fps) < (1 << 16) else np.uint32
     edges = np.searchsorted(fps >> shift, np.arange((1 << bits) + 1, dtype=np.uint64)).astype(dtype)
     rest = (fps & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.uint32)
-    return _Run(base, bits, edges, rest, (items[order] - base).astype(np.uint16))
+    offsets = (items[order] - np.uint32(base)).astype(np.uint8 if span < (1 << 8) else np.uint16)
+    return _Run(base, bits, edges, rest, offsets)
 
 
 def _merge(runs: list[_Run]) -> _Run:
     """One run holding the entries of `runs` (all of one window)."""
     fps = np.concatenate([r.fingerprints() for r in runs])
     items = np.concatenate([r.absolute_items() for r in runs])
-    return _build(fps, items, runs[0].base)
+    return _build(fps, items)
 
 
 def _compact(runs: list[_Run]) -> list[_Run]:
     """One run per window (runs are in window order)."""
     groups: list[list[_Run]] = []
     for run in runs:
-        if groups and groups[-1][0].base == run.base:
+        if groups and groups[-1][0].window == run.window:
             groups[-1].append(run)
         else:
             groups.append([run])
@@ -139,15 +147,14 @@ class KeyTable:
         fps = fold(keys)
         if not len(fps):
             return
-        base = item - item % _WINDOW
         head = self._head
-        if head is not None and head.base != base:
+        if head is not None and head.window != item // _WINDOW:
             self._seal()
             head = None
         items = np.full(len(fps), item, dtype=np.uint32)
         if head is not None:
             fps, items = np.concatenate([head.fingerprints(), fps]), np.concatenate([head.absolute_items(), items])
-        self._head = _build(fps, items, base)
+        self._head = _build(fps, items)
         if len(self._head) >= _HEAD:
             self._seal()
 
@@ -156,8 +163,8 @@ class KeyTable:
         head, self._head = self._head, None
         if head is None:
             return
-        closed = _compact([r for r in self._runs if r.base != head.base])
-        runs = [r for r in self._runs if r.base == head.base] + [head]
+        closed = _compact([r for r in self._runs if r.window != head.window])
+        runs = [r for r in self._runs if r.window == head.window] + [head]
         while len(runs) > 1 and len(runs[-2]) <= 2 * len(runs[-1]):
             last = runs.pop()
             runs[-1] = _merge([runs[-1], last])

@@ -117,9 +117,11 @@ def _numbers(doc: Document) -> frozenset[str]:
 
 
 def _numbers_contained(da: Document, db: Document) -> bool:
-    """The shorter text's figures all appear in the longer one (a trim keeps figures, a template does not)."""
+    """The shorter text's figures and dates all appear in the longer one (a trim keeps them, a form
+    filled in for another company or day does not)."""
     short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
-    return _numbers(short) <= _numbers(long_)
+    keep = ("num:", "money:", "pct:", "date:")
+    return {f for f in short.facts if f.startswith(keep)} <= {f for f in long_.facts if f.startswith(keep)}
 
 
 def titles_agree(ta: str | None, tb: str | None) -> bool:
@@ -130,7 +132,7 @@ def titles_agree(ta: str | None, tb: str | None) -> bool:
     wb = {w for w in normalize(tb).split() if w not in STOPWORDS and len(w) > 1}
     if not wa or not wb:
         return True
-    return len(wa & wb) >= 0.5 * min(len(wa), len(wb)) and _jaccard(wa, wb) >= 0.3
+    return _jaccard(wa, wb) >= 0.5
 
 
 def _jaccard(x: frozenset[str] | set[str], y: frozenset[str] | set[str]) -> float:

@@ -51,7 +51,7 @@ class Model:
     rewrite_min_sentences: int = 2
     rewrite_min_share: float = 0.2
     min_passage_tokens: int = 8
-    short_tokens: int = 50
+    short_tokens: int = 80
     partial_min_tokens: int = 25
 
     def __post_init__(self) -> None:
