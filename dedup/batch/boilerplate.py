@@ -62,8 +62,8 @@ def drop_boilerplate_partials(
         return verified
     out = []
     for v in verified:
-        if v.decision is not None and v.decision.relation == "partial":
-            if _only_boilerplate(v, articles, detector, prints):
-                v = Verified(v.a, v.b, None, v.features)
+        partial = v.decision is not None and v.decision.relation == "partial"
+        if partial and _only_boilerplate(v, articles, detector, prints):
+            v = Verified(v.a, v.b, None, v.features)
         out.append(v)
     return out
