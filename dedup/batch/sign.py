@@ -138,6 +138,7 @@ def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:
         for k, v in s.timings.items():
             timings[k] = timings.get(k, 0.0) + v
     first = shards[0] if shards else None
+    owners = [s.print_owner + o for s, o in zip(shards, offsets, strict=False)]
     return SignedShard(
         norm_hash=_concat([s.norm_hash for s in shards], 0, np.uint64).reshape(-1),
         n_tokens=_concat([s.n_tokens for s in shards], 0, np.int64).reshape(-1),
@@ -149,9 +150,7 @@ def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:
         fact_hashes=_concat([s.fact_hashes for s in shards], 0, np.uint32).reshape(-1),
         fact_bounds=np.concatenate([[0], *[s.fact_bounds[1:] + f for s, f in zip(shards, fact_offsets, strict=True)]]),
         block_prints=_concat([s.block_prints for s in shards], 0, np.uint64).reshape(-1),
-        print_owner=_concat([s.print_owner + o for s, o in zip(shards, offsets, strict=False)], 0, np.int64).reshape(
-            -1
-        ),
+        print_owner=_concat(owners, 0, np.int64).reshape(-1),
         idf=idf,
         repeats=repeats,
         timings=timings,
