@@ -1,0 +1,72 @@
+"""The Redis store against a real redis-server on a free loopback port (started and stopped here)."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dedup.article import Article
+from dedup.errors import StoreError
+from dedup.index import Index
+from dedup.store import open_store
+from tests.conftest import SEEDS
+
+pytest.importorskip("redis")
+SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(SERVER is None, reason="redis-server not installed (scripts/test.sh installs it)")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port, work = _free_port(), tmp_path_factory.mktemp("redis")
+    assert SERVER is not None
+    args = [SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(work)]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}/0"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def _seed(path: Path) -> Article:
+    return Article(path.name, path.read_text(encoding="utf-8"))
+
+
+def test_redis_store_round_trip_and_duplicate_ids(redis_url: str) -> None:
+    store = open_store(redis_url)
+    first, second = sorted(SEEDS.glob("*.txt"))
+    store.put(_seed(first))
+    with pytest.raises(StoreError, match="duplicate id"):
+        store.put(_seed(first))
+    store.put(_seed(second))
+    assert len(store) == 2 and first.name in store and "missing" not in store
+    got = store.get(first.name)
+    assert got is not None and got.text == first.read_text(encoding="utf-8")
+    assert [a.id for a in store] == [first.name, second.name]
+    store.close()
+
+
+def test_index_over_redis_finds_the_seed_rewrite_after_reopening(redis_url: str) -> None:
+    url = redis_url[:-1] + "1"
+    first, second = sorted(SEEDS.glob("*.txt"))
+    Index(store=open_store(url)).add(_seed(first))
+    report = Index(store=open_store(url)).add(_seed(second))
+    assert [(r["a"], r["relation"]) for r in report.relations] == [(first.name, "rewrite")]
