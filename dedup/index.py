@@ -54,7 +54,9 @@ class Index:
         self._docs: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.RLock()
         for article in self.store:
-            self._insert(article, sign_shard([article], self.detector))
+            signed = sign_shard([article], self.detector)
+            self.idf.merge(signed.idf)
+            self._insert(article, signed)
 
     def __len__(self) -> int:
         return len(self._id_ends)
@@ -67,7 +69,12 @@ class Index:
     def check(self, article: Article) -> IndexReport:
         """Relations of `article` to indexed articles, without adding it."""
         with self._lock:
-            return self._check(article, sign_shard([article], self.detector))
+            signed = sign_shard([article], self.detector)
+            self.idf.merge(signed.idf)
+            try:
+                return self._check(article, signed)
+            finally:
+                self._unmerge_idf(signed.idf)
 
     def add(self, article: Article) -> IndexReport:
         """Check `article`, then add it; a duplicate id raises StoreError and changes nothing."""
@@ -75,13 +82,24 @@ class Index:
             if article.id in self.store:
                 raise StoreError(f"duplicate id {article.id!r}: it is already indexed")
             signed = sign_shard([article], self.detector)
-            report = self._check(article, signed)
-            self.store.put(article)
+            self.idf.merge(signed.idf)
+            try:
+                report = self._check(article, signed)
+                self.store.put(article)
+            except BaseException:
+                self._unmerge_idf(signed.idf)
+                raise
             self._insert(article, signed)
             report.added = True
             return report
 
+    def _unmerge_idf(self, idf: IdfTable) -> None:
+        """Take back counts merged for a check (cheaper than copying the table for each article)."""
+        self.idf.counts -= idf.counts
+        self.idf.n_units -= idf.n_units
+
     def _insert(self, article: Article, signed: Any) -> None:
+        """Number the article and add its keys; its IDF counts are already merged."""
         item = len(self._id_ends)
         self._id_bytes += article.id.encode()
         self._id_ends.append(len(self._id_bytes))
@@ -90,7 +108,6 @@ class Index:
         self._tables["block"].add(np.unique(signed.block_keys), item)
         self._tables["doc"].add(signed.doc_keys, item)
         self._tables["topic"].add(signed.topic_keys, item)
-        self.idf.merge(signed.idf)
 
     def _candidates(self, signed: Any) -> list[int]:
         found: set[int] = set()
@@ -123,11 +140,10 @@ class Index:
         return doc
 
     def _check(self, article: Article, signed: Any) -> IndexReport:
+        """Relations to the candidates; `self.idf` holds the article's counts already."""
         report = IndexReport(article.id)
         new = self.detector.prepare(article)
-        idf = IdfTable(self.idf.n_buckets)
-        idf.merge(self.idf)
-        idf.merge(signed.idf)
+        idf = self.idf
         for item in self._candidates(signed):
             old = self._document(self._id(item))
             if old is None or old.id == article.id:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from dedup import keytable
 from dedup.article import Article
 from dedup.errors import ConfigError, StoreError
-from dedup.index import Index
-from dedup.keytable import KeyTable
+from dedup.index import Index, memory_per_article
+from dedup.keytable import KEY_BITS, KeyTable, fold
 from dedup.store import MemoryStore, SQLiteStore, open_store
-from tests.conftest import SEEDS
+from tests.conftest import FICTION, SEEDS, read_jsonl
 
 SEED_A, SEED_B = sorted(SEEDS.glob("*.txt"))
 
@@ -28,6 +31,49 @@ def test_keytable_finds_every_entry_across_runs_and_buffer() -> None:
     assert sorted(table.lookup([5]).tolist()) == [5, 1002, 1999, 2996]
     assert table.lookup([10_000 + 2999]).tolist() == [2999]
     assert table.lookup([123_456]).size == 0
+
+
+def test_keytable_folds_keys_to_40_bits_and_keeps_near_keys_apart() -> None:
+    near = [5, 5 + (1 << 32), 5 + (1 << 40), 6, 2**63 + 5, 2**64 - 1]
+    table = KeyTable()
+    for item, key in enumerate(near):
+        table.add(np.array([key], dtype=np.uint64), item)
+    assert [table.lookup([key]).tolist() for key in near] == [[i] for i in range(len(near))]
+    keys = np.random.default_rng(3).integers(0, 2**64, size=50_000, dtype=np.uint64)
+    fps = fold(keys)
+    assert fps.max() < 2**KEY_BITS and len(np.unique(fps)) == len(keys)
+    assert fold(keys[:10]).tolist() == fps[:10].tolist()
+
+
+def test_keytable_matches_a_dict_across_merges_and_item_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keytable, "_WINDOW", 64)
+    monkeypatch.setattr(keytable, "_HEAD", 50)
+    rng = np.random.default_rng(7)
+    pool = rng.integers(0, 2**64, size=2000, dtype=np.uint64)
+    table, reference, item = KeyTable(), defaultdict(list), 0
+    for step in range(2000):
+        item += int(rng.integers(0, 3))
+        keys = pool[rng.integers(0, len(pool), size=int(rng.integers(0, 25)))]
+        table.add(keys, item)
+        for key in keys.tolist():
+            reference[key].append(item)
+        if step % 50 == 0:
+            query = np.concatenate([pool[rng.integers(0, len(pool), size=20)], rng.integers(0, 2**64, 5, np.uint64)])
+            expected = sorted(i for key in query.tolist() for i in reference.get(key, []))
+            assert sorted(table.lookup(query).tolist()) == expected
+    assert len(table) == sum(len(v) for v in reference.values())
+    assert table.runs < 2 * (item // 64) + 10  # closed windows are merged into one run each
+
+
+def test_keytable_holds_about_six_bytes_an_entry_and_refuses_older_items() -> None:
+    table = KeyTable()
+    keys = np.random.default_rng(5).integers(0, 2**64, size=(2_000, 100), dtype=np.uint64)
+    for item, row in enumerate(keys):
+        table.add(row, item)
+    assert len(table) == 200_000 and table.nbytes / len(table) < 6.6
+    assert table.lookup(keys[1_234]).tolist() == [1_234] * 100
+    with pytest.raises(ValueError, match="non-decreasing"):
+        table.add(keys[0], 3)
 
 
 @pytest.mark.parametrize("make_store", [MemoryStore, lambda: SQLiteStore(":memory:")])
@@ -78,3 +124,41 @@ def test_collide_finds_shared_band_keys_across_owners_only() -> None:
     star = collide(big, np.arange(300), max_bucket=50)
     assert len(star) == 299 and set(star[:, 0].tolist()) == {0}
     assert collide(keys[3:], owner[3:]).shape == (0, 2)
+
+
+# Relations `Index.add` found over the seeds then the fictional corpus with 64-bit band tables, before
+# keys were folded to 40 bits and items to 16: the compact tables must find exactly these.
+EXPECTED = [(SEED_A.name, SEED_B.name, "rewrite"), ("wire-court-01", "rewrite-court-01", "rewrite")]
+
+
+@pytest.fixture(scope="module")
+def indexed() -> tuple[Index, list[tuple[str, str, str]]]:
+    articles = [_seed(p) for p in (SEED_A, SEED_B)] + [Article(r["id"], r["text"]) for r in read_jsonl(FICTION)]
+    index, found = Index(), []
+    for article in articles:
+        found += [(r["a"], r["b"], r["relation"]) for r in index.add(article).relations]
+    return index, found
+
+
+def test_compact_index_finds_the_same_relations(indexed: tuple[Index, list[tuple[str, str, str]]]) -> None:
+    assert indexed[1] == EXPECTED
+
+
+def test_memory_per_article_is_under_2kb_and_counts_every_table_and_id(
+    indexed: tuple[Index, list[tuple[str, str, str]]],
+) -> None:
+    index = indexed[0]
+    per_article = memory_per_article(index)
+    entries = sum(len(t) for t in index._tables.values())
+    assert per_article < 2048
+    assert per_article * len(index) >= 5 * entries + sum(len(a.id) for a in index.store)  # 4-byte key, 1+ item
+    assert index.nbytes == index.article_nbytes + index.idf.counts.nbytes
+
+
+def test_ids_round_trip_through_the_packed_id_buffer() -> None:
+    index = Index()
+    text = SEED_A.read_text(encoding="utf-8")
+    index.add(Article("café-ñ/1", text))
+    index.add(Article("x", "A short unrelated note about the tides at Hull and the weather there."))
+    report = index.check(Article("другой", text))
+    assert [(r["a"], r["relation"]) for r in report.relations] == [("café-ñ/1", "exact")]

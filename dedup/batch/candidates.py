@@ -92,11 +92,11 @@ def _top_topic_pairs(shard: SignedShard, config: LSHConfig, fact_share: float) -
     return pairs[chosen]
 
 
-def find_candidates(shard: SignedShard, config: LSHConfig, fact_share: float = 0.8) -> Candidates:
+def find_candidates(shard: SignedShard, config: LSHConfig, fact_share: float = 0.5) -> Candidates:
     """All candidate pairs of a signed corpus, mapped to exact-group representatives.
 
-    `fact_share` is the relation model's `rewrite_fact_share`: rewrite candidates must keep that
-    share of one side's facts.
+    `fact_share`: rewrite candidates must share at least this part of the smaller side's facts (kept
+    below the relation model's own threshold, so the model, not the candidate stage, decides).
     """
     rep = _representatives(shard.norm_hash)
     found = [

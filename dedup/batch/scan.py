@@ -121,7 +121,7 @@ def scan_articles(
     shard = _sign_all(articles, detector, progress, engine)
     timings = dict(shard.timings)
     t = time.perf_counter()
-    candidates = find_candidates(shard, detector.config.lsh, detector.model.rewrite_fact_share)
+    candidates = find_candidates(shard, detector.config.lsh, min(0.5, detector.model.rewrite_fact_share))
     timings["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
     verified = list(exact_relations(candidates, articles, detector))

@@ -117,11 +117,12 @@ def _numbers(doc: Document) -> frozenset[str]:
 
 
 def _numbers_contained(da: Document, db: Document) -> bool:
-    """The shorter text's figures and dates all appear in the longer one (a trim keeps them, a form
-    filled in for another company or day does not)."""
+    """Most of the shorter text's figures and dates appear in the longer one (a trim or a retelling
+    keeps them; a form filled in for another company or day does not)."""
     short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
     keep = ("num:", "money:", "pct:", "date:")
-    return {f for f in short.facts if f.startswith(keep)} <= {f for f in long_.facts if f.startswith(keep)}
+    mine = {f for f in short.facts if f.startswith(keep)}
+    return len(mine & long_.facts) >= 0.5 * len(mine)
 
 
 def titles_agree(ta: str | None, tb: str | None) -> bool:
