@@ -43,7 +43,7 @@ class Detector:
         A retelling keeps the people, places and figures of its story while changing its words, and
         these are rarer across unrelated stories than content words in general.
         """
-        keys = [f"n:{n}" for n in doc.names] + list(doc.facts)
+        keys = [f"n:{n}" for n in doc.quick_names] + list(doc.facts)
         return np.unique(np.array([xxhash.xxh32_intdigest(k.encode()) for k in keys], dtype=np.uint32))
 
     def fact_set(self, doc: Document) -> np.ndarray:

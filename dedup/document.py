@@ -25,6 +25,7 @@ __all__ = ["STOPWORDS", "Document", "prepare"]
 STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset({"said", "says", "told", "would", "also", "year"})
 _JOIN = "\u200b\u200c\u200d\u2060\u00ad"
 _TOKEN = re.compile(rf"[\w{_JOIN}]+(?:['’.,&][\w{_JOIN}]+)*")
+_NAME = re.compile(r"(?<![.!?\n\"“])(?<![.!?][ \"“])(?<=[ (,;:'‘])([A-Z][a-z]+(?:['’]s)?|[A-Z]{3,})\b")
 
 
 def _norm_token(tok: str) -> str:
@@ -154,6 +155,13 @@ class Document:
             upper = text[s:e].isupper()
             mask[i] = (i not in first and not upper) or (upper and e - s > 2)
         return mask
+
+    @cached_property
+    def quick_names(self) -> frozenset[str]:
+        """Names found by one regular-expression pass (for candidate generation, where speed counts):
+        capitalised words not opening a sentence or line, and upper-case acronyms."""
+        found = {m.lower() for m in _NAME.findall(self.text)}
+        return frozenset(n for n in found if n not in STOPWORDS)
 
     @cached_property
     def names(self) -> frozenset[str]:
