@@ -36,7 +36,7 @@ class RedisStore:
 
     def get(self, article_id: str) -> Article | None:
         raw = self._r.get(self._key(article_id))
-        return _to_article(raw) if raw else None
+        return _to_article(bytes(raw) if isinstance(raw, bytes) else str(raw).encode()) if raw else None
 
     def __contains__(self, article_id: object) -> bool:
         return bool(self._r.exists(self._key(str(article_id))))
@@ -46,7 +46,7 @@ class RedisStore:
 
     def __iter__(self) -> Iterator[Article]:
         for rid in self._r.lrange(self._order, 0, -1):
-            article = self.get(rid.decode())
+            article = self.get(rid.decode() if isinstance(rid, bytes) else str(rid))
             if article is not None:
                 yield article
 
