@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -275,10 +276,20 @@ NOTES = [
 ]
 
 
+def _keep_other_sections(text: str, md_path: Path) -> str:
+    """Carry over sections other benchmarks own (between `<!-- name:start -->` / `<!-- name:end -->`)."""
+    if not md_path.is_file():
+        return text
+    blocks = list(re.finditer(r"<!-- (\w+):start -->.*?<!-- \1:end -->", md_path.read_text(encoding="utf-8"), re.S))
+    if not blocks:
+        return text
+    return text.rstrip("\n") + "\n\n" + "\n\n".join(m.group(0) for m in blocks) + "\n"
+
+
 def write_all(results: Mapping[str, Any], curves: Mapping[str, Mapping[str, Curve]], out: Path, md_path: Path) -> None:
     """quality.json, PNG plots, RESULTS.md, and the console tables."""
     out.mkdir(parents=True, exist_ok=True)
     plots = plot_curves(curves, out)
     (out / "quality.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
-    md_path.write_text(markdown(results, plots, md_path), encoding="utf-8")
+    md_path.write_text(_keep_other_sections(markdown(results, plots, md_path), md_path), encoding="utf-8")
     print_tables(results)

@@ -323,6 +323,10 @@ def _notes(results: dict[str, Any]) -> list[str]:
     notes += [
         f"{r['label']} failed: {failure_reason(r.get('stderr_tail', ''))}" for r in _runs(results) if r["returncode"]
     ]
+    loads = {r["label"]: r["load_1min_before"] for r in _runs(results) if r.get("load_1min_before", 0) > 1.0}
+    if loads:
+        busy = ", ".join(f"{k} {v}" for k, v in loads.items())
+        notes.append(f"other work shared the machine (1-min load before: {busy}): wall s inflated, CPU s less so")
     return notes
 
 

@@ -123,10 +123,16 @@ class Index:
         return sorted(found)
 
     def _top_topic(self, keys: np.ndarray, limit: int) -> list[int]:
-        """The `limit` items sharing most topic bands (a free similarity estimate); ties go to the newest."""
-        items, votes = np.unique(self._tables["topic"].lookup(keys), return_counts=True)
-        order = np.lexsort((-items.astype(np.int64), -votes))
-        return items[order[:limit]].tolist()
+        """The `limit` items sharing most topic bands (a free similarity estimate).
+
+        Ties go to the item whose first shared band comes first, then to the older item: the order
+        the 64-bit tables gave within one sorted run, independent of how entries are laid out.
+        """
+        bands, items = self._tables["topic"].matches(keys)
+        order = np.lexsort((bands, items))
+        items, first, votes = np.unique(items[order], return_index=True, return_counts=True)
+        ranked = np.lexsort((items, bands[order][first], -votes))
+        return items[ranked[:limit]].tolist()
 
     def _document(self, article_id: str) -> Document | None:
         doc = self._docs.get(article_id)

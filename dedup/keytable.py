@@ -33,6 +33,7 @@ _WINDOW = 1 << 16  # items a run may span: offsets from its first item fit in ui
 _HEAD = 8192  # entries the head run takes before it joins the run list
 _MIN_BITS = KEY_BITS - 32  # directory bits below which the stored remainder would not fit in uint32
 _EMPTY = np.empty(0, dtype=np.uint32)
+_NO_MATCH = (np.empty(0, dtype=np.intp), _EMPTY)
 
 
 def fold(keys: np.ndarray | list[int] | int) -> np.ndarray:
@@ -81,21 +82,22 @@ class _Run:
     def absolute_items(self) -> np.ndarray:
         return self.items.astype(np.uint32) + np.uint32(self.base)
 
-    def lookup(self, fps: np.ndarray) -> np.ndarray:
-        """Item numbers of the entries holding any of `fps`, once per (fingerprint, entry) match."""
+    def matches(self, fps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(index into `fps`, item number) of every entry holding one of `fps`, by fingerprint then item."""
         shift = np.uint64(KEY_BITS - self.bits)
         bucket = (fps >> shift).astype(np.intp)
         lo = self.directory[bucket].astype(np.intp)
         sizes = self.directory[bucket + 1].astype(np.intp) - lo
         total = int(sizes.sum())
         if not total:
-            return _EMPTY
+            return _NO_MATCH
         # Every entry of each probed bucket, as one flat gather; keep those whose remainder matches.
         ends = np.cumsum(sizes)
         positions = np.repeat(lo - ends + sizes, sizes) + np.arange(total)
         wanted = np.repeat((fps & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.uint32), sizes)
-        hit = positions[self.rest[positions] == wanted]
-        return self.items[hit].astype(np.uint32) + np.uint32(self.base)
+        hit = self.rest[positions] == wanted
+        queries = np.repeat(np.arange(len(fps)), sizes)[hit]
+        return queries, self.items[positions[hit]].astype(np.uint32) + np.uint32(self.base)
 
 
 def _build(fps: np.ndarray, items: np.ndarray) -> _Run:
@@ -171,13 +173,17 @@ class KeyTable:
         self._runs = closed + runs
 
     def lookup(self, keys: np.ndarray | list[int]) -> np.ndarray:
-        """Items holding any of `keys`, once per matching entry (oldest runs first)."""
+        """Items holding any of `keys`, once per matching entry."""
+        return self.matches(keys)[1]
+
+    def matches(self, keys: np.ndarray | list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(index into the flattened `keys`, item number) of every matching entry."""
         fps = fold(keys)
-        if not len(fps):
-            return _EMPTY
-        found = [r.lookup(fps) for r in self._all_runs()]
-        found = [f for f in found if len(f)]
-        return np.concatenate(found) if found else _EMPTY
+        found = [r.matches(fps) for r in self._all_runs()] if len(fps) else []
+        found = [f for f in found if len(f[0])]
+        if not found:
+            return _NO_MATCH
+        return np.concatenate([q for q, _ in found]), np.concatenate([i for _, i in found])
 
     def _all_runs(self) -> list[_Run]:
         return self._runs + ([self._head] if self._head is not None else [])

@@ -21,7 +21,6 @@ _ONE_TO_ONE = {
     **{c: " " for c in (*range(0, 9), 11, 12, *range(14, 32), 127, *range(128, 160))},
 }
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
-_WHITESPACE = re.compile(r"\s+")
 # TeX-style quotes (``like this'') are how PA wire copy of the METER era writes quotation marks.
 _TEX_QUOTES = re.compile(r"``|''")
 
@@ -40,4 +39,5 @@ def fold_punctuation(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Return the comparison form of `text`: folded punctuation, case-folded, single-spaced, stripped."""
-    return _WHITESPACE.sub(" ", fold_punctuation(text).casefold()).strip()
+    # str.split() splits on exactly the characters \s matches, several times faster than a regex.
+    return " ".join(fold_punctuation(text).casefold().split())

@@ -114,7 +114,8 @@ def _doc_signatures(block_sigs: np.ndarray, owner: np.ndarray, n_docs: int, num_
     out = np.full((n_docs, num_perm), EMPTY, dtype=np.uint32)
     if len(owner):
         starts = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
-        out[owner[starts]] = np.minimum.reduceat(block_sigs, starts, axis=0)
+        # Reduce along contiguous memory (permutations-major), as in the signature kernel.
+        out[owner[starts]] = np.minimum.reduceat(np.ascontiguousarray(block_sigs.T), starts, axis=1).T
     return out
 
 

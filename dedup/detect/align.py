@@ -186,6 +186,14 @@ def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int,
     ]
 
 
+def _range_means(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Mean of values[lo:hi] for every (lo, hi) row at once (0 for empty ranges)."""
+    sums = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    width = hi - lo
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(width > 0, (sums[hi] - sums[lo]) / np.maximum(width, 1), 0.0)
+
+
 def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[float, int]:
     """Share of tokens in matched blocks, and tokens in unmatched blocks at the text's edges.
 
@@ -196,12 +204,12 @@ def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[f
     """
     if doc.n_tokens == 0:
         return 0.0, 0
-    sizes, ok = [], []
-    for i in range(len(doc.blocks)):
-        lo, hi = doc.block_tokens(i)
-        grams = shared3[lo : max(lo, hi - VERIFY_K + 1)]
-        sizes.append(hi - lo)
-        ok.append(hi > lo and bool(covered[lo:hi].mean() >= 0.5 or (len(grams) and grams.mean() >= 0.5)))
+    lo, hi = doc.block_bounds[:-1], doc.block_bounds[1:]
+    sizes = (hi - lo).tolist()
+    verbatim = _range_means(covered, lo, hi)
+    g_hi = np.maximum(lo, hi - VERIFY_K + 1)
+    grams = _range_means(shared3, np.minimum(lo, len(shared3)), np.minimum(g_hi, len(shared3)))
+    ok = ((hi > lo) & ((verbatim >= 0.5) | (grams >= 0.5))).tolist()
     matched = sum(n for n, good in zip(sizes, ok, strict=True) if good)
     if not any(ok):
         return 0.0, doc.n_tokens
@@ -243,8 +251,11 @@ def _best_matches(
     da: Document, db: Document, sim: np.ndarray, shared: np.ndarray, covered: np.ndarray
 ) -> tuple[SentenceMatch, ...]:
     out = []
-    for i, (lo, hi) in enumerate(da.sentence_bounds):
-        j = int(np.argmax(sim[i])) if sim.shape[1] else -1
+    bounds = da.sentence_bounds
+    best = np.argmax(sim, axis=1).tolist() if sim.shape[1] else [-1] * len(bounds)
+    verbatims = _range_means(covered, bounds[:, 0], bounds[:, 1]).tolist() if len(bounds) else []
+    for i, (lo, hi) in enumerate(bounds.tolist()):
+        j = best[i]
         span = da.span_of_tokens(lo, hi)
         if j < 0:
             out.append(SentenceMatch(int(hi - lo), 0.0, 0.0, 0, False, False, span, (0, 0), -1))
@@ -253,7 +264,7 @@ def _best_matches(
         fa, fb = da.sentence_numbers[i], db.sentence_numbers[j]
         agree = not (fa and fb) or _jaccard(fa, fb) >= 0.5
         names = _names_agree(da.sentence_names[i], db.sentence_names[j])
-        verbatim = float(covered[lo:hi].mean())
+        verbatim = float(verbatims[i])
         match = SentenceMatch(int(hi - lo), verbatim, float(sim[i, j]), int(shared[i, j]), agree, names, span, other, j)
         out.append(match)
     return tuple(out)
