@@ -2,7 +2,7 @@
 
 Keys are folded to 40-bit fingerprints (`fold`). Entries live in sorted runs, merged as they grow
 (a log-structured merge), so inserts are amortised O(log n) and a lookup is one vectorised probe
-per run. A run stores each entry in six bytes:
+per run. A run stores each entry in about six bytes, against twelve for a uint64 key and a uint32 item:
 
 - the top `bits` bits of a fingerprint are implicit: a directory of bucket offsets (one bucket per
   8-16 entries, so half a byte an entry or less) says where each value of them starts;
