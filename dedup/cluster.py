@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,8 +69,3 @@ def build_clusters(
         groups.setdefault(uf.find(i), []).append(i)
     multi = sorted((g for g in groups.values() if len(g) > 1), key=lambda g: g[0])
     return [Cluster(n, tuple(ids[m] for m in g), ids[_canonical(g, published, size)]) for n, g in enumerate(multi)]
-
-
-def cluster_of(clusters: Iterable[Cluster]) -> Mapping[str, int]:
-    """Member id -> cluster number."""
-    return {m: c.cluster for c in clusters for m in c.members}
