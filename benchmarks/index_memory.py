@@ -111,7 +111,7 @@ def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:
     grow_half = (rss[end] - rss[half]) - (store[end] - store[half])
     return {
         "articles": n,
-        "band_table_bytes_per_article": round(memory_per_article(index), 1),
+        "memory_per_article_bytes": round(memory_per_article(index), 1),  # band tables + ids
         "index_nbytes": int(index.nbytes),
         "index_nbytes_per_article": round(index.nbytes / n, 1),
         "store_bytes_per_article": round(store[end] / n, 1),
