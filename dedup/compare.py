@@ -17,10 +17,7 @@ __all__ = ["compare_pairs", "compare_texts", "measure_pairs"]
 
 def _idf(docs: Sequence[Document]) -> IdfTable:
     """IDF over the sentences of the texts being compared (no outside corpus is assumed)."""
-    table = IdfTable()
-    for d in docs:
-        table.add_units(d.content_ids, d.sentence_bounds)
-    return table
+    return IdfTable.from_documents(docs)
 
 
 def compare_texts(a: Article, b: Article, detector: Detector | None = None) -> Decision | None:

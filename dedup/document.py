@@ -164,11 +164,6 @@ class Document:
         return frozenset(n for n in found if n not in STOPWORDS)
 
     @cached_property
-    def names(self) -> frozenset[str]:
-        """Normalized tokens written as names."""
-        return frozenset(t for t, is_name in zip(self.tokens, self.name_mask.tolist(), strict=True) if is_name)
-
-    @cached_property
     def sentence_names(self) -> list[frozenset[str]]:
         """Names in each sentence."""
         tokens, mask = self.tokens, self.name_mask

@@ -6,9 +6,21 @@ buckets, so tables built over shards add up and a streaming index can keep one u
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Protocol
+
 import numpy as np
 
-__all__ = ["IdfTable"]
+__all__ = ["IdfTable", "SentenceUnits"]
+
+
+class SentenceUnits(Protocol):
+    """What an IDF table counts of a document: content-word ids and sentence token bounds."""
+
+    @property
+    def content_ids(self) -> np.ndarray: ...
+    @property
+    def sentence_bounds(self) -> np.ndarray: ...
 
 
 class IdfTable:
@@ -23,6 +35,14 @@ class IdfTable:
 
     def buckets(self, content_ids: np.ndarray) -> np.ndarray:
         return (content_ids & np.uint64(self.n_buckets - 1)).astype(np.int64)
+
+    @classmethod
+    def from_documents(cls, docs: Iterable[SentenceUnits]) -> IdfTable:
+        """A table counting every sentence of `docs`."""
+        table = cls()
+        for d in docs:
+            table.add_units(d.content_ids, d.sentence_bounds)
+        return table
 
     def add_units(self, content_ids: np.ndarray, bounds: np.ndarray) -> None:
         """Count each content word once per unit (sentence); units are content_ids[lo:hi] per bounds row."""

@@ -88,7 +88,7 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
         fact_bounds=_bounds(fact_sets),
         block_prints=np.concatenate([d.block_prints for d in docs]) if docs else np.empty(0, dtype=np.uint64),
         print_owner=np.repeat(np.arange(len(docs)), [len(d.blocks) for d in docs]).astype(np.int64),
-        idf=_idf(docs),
+        idf=IdfTable.from_documents(docs),
     )
     t4 = time.perf_counter()
     shard.repeats = {i: r for i, d in enumerate(docs) if (r := find_repeats(d))}
@@ -117,13 +117,6 @@ def _doc_signatures(block_sigs: np.ndarray, owner: np.ndarray, n_docs: int, num_
         # Reduce along contiguous memory (permutations-major), as in the signature kernel.
         out[owner[starts]] = np.minimum.reduceat(np.ascontiguousarray(block_sigs.T), starts, axis=1).T
     return out
-
-
-def _idf(docs: list) -> IdfTable:
-    table = IdfTable()
-    for d in docs:
-        table.add_units(d.content_ids, d.sentence_bounds)
-    return table
 
 
 def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:

@@ -144,8 +144,7 @@ def _drop_template_tiles(
     da: Document, db: Document, tiles: list[tuple[int, int, int, int]]
 ) -> tuple[list[tuple[int, int, int, int]], bool]:
     """Drop every tile when the shared wording only ever joins blocks whose figures disagree."""
-    na = {f for f in da.facts if f.startswith(("num:", "money:", "pct:"))}
-    nb = {f for f in db.facts if f.startswith(("num:", "money:", "pct:"))}
+    na, nb = _numbers(da), _numbers(db)
     if not tiles or not na or not nb or _jaccard(na, nb) >= 0.5:
         return tiles, False
     disagree = agree = 0
