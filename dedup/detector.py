@@ -43,12 +43,12 @@ class Detector:
         A retelling keeps the people, places and figures of its story while changing its words, and
         these are rarer across unrelated stories than content words in general.
         """
-        keys = [f"n:{n}" for n in doc.quick_names] + list(doc.facts)
-        return np.unique(np.array([xxhash.xxh32_intdigest(k.encode()) for k in keys], dtype=np.uint32))
+        names = np.array([xxhash.xxh32_intdigest(f"n:{n}".encode()) for n in doc.quick_names], dtype=np.uint32)
+        return np.union1d(names, self.fact_set(doc))
 
     def fact_set(self, doc: Document) -> np.ndarray:
         """Sorted uint32 hashes of a document's facts (for the rewrite path's fact filter)."""
-        return np.unique(np.array([xxhash.xxh32_intdigest(f.encode()) for f in doc.facts], dtype=np.uint32))
+        return doc.fact_hashes
 
     def measure(self, da: Document, db: Document, idf: IdfTable) -> PairFeatures:
         """Exact features of a candidate pair (see `dedup.detect.align`)."""

@@ -195,6 +195,11 @@ class Document:
     def _block_numbers(self) -> list[frozenset[str]]:
         return self._numbers_between(self.blocks)
 
+    @cached_property
+    def fact_hashes(self) -> np.ndarray:
+        """Sorted uint32 hashes of the facts (the rewrite path's fact filter and topic set use both)."""
+        return np.unique(np.array([xxhash.xxh32_intdigest(f.encode()) for f in self.facts], dtype=np.uint32))
+
     def block_numbers(self, i: int) -> frozenset[str]:
         return self._block_numbers[i]
 
