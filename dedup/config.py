@@ -61,11 +61,16 @@ class LSHConfig:
     doc_threshold: float = 0.7
     rewrite_threshold: float = 0.15
     rewrite_candidates: int = 10
+    # Rewrite-path pairs that no verbatim path found are verified only from this TF-IDF cosine up
+    # (a rewrite needs the relation model's rewrite_min_cosine, higher; the lower gate keeps the
+    # partial reuse this path also finds).
+    rewrite_min_cosine: float = 0.2
     false_negative_weight: float = 0.7
     max_bucket: int = 200
 
     def __post_init__(self) -> None:
         _require(self.rewrite_candidates >= 0, "rewrite_candidates", "use 0 (off) or more per article")
+        _require(0.0 <= self.rewrite_min_cosine <= 1.0, "rewrite_min_cosine", "use a cosine in [0, 1] (0: no gate)")
         for name in ("block_threshold", "doc_threshold", "rewrite_threshold"):
             value = getattr(self, name)
             _require(0.05 <= value <= 0.99, name, f"use a Jaccard target in [0.05, 0.99], got {value}")

@@ -15,7 +15,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from dedup.article import Article
 from dedup.config import DetectorConfig
-from dedup.facts import _stem, facts, numeric_facts_at
+from dedup.facts import _stem, facts, scan_facts
 from dedup.normalize import normalize
 from dedup.segment import Span, blocks, sentences
 from dedup.shingle import TokenHasher
@@ -40,29 +40,47 @@ def _content_id(tok: str) -> int:
     return xxhash.xxh3_64_intdigest(_stem(tok).encode("utf-8")) | 1
 
 
-def _tokenize(text: str, blocks: list[Span]) -> tuple[list[str], list[int], dict[int, list[tuple[int, int]]]]:
-    """Normalized tokens, block token bounds, and token spans of the blocks that needed per-token work.
+def _block_tokens(
+    text: str, span: Span, tokens: list[str], rows: list[tuple[int, int]], all_ascii: bool
+) -> list[Span] | None:
+    """Append one block's normalized tokens, sentence by sentence; returns their spans if it had to find them.
 
-    An ASCII block's tokens are found in its lower-cased text in one C-level call; their spans are
-    recomputed only if evidence is asked for (lower-casing ASCII moves no token boundary).
+    Sentences are split only before whitespace, and no token holds whitespace, so the tokens of a
+    block's sentences are exactly the block's tokens. An ASCII sentence's tokens come from its
+    lower-cased text in one C-level call; their spans are found only if evidence is asked for.
     """
-    tokens: list[str] = []
-    bounds = [0]
-    spans: dict[int, list[tuple[int, int]]] = {}
-    for b, (s, e) in enumerate(blocks):
-        chunk = text[s:e]
-        if chunk.isascii():
-            tokens.extend(_TOKEN.findall(chunk.lower()))
+    s, e = span
+    ascii_block = all_ascii or text[s:e].isascii()
+    kept: list[Span] = []
+    for ss, se in sentences(text, s, e):
+        lo = len(tokens)
+        if ascii_block:
+            tokens.extend(_TOKEN.findall(text[ss:se].lower()))
         else:
-            kept = []
-            for m in _TOKEN.finditer(text, s, e):
+            for m in _TOKEN.finditer(text, ss, se):
                 tok = _norm_token(m.group())
                 if tok:
                     tokens.append(tok)
                     kept.append(m.span())
+        if len(tokens) > lo:
+            rows.append((lo, len(tokens)))
+    return None if ascii_block else kept
+
+
+def _tokenize(text: str, blocks: list[Span]) -> tuple[list[str], list[int], list[Span], dict[int, list[Span]]]:
+    """Normalized tokens, block token bounds, sentence token bounds, and the token spans of the
+    blocks that needed per-token work."""
+    tokens: list[str] = []
+    bounds = [0]
+    rows: list[tuple[int, int]] = []
+    spans: dict[int, list[Span]] = {}
+    all_ascii = text.isascii()
+    for b, span in enumerate(blocks):
+        kept = _block_tokens(text, span, tokens, rows, all_ascii)
+        if kept is not None:
             spans[b] = kept
         bounds.append(len(tokens))
-    return tokens, bounds, spans
+    return tokens, bounds, rows, spans
 
 
 class Document:
@@ -74,9 +92,11 @@ class Document:
         text = article.text
         self.norm_hash = xxhash.xxh3_64_intdigest(normalize(text).encode("utf-8"))
         self.blocks: list[Span] = blocks(text, config.segment)
-        tokens, block_bounds, self._known_spans = _tokenize(text, self.blocks)
+        tokens, block_bounds, sentence_rows, self._known_spans = _tokenize(text, self.blocks)
         self.tokens = tokens
         self.block_bounds = np.array(block_bounds, dtype=np.int64)
+        # Token index bounds (start, end) of every sentence, in text order.
+        self.sentence_bounds = np.array(sentence_rows, dtype=np.int64).reshape(-1, 2)
         self.token_hashes = hasher.token_hashes(tokens)
         self._hasher = hasher
 
@@ -112,18 +132,6 @@ class Document:
             lo, hi = self.block_tokens(i)
             out[i] = xxhash.xxh3_64_intdigest(self.token_hashes[lo:hi].tobytes())
         return out
-
-    @cached_property
-    def sentence_bounds(self) -> np.ndarray:
-        """Token index bounds (start, end) of every sentence, in text order."""
-        starts = self.token_spans[:, 0] if self.n_tokens else np.empty(0, dtype=np.int64)
-        rows = []
-        for s, e in self.blocks:
-            for ss, se in sentences(self.text, s, e):
-                lo, hi = np.searchsorted(starts, [ss, se])
-                if hi > lo:
-                    rows.append((lo, hi))
-        return np.array(rows, dtype=np.int64).reshape(-1, 2)
 
     @cached_property
     def token_spans(self) -> np.ndarray:
@@ -171,11 +179,15 @@ class Document:
 
     @cached_property
     def facts(self) -> frozenset[str]:
-        return frozenset(facts(self.text, set(self._numbers_at[1])))
+        return frozenset(facts(self.text, self._scanned_facts))
+
+    @cached_property
+    def _scanned_facts(self) -> tuple[list[tuple[int, str]], set[str]]:
+        return scan_facts(self.text)
 
     @cached_property
     def _numbers_at(self) -> tuple[np.ndarray, list[str]]:
-        found = numeric_facts_at(self.text)
+        found = self._scanned_facts[0]
         return np.array([p for p, _ in found], dtype=np.int64), [f for _, f in found]
 
     def _numbers_between(self, spans: list[Span]) -> list[frozenset[str]]:

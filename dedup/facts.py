@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["content_words", "dateline", "facts", "numeric_facts", "numeric_facts_at"]
+__all__ = ["content_words", "dateline", "facts", "numeric_facts", "numeric_facts_at", "scan_facts"]
 
 _SCALE = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mln": 1e6, "m": 1e6, "mn": 1e6,
@@ -32,15 +32,22 @@ _TAIL = (
 )
 # Figures in digits are everywhere; spelled amounts ("two billion dlrs") only matter before a scale
 # word, so that slower pattern runs only on texts that have one.
-_NUMBER = re.compile(rf"(?P<cur>[$£€¥])?\s?{_DIGITS}{_TAIL}", re.IGNORECASE)
+# The lookahead only lets the engine skip, without backtracking, positions where no figure starts.
+_NUMBER = re.compile(rf"(?=[$£€¥\d]|\s\d)(?P<cur>[$£€¥])?\s?{_DIGITS}{_TAIL}", re.IGNORECASE)
 _SPELLED = re.compile(rf"(?P<cur>[$£€¥])?\s?{_WORD_NUMBER}{_TAIL}", re.IGNORECASE)
-_HAS_SCALE = re.compile(r"thousand|million|mln|billion|bln|trillion", re.IGNORECASE)
+_SPELLED_HINT = re.compile(
+    r"(?=[otfsenhaw])\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
+    r"|forty|fifty|hundred|an?)\s(?:thousand|million|mln|billion|bln|trillion)\b",
+    re.IGNORECASE,
+)
 _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
 )
-_AFTER_MONTH = re.compile(rf"\b(?:{_MONTHS})\.?\s*$", re.IGNORECASE)
-_DATE = re.compile(rf"\b(?P<month>{_MONTHS})\.?\s+(?P<day>\d{{1,2}})\b", re.IGNORECASE)
+_MONTH_WORDS = frozenset({
+    "jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june", "jul", "july",
+    "aug", "august", "sep", "sept", "september", "oct", "october", "nov", "november", "dec", "december",
+})  # fmt: skip
 _DATELINE = re.compile(r"^\W{0,3}(?P<place>[A-Z][A-Z.'\- ]{2,40}?)(?:,|\s*\(|\s+-|\s+—)")
 _SMALL = 10
 
@@ -66,19 +73,56 @@ def _number_fact(m: re.Match[str]) -> str | None:
     return f"num:{value:.6g}"
 
 
+def _month_before(text: str, start: int) -> str | None:
+    """The month word ("Sept.", "april") ending, with only spaces after it, right before `start`."""
+    head = text[max(0, start - 12) : start].rstrip()
+    if head.endswith("."):
+        head = head[:-1]
+    i = len(head)
+    while i and head[i - 1].isalpha():
+        i -= 1
+    word = head[i:].lower()
+    if word not in _MONTH_WORDS:
+        return None
+    before = start - 12 + i - 1 if start >= 12 else i - 1
+    # The month must be a whole word ("Omar 5" is not "mar 5").
+    return word if before < 0 or not (text[before].isalnum() or text[before] == "_") else None
+
+
+def _day(m: re.Match[str]) -> int | None:
+    num = m.group("num")
+    whole = len(num) <= 2 and not m.group("frac") and not m.group("fd")
+    return int(num) if whole and not m.group("scale") and not m.group("pct") else None
+
+
+def scan_facts(text: str) -> tuple[list[tuple[int, str]], set[str]]:
+    """(offset, fact) of every figure in `text` in order, and its month-day dates, in one pass."""
+    out: list[tuple[int, str]] = []
+    dates: set[str] = set()
+    for m in _NUMBER.finditer(text):
+        month = _month_before(text, m.start())
+        if month is not None:
+            # The day of a date ("April 15") is a date fact, not a figure.
+            day = _day(m)
+            if day is not None and text[m.start()].isspace():
+                dates.add(f"date:{month[:3]}-{day}")
+            continue
+        fact = _number_fact(m)
+        if fact:
+            out.append((m.start(), fact))
+    hint = _SPELLED_HINT.search(text)
+    if hint:
+        for m in _SPELLED.finditer(text, max(0, hint.start() - 2)):
+            fact = _number_fact(m)
+            if fact and _month_before(text, m.start()) is None:
+                out.append((m.start(), fact))
+        out.sort()
+    return out, dates
+
+
 def numeric_facts_at(text: str) -> list[tuple[int, str]]:
     """(offset, fact) of every figure in `text`, in order (one pass, for bucketing by sentence)."""
-    out = []
-    for pattern in (_NUMBER, _SPELLED) if _HAS_SCALE.search(text) else (_NUMBER,):
-        for m in pattern.finditer(text):
-            # The day of a date ("April 15") is a date fact, not a figure.
-            if _AFTER_MONTH.search(text, max(0, m.start() - 11), m.start()):
-                continue
-            fact = _number_fact(m)
-            if fact:
-                out.append((m.start(), fact))
-    out.sort()
-    return out
+    return scan_facts(text)[0]
 
 
 def numeric_facts(text: str) -> set[str]:
@@ -95,13 +139,13 @@ def dateline(text: str) -> str | None:
     return place.casefold() if len(place) >= 3 else None
 
 
-def facts(text: str, numbers: set[str] | None = None) -> set[str]:
+def facts(text: str, found: tuple[list[tuple[int, str]], set[str]] | None = None) -> set[str]:
     """All facts of `text`: figures, money, percentages, month-day dates and the dateline.
 
-    `numbers`, when given, are the text's numeric facts already found (saves a pass).
+    `found`, when given, is what `scan_facts(text)` returned (saves a pass).
     """
-    out = set(numbers) if numbers is not None else numeric_facts(text)
-    out.update(f"date:{m.group('month')[:3].lower()}-{int(m.group('day'))}" for m in _DATE.finditer(text))
+    numbers, dates = found if found is not None else scan_facts(text)
+    out = {fact for _, fact in numbers} | dates
     place = dateline(text)
     if place:
         out.add(f"dateline:{place}")

@@ -44,14 +44,33 @@ class IdfTable:
             table.add_units(d.content_ids, d.sentence_bounds)
         return table
 
+    def terms(self, content_ids: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A document's distinct buckets and, for each, how many of its units (sentences) hold it.
+
+        These are all a document contributes to the table, and its TF-IDF vector's term counts.
+        """
+        lengths = (bounds[:, 1] - bounds[:, 0]) if len(bounds) else np.empty(0, dtype=np.int64)
+        unit = np.repeat(np.arange(len(lengths)), lengths)
+        # Token indices of every unit, in order, without a Python loop over units.
+        index = np.arange(len(unit)) + np.repeat(bounds[:, 0] - (np.cumsum(lengths) - lengths), lengths)
+        ids = content_ids[index] if len(index) else np.empty(0, dtype=np.uint64)
+        keep = ids != 0
+        keys = np.unique((unit[keep].astype(np.int64) << 32) | self.buckets(ids[keep]))
+        buckets, counts = np.unique(keys & 0xFFFFFFFF, return_counts=True)
+        return buckets.astype(np.int32), counts.astype(np.uint32)
+
     def add_units(self, content_ids: np.ndarray, bounds: np.ndarray) -> None:
         """Count each content word once per unit (sentence); units are content_ids[lo:hi] per bounds row."""
-        for lo, hi in bounds:
-            ids = content_ids[lo:hi]
-            ids = ids[ids != 0]
-            if len(ids):
-                np.add.at(self.counts, np.unique(self.buckets(ids)), 1)
-        self.n_units += len(bounds)
+        buckets, counts = self.terms(content_ids, bounds)
+        self.add_terms(buckets, counts, len(bounds))
+
+    def add_terms(self, buckets: np.ndarray, counts: np.ndarray, n_units: int, sign: int = 1) -> None:
+        """Add (sign=-1: take back) what `terms` gave for documents holding `n_units` units in all."""
+        if sign == 1:
+            np.add.at(self.counts, buckets, counts)
+        else:
+            np.subtract.at(self.counts, buckets, counts)
+        self.n_units += sign * n_units
 
     def merge(self, other: IdfTable) -> None:
         """Add another table's counts (tables built over separate shards)."""

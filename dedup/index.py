@@ -55,7 +55,7 @@ class Index:
         self._lock = threading.RLock()
         for article in self.store:
             signed = sign_shard([article], self.detector)
-            self.idf.merge(signed.idf)
+            self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
             self._insert(article, signed)
 
     def __len__(self) -> int:
@@ -70,11 +70,11 @@ class Index:
         """Relations of `article` to indexed articles, without adding it."""
         with self._lock:
             signed = sign_shard([article], self.detector)
-            self.idf.merge(signed.idf)
+            self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
             try:
                 return self._check(article, signed)
             finally:
-                self._unmerge_idf(signed.idf)
+                self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units, sign=-1)
 
     def add(self, article: Article) -> IndexReport:
         """Check `article`, then add it; a duplicate id raises StoreError and changes nothing."""
@@ -82,21 +82,17 @@ class Index:
             if article.id in self.store:
                 raise StoreError(f"duplicate id {article.id!r}: it is already indexed")
             signed = sign_shard([article], self.detector)
-            self.idf.merge(signed.idf)
+            self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
             try:
                 report = self._check(article, signed)
                 self.store.put(article)
             except BaseException:
-                self._unmerge_idf(signed.idf)
+                # Take back the counts merged for the check (cheaper than copying the table).
+                self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units, sign=-1)
                 raise
             self._insert(article, signed)
             report.added = True
             return report
-
-    def _unmerge_idf(self, idf: IdfTable) -> None:
-        """Take back counts merged for a check (cheaper than copying the table for each article)."""
-        self.idf.counts -= idf.counts
-        self.idf.n_units -= idf.n_units
 
     def _insert(self, article: Article, signed: Any) -> None:
         """Number the article and add its keys; its IDF counts are already merged."""

@@ -13,9 +13,10 @@ from scipy import sparse
 
 from dedup.batch.sign import SignedShard
 from dedup.config import LSHConfig
+from dedup.idf import IdfTable
 from dedup.lsh import collide
 
-__all__ = ["Candidates", "find_candidates"]
+__all__ = ["Candidates", "find_candidates", "tfidf_cosines"]
 
 
 class Candidates:
@@ -92,20 +93,58 @@ def _top_topic_pairs(shard: SignedShard, config: LSHConfig, fact_share: float) -
     return pairs[chosen]
 
 
-def find_candidates(shard: SignedShard, config: LSHConfig, fact_share: float = 0.5) -> Candidates:
+def tfidf_cosines(shard: SignedShard, idf: IdfTable, pairs: np.ndarray) -> np.ndarray:
+    """TF-IDF cosine of each pair's two texts, as verification computes it (`PairFeatures.cosine`):
+    a term counts once per sentence that holds it, weighted by the square root of its IDF."""
+    if not len(pairs):
+        return np.empty(0, dtype=np.float64)
+    weight = shard.term_counts * np.sqrt(idf.weights(shard.terms))
+    sizes = np.diff(shard.term_bounds)
+    row = np.repeat(np.arange(len(shard)), sizes)
+    norms = np.sqrt(np.bincount(row, weights=weight * weight, minlength=len(shard)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        data = np.nan_to_num(weight / norms[row])
+    vectors = sparse.csr_matrix((data, shard.terms, shard.term_bounds), shape=(len(shard), idf.n_buckets))
+    out = np.empty(len(pairs), dtype=np.float64)
+    for s in range(0, len(pairs), 1 << 18):
+        p = pairs[s : s + (1 << 18)]
+        out[s : s + len(p)] = np.asarray(vectors[p[:, 0]].multiply(vectors[p[:, 1]]).sum(axis=1)).ravel()
+    return out
+
+
+def _canonical(pairs: np.ndarray, rep: np.ndarray) -> np.ndarray:
+    """Pairs of exact-group representatives, each once, smaller index first."""
+    if not len(pairs):
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = rep[pairs]
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    pairs.sort(axis=1)
+    return np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
+
+
+def find_candidates(
+    shard: SignedShard, config: LSHConfig, fact_share: float = 0.5, idf: IdfTable | None = None
+) -> Candidates:
     """All candidate pairs of a signed corpus, mapped to exact-group representatives.
 
     `fact_share`: rewrite candidates must share at least this part of the smaller side's facts (kept
     below the relation model's own threshold, so the model, not the candidate stage, decides).
+    `idf`: the corpus table, for the rewrite path's cosine gate (`config.rewrite_min_cosine`).
     """
     rep = _representatives(shard.norm_hash)
-    found = [
-        collide(shard.block_keys, shard.block_owner, config.max_bucket),
-        collide(shard.doc_keys, np.arange(len(shard)), config.max_bucket),
-        _top_topic_pairs(shard, config, fact_share),
-    ]
-    pairs = np.concatenate([p for p in found if len(p)] or [np.empty((0, 2), dtype=np.int64)])
-    pairs = rep[pairs] if len(pairs) else pairs
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    pairs.sort(axis=1)
+    verbatim = _canonical(
+        np.concatenate([
+            collide(shard.block_keys, shard.block_owner, config.max_bucket).reshape(-1, 2),
+            collide(shard.doc_keys, np.arange(len(shard)), config.max_bucket).reshape(-1, 2),
+        ]),
+        rep,
+    )  # fmt: skip
+    topic = _canonical(_top_topic_pairs(shard, config, fact_share), rep)
+    if len(topic) and len(verbatim):
+        n = np.int64(len(shard))
+        topic = topic[~np.isin(topic[:, 0] * n + topic[:, 1], verbatim[:, 0] * n + verbatim[:, 1])]
+    if len(topic) and config.rewrite_min_cosine > 0:
+        idf = idf if idf is not None else shard.idf_table()
+        topic = topic[tfidf_cosines(shard, idf, topic) >= config.rewrite_min_cosine]
+    pairs = np.concatenate([verbatim, topic])
     return Candidates(rep, np.unique(pairs, axis=0) if len(pairs) else pairs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,6 +16,7 @@ from dedup.batch.sign import SignedShard, concat_shards, sign_shard
 from dedup.batch.tasks import SignTask, relocate, run_sign, run_verify, verify_tasks
 from dedup.batch.verify import Verified, exact_relations, verify_pairs
 from dedup.cluster import Cluster, build_clusters
+from dedup.config import LSHConfig
 from dedup.detector import Detector, relation_record
 from dedup.engine import Engine, SerialEngine
 from dedup.idf import IdfTable
@@ -121,11 +122,12 @@ def scan_articles(
     shard = _sign_all(articles, detector, progress, engine)
     timings = dict(shard.timings)
     t = time.perf_counter()
-    candidates = find_candidates(shard, detector.config.lsh, min(0.5, detector.model.rewrite_fact_share))
+    idf = shard.idf_table()
+    candidates = find_candidates(shard, _lsh_config(detector), min(0.5, detector.model.rewrite_fact_share), idf)
     timings["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
     verified = list(exact_relations(candidates, articles, detector))
-    verified += _verify_all(candidates, articles, detector, shard.idf, with_features, progress, engine)
+    verified += _verify_all(candidates, articles, detector, idf, with_features, progress, engine)
     verified = drop_boilerplate_partials(verified, articles, detector, shard)
     timings["verify"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -143,6 +145,12 @@ def scan_articles(
         candidates=len(candidates.pairs),
         articles=len(articles),
     )
+
+
+def _lsh_config(detector: Detector) -> LSHConfig:
+    """The LSH settings with the rewrite gate never above what the model needs of a rewrite."""
+    lsh = detector.config.lsh
+    return replace(lsh, rewrite_min_cosine=min(lsh.rewrite_min_cosine, detector.model.rewrite_min_cosine))
 
 
 def _record(articles: Sequence[Article], v: Verified) -> dict[str, Any]:

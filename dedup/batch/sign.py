@@ -36,12 +36,27 @@ class SignedShard:
     fact_bounds: np.ndarray
     block_prints: np.ndarray
     print_owner: np.ndarray
-    idf: IdfTable
+    terms: np.ndarray
+    term_counts: np.ndarray
+    term_bounds: np.ndarray
+    n_units: int
     repeats: dict[int, list[RepeatBlock]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.norm_hash)
+
+    def idf_table(self) -> IdfTable:
+        """The sentence-frequency table of every article of the shard (built on each call)."""
+        table = IdfTable()
+        table.counts += np.bincount(self.terms, weights=self.term_counts, minlength=table.n_buckets).astype(np.uint32)
+        table.n_units = self.n_units
+        return table
+
+    def terms_of(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Article i's IDF buckets and how many of its sentences hold each."""
+        lo, hi = self.term_bounds[i], self.term_bounds[i + 1]
+        return self.terms[lo:hi], self.term_counts[lo:hi]
 
     def facts_of(self, i: int) -> np.ndarray:
         """Sorted uint32 hashes of article i's facts."""
@@ -65,6 +80,8 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
         owners.extend([i] * len(doc.block_shingles))
     topic_sets = [detector.topic_set(d) for d in docs]
     fact_sets = [detector.fact_set(d) for d in docs]
+    table = IdfTable()
+    terms = [table.terms(d.content_ids, d.sentence_bounds) for d in docs]
     t2 = time.perf_counter()
     owner = np.array(owners, dtype=np.int64)
     block_sigs = _sign_sets(detector, shingles)
@@ -88,7 +105,10 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
         fact_bounds=_bounds(fact_sets),
         block_prints=np.concatenate([d.block_prints for d in docs]) if docs else np.empty(0, dtype=np.uint64),
         print_owner=np.repeat(np.arange(len(docs)), [len(d.blocks) for d in docs]).astype(np.int64),
-        idf=IdfTable.from_documents(docs),
+        terms=_concat([t[0] for t in terms], 0, np.int32).reshape(-1),
+        term_counts=_concat([t[1] for t in terms], 0, np.uint32).reshape(-1),
+        term_bounds=_bounds([t[0] for t in terms]),
+        n_units=sum(len(d.sentence_bounds) for d in docs),
     )
     t4 = time.perf_counter()
     shard.repeats = {i: r for i, d in enumerate(docs) if (r := find_repeats(d))}
@@ -123,11 +143,10 @@ def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:
     """Join signed shards in order, shifting shard-local indices to global ones."""
     offsets = np.cumsum([0] + [len(s) for s in shards])
     fact_offsets = np.cumsum([0] + [len(s.fact_hashes) for s in shards])[:-1]
-    idf = IdfTable()
+    term_offsets = np.cumsum([0] + [len(s.terms) for s in shards])[:-1]
     repeats: dict[int, list[RepeatBlock]] = {}
     timings: dict[str, float] = {}
     for off, s in zip(offsets, shards, strict=False):
-        idf.merge(s.idf)
         repeats.update({int(off) + i: r for i, r in s.repeats.items()})
         for k, v in s.timings.items():
             timings[k] = timings.get(k, 0.0) + v
@@ -145,7 +164,10 @@ def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:
         fact_bounds=np.concatenate([[0], *[s.fact_bounds[1:] + f for s, f in zip(shards, fact_offsets, strict=True)]]),
         block_prints=_concat([s.block_prints for s in shards], 0, np.uint64).reshape(-1),
         print_owner=_concat(owners, 0, np.int64).reshape(-1),
-        idf=idf,
+        terms=_concat([s.terms for s in shards], 0, np.int32).reshape(-1),
+        term_counts=_concat([s.term_counts for s in shards], 0, np.uint32).reshape(-1),
+        term_bounds=np.concatenate([[0], *[s.term_bounds[1:] + t for s, t in zip(shards, term_offsets, strict=True)]]),
+        n_units=sum(s.n_units for s in shards),
         repeats=repeats,
         timings=timings,
     )

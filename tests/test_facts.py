@@ -1,0 +1,92 @@
+"""Facts (figures, dates, dateline), sentence-wise tokens, IDF terms and the scan's cosine gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.article import Article
+from dedup.batch.candidates import tfidf_cosines
+from dedup.batch.sign import sign_shard
+from dedup.detector import Detector
+from dedup.document import _TOKEN
+from dedup.facts import facts, numeric_facts_at, scan_facts
+from dedup.idf import IdfTable
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It paid $5.7 million for 10,000 shares.", {"money:5.7e+06", "num:10000"}),
+        ("It paid $5.7m.", {"money:5.7e+06"}),
+        ("Rates rose to 7-1/4 pct.", {"pct:7.25"}),
+        ("The fund lost two billion dlrs.", {"money:2e+09"}),
+        ("The hearing is on April 15 in court.", {"date:apr-15"}),
+        ("It starts from March 15th.", {"date:mar-15"}),
+        ("Sales rose in Sept. 30 stores.", {"date:sep-30"}),
+        # A figure after a month that cannot be a day is not a date.
+        ("Output in December 2.28 billion vs 2.1 billion.", {"num:2.1e+09"}),
+        ("Omar 15 said so.", {"num:15"}),
+        ("Two of the 5 suspects ran.", set()),
+        ("SACRAMENTO, Calif. - It cost 12 percent more.", {"pct:12", "dateline:sacramento"}),
+    ],
+)
+def test_facts_of_a_sentence(text: str, expected: set[str]) -> None:
+    assert facts(text) == expected
+
+
+def test_numeric_offsets_are_in_text_order_and_land_on_the_figure() -> None:
+    text = "A rise of 4.4 pct, then two billion dlrs and $12 more, on May 2."
+    found = numeric_facts_at(text)
+    assert [f for _, f in found] == ["pct:4.4", "money:2e+09", "money:12"]
+    assert [o for o, _ in found] == sorted(o for o, _ in found)
+    assert all(text[o:].lstrip().startswith(("4.4", "two", "$12")) for o, _ in found)
+    assert scan_facts(text)[1] == {"date:may-2"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet="ab $£.,-/0123456789\n MarchApril tw", max_size=120))
+def test_facts_never_fail_and_offsets_stay_inside(text: str) -> None:
+    numbers, dates = scan_facts(text)
+    assert all(0 <= o < len(text) for o, _ in numbers)
+    assert all(d.startswith("date:") for d in dates)
+
+
+def _doc(detector: Detector, text: str) -> Any:
+    return detector.prepare(Article(id="x", text=text))
+
+
+def test_sentence_tokens_are_the_tokens_of_each_sentence(detector: Detector, fiction: list[dict[str, Any]]) -> None:
+    for row in fiction[:8]:
+        doc = _doc(detector, row["text"])
+        assert doc.sentence_bounds[:, 0].tolist() == sorted(doc.sentence_bounds[:, 0].tolist())
+        for lo, hi in doc.sentence_bounds.tolist():
+            s, e = doc.span_of_tokens(lo, hi)
+            assert [t.lower() for t in _TOKEN.findall(doc.text[s:e])] == doc.tokens[lo:hi]
+
+
+def test_idf_terms_count_each_word_once_per_sentence() -> None:
+    ids = np.array([5, 7, 5, 0, 9, 5, 5, 11], dtype=np.uint64)
+    bounds = np.array([[0, 4], [4, 7], [7, 8]], dtype=np.int64)
+    table = IdfTable(1024)
+    buckets, counts = table.terms(ids, bounds)
+    assert dict(zip(buckets.tolist(), counts.tolist(), strict=True)) == {5: 2, 7: 1, 9: 1, 11: 1}
+    table.add_units(ids, bounds)
+    assert table.n_units == 3 and table.counts[5] == 2 and table.counts[0] == 0
+    table.add_terms(buckets, counts, 3, sign=-1)
+    assert table.n_units == 0 and not table.counts.any()
+
+
+def test_gate_cosines_equal_the_verified_cosine(detector: Detector, fiction: list[dict[str, Any]]) -> None:
+    articles = [Article(id=r["id"], text=r["text"]) for r in fiction]
+    shard = sign_shard(articles, detector)
+    idf = shard.idf_table()
+    pairs = np.array([(i, j) for i in range(len(articles)) for j in range(i + 1, len(articles))], dtype=np.int64)
+    docs = [detector.prepare(a) for a in articles]
+    expected = [detector.measure(docs[i], docs[j], idf).cosine for i, j in pairs.tolist()]
+    assert np.allclose(tfidf_cosines(shard, idf, pairs), expected, atol=1e-5)
+    assert max(expected) > 0.5 > min(expected)
