@@ -13,6 +13,7 @@ import numpy as np
 import xxhash
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from dedup.arrays import unique
 from dedup.article import Article
 from dedup.config import DetectorConfig
 from dedup.facts import _stem, facts, scan_facts
@@ -25,6 +26,7 @@ __all__ = ["STOPWORDS", "Document", "prepare"]
 STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset({"said", "says", "told", "would", "also", "year"})
 _JOIN = "\u200b\u200c\u200d\u2060\u00ad"
 _TOKEN = re.compile(rf"[\w{_JOIN}]+(?:['’.,&][\w{_JOIN}]+)*")
+_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 _NAME = re.compile(r"(?<![.!?\n\"“])(?<![.!?][ \"“])(?<=[ (,;:'‘])([A-Z][a-z]+(?:['’]s)?|[A-Z]{3,})\b")
 
 
@@ -83,6 +85,28 @@ def _tokenize(text: str, blocks: list[Span]) -> tuple[list[str], list[int], list
     return tokens, bounds, rows, spans
 
 
+def _spans(text: str, start: int, end: int) -> np.ndarray:
+    """(start, end) of the tokens of text[start:end], from the lengths of its split (no per-token Python)."""
+    pieces = _TOKEN_SPLIT.split(text[start:end])
+    # pieces alternate gap, token, gap, ..., gap: cumulative lengths give every boundary.
+    edges = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))) + start
+    return np.stack([edges[0:-1:2], edges[1::2]], axis=1)
+
+
+def _capitals(text: str, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per token span: does it start with a capital, and is it all upper-case (`str.isupper`)."""
+    if not text.isascii():
+        initial = np.array([text[s].isupper() for s in spans[:, 0].tolist()], dtype=bool)
+        upper = np.array([text[s:e].isupper() for s, e in spans.tolist()], dtype=bool)
+        return initial, upper
+    raw = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    capital = (raw >= 65) & (raw <= 90)
+    lower_before = np.concatenate([[0], np.cumsum((raw >= 97) & (raw <= 122))])
+    # ASCII: upper-case means no lower-case letter and at least one capital (the initial here).
+    initial = capital[spans[:, 0]]
+    return initial, initial & (lower_before[spans[:, 1]] == lower_before[spans[:, 0]])
+
+
 class Document:
     """Prepared form of one article; heavy per-pair features are computed lazily and cached."""
 
@@ -121,7 +145,7 @@ class Document:
         out = []
         for i in range(len(self.blocks)):
             s, e = self.block_tokens(i)
-            out.append(np.unique(self._hasher.kgrams(self.token_hashes[s:e])))
+            out.append(unique(self._hasher.kgrams(self.token_hashes[s:e])))
         return out
 
     @cached_property
@@ -136,15 +160,29 @@ class Document:
     @cached_property
     def token_spans(self) -> np.ndarray:
         """(start, end) of every token in the original text."""
-        rows: list[tuple[int, int]] = []
+        if not self._known_spans:
+            # Blocks meet at whitespace, so the whole text's tokens are the blocks' tokens, unless
+            # some text lies outside every block (then the count differs and blocks are split alone).
+            whole = _spans(self.text, 0, len(self.text))
+            if len(whole) == self.n_tokens:
+                return whole
+        parts = []
         for b, (s, e) in enumerate(self.blocks):
             known = self._known_spans.get(b)
-            rows.extend(known if known is not None else (m.span() for m in _TOKEN.finditer(self.text, s, e)))
-        return np.array(rows, dtype=np.int64).reshape(-1, 2)
+            parts.append(
+                np.array(known, dtype=np.int64).reshape(-1, 2) if known is not None else _spans(self.text, s, e)
+            )
+        return np.concatenate(parts) if parts else np.empty((0, 2), dtype=np.int64)
+
+    @cached_property
+    def _span_lists(self) -> tuple[list[int], list[int]]:
+        # Plain lists: evidence asks for thousands of single spans, and numpy scalar access is slow.
+        return self.token_spans[:, 0].tolist(), self.token_spans[:, 1].tolist()
 
     def span_of_tokens(self, lo: int, hi: int) -> Span:
         """Character span in the original text of tokens lo..hi-1."""
-        return int(self.token_spans[lo, 0]), int(self.token_spans[hi - 1, 1])
+        starts, ends = self._span_lists
+        return starts[lo], ends[hi - 1]
 
     @cached_property
     def content_ids(self) -> np.ndarray:
@@ -154,14 +192,16 @@ class Document:
     @cached_property
     def name_mask(self) -> np.ndarray:
         """Per token: written as a name (capitalised inside a sentence, or an upper-case acronym)."""
-        first = set(self.sentence_bounds[:, 0].tolist())
-        text = self.text
         mask = np.zeros(self.n_tokens, dtype=bool)
-        for i, (s, e) in enumerate(self.token_spans.tolist()):
-            if e - s < 2 or not text[s].isupper() or self.tokens[i] in STOPWORDS:
-                continue
-            upper = text[s:e].isupper()
-            mask[i] = (i not in first and not upper) or (upper and e - s > 2)
+        if not self.n_tokens:
+            return mask
+        first = np.zeros(self.n_tokens, dtype=bool)
+        first[self.sentence_bounds[:, 0]] = True
+        initial, upper = _capitals(self.text, self.token_spans)
+        length = self.token_spans[:, 1] - self.token_spans[:, 0]
+        mask = initial & (length >= 2) & ((~first & ~upper) | (upper & (length > 2)))
+        for i in np.flatnonzero(mask).tolist():
+            mask[i] = self.tokens[i] not in STOPWORDS
         return mask
 
     @cached_property
@@ -210,7 +250,7 @@ class Document:
     @cached_property
     def fact_hashes(self) -> np.ndarray:
         """Sorted uint32 hashes of the facts (the rewrite path's fact filter and topic set use both)."""
-        return np.unique(np.array([xxhash.xxh32_intdigest(f.encode()) for f in self.facts], dtype=np.uint32))
+        return unique(np.array([xxhash.xxh32_intdigest(f.encode()) for f in self.facts], dtype=np.uint32))
 
     def block_numbers(self, i: int) -> frozenset[str]:
         return self._block_numbers[i]

@@ -11,6 +11,8 @@ from typing import Protocol
 
 import numpy as np
 
+from dedup.arrays import unique, unique_counts
+
 __all__ = ["IdfTable", "SentenceUnits"]
 
 
@@ -55,8 +57,8 @@ class IdfTable:
         index = np.arange(len(unit)) + np.repeat(bounds[:, 0] - (np.cumsum(lengths) - lengths), lengths)
         ids = content_ids[index] if len(index) else np.empty(0, dtype=np.uint64)
         keep = ids != 0
-        keys = np.unique((unit[keep].astype(np.int64) << 32) | self.buckets(ids[keep]))
-        buckets, counts = np.unique(keys & 0xFFFFFFFF, return_counts=True)
+        keys = unique((unit[keep].astype(np.int64) << 32) | self.buckets(ids[keep]))
+        buckets, counts = unique_counts(keys & 0xFFFFFFFF)
         return buckets.astype(np.int32), counts.astype(np.uint32)
 
     def add_units(self, content_ids: np.ndarray, bounds: np.ndarray) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from dedup.arrays import unique
 from dedup.article import Article
 from dedup.batch.sign import sign_shard
 from dedup.detector import Detector, relation_record
@@ -101,7 +102,7 @@ class Index:
         self._id_ends.append(len(self._id_bytes))
         self._tables["exact"].add(signed.norm_hash, item)
         # A paragraph printed twice holds its keys twice; one entry each is enough for a candidate.
-        self._tables["block"].add(np.unique(signed.block_keys), item)
+        self._tables["block"].add(unique(signed.block_keys.ravel()), item)
         self._tables["doc"].add(signed.doc_keys, item)
         self._tables["topic"].add(signed.topic_keys, item)
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from dedup.arrays import unique_pairs
 from dedup.errors import ConfigError
 
 __all__ = ["band_keys", "collide", "lsh_params"]
@@ -86,6 +87,4 @@ def collide(keys: np.ndarray, owner: np.ndarray, max_bucket: int = 200) -> np.nd
     if not len(docs):
         return np.empty((0, 2), dtype=np.int64)
     # One int64 key per pair: unique over a flat array is far cheaper than over rows.
-    width = np.int64(docs.max() + 1)
-    keys = np.unique(docs[:, 0].astype(np.int64) * width + docs[:, 1])
-    return np.stack([keys // width, keys % width], axis=1)
+    return unique_pairs(docs)

@@ -90,3 +90,16 @@ def test_gate_cosines_equal_the_verified_cosine(detector: Detector, fiction: lis
     expected = [detector.measure(docs[i], docs[j], idf).cosine for i, j in pairs.tolist()]
     assert np.allclose(tfidf_cosines(shard, idf, pairs), expected, atol=1e-5)
     assert max(expected) > 0.5 > min(expected)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 40), max_size=60), st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9))))
+def test_sorted_unique_helpers_match_numpy(values: list[int], pairs: list[tuple[int, int]]) -> None:
+    from dedup.arrays import unique, unique_counts, unique_inverse, unique_pairs
+
+    a = np.array(values, dtype=np.int64)
+    assert unique(a).tolist() == np.unique(a).tolist()
+    assert [x.tolist() for x in unique_counts(a)] == [x.tolist() for x in np.unique(a, return_counts=True)]
+    assert [x.tolist() for x in unique_inverse(a)] == [x.tolist() for x in np.unique(a, return_inverse=True)]
+    p = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    assert unique_pairs(p).tolist() == np.unique(p, axis=0).reshape(-1, 2).tolist()

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from dedup.arrays import unique_counts
 from dedup.article import Article
 from dedup.batch.sign import SignedShard
 from dedup.batch.verify import Verified
@@ -37,7 +38,7 @@ def boilerplate_prints(shard: SignedShard, verified: Sequence[Verified]) -> set[
         return set()
     roots = np.array([uf.find(i) for i in range(len(shard))], dtype=np.int64)
     pairs = np.unique(np.stack([shard.block_prints.view(np.int64), roots[shard.print_owner]], axis=1), axis=0)
-    prints, counts = np.unique(pairs[:, 0], return_counts=True)
+    prints, counts = unique_counts(pairs[:, 0])
     return set(prints[counts >= MIN_CLUSTERS].view(np.uint64).tolist())
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
+from dedup.arrays import unique_inverse, unique_pairs
 from dedup.batch.sign import SignedShard
 from dedup.config import LSHConfig
 from dedup.idf import IdfTable
@@ -44,7 +45,7 @@ def _facts_kept(shard: SignedShard, pairs: np.ndarray, share: float) -> np.ndarr
     """
     if not len(pairs):
         return pairs
-    _, columns = np.unique(shard.fact_hashes, return_inverse=True)
+    _, columns = unique_inverse(shard.fact_hashes)
     facts = sparse.csr_matrix(
         (np.ones(len(columns), dtype=np.float32), columns, shard.fact_bounds), shape=(len(shard), columns.max() + 1)
     ) if len(columns) else None  # fmt: skip
@@ -119,7 +120,7 @@ def _canonical(pairs: np.ndarray, rep: np.ndarray) -> np.ndarray:
     pairs = rep[pairs]
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]
     pairs.sort(axis=1)
-    return np.unique(pairs, axis=0) if len(pairs) else pairs.reshape(0, 2)
+    return unique_pairs(pairs)
 
 
 def find_candidates(
@@ -147,4 +148,4 @@ def find_candidates(
         idf = idf if idf is not None else shard.idf_table()
         topic = topic[tfidf_cosines(shard, idf, topic) >= config.rewrite_min_cosine]
     pairs = np.concatenate([verbatim, topic])
-    return Candidates(rep, np.unique(pairs, axis=0) if len(pairs) else pairs)
+    return Candidates(rep, unique_pairs(pairs))
