@@ -74,6 +74,14 @@ class IdfTable:
             np.subtract.at(self.counts, buckets, counts)
         self.n_units += sign * n_units
 
+    def cosine(self, a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> float:
+        """TF-IDF cosine of two documents given their `terms` (as `PairFeatures.cosine` measures it)."""
+        (ba, ca), (bb, cb) = a, b
+        wa, wb = ca * np.sqrt(self.weights(ba)), cb * np.sqrt(self.weights(bb))
+        norm = float(np.sqrt((wa * wa).sum() * (wb * wb).sum()))
+        _, ia, ib = np.intersect1d(ba, bb, assume_unique=True, return_indices=True)
+        return float(wa[ia] @ wb[ib]) / norm if norm else 0.0
+
     def merge(self, other: IdfTable) -> None:
         """Add another table's counts (tables built over separate shards)."""
         if other.n_buckets != self.n_buckets:

@@ -18,7 +18,7 @@ import numpy as np
 
 from dedup.arrays import unique
 from dedup.article import Article
-from dedup.batch.sign import sign_shard
+from dedup.batch.sign import sign_documents, sign_shard
 from dedup.detector import Detector, relation_record
 from dedup.document import Document
 from dedup.errors import StoreError
@@ -70,10 +70,11 @@ class Index:
     def check(self, article: Article) -> IndexReport:
         """Relations of `article` to indexed articles, without adding it."""
         with self._lock:
-            signed = sign_shard([article], self.detector)
+            new = self.detector.prepare(article)
+            signed = sign_documents([new], self.detector)
             self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
             try:
-                return self._check(article, signed)
+                return self._check(article, new, signed)
             finally:
                 self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units, sign=-1)
 
@@ -82,10 +83,11 @@ class Index:
         with self._lock:
             if article.id in self.store:
                 raise StoreError(f"duplicate id {article.id!r}: it is already indexed")
-            signed = sign_shard([article], self.detector)
+            new = self.detector.prepare(article)
+            signed = sign_documents([new], self.detector)
             self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
             try:
-                report = self._check(article, signed)
+                report = self._check(article, new, signed)
                 self.store.put(article)
             except BaseException:
                 # Take back the counts merged for the check (cheaper than copying the table).
@@ -106,7 +108,8 @@ class Index:
         self._tables["doc"].add(signed.doc_keys, item)
         self._tables["topic"].add(signed.topic_keys, item)
 
-    def _candidates(self, signed: Any) -> list[int]:
+    def _candidates(self, signed: Any) -> tuple[list[int], list[int]]:
+        """Items found by a verbatim path (exact, paragraph, document), and the rewrite path's others."""
         found: set[int] = set()
         for name, keys in (
             ("exact", signed.norm_hash),
@@ -115,9 +118,8 @@ class Index:
         ):
             found.update(self._tables[name].lookup(keys).tolist())
         limit = self.detector.config.lsh.rewrite_candidates
-        if limit:
-            found.update(self._top_topic(signed.topic_keys, limit))
-        return sorted(found)
+        topic = [i for i in self._top_topic(signed.topic_keys, limit) if i not in found] if limit else []
+        return sorted(found), topic
 
     def _top_topic(self, keys: np.ndarray, limit: int) -> list[int]:
         """The `limit` items sharing most topic bands (a free similarity estimate).
@@ -142,14 +144,20 @@ class Index:
                 self._docs.popitem(last=False)
         return doc
 
-    def _check(self, article: Article, signed: Any) -> IndexReport:
+    def _check(self, article: Article, new: Document, signed: Any) -> IndexReport:
         """Relations to the candidates; `self.idf` holds the article's counts already."""
         report = IndexReport(article.id)
-        new = self.detector.prepare(article)
         idf = self.idf
-        for item in self._candidates(signed):
+        verbatim, topic = self._candidates(signed)
+        rewrite_only = set(topic)
+        gate = min(self.detector.config.lsh.rewrite_min_cosine, self.detector.model.rewrite_min_cosine)
+        new_terms = (signed.terms, signed.term_counts)
+        for item in verbatim + topic:
             old = self._document(self._id(item))
             if old is None or old.id == article.id:
+                continue
+            # As in a scan: a rewrite-path candidate too far in vocabulary to be a rewrite is not verified.
+            if item in rewrite_only and gate > 0 and idf.cosine(_terms(idf, old), new_terms) < gate:
                 continue
             decision = self.detector.decide(old, new, idf)
             if decision is not None:
@@ -169,6 +177,10 @@ class Index:
     def nbytes(self) -> int:
         """Memory held by the band tables, ids and IDF counts (not the store, nor the bounded document cache)."""
         return self.article_nbytes + int(self.idf.counts.nbytes)
+
+
+def _terms(idf: IdfTable, doc: Document) -> tuple[np.ndarray, np.ndarray]:
+    return idf.terms(doc.content_ids, doc.sentence_bounds)
 
 
 def memory_per_article(index: Index) -> float:

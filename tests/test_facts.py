@@ -90,6 +90,8 @@ def test_gate_cosines_equal_the_verified_cosine(detector: Detector, fiction: lis
     expected = [detector.measure(docs[i], docs[j], idf).cosine for i, j in pairs.tolist()]
     assert np.allclose(tfidf_cosines(shard, idf, pairs), expected, atol=1e-5)
     assert max(expected) > 0.5 > min(expected)
+    one_by_one = [idf.cosine(shard.terms_of(i), shard.terms_of(j)) for i, j in pairs.tolist()]
+    assert np.allclose(one_by_one, expected, atol=1e-5)
 
 
 @settings(max_examples=100, deadline=None)

@@ -6,6 +6,7 @@ processes or machines and concatenated before the candidate stage.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -14,11 +15,12 @@ import numpy as np
 from dedup.article import Article
 from dedup.detect.repeats import RepeatBlock, find_repeats
 from dedup.detector import Detector
+from dedup.document import Document
 from dedup.idf import IdfTable
 from dedup.lsh import band_keys
 from dedup.signature import EMPTY
 
-__all__ = ["SignedShard", "concat_shards", "sign_shard"]
+__all__ = ["SignedShard", "concat_shards", "sign_documents", "sign_shard"]
 
 
 @dataclass
@@ -69,33 +71,32 @@ def _concat(parts: list[np.ndarray], width: int, dtype: type) -> np.ndarray:
 
 def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
     """Sign one shard of articles (see the module docstring)."""
-    import time
-
     t0 = time.perf_counter()
     docs = [detector.prepare(a) for a in articles]
+    shard = sign_documents(docs, detector)
+    shard.timings["normalize"] = time.perf_counter() - t0 - sum(shard.timings.values())
+    return shard
+
+
+def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
+    """Sign prepared documents (the index prepares an article once for signing and comparing)."""
     t1 = time.perf_counter()
-    shingles, owners = [], []
-    for i, doc in enumerate(docs):
-        shingles.extend(doc.block_shingles)
-        owners.extend([i] * len(doc.block_shingles))
+    shingles = [s for doc in docs for s in doc.block_shingles]
+    owner = np.repeat(np.arange(len(docs)), [len(d.blocks) for d in docs]).astype(np.int64)
     topic_sets = [detector.topic_set(d) for d in docs]
     fact_sets = [detector.fact_set(d) for d in docs]
     table = IdfTable()
     terms = [table.terms(d.content_ids, d.sentence_bounds) for d in docs]
     t2 = time.perf_counter()
-    owner = np.array(owners, dtype=np.int64)
     block_sigs = _sign_sets(detector, shingles)
     doc_sigs = _doc_signatures(block_sigs, owner, len(docs), detector.minhasher.num_perm)
     topic_sigs = _sign_sets(detector, topic_sets)
     t3 = time.perf_counter()
-    eligible = np.array([len(s) > 0 for s in shingles], dtype=bool)
-    sizes = np.array([d.n_tokens for d in docs], dtype=np.int64)
-    for i, doc in enumerate(docs):
-        lo, hi = doc.block_bounds[:-1], doc.block_bounds[1:]
-        eligible[owner == i] &= (hi - lo) >= detector.config.min_block_tokens
+    block_sizes = np.concatenate([np.diff(d.block_bounds) for d in docs]) if docs else np.empty(0, dtype=np.int64)
+    eligible = np.array([len(s) > 0 for s in shingles], dtype=bool) & (block_sizes >= detector.config.min_block_tokens)
     shard = SignedShard(
         norm_hash=np.array([d.norm_hash for d in docs], dtype=np.uint64),
-        n_tokens=sizes,
+        n_tokens=np.array([d.n_tokens for d in docs], dtype=np.int64),
         block_keys=band_keys(block_sigs[eligible], *detector.block_bands),
         block_owner=owner[eligible],
         doc_keys=band_keys(doc_sigs, *detector.doc_bands),
@@ -104,7 +105,7 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
         fact_hashes=np.concatenate(fact_sets) if fact_sets else np.empty(0, dtype=np.uint32),
         fact_bounds=_bounds(fact_sets),
         block_prints=np.concatenate([d.block_prints for d in docs]) if docs else np.empty(0, dtype=np.uint64),
-        print_owner=np.repeat(np.arange(len(docs)), [len(d.blocks) for d in docs]).astype(np.int64),
+        print_owner=owner,
         terms=_concat([t[0] for t in terms], 0, np.int32).reshape(-1),
         term_counts=_concat([t[1] for t in terms], 0, np.uint32).reshape(-1),
         term_bounds=_bounds([t[0] for t in terms]),
@@ -112,8 +113,7 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
     )
     t4 = time.perf_counter()
     shard.repeats = {i: r for i, d in enumerate(docs) if (r := find_repeats(d))}
-    shard.timings = {"normalize": t1 - t0, "shingle": t2 - t1, "sign": t3 - t2, "lsh": t4 - t3}
-    shard.timings["repeats"] = time.perf_counter() - t4
+    shard.timings = {"shingle": t2 - t1, "sign": t3 - t2, "lsh": t4 - t3, "repeats": time.perf_counter() - t4}
     return shard
 
 
