@@ -2,7 +2,9 @@
 
 All methods run in this one process, one after another, on the same Reuters articles:
 
-- ours: normalize, word tokens, token hashes, 5-gram hashes, `MinHasher.sign_many` per batch;
+- ours: per batch of texts, folded bytes (`text_bytes`), token spans, token hashes, 5-gram hashes,
+  `MinHasher.sign_many`: the same tokens and signatures as normalize, word_tokens, token_hashes,
+  kgrams and sign per text (checked against datasketch below);
 - datasketch plain: word 5-gram strings, `MinHash(num_perm=128)`, SHA-1 `update` per shingle;
 - datasketch batch: the same shingles through `MinHash.bulk` and through `update_batch`;
 - rensa (if installed): `RMinHash(num_perm=128, seed=1).update(shingles)`, and its bulk matrix call.
@@ -27,7 +29,7 @@ from datasketch import MinHash
 
 from benchmarks.plain_datasketch import load_articles, minhash, shingles
 from dedup.normalize import normalize
-from dedup.shingle import TokenHasher, word_tokens
+from dedup.shingle import TokenHasher, text_bytes, token_spans, word_tokens
 from dedup.signature import MinHasher
 
 # rensa's bulk calls use a thread pool; keep this a per-core figure.
@@ -74,22 +76,23 @@ class MethodResult:
 
 
 def _ours_once(texts: list[str]) -> dict[str, float]:
-    """One cold run of our path; seconds per stage."""
+    """One cold run of our path, raw text to signatures; seconds per stage.
+
+    normalize: each text to its folded bytes (the exact str path for non-ASCII texts), one buffer per
+    batch; tokenize: token spans in the buffer; token_hash, kgram, sign: one vectorized pass each.
+    """
     hasher, signer = TokenHasher(), MinHasher()
     st = dict.fromkeys(("normalize", "tokenize", "token_hash", "kgram", "sign"), 0.0)
     clock = time.process_time
     for lo in range(0, len(texts), BATCH):
         t0 = clock()
-        norm = [normalize(t) for t in texts[lo : lo + BATCH]]
+        buf, offsets = text_bytes(texts[lo : lo + BATCH])
         t1 = clock()
-        toks = [word_tokens(t) for t in norm]
+        starts, ends, token_bounds = token_spans(buf, offsets)
         t2 = clock()
-        th = [hasher.token_hashes(t) for t in toks]
+        th = hasher.span_hashes(buf, starts, ends)
         t3 = clock()
-        grams = [hasher.kgrams(h) for h in th]
-        bounds = np.zeros(len(grams) + 1, dtype=np.int64)
-        np.cumsum([len(g) for g in grams], out=bounds[1:])
-        flat = np.concatenate(grams) if grams else np.empty(0, dtype=np.uint32)
+        flat, bounds = hasher.kgrams_many(th, token_bounds)
         t4 = clock()
         signer.sign_many(flat, bounds)
         t5 = clock()
@@ -159,12 +162,12 @@ def _rensa_methods(texts: list[str], repeat: int) -> list[MethodResult]:
 
 
 def check_bit_compatible(texts: list[str]) -> bool:
-    """Our signatures equal datasketch MinHash(seed=1, affine32, hashfunc=shingle_hash32) on `texts`."""
+    """Our batched signatures equal datasketch MinHash(seed=1, affine32, hashfunc=shingle_hash32) on `texts`."""
     hasher, signer = TokenHasher(), MinHasher()
-    for text in texts:
+    batched = signer.sign_many(*hasher.shingle_texts(texts))
+    k = hasher.config.k
+    for text, ours in zip(texts, batched, strict=True):
         toks = word_tokens(normalize(text))
-        ours = signer.sign(hasher.kgrams(hasher.token_hashes(toks)))
-        k = hasher.config.k
         grams = [toks] if len(toks) < k else [toks[i : i + k] for i in range(len(toks) - k + 1)]
         ref = MinHash(num_perm=128, seed=1, scheme="affine32", hashfunc=hasher.shingle_hash32)
         for g in grams:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["fold_punctuation", "normalize"]
+__all__ = ["ASCII_FOLD", "fold_punctuation", "normalize"]
 
 _ONE_TO_ONE = {
     **dict.fromkeys(map(ord, "‘’‚‛′`´"), "'"),
@@ -23,6 +23,15 @@ _ONE_TO_ONE = {
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 # TeX-style quotes (``like this'') are how PA wire copy of the METER era writes quotation marks.
 _TEX_QUOTES = re.compile(r"``|''")
+# bytes.translate table doing, for ASCII text, what fold_punctuation() and casefold() do: control
+# characters to spaces, the backtick to an apostrophe, upper to lower case (a plain 256-byte lookup
+# is several times faster than str.translate with a dict plus str.casefold).
+_FOLD_TABLE = bytearray(range(256))
+for _c, _to in _ONE_TO_ONE.items():
+    if _c < 128 and isinstance(_to, str):
+        _FOLD_TABLE[_c] = ord(_to)
+_FOLD_TABLE[ord("A") : ord("Z") + 1] = bytes(range(ord("a"), ord("z") + 1))
+ASCII_FOLD = bytes(_FOLD_TABLE)
 
 
 def fold_punctuation(text: str) -> str:
@@ -39,5 +48,12 @@ def fold_punctuation(text: str) -> str:
 
 def normalize(text: str) -> str:
     """Return the comparison form of `text`: folded punctuation, case-folded, single-spaced, stripped."""
+    if text.isascii():
+        # Same result on bytes: ASCII_FOLD leaves only \t \n \r and space as whitespace, which
+        # bytes.split() and str.split() both split on.
+        raw = text.encode("ascii").translate(ASCII_FOLD)
+        if b"''" in raw:
+            raw = raw.replace(b"''", b'"')
+        return b" ".join(raw.split()).decode("ascii")
     # str.split() splits on exactly the characters \s matches, several times faster than a regex.
     return " ".join(fold_punctuation(text).casefold().split())

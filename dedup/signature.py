@@ -2,7 +2,8 @@
 
 datasketch applies, per shingle hash h: fmix32(h), then a_k * h + b_k in uint32 for each permutation k,
 and keeps the minimum. We take (a, b) from datasketch itself for the configured seed, and run the same
-arithmetic over a whole batch of sets as one (shingles x permutations) matrix with a segmented min.
+arithmetic over a whole batch of sets as (permutations x shingles) matrices of a few thousand shingles
+each (cache-sized; a set may span chunks) with a segmented min.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ __all__ = ["EMPTY", "MinHasher", "to_datasketch"]
 
 EMPTY = np.uint32(0xFFFFFFFF)
 _U32 = np.uint32
-# Rows per chunk: bounds the temporary (rows x num_perm) matrix to about 32 MB at 128 permutations.
-_CHUNK_ROWS = 65_536
+# Shingles per chunk. The (num_perm x rows) scratch matrix, 2.3 MB at 128 permutations, stays
+# (nearly) in the L2 cache between the multiply, the add and the segmented min: 4200 to 5000 rows
+# measured fastest, 2048 rows and 65536 rows (32 MB) both ran about 1.7 times slower.
+_CHUNK_ROWS = 4608
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -54,29 +57,32 @@ class MinHasher:
 
     def sign_many(self, hashes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
         """Signatures of sets given as one concatenated array and bounds[i]:bounds[i+1] per set."""
-        n_sets = len(bounds) - 1
-        out = np.full((n_sets, self.num_perm), EMPTY, dtype=np.uint32)
-        if n_sets == 0 or len(hashes) == 0:
+        bounds = np.asarray(bounds, dtype=np.int64)
+        out = np.full((len(bounds) - 1, self.num_perm), EMPTY, dtype=np.uint32)
+        nonempty = np.flatnonzero(np.diff(bounds) > 0)
+        if len(nonempty) == 0:
             return out
         mixed = _fmix32(np.asarray(hashes, dtype=np.uint32))
-        sizes = np.diff(bounds)
-        nonempty = np.flatnonzero(sizes > 0)
-        set_start = 0
-        while set_start < len(nonempty):
-            # Take whole sets until the chunk is full, so the segmented min never splits a set.
-            first = nonempty[set_start]
-            limit = bounds[first] + _CHUNK_ROWS
-            set_end = set_start + 1
-            while set_end < len(nonempty) and bounds[nonempty[set_end] + 1] <= limit:
-                set_end += 1
-            chosen = nonempty[set_start:set_end]
-            lo, hi = bounds[chosen[0]], bounds[chosen[-1] + 1]
+        starts, end = bounds[nonempty], int(bounds[nonempty[-1] + 1])
+        scratch = np.empty((self.num_perm, min(_CHUNK_ROWS, end - int(starts[0]))), dtype=np.uint32)
+        first, last = 0, len(starts)
+        for lo in range(int(starts[0]), end, _CHUNK_ROWS):
+            hi = min(lo + _CHUNK_ROWS, end)
+            if hi - lo < end - int(starts[0]):
+                # Sets with rows in [lo, hi): the one holding row lo (maybe begun in an earlier
+                # chunk) up to the last one starting before hi (maybe going on in the next).
+                first = int(np.searchsorted(starts, lo, "right")) - 1
+                last = int(np.searchsorted(starts, hi, "left"))
+            segments = starts[first:last] - lo
+            segments[0] = 0
             # (permutations x shingles): each permutation's row is contiguous, so the segmented
             # min runs along memory instead of across it (about fifty times faster).
-            phv = self._a_col * mixed[None, lo:hi]
+            phv = np.multiply(self._a_col, mixed[None, lo:hi], out=scratch[:, : hi - lo])
             phv += self._b_col
-            out[chosen] = np.minimum.reduceat(phv, bounds[chosen] - lo, axis=1).T
-            set_start = set_end
+            part = np.minimum.reduceat(phv, segments, axis=1).T
+            if starts[first] < lo:
+                np.minimum(part[0], out[nonempty[first]], out=part[0])
+            out[nonempty[first:last]] = part
         return out
 
 
