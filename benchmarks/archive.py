@@ -1,11 +1,14 @@
 """Synthetic news archive for scale benchmarks, reproducible by seed, streamed to disk.
 
-Each base article is 4-12 paragraphs drawn at random from a pool of real Reuters-21578 paragraphs.
-A drawn paragraph has a fraction `mutate` of its words replaced by words drawn from the pool's own
-word stream, so that the ~85k pool paragraphs, each drawn ~100 times in a 1M archive, do not turn
-into ~100-way paragraph duplicates that no real archive has (mutate=0.15 leaves two draws of one
-paragraph at about 0.12 Jaccard on word 5-grams; under 2% of them reach 0.5). A fraction `rate`
-of the articles are planted copies of a recent base article:
+Each base article is 4-12 paragraphs with the lengths of paragraphs drawn at random from a pool of
+real Reuters-21578 paragraphs; a paragraph's words are runs of `run_words` consecutive words taken
+from random places of the pool's word stream. Whole pool paragraphs cannot be reused: the ~85k of
+them, each drawn ~100 times in a 1M archive, would be ~100-way paragraph copies that no real archive
+has, and the related pairs among them would grow with the square of the archive (replacing 15% of
+the words still left 25,000 partial-reuse pairs among 100k articles). Runs keep real phrasing,
+names and figures, share a 5-gram with another article only by chance, and leave the planted pairs
+as the archive's only reuse. (`run_words=0` draws whole paragraphs, `mutate` replaces a fraction of
+the words.) A fraction `rate` of the articles are planted copies of a recent base article:
 
 - exact: the same text re-posted under a new id;
 - trimmed: the first half or more of its paragraphs;
@@ -108,8 +111,8 @@ def truth_path(out: str | Path) -> Path:
 class _Maker:
     """Makes base articles in numpy batches and planted copies from a window of recent ones."""
 
-    def __init__(self, pool: ParagraphPool, seed: int, mutate: float, window: int) -> None:
-        self.pool, self.mutate, self.window = pool, mutate, window
+    def __init__(self, pool: ParagraphPool, seed: int, mutate: float, window: int, run_words: int) -> None:
+        self.pool, self.mutate, self.window, self.run_words = pool, mutate, window, run_words
         self.np_rng = np.random.default_rng(seed)
         self.rng = random.Random(seed)
         self.queue: list[list[str]] = []
@@ -121,8 +124,7 @@ class _Maker:
         picks = rng.integers(0, len(pool), int(counts.sum()))
         lens = np.diff(pool.offsets)[picks]
         ends = np.cumsum(lens)
-        pos = np.arange(int(ends[-1])) + np.repeat(pool.offsets[picks] - (ends - lens), lens)
-        ids = pool.ids[pos]
+        ids = pool.ids[self._positions(pool.offsets[picks], lens, ends)]
         if self.mutate > 0:
             hit = np.flatnonzero(rng.random(len(ids)) < self.mutate)
             ids[hit] = pool.ids[rng.integers(0, len(pool.ids), len(hit))]
@@ -131,6 +133,19 @@ class _Maker:
         paras = [" ".join(words[s:e]) for s, e in zip(starts, ends.tolist(), strict=True)]
         cuts = np.concatenate(([0], np.cumsum(counts))).tolist()
         self.queue.extend(paras[cuts[i] : cuts[i + 1]] for i in range(n - 1, -1, -1))
+
+    def _positions(self, firsts: np.ndarray, lens: np.ndarray, ends: np.ndarray) -> np.ndarray:
+        """Word-stream positions of the batch's words: whole paragraphs, or runs from random places
+        (each paragraph starting a run)."""
+        total = int(ends[-1])
+        offset = np.arange(total) - np.repeat(ends - lens, lens)
+        if not self.run_words:
+            return offset + np.repeat(firsts, lens)
+        run = self.run_words
+        runs = -(-lens // run)
+        first_run = np.concatenate(([0], np.cumsum(runs)[:-1]))
+        starts = self.np_rng.integers(0, max(1, len(self.pool.ids) - run), int(runs.sum()))
+        return starts[np.repeat(first_run, lens) + offset // run] + offset % run
 
     def base(self) -> list[str]:
         """Paragraphs of a fresh base article."""
@@ -186,13 +201,14 @@ def generate(
     seed: int,
     out: str | Path,
     rate: float = 0.05,
-    mutate: float = 0.15,
+    mutate: float = 0.0,
     window: int = 2000,
+    run_words: int = 8,
 ) -> dict[str, Any]:
     """Write `size` articles to `out` and the planted pairs to its truth sidecar; return stats."""
     start = time.perf_counter()
     out = Path(out)
-    maker = _Maker(pool, seed, mutate, window)
+    maker = _Maker(pool, seed, mutate, window, run_words)
     fh, tmp = _write_atomically(out)
     th, ttmp = _write_atomically(truth_path(out))
     relations = dict.fromkeys(RELATIONS, 0)
@@ -218,6 +234,7 @@ def generate(
         "seed": seed,
         "rate": rate,
         "mutate": mutate,
+        "run_words": run_words,
         "pool_paragraphs": len(pool),
         "planted": relations,
         "bytes": out.stat().st_size,
@@ -227,19 +244,20 @@ def generate(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: --size, --seed, --out, --source, --rate, --mutate."""
+    """Command line: --size, --seed, --out, --source, --rate, --mutate, --run-words."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", required=True, help="archive JSONL (truth goes to X.truth.jsonl)")
     parser.add_argument("--source", default="../shared/corpora/reuters21578", help="Reuters-21578 dir")
     parser.add_argument("--rate", type=float, default=0.05, help="fraction of planted copies")
-    parser.add_argument("--mutate", type=float, default=0.15, help="fraction of words replaced per draw")
+    parser.add_argument("--mutate", type=float, default=0.0, help="fraction of words replaced per draw")
+    parser.add_argument("--run-words", type=int, default=8, help="words per run from the pool (0: whole paragraphs)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     pool = reuters_pool(args.source)
     pool_s = time.perf_counter() - t0
-    stats = generate(pool, args.size, args.seed, args.out, args.rate, args.mutate)
+    stats = generate(pool, args.size, args.seed, args.out, args.rate, args.mutate, run_words=args.run_words)
     print(orjson.dumps({**stats, "pool_seconds": round(pool_s, 3)}).decode())
     return 0
 

@@ -193,7 +193,8 @@ def write_reuters_jsonl(corpus: Path, path: Path) -> int:
 
 def ensure_archive(size: int, seed: int, corpus: Path, pool: list[archive.ParagraphPool]) -> dict[str, Any]:
     """Path and generation stats of a cached synthetic archive, generating it when missing."""
-    path = CACHE / f"archive-{size}-seed{seed}.jsonl"
+    # The name carries the generator's settings, so archives made by older settings are not reused.
+    path = CACHE / f"archive-{size}-seed{seed}-runs8.jsonl"
     stats_path = path.with_name(path.name + ".stats.json")
     if path.is_file() and stats_path.is_file():
         return {"path": path, "generated_now": False, **json.loads(stats_path.read_text())}

@@ -142,11 +142,8 @@ class Document:
     @cached_property
     def block_shingles(self) -> list[np.ndarray]:
         """Unique uint32 word k-gram hashes of each block (shingles never cross a block boundary)."""
-        out = []
-        for i in range(len(self.blocks)):
-            s, e = self.block_tokens(i)
-            out.append(unique(self._hasher.kgrams(self.token_hashes[s:e])))
-        return out
+        flat, bounds = self._hasher.kgrams_many(self.token_hashes, self.block_bounds)
+        return [unique(flat[lo:hi]) for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)]
 
     @cached_property
     def block_prints(self) -> np.ndarray:

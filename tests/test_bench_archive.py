@@ -8,6 +8,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 import pytest
 
@@ -90,7 +91,7 @@ def test_planted_copies_share_text(built: tuple[dict[str, Any], Path]) -> None:
 
 def test_copy_rate_and_mutation(tmp_path: Path) -> None:
     pool = _pool()
-    none = generate(pool, 300, seed=1, out=tmp_path / "none.jsonl", rate=0.0, mutate=0.0)
+    none = generate(pool, 300, seed=1, out=tmp_path / "none.jsonl", rate=0.0, mutate=0.0, run_words=0)
     assert sum(none["planted"].values()) == 0
     assert truth_path(tmp_path / "none.jsonl").read_bytes() == b""
     pool_paras = {" ".join(pool.vocab[pool.ids[a:b]]) for a, b in pairwise(pool.offsets.tolist())}
@@ -98,6 +99,23 @@ def test_copy_rate_and_mutation(tmp_path: Path) -> None:
         paras = record["text"].split("\n\n")
         assert 4 <= len(paras) <= 12
         assert set(paras) <= pool_paras  # without mutation, paragraphs are pool paragraphs verbatim
+
+
+def test_base_paragraphs_are_runs_of_the_pool_word_stream(tmp_path: Path) -> None:
+    pool = _pool()
+    generate(pool, 200, seed=3, out=tmp_path / "runs.jsonl", rate=0.0, run_words=4)
+    stream = " " + " ".join(pool.vocab[pool.ids].tolist()) + " "
+    lengths = set(np.diff(pool.offsets).tolist())
+    paras = [p for r in _read(tmp_path / "runs.jsonl") for p in r["text"].split("\n\n")]
+    for para in paras:
+        words = para.split()
+        assert len(words) in lengths
+        runs = [words[i : i + 4] for i in range(0, len(words), 4)]
+        assert all(f" {' '.join(run)} " in stream for run in runs)
+    # Runs from random places: paragraphs are not pool paragraphs, nor repeats of one another.
+    pool_paras = {" ".join(pool.vocab[pool.ids[a:b]]) for a, b in pairwise(pool.offsets.tolist())}
+    assert len(set(paras) - pool_paras) > 0.9 * len(paras)
+    assert len(set(paras)) > 0.95 * len(paras)
 
 
 def test_split_paragraphs_and_pool() -> None:
