@@ -7,7 +7,7 @@ keeps exact character offsets into the text as given, while hashing sees the nor
 from __future__ import annotations
 
 import re
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 import numpy as np
 import xxhash
@@ -34,12 +34,29 @@ def _norm_token(tok: str) -> str:
     return tok.lower() if tok.isascii() else normalize(tok).replace(" ", "")
 
 
-@lru_cache(maxsize=1 << 20)
 def _content_id(tok: str) -> int:
-    """Hash of a token's stemmed form if it is a content word, else 0 (memoised: pure)."""
+    """Hash of a token's stemmed form if it is a content word, else 0."""
     if tok in STOPWORDS or len(tok) < 3 or tok.replace(",", "").replace(".", "").isdigit():
         return 0
     return xxhash.xxh3_64_intdigest(_stem(tok).encode("utf-8")) | 1
+
+
+# Memo of the pure `_content_id` (a dict lookup per token is several times cheaper than a call).
+_CONTENT_IDS: dict[str, int] = {}
+_CONTENT_IDS_LIMIT = 1 << 20
+
+
+def _content_ids(tokens: list[str]) -> np.ndarray:
+    get = _CONTENT_IDS.get
+    values = [get(t) for t in tokens]
+    if None in values:
+        room = len(_CONTENT_IDS) < _CONTENT_IDS_LIMIT
+        for i, tok in enumerate(tokens):
+            if values[i] is None:
+                value = values[i] = _content_id(tok)
+                if room:
+                    _CONTENT_IDS[tok] = value
+    return np.array(values, dtype=np.uint64)
 
 
 def _block_tokens(
@@ -184,7 +201,7 @@ class Document:
     @cached_property
     def content_ids(self) -> np.ndarray:
         """Per token: a hash of its stemmed form for content words, 0 for stopwords and short tokens."""
-        return np.array([_content_id(t) for t in self.tokens], dtype=np.uint64)
+        return _content_ids(self.tokens)
 
     @cached_property
     def name_mask(self) -> np.ndarray:

@@ -35,11 +35,9 @@ _TAIL = (
 # The lookahead only lets the engine skip, without backtracking, positions where no figure starts.
 _NUMBER = re.compile(rf"(?=[$£€¥\d]|\s\d)(?P<cur>[$£€¥])?\s?{_DIGITS}{_TAIL}", re.IGNORECASE)
 _SPELLED = re.compile(rf"(?P<cur>[$£€¥])?\s?{_WORD_NUMBER}{_TAIL}", re.IGNORECASE)
-_SPELLED_HINT = re.compile(
-    r"(?=[otfsenhaw])\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty"
-    r"|forty|fifty|hundred|an?)\s(?:thousand|million|mln|billion|bln|trillion)\b",
-    re.IGNORECASE,
-)
+# Spelled amounts are looked for only where a scale word follows a space (a fast scan of the
+# lower-cased text), instead of trying the spelled pattern at every position.
+_SCALE_WORD = re.compile(r"\s(?:thousand|million|mln|billion|bln|trillion)\b")
 _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -110,14 +108,32 @@ def scan_facts(text: str) -> tuple[list[tuple[int, str]], set[str]]:
         fact = _number_fact(m)
         if fact:
             out.append((m.start(), fact))
-    hint = _SPELLED_HINT.search(text)
-    if hint:
-        for m in _SPELLED.finditer(text, max(0, hint.start() - 2)):
-            fact = _number_fact(m)
-            if fact and _month_before(text, m.start()) is None:
-                out.append((m.start(), fact))
+    spelled = _spelled(text)
+    if spelled:
+        out.extend(spelled)
         out.sort()
     return out, dates
+
+
+def _spelled(text: str) -> list[tuple[int, str]]:
+    """(offset, fact) of amounts spelled out before a scale word ("two billion dlrs")."""
+    low = text.lower()
+    if len(low) != len(text):
+        # Lower-casing moved offsets (rare non-ASCII letters): try the pattern everywhere.
+        matches = list(_SPELLED.finditer(text))
+    else:
+        matches = []
+        for hit in _SCALE_WORD.finditer(low):
+            at = hit.start()
+            while at > 0 and hit.start() - at < 8 and low[at - 1].isalpha():
+                at -= 1
+            word = low[at : hit.start()]
+            if word in _WORDS and (at == 0 or not low[at - 1].isalnum()):
+                m = next(filter(None, (_SPELLED.match(text, p) for p in range(max(0, at - 2), at + 1))), None)
+                if m is not None and (not matches or m.start() >= matches[-1].end()):
+                    matches.append(m)
+    found = ((m.start(), _number_fact(m)) for m in matches if _month_before(text, m.start()) is None)
+    return [(at, fact) for at, fact in found if fact]
 
 
 def numeric_facts_at(text: str) -> list[tuple[int, str]]:

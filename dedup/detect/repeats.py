@@ -79,10 +79,11 @@ def _runs(pairs: set[tuple[int, int]]) -> list[tuple[int, int, int]]:
 def _sentence_pairs(doc: Document, covered: np.ndarray) -> set[tuple[int, int]]:
     seen: dict[int, list[int]] = {}
     pairs: set[tuple[int, int]] = set()
-    for j, (lo, hi) in enumerate(doc.sentence_bounds):
-        if hi - lo < MIN_SENTENCE_TOKENS or covered[lo:hi].all():
+    any_covered = bool(covered.any())
+    for j, (lo, hi) in enumerate(doc.sentence_bounds.tolist()):
+        if hi - lo < MIN_SENTENCE_TOKENS or (any_covered and covered[lo:hi].all()):
             continue
-        key = _fingerprint(doc, int(lo), int(hi))
+        key = _fingerprint(doc, lo, hi)
         pairs.update((i, j) for i in seen.get(key, []))
         seen.setdefault(key, []).append(j)
     return pairs
