@@ -67,6 +67,10 @@ class LSHConfig:
     rewrite_min_cosine: float = 0.2
     false_negative_weight: float = 0.7
     max_bucket: int = 200
+    # Rewrite-path buckets larger than this are skipped: a name or figure shared by so many articles
+    # does not point at a retelling, and keeping them would grow the pairs with the square of the
+    # corpus (45M pairs among 100k archive articles at 200).
+    rewrite_max_bucket: int = 32
 
     def __post_init__(self) -> None:
         _require(self.rewrite_candidates >= 0, "rewrite_candidates", "use 0 (off) or more per article")
@@ -76,6 +80,7 @@ class LSHConfig:
             _require(0.05 <= value <= 0.99, name, f"use a Jaccard target in [0.05, 0.99], got {value}")
         _require(0.0 < self.false_negative_weight < 1.0, "false_negative_weight", "use a weight in (0, 1)")
         _require(self.max_bucket >= 2, "max_bucket", "allow at least 2 items per LSH bucket")
+        _require(self.rewrite_max_bucket >= 2, "rewrite_max_bucket", "allow at least 2 items per LSH bucket")
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ class IdfTable:
         keep = ids != 0
         keys = unique((unit[keep].astype(np.int64) << 32) | self.buckets(ids[keep]))
         buckets, counts = unique_counts(keys & 0xFFFFFFFF)
-        return buckets.astype(np.int32), counts.astype(np.uint32)
+        return buckets.astype(np.int32), np.minimum(counts, 65535).astype(np.uint16)
 
     def add_units(self, content_ids: np.ndarray, bounds: np.ndarray) -> None:
         """Count each content word once per unit (sentence); units are content_ids[lo:hi] per bounds row."""

@@ -50,8 +50,11 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return key ^ (np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
 
 
-def _group_pairs(order: np.ndarray, starts: np.ndarray, ends: np.ndarray, max_bucket: int) -> np.ndarray:
-    """Pairs of items inside each bucket; an oversized bucket is joined as a star on its first item."""
+def _group_pairs(
+    order: np.ndarray, starts: np.ndarray, ends: np.ndarray, max_bucket: int, star: bool = True
+) -> np.ndarray:
+    """Pairs of items inside each bucket; an oversized bucket is joined as a star on its first item
+    (or, `star=False`, skipped)."""
     out = []
     sizes = ends - starts
     # Buckets of one size are joined together: all their pairs come from one triangle of offsets.
@@ -59,14 +62,18 @@ def _group_pairs(order: np.ndarray, starts: np.ndarray, ends: np.ndarray, max_bu
         first = starts[sizes == size]
         i, j = np.triu_indices(size, k=1)
         out.append(np.stack([order[(first[:, None] + i).ravel()], order[(first[:, None] + j).ravel()]], axis=1))
-    for s, e in zip(starts[sizes > max_bucket], ends[sizes > max_bucket], strict=True):
+    for s, e in zip(starts[sizes > max_bucket], ends[sizes > max_bucket], strict=True) if star else ():
         members = order[s:e]
         out.append(np.stack([np.full(e - s - 1, members[0]), members[1:]], axis=1))
     return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
 
 
-def collide(keys: np.ndarray, owner: np.ndarray, max_bucket: int = 200) -> np.ndarray:
-    """Distinct owner pairs (lo, hi), lo < hi, whose items share a key in any band."""
+def collide(keys: np.ndarray, owner: np.ndarray, max_bucket: int = 200, star: bool = True) -> np.ndarray:
+    """Distinct owner pairs (lo, hi), lo < hi, whose items share a key in any band.
+
+    A bucket of more than `max_bucket` items is joined as a star on its first item, or skipped
+    (`star=False`: when so many items share a key, it tells nothing about any two of them).
+    """
     found = []
     for band in range(keys.shape[1]):
         column = keys[:, band]
@@ -76,7 +83,7 @@ def collide(keys: np.ndarray, owner: np.ndarray, max_bucket: int = 200) -> np.nd
         starts = np.concatenate([[0], edges])
         ends = np.concatenate([edges, [len(ordered)]])
         multi = ends - starts > 1
-        pairs = _group_pairs(order, starts[multi], ends[multi], max_bucket)
+        pairs = _group_pairs(order, starts[multi], ends[multi], max_bucket, star)
         if len(pairs):
             found.append(owner[pairs])
     if not found:

@@ -58,33 +58,36 @@ def _facts_kept(shard: SignedShard, pairs: np.ndarray, share: float) -> np.ndarr
     return pairs[keep]
 
 
-def _estimate_jaccard(signatures: np.ndarray, pairs: np.ndarray, width: int = 64) -> np.ndarray:
-    """Jaccard estimated from 8-bit sketches of the first `width` permutations (b-bit MinHash).
-
-    Eight bits of each value collide by chance 1 time in 256, which the estimate corrects for; a
-    quarter of the bytes of full signatures, compared in chunks.
-    """
-    sketch = (signatures[:, :width] & np.uint32(0xFF)).astype(np.uint8)
+def _estimate_jaccard(sketches: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Jaccard estimated from 8-bit sketches (b-bit MinHash); eight bits collide by chance 1 time
+    in 256, which the estimate corrects for."""
     out = np.empty(len(pairs), dtype=np.float32)
     for s in range(0, len(pairs), 1 << 19):
         p = pairs[s : s + (1 << 19)]
-        out[s : s + len(p)] = (sketch[p[:, 0]] == sketch[p[:, 1]]).mean(axis=1)
+        out[s : s + len(p)] = (sketches[p[:, 0]] == sketches[p[:, 1]]).mean(axis=1)
     return np.clip((out - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
+
+
+def _topic_collisions(shard: SignedShard, config: LSHConfig, bands_per_pass: int = 8) -> np.ndarray:
+    """Rewrite-path pairs estimated at or above the threshold, a few bands at a time, so that
+    memory holds one pass's pairs, not every band's."""
+    kept = []
+    owner = np.arange(len(shard))
+    for lo in range(0, shard.topic_keys.shape[1], bands_per_pass):
+        keys = shard.topic_keys[:, lo : lo + bands_per_pass]
+        pairs = collide(keys, owner, config.rewrite_max_bucket, star=False)
+        kept.append(pairs[_estimate_jaccard(shard.topic_sketch, pairs) >= config.rewrite_threshold])
+    return unique_pairs(np.concatenate(kept)) if kept else np.empty((0, 2), dtype=np.int64)
 
 
 def _top_topic_pairs(shard: SignedShard, config: LSHConfig, fact_share: float) -> np.ndarray:
     """Rewrite-path pairs, each article keeping only its `rewrite_candidates` most similar."""
     if config.rewrite_candidates == 0 or len(shard) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    pairs = collide(shard.topic_keys, np.arange(len(shard)), config.max_bucket)
+    pairs = _facts_kept(shard, _topic_collisions(shard, config), fact_share)
     if not len(pairs):
         return pairs
-    estimate = _estimate_jaccard(shard.topic_sigs, pairs)
-    keep = estimate >= config.rewrite_threshold
-    pairs, estimate = pairs[keep], estimate[keep]
-    facts_ok = _facts_kept(shard, pairs, fact_share)
-    keep = np.isin(pairs[:, 0] * len(shard) + pairs[:, 1], facts_ok[:, 0] * len(shard) + facts_ok[:, 1])
-    pairs, estimate = pairs[keep], estimate[keep]
+    estimate = _estimate_jaccard(shard.topic_sketch, pairs)
     chosen = np.zeros(len(pairs), dtype=bool)
     for side in (0, 1):
         order = np.lexsort((-estimate, pairs[:, side]))

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from dedup.idf import IdfTable
 from dedup.lsh import band_keys
 from dedup.signature import EMPTY
 
-__all__ = ["SignedShard", "concat_shards", "sign_documents", "sign_shard"]
+__all__ = ["SKETCH_WIDTH", "SignedShard", "concat_shards", "sign_documents", "sign_shard", "sketch"]
 
 
 @dataclass
@@ -33,7 +34,7 @@ class SignedShard:
     block_owner: np.ndarray
     doc_keys: np.ndarray
     topic_keys: np.ndarray
-    topic_sigs: np.ndarray
+    topic_sketch: np.ndarray
     fact_hashes: np.ndarray
     fact_bounds: np.ndarray
     block_prints: np.ndarray
@@ -100,14 +101,14 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
         block_keys=band_keys(block_sigs[eligible], *detector.block_bands),
         block_owner=owner[eligible],
         doc_keys=band_keys(doc_sigs, *detector.doc_bands),
-        topic_keys=band_keys(topic_sigs, *detector.topic_bands),
-        topic_sigs=topic_sigs,
+        topic_keys=fold32(band_keys(topic_sigs, *detector.topic_bands)),
+        topic_sketch=sketch(topic_sigs),
         fact_hashes=np.concatenate(fact_sets) if fact_sets else np.empty(0, dtype=np.uint32),
         fact_bounds=_bounds(fact_sets),
         block_prints=np.concatenate([d.block_prints for d in docs]) if docs else np.empty(0, dtype=np.uint64),
         print_owner=owner,
         terms=_concat([t[0] for t in terms], 0, np.int32).reshape(-1),
-        term_counts=_concat([t[1] for t in terms], 0, np.uint32).reshape(-1),
+        term_counts=_concat([t[1] for t in terms], 0, np.uint16).reshape(-1),
         term_bounds=_bounds([t[0] for t in terms]),
         n_units=sum(len(d.sentence_bounds) for d in docs),
     )
@@ -115,6 +116,21 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
     shard.repeats = {i: r for i, d in enumerate(docs) if (r := find_repeats(d))}
     shard.timings = {"shingle": t2 - t1, "sign": t3 - t2, "lsh": t4 - t3, "repeats": time.perf_counter() - t4}
     return shard
+
+
+SKETCH_WIDTH = 64
+
+
+def fold32(keys: np.ndarray) -> np.ndarray:
+    """Band keys folded to 32 bits. For the rewrite path this halves the largest per-article array;
+    chance collisions (about N**2 / 2**33 per band) are dropped by the similarity estimate after."""
+    return (keys ^ (keys >> np.uint64(32))).astype(np.uint32)
+
+
+def sketch(signatures: np.ndarray) -> np.ndarray:
+    """b-bit MinHash sketch: the low 8 bits of the first SKETCH_WIDTH values (an eighth of the bytes),
+    enough to estimate Jaccard similarity between candidates."""
+    return (signatures[:, :SKETCH_WIDTH] & np.uint32(0xFF)).astype(np.uint8)
 
 
 def _bounds(sets: list[np.ndarray]) -> np.ndarray:
@@ -139,35 +155,36 @@ def _doc_signatures(block_sigs: np.ndarray, owner: np.ndarray, n_docs: int, num_
     return out
 
 
-def concat_shards(shards: Sequence[SignedShard]) -> SignedShard:
-    """Join signed shards in order, shifting shard-local indices to global ones."""
-    offsets = np.cumsum([0] + [len(s) for s in shards])
-    fact_offsets = np.cumsum([0] + [len(s.fact_hashes) for s in shards])[:-1]
-    term_offsets = np.cumsum([0] + [len(s.terms) for s in shards])[:-1]
+_BY_ARTICLE = ("block_owner", "print_owner")  # article indices: shifted by the shard's first article
+_BOUNDS = {"fact_bounds": "fact_hashes", "term_bounds": "terms"}  # bounds into another field
+
+
+def concat_shards(shards: list[SignedShard]) -> SignedShard:
+    """Join signed shards in order, shifting shard-local indices to global ones.
+
+    The shards are consumed: each field is released from them once joined, so that joining never
+    holds much more than one copy of the corpus's arrays.
+    """
+    if not shards:
+        raise ValueError("shards: give at least one signed shard")
+    offsets = np.cumsum([0] + [len(s) for s in shards])[:-1]
+    shifts = {b: np.cumsum([0] + [len(getattr(s, f)) for s in shards])[:-1] for b, f in _BOUNDS.items()}
     repeats: dict[int, list[RepeatBlock]] = {}
     timings: dict[str, float] = {}
-    for off, s in zip(offsets, shards, strict=False):
-        repeats.update({int(off) + i: r for i, r in s.repeats.items()})
+    for off, s in zip(offsets.tolist(), shards, strict=True):
+        repeats.update({off + i: r for i, r in s.repeats.items()})
         for k, v in s.timings.items():
             timings[k] = timings.get(k, 0.0) + v
-    first = shards[0] if shards else None
-    owners = [s.print_owner + o for s, o in zip(shards, offsets, strict=False)]
-    return SignedShard(
-        norm_hash=_concat([s.norm_hash for s in shards], 0, np.uint64).reshape(-1),
-        n_tokens=_concat([s.n_tokens for s in shards], 0, np.int64).reshape(-1),
-        block_keys=_concat([s.block_keys for s in shards], first.block_keys.shape[1] if first else 0, np.uint64),
-        block_owner=_concat([s.block_owner + o for s, o in zip(shards, offsets, strict=False)], 0, np.int64),
-        doc_keys=_concat([s.doc_keys for s in shards], first.doc_keys.shape[1] if first else 0, np.uint64),
-        topic_keys=_concat([s.topic_keys for s in shards], first.topic_keys.shape[1] if first else 0, np.uint64),
-        topic_sigs=_concat([s.topic_sigs for s in shards], first.topic_sigs.shape[1] if first else 0, np.uint32),
-        fact_hashes=_concat([s.fact_hashes for s in shards], 0, np.uint32).reshape(-1),
-        fact_bounds=np.concatenate([[0], *[s.fact_bounds[1:] + f for s, f in zip(shards, fact_offsets, strict=True)]]),
-        block_prints=_concat([s.block_prints for s in shards], 0, np.uint64).reshape(-1),
-        print_owner=_concat(owners, 0, np.int64).reshape(-1),
-        terms=_concat([s.terms for s in shards], 0, np.int32).reshape(-1),
-        term_counts=_concat([s.term_counts for s in shards], 0, np.uint32).reshape(-1),
-        term_bounds=np.concatenate([[0], *[s.term_bounds[1:] + t for s, t in zip(shards, term_offsets, strict=True)]]),
-        n_units=sum(s.n_units for s in shards),
-        repeats=repeats,
-        timings=timings,
-    )
+    joined: dict[str, Any] = {"n_units": sum(s.n_units for s in shards), "repeats": repeats, "timings": timings}
+    for f in fields(SignedShard):
+        if f.name in joined:
+            continue
+        parts = [getattr(s, f.name) for s in shards]
+        if f.name in _BY_ARTICLE:
+            parts = [p + o for p, o in zip(parts, offsets, strict=True)]
+        elif f.name in _BOUNDS:
+            parts = [parts[0][:1]] + [p[1:] + o for p, o in zip(parts, shifts[f.name], strict=True)]
+        joined[f.name] = np.concatenate(parts)
+        for s in shards:
+            setattr(s, f.name, None)
+    return SignedShard(**joined)
