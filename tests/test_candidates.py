@@ -1,0 +1,68 @@
+"""Candidate stage: shards join to what one shard gives, LSH buckets, the bounded rewrite path."""
+
+from __future__ import annotations
+
+from dataclasses import fields, replace
+from typing import Any
+
+import numpy as np
+import pytest
+
+from dedup.article import Article
+from dedup.batch.candidates import find_candidates
+from dedup.batch.sign import SignedShard, concat_shards, sign_shard
+from dedup.config import LSHConfig
+from dedup.detector import Detector
+from dedup.errors import ConfigError
+from dedup.lsh import collide
+
+
+def _articles(fiction: list[dict[str, Any]]) -> list[Article]:
+    return [Article(id=r["id"], text=r["text"]) for r in fiction]
+
+
+def test_shards_signed_apart_join_to_one_shard(detector: Detector, fiction: list[dict[str, Any]]) -> None:
+    articles = _articles(fiction)
+    whole = sign_shard(articles, detector)
+    parts = [sign_shard(articles[lo:hi], detector) for lo, hi in ((0, 5), (5, 6), (6, len(articles)))]
+    joined = concat_shards(parts)
+    for f in fields(SignedShard):
+        if f.name == "timings":
+            continue
+        got, want = getattr(joined, f.name), getattr(whole, f.name)
+        if isinstance(want, np.ndarray):
+            assert got.dtype == want.dtype and np.array_equal(got, want), f.name
+        else:
+            assert got == want, f.name
+    # Joining consumes the parts' arrays (memory is released as the join goes).
+    assert parts[0].block_keys is None
+
+
+def test_oversized_buckets_star_or_skip() -> None:
+    keys = np.zeros((40, 1), dtype=np.uint64)
+    keys[35:, 0] = 7  # a small bucket of five
+    star = collide(keys, np.arange(40), max_bucket=10)
+    skip = collide(keys, np.arange(40), max_bucket=10, star=False)
+    assert len(star) == 34 + 10 and {(0, 1), (0, 34), (35, 39)} <= set(map(tuple, star.tolist()))
+    assert set(map(tuple, skip.tolist())) == {(i, j) for i in range(35, 40) for j in range(i + 1, 40)}
+
+
+def test_rewrite_path_keeps_the_seed_rewrite_and_skips_crowded_buckets(detector: Detector, seeds: list[Any]) -> None:
+    articles = [Article(id=p.stem, text=p.read_text(encoding="utf-8")) for p in seeds]
+    shard = sign_shard(articles, detector)
+    lsh = detector.config.lsh
+    found = find_candidates(shard, lsh, 0.5, shard.idf_table())
+    assert found.pairs.tolist() == [[0, 1]]
+    # With the verbatim paths unable to see it, only the rewrite path finds the pair.
+    topic_only = replace(shard, block_keys=shard.block_keys[:0], block_owner=shard.block_owner[:0])
+    topic_only.doc_keys = np.arange(shard.doc_keys.size, dtype=np.uint64).reshape(shard.doc_keys.shape)
+    assert find_candidates(topic_only, lsh, 0.5).pairs.tolist() == [[0, 1]]
+    # Off, or gated above the pair's cosine, it finds nothing.
+    assert not len(find_candidates(topic_only, replace(lsh, rewrite_candidates=0), 0.5).pairs)
+    assert not len(find_candidates(topic_only, replace(lsh, rewrite_min_cosine=0.99), 0.5).pairs)
+
+
+@pytest.mark.parametrize(("name", "value"), [("rewrite_min_cosine", 1.5), ("rewrite_max_bucket", 1)])
+def test_rewrite_gate_config_is_validated(name: str, value: float) -> None:
+    with pytest.raises(ConfigError, match=name):
+        LSHConfig(**{name: value})
