@@ -40,7 +40,7 @@ class _Bar:
         )  # fmt: skip
         self.task: Any = None
 
-    def start(self, stage: str, total: int) -> None:
+    def start(self, stage: str, total: int | None) -> None:
         if self.task is not None:
             self.progress.remove_task(self.task)
         self.task = self.progress.add_task(stage, total=total)

@@ -7,8 +7,10 @@ processes. A distributed engine (Dask) only has to provide the same `map`.
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import chain, islice
 from typing import Protocol, TypeVar
 
 from dedup.errors import ConfigError
@@ -42,12 +44,22 @@ class ProcessEngine:
         self.workers = workers
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
-        batch = list(items)
-        if self.workers == 1 or len(batch) <= 1:
-            yield from map(fn, batch)
+        """Results in input order; items are taken from `items` only as workers free up, so a
+        stream of tasks (shards read from disk) is never held in memory whole."""
+        stream = iter(items)
+        head = list(islice(stream, 2))
+        if self.workers == 1 or len(head) <= 1:
+            # One task: starting worker processes would cost more than it saves.
+            yield from map(fn, chain(head, stream))
             return
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(batch))) as pool:
-            yield from pool.map(fn, batch)
+        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+            pending: deque[Future[R]] = deque()
+            for item in chain(head, stream):
+                pending.append(pool.submit(fn, item))
+                if len(pending) >= 2 * self.workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
 
 
 def default_engine(workers: int | None = None) -> Engine:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import fields, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -66,3 +68,21 @@ def test_rewrite_path_keeps_the_seed_rewrite_and_skips_crowded_buckets(detector:
 def test_rewrite_gate_config_is_validated(name: str, value: float) -> None:
     with pytest.raises(ConfigError, match=name):
         LSHConfig(**{name: value})
+
+
+def test_streamed_scan_reads_again_only_what_it_verifies(tmp_path: Path, fiction: list[dict[str, Any]]) -> None:
+    from dedup.batch.scan import scan, scan_articles
+    from dedup.engine import ProcessEngine
+
+    unrelated = [{"id": f"solo-{i}", "text": f"Item {i}: the council met on day {i} and adjourned."} for i in range(30)]
+    rows = fiction + unrelated
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "{not json\n", encoding="utf-8")
+    texts: dict[str, str] = {}
+    summary = scan([path], tmp_path / "out", texts=texts, engine=ProcessEngine(2))
+    in_memory = scan_articles([Article(id=r["id"], text=r["text"]) for r in rows])
+    streamed = [json.loads(x) for x in (tmp_path / "out" / "relations.jsonl").read_text().splitlines()]
+    assert streamed == in_memory.relations and summary["articles"] == len(rows)
+    assert summary["rejected"] == 1
+    related = {r["a"] for r in streamed} | {r["b"] for r in streamed}
+    assert set(texts) == related and not any(k.startswith("solo-") for k in texts)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
+
+import numpy as np
 
 from dedup.article import Article
 from dedup.batch.boilerplate import drop_boilerplate_partials
@@ -43,7 +46,7 @@ STAGES = (
 class Progress(Protocol):
     """Where a long scan reports how far it is (the CLI draws a bar on stderr)."""
 
-    def start(self, stage: str, total: int) -> None: ...
+    def start(self, stage: str, total: int | None) -> None: ...
     def advance(self, n: int) -> None: ...
 
 
@@ -66,10 +69,15 @@ def _sign_all(
 ) -> SignedShard:
     if progress:
         progress.start("sign", len(articles))
-    engine = engine or SerialEngine()
-    chunks = [articles[s : s + SHARD_SIZE] for s in range(0, len(articles), SHARD_SIZE)]
+    chunks = (articles[s : s + SHARD_SIZE] for s in range(0, len(articles), SHARD_SIZE))
+    return _sign_tasks((SignTask(detector.config, detector.model, c) for c in chunks), detector, progress, engine)
+
+
+def _sign_tasks(
+    tasks: Iterable[SignTask], detector: Detector, progress: Progress | None, engine: Engine | None
+) -> SignedShard:
     shards = []
-    for shard in engine.map(run_sign, [SignTask(detector.config, detector.model, c) for c in chunks]):
+    for shard in (engine or SerialEngine()).map(run_sign, tasks):
         shards.append(shard)
         if progress:
             progress.advance(len(shard))
@@ -99,9 +107,9 @@ def _verify_all(
     return out
 
 
-def _repeat_rows(articles: Sequence[Article], shard: SignedShard) -> list[dict[str, Any]]:
+def _repeat_rows(ids: list[str], shard: SignedShard) -> list[dict[str, Any]]:
     return [
-        {"id": articles[i].id, "blocks": [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]}
+        {"id": ids[i], "blocks": [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]}
         for i, blocks in sorted(shard.repeats.items())
     ]
 
@@ -113,55 +121,77 @@ def scan_articles(
     with_features: bool = False,
     engine: Engine | None = None,
 ) -> ScanResult:
-    """Scan articles already in memory (the library entry point behind `dedup scan`).
+    """Scan articles already in memory (the library entry point; `dedup scan` streams its inputs).
 
     `engine` runs the sign and verify stages (default: in this process).
     """
     detector = detector or Detector()
     clock = time.perf_counter()
     shard = _sign_all(articles, detector, progress, engine)
+    ids, published = [a.id for a in articles], [a.published for a in articles]
+    return _finish(shard, lambda _: articles, _Stage(detector, progress, with_features, engine), ids, published, clock)
+
+
+@dataclass(frozen=True)
+class _Stage:
+    detector: Detector
+    progress: Progress | None
+    with_features: bool
+    engine: Engine | None
+
+
+def _finish(
+    shard: SignedShard,
+    fetch: Callable[[set[int]], Sequence[Article]],
+    stage: _Stage,
+    ids: list[str],
+    published: list[datetime | None],
+    clock: float,
+) -> ScanResult:
+    """Candidates, verification and clusters of a signed corpus; `fetch` gives the articles that
+    verification reads (a sequence indexed by corpus position, holding at least the asked ones)."""
+    detector = stage.detector
     timings = dict(shard.timings)
     t = time.perf_counter()
     idf = shard.idf_table()
     candidates = find_candidates(shard, _lsh_config(detector), min(0.5, detector.model.rewrite_fact_share), idf)
     timings["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
+    articles = fetch(_needed(candidates, shard))
     verified = list(exact_relations(candidates, articles, detector))
-    verified += _verify_all(candidates, articles, detector, idf, with_features, progress, engine)
+    verified += _verify_all(candidates, articles, detector, idf, stage.with_features, stage.progress, stage.engine)
     verified = drop_boilerplate_partials(verified, articles, detector, shard)
     timings["verify"] = time.perf_counter() - t
     t = time.perf_counter()
-    related = [v for v in verified if v.decision is not None]
-    clusters = _clusters(articles, related, shard)
+    related = sorted((v for v in verified if v.decision is not None), key=lambda v: (v.a, v.b))
+    edges = [(v.a, v.b, v.decision.relation) for v in related if v.decision is not None]
+    clusters = build_clusters(ids, edges, published, shard.n_tokens.tolist())
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - clock
     return ScanResult(
-        relations=[_record(articles, v) for v in sorted(related, key=lambda v: (v.a, v.b))],
-        repeats=_repeat_rows(articles, shard),
+        relations=[relation_record(ids[v.a], ids[v.b], v.decision) for v in related if v.decision is not None],
+        repeats=_repeat_rows(ids, shard),
         clusters=clusters,
         errors=[],
         features=[v.features for v in verified if v.features is not None],
         timings=timings,
         candidates=len(candidates.pairs),
-        articles=len(articles),
+        articles=len(ids),
     )
+
+
+def _needed(candidates: Candidates, shard: SignedShard) -> set[int]:
+    """Corpus positions verification and the report read: candidate pairs, exact groups, repeats."""
+    rep = candidates.representative
+    grouped = np.flatnonzero(rep != np.arange(len(rep)))
+    parts = [candidates.pairs.ravel(), grouped, rep[grouped], np.fromiter(shard.repeats, dtype=np.int64)]
+    return set(np.concatenate(parts).tolist())
 
 
 def _lsh_config(detector: Detector) -> LSHConfig:
     """The LSH settings with the rewrite gate never above what the model needs of a rewrite."""
     lsh = detector.config.lsh
     return replace(lsh, rewrite_min_cosine=min(lsh.rewrite_min_cosine, detector.model.rewrite_min_cosine))
-
-
-def _record(articles: Sequence[Article], v: Verified) -> dict[str, Any]:
-    assert v.decision is not None
-    return relation_record(articles[v.a].id, articles[v.b].id, v.decision)
-
-
-def _clusters(articles: Sequence[Article], related: list[Verified], shard: SignedShard) -> list[Cluster]:
-    edges = [(v.a, v.b, v.decision.relation) for v in related if v.decision is not None]
-    published = [a.published for a in articles]
-    return build_clusters([a.id for a in articles], edges, published, shard.n_tokens.tolist())
 
 
 def read_articles(paths: Iterable[Path | str], max_chars: int) -> tuple[list[Article], list[RecordError]]:
@@ -189,15 +219,15 @@ def scan(
     relation or has repeats, for reports that quote them.
     """
     detector = detector or Detector()
-    t = time.perf_counter()
-    articles, errors = read_articles(inputs, detector.config.max_doc_chars)
-    read_seconds = time.perf_counter() - t
-    for e in errors:
-        if on_error:
-            on_error(e)
-    result = scan_articles(articles, detector, progress, with_features, engine)
-    result.errors = errors
-    result.timings["read"] = read_seconds
+    clock = time.perf_counter()
+    stream = _Stream(inputs, detector, on_error)
+    if progress:
+        progress.start("sign", None)
+    shard = _sign_tasks(stream.tasks(), detector, progress, engine)
+    stage = _Stage(detector, progress, with_features, engine)
+    result = _finish(shard, stream.load, stage, stream.ids, stream.published, clock)
+    result.errors = stream.errors
+    result.timings["read"] = stream.read_seconds
     t = time.perf_counter()
     summary = write_outputs(out_dir, result)
     result.timings["write"] = time.perf_counter() - t
@@ -206,8 +236,74 @@ def scan(
     if texts is not None:
         wanted = {r["a"] for r in result.relations} | {r["b"] for r in result.relations}
         wanted |= {r["id"] for r in result.repeats}
-        texts.update({a.id: a.text for a in articles if a.id in wanted})
+        texts.update({a.id: a.text for a in stream.loaded.values() if a.id in wanted})
     return summary
+
+
+class _Stream:
+    """The inputs read twice: once in shards for signing, keeping only ids and dates, then again for
+    the articles verification needs. A large archive's texts are never all in memory."""
+
+    def __init__(
+        self, inputs: Iterable[Path | str], detector: Detector, on_error: Callable[[RecordError], None] | None
+    ) -> None:
+        self.inputs, self.detector, self.on_error = list(inputs), detector, on_error
+        self.ids: list[str] = []
+        self.published: list[datetime | None] = []
+        self.errors: list[RecordError] = []
+        self.loaded: dict[int, Article] = {}
+        self.read_seconds = 0.0
+
+    def tasks(self) -> Iterator[SignTask]:
+        """Sign tasks of SHARD_SIZE articles, recording ids, dates and record errors as they pass."""
+        chunk: list[Article] = []
+        reader = read_inputs(self.inputs, self.detector.config.max_doc_chars)
+        while True:
+            t = time.perf_counter()
+            item = next(reader, None)
+            self.read_seconds += time.perf_counter() - t
+            if item is None:
+                break
+            if not isinstance(item, Article):
+                self.errors.append(item)
+                if self.on_error:
+                    self.on_error(item)
+                continue
+            self.ids.append(item.id)
+            self.published.append(item.published)
+            chunk.append(item)
+            if len(chunk) == SHARD_SIZE:
+                yield SignTask(self.detector.config, self.detector.model, chunk)
+                chunk = []
+        if chunk:
+            yield SignTask(self.detector.config, self.detector.model, chunk)
+
+    def load(self, wanted: set[int]) -> Sequence[Article]:
+        """The articles at corpus positions `wanted`, read again from the inputs."""
+        t = time.perf_counter()
+        items = read_inputs(self.inputs, self.detector.config.max_doc_chars)
+        self.loaded = {i: a for i, a in enumerate(a for a in items if isinstance(a, Article)) if i in wanted}
+        self.read_seconds += time.perf_counter() - t
+        return _Loaded(len(self.ids), self.loaded)
+
+
+class _Loaded(Sequence[Article]):
+    """Articles by corpus position, of which only some were read again."""
+
+    def __init__(self, n: int, loaded: dict[int, Article]) -> None:
+        self.n, self.loaded = n, loaded
+
+    def __len__(self) -> int:
+        return self.n
+
+    @overload
+    def __getitem__(self, i: int) -> Article: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[Article]: ...
+    def __getitem__(self, i: int | slice) -> Article | Sequence[Article]:
+        if isinstance(i, slice):
+            raise TypeError("positions only: this corpus holds just the articles verification reads")
+        return self.loaded[i]
 
 
 def write_outputs(out_dir: Path, result: ScanResult) -> dict[str, Any]:

@@ -68,7 +68,7 @@ def verify_tasks(
     detector: Detector,
     idf: IdfTable,
     with_features: bool,
-    chunk: int = 2000,
+    chunk: int = 1000,
 ) -> tuple[list[VerifyTask], list[list[int]]]:
     """Chunks of pairs, each with only the articles it needs; and each chunk's local->global index map."""
     tasks, maps = [], []
