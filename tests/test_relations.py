@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from dedup import Article, scan_articles
+from dedup import Article, compare_texts, scan_articles
+from dedup.detector import Detector
 from dedup.normalize import normalize
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
@@ -199,3 +200,39 @@ def test_site_chrome_shared_by_unrelated_stories_is_not_reuse(fiction: list[dict
     assert kinds.pop(("source", "local")) == "partial"
     assert set(kinds.values()) <= {"copy", "near_duplicate"}
     assert all({a, b} == {"site-0", "local"} for a, b in kinds)
+
+
+RESULTS_TABLE = (
+    "Shr loss 26 cts vs profit eight cts\n    Net loss 2.8 mln vs profit 897,000\n    Revs 27.0 mln vs 30.0 mln\n"
+    "    Nine months\n    Shr loss 51 cts vs profit 46 cts\n    Net loss 5.4 mln vs profit 4.9 mln\n"
+    "    Revs 88.4 mln vs 99.8 mln\n Reuter\n"
+)
+
+
+def test_two_lines_of_a_results_table_in_a_longer_story_are_partial(
+    detector: Detector, fiction: list[dict[str, Any]]
+) -> None:
+    """Lines copied with their precise figures are reuse however short (and whatever the headline)."""
+    table = Article("table", RESULTS_TABLE, title="GASKET CO 3RD QTR NET", published=T0)
+    local = _paras(_by_id(fiction, "wire-budget-01")["text"])
+    lines = "Net loss 5.4 mln vs profit 4.9 mln\nRevs 88.4 mln vs 99.8 mln"
+    story = _article("local", "\n\n".join([*local[:3], lines, *local[3:]]), hours=5)
+    story = Article(story.id, story.text, title="Budget talks drag on", published=story.published)
+    decision = compare_texts(table, story, detector)
+    assert decision is not None and (decision.relation, decision.derived) == ("partial", "b")
+
+
+@pytest.mark.parametrize("where", ["notice", "story"])
+def test_common_figures_of_another_company_are_not_reuse(
+    detector: Detector, fiction: list[dict[str, Any]], where: str
+) -> None:
+    """Dividend notices of two companies share their form and common figures ('12-1/2 cts', 'April
+    30'): a templated look-alike, alone or printed inside a longer story."""
+    notice = "Qtly div 12-1/2 cts vs 12-1/2 cts prior\n    Pay April 30\n    Record April {day}\n Reuter\n"
+    first = Article("first", notice.format(day=15), title="TRINITY INDUSTRIES INC <TRN> SETS QUARTERLY")
+    other = notice.format(day=17)
+    if where == "story":
+        local = _paras(_by_id(fiction, "wire-budget-01")["text"])
+        other = "\n\n".join([*local[:3], "Qtly div 12-1/2 cts vs 12-1/2 cts prior, pay April 30.", *local[3:]])
+    second = Article("second", other, title="QUAKER CHEMICAL CORP <QCHM> SETS QUARTERLY")
+    assert compare_texts(first, second, detector) is None

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from dedup.detect.sentence_pair import SentencePairFeatures, sentence_pair_features
 from dedup.document import STOPWORDS, Document
 from dedup.idf import IdfTable
 from dedup.normalize import normalize
@@ -74,6 +75,8 @@ class PairFeatures:
     tiles: tuple[Passage, ...] = field(repr=False)
     sentences_a: tuple[SentenceMatch, ...] = field(repr=False)
     sentences_b: tuple[SentenceMatch, ...] = field(repr=False)
+    copied_figures: int = 0  # distinct precise figures inside verbatim passages (see _precise_figure)
+    sentence_pair: SentencePairFeatures | None = None  # only when both sides are one short sentence
 
     def as_row(self) -> dict[str, object]:
         """Flat, JSON-ready features (for calibration), without the passages."""
@@ -183,6 +186,23 @@ def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int,
         Passage(da.span_of_tokens(a_lo, a_hi), db.span_of_tokens(b_lo, b_hi), "verbatim")
         for a_lo, a_hi, b_lo, b_hi in merged
     ]
+
+
+def _precise_figure(token: str) -> bool:
+    """A figure no other report would print by chance: three significant digits or more, not a year.
+
+    Round amounts, fractions ("1-1/4"), small counts and years recur across unrelated notices.
+    """
+    digits = "".join(ch for ch in token if ch.isdigit()).rstrip("0")
+    if len(digits) < 3 or not token[0].isdigit():
+        return False
+    return not (len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"))
+
+
+def _copied_figures(doc: Document, covered: np.ndarray) -> int:
+    """Distinct precise figures inside verbatim passages: a form filled in again changes exactly these."""
+    tokens = doc.tokens
+    return len({tokens[i] for i in np.flatnonzero(covered).tolist() if _precise_figure(tokens[i])})
 
 
 def _range_means(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -326,4 +346,6 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
         tiles=tuple(_merge_passages(da, db, tiles)),
         sentences_a=sa,
         sentences_b=sb,
+        copied_figures=_copied_figures(da, cov_a),
+        sentence_pair=sentence_pair_features(da, db),
     )

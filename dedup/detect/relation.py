@@ -9,7 +9,11 @@ by `python -m benchmarks.calibrate` and shipped as `dedup/calibration/model.json
 - `copy`: one side lies wholly in shared blocks (trimmed, wrapped or embedded), or most of `derived`
   is reused with much of it verbatim;
 - `rewrite`: most of `derived` retells the other's sentences in new words, with shared facts;
-- `partial`: a real part of `derived` is copied or closely reworded, the rest is new.
+- `partial`: a real part of `derived` is copied or closely reworded, the rest is new (a few lines of
+  a table count when they carry their precise figures).
+
+Two single sentences are decided by the model's sentence-pair regression instead (see
+`dedup.detect.sentence_pair`): a sentence retold in other words is a `rewrite`.
 """
 
 from __future__ import annotations
@@ -22,13 +26,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dedup.detect.align import PairFeatures, Passage, SentenceMatch
+from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
 from dedup.errors import ConfigError
 
 __all__ = ["RELATIONS", "Decision", "Model", "Relation", "classify", "features_from_row", "load_model"]
 
 Relation = Literal["exact", "near_duplicate", "copy", "partial", "rewrite"]
 RELATIONS: tuple[Relation, ...] = ("exact", "near_duplicate", "copy", "partial", "rewrite")
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,8 @@ class Model:
     whole_reuse: float = 0.6
     partial_reuse: float = 0.15
     copy_min_verbatim: float = 0.35
-    rewrite_min_cosine: float = 0.45
+    rewrite_min_cosine: float = 0.45  # of any rewrite; the scan's candidate stage prunes below it
+    article_rewrite_cosine: float = 0.45  # of a rewrite between articles (never below the one above)
     rewrite_min_facts: int = 2
     rewrite_fact_share: float = 0.8
     rewrite_similarity: float = 0.35
@@ -53,6 +59,8 @@ class Model:
     min_passage_tokens: int = 8
     short_tokens: int = 80
     partial_min_tokens: int = 25
+    partial_min_figures: int = 2
+    sentence_pair: SentencePairModel | None = None
 
     def __post_init__(self) -> None:
         if self.version != MODEL_VERSION:
@@ -63,6 +71,8 @@ class Model:
                 raise ConfigError(f"{f.name}: must be a share in [0, 1], got {value}")
         if self.min_passage_tokens < 8:
             raise ConfigError("min_passage_tokens: use at least 8; shorter shared runs are wire boilerplate")
+        if self.partial_min_figures < 2:
+            raise ConfigError("partial_min_figures: use at least 2; one shared figure is chance")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
@@ -80,6 +90,9 @@ def load_model(path: Path | None = None) -> Model:
     unknown = set(params) - known
     if unknown:
         raise ConfigError(f"model file: unknown fields {sorted(unknown)}; refit it with benchmarks.calibrate")
+    nested = params.get("sentence_pair")
+    if nested is not None:
+        params = {**params, "sentence_pair": SentencePairModel(**nested)}
     return Model(**params)
 
 
@@ -104,15 +117,17 @@ def features_from_row(row: dict[str, Any]) -> PairFeatures:
         )
 
     plain = {f.name: row[f.name] for f in fields(PairFeatures) if f.name not in _NESTED}
+    pair = row.get("sentence_pair")
     return PairFeatures(
         **plain,
         tiles=(),
         sentences_a=sentences(row["sentences_a"]),
         sentences_b=sentences(row["sentences_b"]),
+        sentence_pair=SentencePairFeatures(**pair) if pair else None,
     )
 
 
-_NESTED = ("tiles", "sentences_a", "sentences_b")
+_NESTED = ("tiles", "sentences_a", "sentences_b", "sentence_pair")
 
 
 def _is_close(s: SentenceMatch, model: Model) -> bool:
@@ -188,7 +203,8 @@ def _retold(f: PairFeatures, derived: str, model: Model) -> float:
     need = min(model.rewrite_min_facts, facts)
     # A retelling keeps its source's figures; independent reports share a few and add their own.
     kept = f.shared_facts / facts if facts else 1.0
-    if f.cosine < model.rewrite_min_cosine or f.shared_facts < need or kept < model.rewrite_fact_share:
+    min_cosine = max(model.rewrite_min_cosine, model.article_rewrite_cosine)
+    if f.cosine < min_cosine or f.shared_facts < need or kept < model.rewrite_fact_share:
         return 0.0
     side = f.sentences_a if derived == "a" else f.sentences_b
     close = [s for s in side if _is_close(s, model)]
@@ -213,14 +229,24 @@ def _reuse_relation(f: PairFeatures, derived: str, model: Model) -> tuple[Relati
     copied_tokens = (f.verbatim_a * f.a_tokens) if derived == "a" else (f.verbatim_b * f.b_tokens)
     if (reuse >= model.partial_reuse and _has_passage(f, derived, model)) or copied_tokens >= model.partial_min_tokens:
         return "partial", reuse
+    # So are a few lines of a table copied with their figures: a form filled in again changes them.
+    if _copies_figures(f, model) and copied_tokens >= model.min_passage_tokens:
+        return "partial", reuse
     return None
+
+
+def _copies_figures(f: PairFeatures, model: Model) -> bool:
+    return f.copied_figures >= model.partial_min_figures
 
 
 def _formulaic_mismatch(f: PairFeatures, model: Model) -> bool:
     """Short items (dividend notices, results tables, market reports) are one form filled in: they
-    are the same news only when their figures and headlines agree."""
+    are the same news only when their figures and headlines agree. A longer story that prints lines
+    of one with their figures has copied them, whatever its headline."""
     short = min(f.a_tokens, f.b_tokens) < model.short_tokens
-    return short and not (f.numbers_contained and f.titles_agree)
+    if not short or (f.numbers_contained and f.titles_agree):
+        return False
+    return max(f.a_tokens, f.b_tokens) < model.short_tokens or not _copies_figures(f, model)
 
 
 def classify(
@@ -233,8 +259,47 @@ def classify(
     model = model or Model()
     if exact:
         return Decision("exact", None, 1.0, 1.0, f.tiles)
+    sentences = model.sentence_pair
+    s = f.sentence_pair
+    # Two sentences have their own look-alike rule (`SentencePairModel.different_news`).
+    if sentences is not None and s is not None and max(f.a_tokens, f.b_tokens) <= sentences.max_tokens:
+        return _sentence_pair(f, s, dates, model, sentences)
     if f.template or _formulaic_mismatch(f, model):
         return None
+    return _cascade(f, dates, model)
+
+
+def _sentence_pair(
+    f: PairFeatures,
+    s: SentencePairFeatures,
+    dates: tuple[datetime | None, datetime | None],
+    model: Model,
+    sentences: SentencePairModel,
+) -> Decision | None:
+    """Two single sentences: related when the regression says one retells the other.
+
+    Copied or lightly edited sentences keep the cascade's relation; a sentence retold in new words is
+    a rewrite, which needs the whole-text cosine every rewrite needs (else the cascade's verdict).
+    """
+    if not f.titles_agree or sentences.different_news(s):
+        return None
+    p = sentences.probability(s)
+    if p < sentences.threshold:
+        return None
+    found = _cascade(f, dates, model)
+    if (found is not None and found.relation in ("near_duplicate", "copy")) or f.cosine < model.rewrite_min_cosine:
+        return found
+    derived = _direction(f, dates, model)
+    side = f.sentences_a if derived == "a" else f.sentences_b
+    retold = tuple(Passage(m.span, m.other_span, "rewritten") for m in side if m.other_index >= 0)
+    if derived == "b":
+        retold = tuple(Passage(r.b, r.a, r.kind) for r in retold)
+    evidence = tuple(sorted((*f.tiles, *retold), key=lambda x: (x.a, x.b)))
+    return Decision("rewrite", derived, 1.0, p, evidence)  # type: ignore[arg-type]
+
+
+def _cascade(f: PairFeatures, dates: tuple[datetime | None, datetime | None], model: Model) -> Decision | None:
+    """The article cascade: near_duplicate, copy, rewrite or partial from passages and sentences."""
     small_additions = max(f.added_a, f.added_b) <= model.near_max_added_tokens
     if f.matched_a >= model.near and f.matched_b >= model.near and small_additions:
         return Decision("near_duplicate", None, f.verbatim_a, min(f.verbatim_a, f.verbatim_b), f.tiles)
