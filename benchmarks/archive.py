@@ -1,14 +1,16 @@
 """Synthetic news archive for scale benchmarks, reproducible by seed, streamed to disk.
 
 Each base article is 4-12 paragraphs with the lengths of paragraphs drawn at random from a pool of
-real Reuters-21578 paragraphs; a paragraph's words are runs of `run_words` consecutive words taken
-from random places of the pool's word stream. Whole pool paragraphs cannot be reused: the ~85k of
-them, each drawn ~100 times in a 1M archive, would be ~100-way paragraph copies that no real archive
-has, and the related pairs among them would grow with the square of the archive (replacing 15% of
-the words still left 25,000 partial-reuse pairs among 100k articles). Runs keep real phrasing,
-names and figures, share a 5-gram with another article only by chance, and leave the planted pairs
-as the archive's only reuse. (`run_words=0` draws whole paragraphs, `mutate` replaces a fraction of
-the words.) A fraction `rate` of the articles are planted copies of a recent base article:
+real Reuters-21578 paragraphs; a paragraph's words are runs of `run_words` (4) consecutive words
+taken from random places of the pool's word stream. Whole pool paragraphs cannot be reused: the
+~85k of them, each drawn ~100 times in a 1M archive, would be ~100-way paragraph copies that no
+real archive has, and related pairs among them would grow with the square of the archive
+(replacing 15% of the words still left 25,000 partial-reuse pairs among 100k articles; runs of 8
+words, each drawn ~10 times in 1M articles, made short paragraphs near-identical, and pairs grew
+~24x from 100k to 1M). Runs of 4 keep real phrasing, names and figures, while any 5-gram spans two
+runs from unrelated places, so the planted pairs are the archive's reuse. (`run_words=0` draws whole
+paragraphs; `mutate` replaces a fraction of the words.) A fraction `rate` of the articles are
+planted copies of a recent base article:
 
 - exact: the same text re-posted under a new id;
 - trimmed: the first half or more of its paragraphs;
@@ -203,7 +205,7 @@ def generate(
     rate: float = 0.05,
     mutate: float = 0.0,
     window: int = 2000,
-    run_words: int = 8,
+    run_words: int = 4,
 ) -> dict[str, Any]:
     """Write `size` articles to `out` and the planted pairs to its truth sidecar; return stats."""
     start = time.perf_counter()
@@ -252,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", default="../shared/corpora/reuters21578", help="Reuters-21578 dir")
     parser.add_argument("--rate", type=float, default=0.05, help="fraction of planted copies")
     parser.add_argument("--mutate", type=float, default=0.0, help="fraction of words replaced per draw")
-    parser.add_argument("--run-words", type=int, default=8, help="words per run from the pool (0: whole paragraphs)")
+    parser.add_argument("--run-words", type=int, default=4, help="words per run from the pool (0: whole paragraphs)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     pool = reuters_pool(args.source)

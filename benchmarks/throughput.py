@@ -194,7 +194,7 @@ def write_reuters_jsonl(corpus: Path, path: Path) -> int:
 def ensure_archive(size: int, seed: int, corpus: Path, pool: list[archive.ParagraphPool]) -> dict[str, Any]:
     """Path and generation stats of a cached synthetic archive, generating it when missing."""
     # The name carries the generator's settings, so archives made by older settings are not reused.
-    path = CACHE / f"archive-{size}-seed{seed}-runs8.jsonl"
+    path = CACHE / f"archive-{size}-seed{seed}-runs4.jsonl"
     stats_path = path.with_name(path.name + ".stats.json")
     if path.is_file() and stats_path.is_file():
         return {"path": path, "generated_now": False, **json.loads(stats_path.read_text())}

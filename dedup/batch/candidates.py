@@ -43,18 +43,19 @@ def _facts_kept(shard: SignedShard, pairs: np.ndarray, share: float) -> np.ndarr
 
     A rewrite keeps its source's figures and dateline; look-alikes with their own figures do not.
     """
-    if not len(pairs):
-        return pairs
-    _, columns = unique_inverse(shard.fact_hashes)
-    facts = sparse.csr_matrix(
-        (np.ones(len(columns), dtype=np.float32), columns, shard.fact_bounds), shape=(len(shard), columns.max() + 1)
-    ) if len(columns) else None  # fmt: skip
-    if facts is None:
+    if not len(pairs) or not len(shard.fact_hashes):
         return pairs[:0]
-    shared = np.asarray(facts[pairs[:, 0]].multiply(facts[pairs[:, 1]]).sum(axis=1)).ravel()
+    _, columns = unique_inverse(shard.fact_hashes)
+    shape = (len(shard), int(columns.max()) + 1)
+    facts = sparse.csr_matrix((np.ones(len(columns), dtype=np.float32), columns, shard.fact_bounds), shape=shape)
     sizes = np.diff(shard.fact_bounds)
-    smaller = np.minimum(sizes[pairs[:, 0]], sizes[pairs[:, 1]])
-    keep = (smaller > 0) & (shared >= np.minimum(2, smaller)) & (shared >= share * smaller)
+    keep = np.zeros(len(pairs), dtype=bool)
+    # In chunks: the row products of millions of pairs at once would take gigabytes.
+    for s in range(0, len(pairs), 1 << 18):
+        p = pairs[s : s + (1 << 18)]
+        shared = np.asarray(facts[p[:, 0]].multiply(facts[p[:, 1]]).sum(axis=1)).ravel()
+        smaller = np.minimum(sizes[p[:, 0]], sizes[p[:, 1]])
+        keep[s : s + len(p)] = (smaller > 0) & (shared >= np.minimum(2, smaller)) & (shared >= share * smaller)
     return pairs[keep]
 
 

@@ -81,7 +81,21 @@ def _sign_tasks(
         shards.append(shard)
         if progress:
             progress.advance(len(shard))
-    return concat_shards(shards) if shards else sign_shard([], detector)
+    joined = concat_shards(shards) if shards else sign_shard([], detector)
+    del shards
+    _release_freed_memory()
+    return joined
+
+
+def _release_freed_memory() -> None:
+    """Give the heap freed by joining shards back to the system (glibc keeps it otherwise, and the
+    candidate stage that follows needs the room); a no-op where there is no glibc."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _verify_all(
