@@ -124,7 +124,7 @@ def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:
         "cache_entries": {
             "index_documents": len(getattr(index, "_docs", ())),
             "token_hashes": len(getattr(index.detector.hasher, "_cache", ())),
-            "content_words": document._content_id.cache_info().currsize,
+            "content_words": len(document._CONTENT_IDS),
         },
         "relations_found": len(out["relations"]),
         "relations_by_type": dict(sorted(Counter(r[2] for r in out["relations"]).items())),
