@@ -44,7 +44,17 @@ Packed = tuple[bytes, bytes, bytes, str | None]
 
 
 def rss_bytes() -> int:
-    """Resident set size of this process, from /proc/self/statm (second field, in pages)."""
+    """Resident set size of this process, from /proc/self/statm (second field, in pages).
+
+    Heap that glibc keeps after frees (the index's merged runs, per-article temporaries) is given
+    back first, so that the figure counts memory in use rather than the allocator's reserve.
+    """
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
     with open("/proc/self/statm", encoding="ascii") as fh:
         return int(fh.read().split()[1]) * PAGE
 
