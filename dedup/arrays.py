@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["unique", "unique_counts", "unique_inverse", "unique_pairs"]
+__all__ = ["isin", "unique", "unique_counts", "unique_inverse", "unique_pairs"]
 
 
 def _first_flags(ordered: np.ndarray) -> np.ndarray:
@@ -41,6 +41,15 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     inverse = np.empty(len(values), dtype=np.int64)
     inverse[order] = np.cumsum(flags) - 1
     return ordered[flags], inverse
+
+
+def isin(values: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """For each of `values`, whether it occurs in `others` (as `np.isin`, by binary search)."""
+    ordered = np.sort(others)
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
+    return ordered[at] == values
 
 
 def unique_pairs(pairs: np.ndarray) -> np.ndarray:

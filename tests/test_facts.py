@@ -97,10 +97,12 @@ def test_gate_cosines_equal_the_verified_cosine(detector: Detector, fiction: lis
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(0, 40), max_size=60), st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9))))
 def test_sorted_unique_helpers_match_numpy(values: list[int], pairs: list[tuple[int, int]]) -> None:
-    from dedup.arrays import unique, unique_counts, unique_inverse, unique_pairs
+    from dedup.arrays import isin, unique, unique_counts, unique_inverse, unique_pairs
 
     a = np.array(values, dtype=np.int64)
     assert unique(a).tolist() == np.unique(a).tolist()
+    assert isin(a, a[::3] + 1).tolist() == np.isin(a, a[::3] + 1).tolist()
+    assert isin(a, a[:0]).tolist() == [False] * len(a)
     assert [x.tolist() for x in unique_counts(a)] == [x.tolist() for x in np.unique(a, return_counts=True)]
     assert [x.tolist() for x in unique_inverse(a)] == [x.tolist() for x in np.unique(a, return_inverse=True)]
     p = np.array(pairs, dtype=np.int64).reshape(-1, 2)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from dedup.arrays import unique_inverse, unique_pairs
+from dedup.arrays import isin, unique_inverse, unique_pairs
 from dedup.batch.sign import SignedShard
 from dedup.config import LSHConfig
 from dedup.idf import IdfTable
@@ -147,7 +147,7 @@ def find_candidates(
     topic = _canonical(_top_topic_pairs(shard, config, fact_share), rep)
     if len(topic) and len(verbatim):
         n = np.int64(len(shard))
-        topic = topic[~np.isin(topic[:, 0] * n + topic[:, 1], verbatim[:, 0] * n + verbatim[:, 1])]
+        topic = topic[~isin(topic[:, 0] * n + topic[:, 1], verbatim[:, 0] * n + verbatim[:, 1])]
     if len(topic) and config.rewrite_min_cosine > 0:
         idf = idf if idf is not None else shard.idf_table()
         topic = topic[tfidf_cosines(shard, idf, topic) >= config.rewrite_min_cosine]

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from dedup.arrays import isin
 from dedup.detect.sentence_pair import SentencePairFeatures, sentence_pair_features
 from dedup.document import STOPWORDS, Document
 from dedup.idf import IdfTable
@@ -323,8 +324,8 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
     cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
     cov_b = _coverage(db.n_tokens, [(t[0], t[1]) for t in back])
     sa, sb, cosine = _align_sentences(da, db, idf, cov_a, cov_b)
-    shared_a = np.isin(np.array(ha, dtype=np.uint32), np.array(hb, dtype=np.uint32)) if not template else np.zeros(0)
-    shared_b = np.isin(np.array(hb, dtype=np.uint32), np.array(ha, dtype=np.uint32)) if not template else np.zeros(0)
+    shared_a = isin(np.array(ha, dtype=np.uint32), np.array(hb, dtype=np.uint32)) if not template else np.zeros(0)
+    shared_b = isin(np.array(hb, dtype=np.uint32), np.array(ha, dtype=np.uint32)) if not template else np.zeros(0)
     matched_a, added_a = _matched(da, cov_a, shared_a)
     matched_b, added_b = _matched(db, cov_b, shared_b)
     return PairFeatures(
