@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from dataclasses import fields, replace
 from pathlib import Path
@@ -70,9 +71,22 @@ def test_rewrite_gate_config_is_validated(name: str, value: float) -> None:
         LSHConfig(**{name: value})
 
 
-def test_streamed_scan_reads_again_only_what_it_verifies(tmp_path: Path, fiction: list[dict[str, Any]]) -> None:
+def test_streamed_scan_reads_again_only_what_it_verifies(
+    tmp_path: Path, fiction: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from dedup.batch.scan import scan, scan_articles
+
+    scan_module = importlib.import_module("dedup.batch.scan")  # `dedup.batch.scan` names the function
     from dedup.engine import ProcessEngine
+
+    asked: list[set[int]] = []
+    load = scan_module._Stream.load
+
+    def spy(self: Any, wanted: set[int]) -> Any:
+        asked.append(set(wanted))
+        return load(self, wanted)
+
+    monkeypatch.setattr(scan_module._Stream, "load", spy)
 
     unrelated = [{"id": f"solo-{i}", "text": f"Item {i}: the council met on day {i} and adjourned."} for i in range(30)]
     rows = fiction + unrelated
@@ -86,3 +100,5 @@ def test_streamed_scan_reads_again_only_what_it_verifies(tmp_path: Path, fiction
     assert summary["rejected"] == 1
     related = {r["a"] for r in streamed} | {r["b"] for r in streamed}
     assert set(texts) == related and not any(k.startswith("solo-") for k in texts)
+    # Read again: the articles of candidate pairs, never the unrelated notices (positions >= len(fiction)).
+    assert len(asked) == 1 and asked[0] and max(asked[0]) < len(fiction)
