@@ -13,7 +13,7 @@ import numpy as np
 
 from dedup.arrays import unique, unique_counts
 
-__all__ = ["IdfTable", "SentenceUnits"]
+__all__ = ["DEFAULT_BUCKETS", "IdfTable", "SentenceUnits", "sentence_terms"]
 
 
 class SentenceUnits(Protocol):
@@ -25,10 +25,36 @@ class SentenceUnits(Protocol):
     def sentence_bounds(self) -> np.ndarray: ...
 
 
+DEFAULT_BUCKETS = 1 << 20
+
+
+def _buckets(content_ids: np.ndarray, n_buckets: int) -> np.ndarray:
+    return (content_ids & np.uint64(n_buckets - 1)).astype(np.int64)
+
+
+def sentence_terms(
+    content_ids: np.ndarray, bounds: np.ndarray, n_buckets: int = DEFAULT_BUCKETS
+) -> tuple[np.ndarray, np.ndarray]:
+    """A document's distinct buckets and, for each, how many of its units (sentences) hold it.
+
+    These are all a document contributes to an IDF table, and its TF-IDF vector's term counts; no
+    table is needed to find them.
+    """
+    lengths = (bounds[:, 1] - bounds[:, 0]) if len(bounds) else np.empty(0, dtype=np.int64)
+    unit = np.repeat(np.arange(len(lengths)), lengths)
+    # Token indices of every unit, in order, without a Python loop over units.
+    index = np.arange(len(unit)) + np.repeat(bounds[:, 0] - (np.cumsum(lengths) - lengths), lengths)
+    ids = content_ids[index] if len(index) else np.empty(0, dtype=np.uint64)
+    keep = ids != 0
+    keys = unique((unit[keep].astype(np.int64) << 32) | _buckets(ids[keep], n_buckets))
+    buckets, counts = unique_counts(keys & 0xFFFFFFFF)
+    return buckets.astype(np.int32), np.minimum(counts, 65535).astype(np.uint16)
+
+
 class IdfTable:
     """Sentence-frequency counts of hashed content words; `weights` gives smoothed IDF."""
 
-    def __init__(self, n_buckets: int = 1 << 20) -> None:
+    def __init__(self, n_buckets: int = DEFAULT_BUCKETS) -> None:
         if n_buckets < 1024 or n_buckets & (n_buckets - 1):
             raise ValueError("n_buckets: use a power of two of at least 1024")
         self.n_buckets = n_buckets
@@ -36,7 +62,7 @@ class IdfTable:
         self.n_units = 0
 
     def buckets(self, content_ids: np.ndarray) -> np.ndarray:
-        return (content_ids & np.uint64(self.n_buckets - 1)).astype(np.int64)
+        return _buckets(content_ids, self.n_buckets)
 
     @classmethod
     def from_documents(cls, docs: Iterable[SentenceUnits]) -> IdfTable:
@@ -47,19 +73,8 @@ class IdfTable:
         return table
 
     def terms(self, content_ids: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """A document's distinct buckets and, for each, how many of its units (sentences) hold it.
-
-        These are all a document contributes to the table, and its TF-IDF vector's term counts.
-        """
-        lengths = (bounds[:, 1] - bounds[:, 0]) if len(bounds) else np.empty(0, dtype=np.int64)
-        unit = np.repeat(np.arange(len(lengths)), lengths)
-        # Token indices of every unit, in order, without a Python loop over units.
-        index = np.arange(len(unit)) + np.repeat(bounds[:, 0] - (np.cumsum(lengths) - lengths), lengths)
-        ids = content_ids[index] if len(index) else np.empty(0, dtype=np.uint64)
-        keep = ids != 0
-        keys = unique((unit[keep].astype(np.int64) << 32) | self.buckets(ids[keep]))
-        buckets, counts = unique_counts(keys & 0xFFFFFFFF)
-        return buckets.astype(np.int32), np.minimum(counts, 65535).astype(np.uint16)
+        """A document's `sentence_terms` in this table's buckets."""
+        return sentence_terms(content_ids, bounds, self.n_buckets)
 
     def add_units(self, content_ids: np.ndarray, bounds: np.ndarray) -> None:
         """Count each content word once per unit (sentence); units are content_ids[lo:hi] per bounds row."""

@@ -17,7 +17,7 @@ from dedup.article import Article
 from dedup.detect.repeats import RepeatBlock, find_repeats
 from dedup.detector import Detector
 from dedup.document import Document
-from dedup.idf import IdfTable
+from dedup.idf import IdfTable, sentence_terms
 from dedup.lsh import band_keys
 from dedup.signature import EMPTY
 
@@ -86,8 +86,8 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
     owner = np.repeat(np.arange(len(docs)), [len(d.blocks) for d in docs]).astype(np.int64)
     topic_sets = [detector.topic_set(d) for d in docs]
     fact_sets = [detector.fact_set(d) for d in docs]
-    table = IdfTable()
-    terms = [table.terms(d.content_ids, d.sentence_bounds) for d in docs]
+    # No table here: a 4 MB IdfTable per call would be allocated for every article the index adds.
+    terms = [sentence_terms(d.content_ids, d.sentence_bounds) for d in docs]
     t2 = time.perf_counter()
     block_sigs = _sign_sets(detector, shingles)
     doc_sigs = _doc_signatures(block_sigs, owner, len(docs), detector.minhasher.num_perm)
