@@ -11,7 +11,6 @@ from functools import cached_property
 
 import numpy as np
 import xxhash
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from dedup.arrays import unique
 from dedup.article import Article
@@ -20,6 +19,7 @@ from dedup.facts import _stem, facts, scan_facts
 from dedup.normalize import normalize
 from dedup.segment import Span, blocks, sentences
 from dedup.shingle import TokenHasher
+from dedup.stopwords import ENGLISH_STOP_WORDS
 
 __all__ = ["STOPWORDS", "Document", "prepare"]
 

@@ -1,19 +1,23 @@
 """MinHash signatures of many shingle sets at once, bit-compatible with datasketch 2.x `affine32`.
 
 datasketch applies, per shingle hash h: fmix32(h), then a_k * h + b_k in uint32 for each permutation k,
-and keeps the minimum. We take (a, b) from datasketch itself for the configured seed, and run the same
-arithmetic over a whole batch of sets as (permutations x shingles) matrices of a few thousand shingles
-each (cache-sized; a set may span chunks) with a segmented min.
+and keeps the minimum. We draw (a, b) as datasketch draws them for the configured seed (a test checks
+them against datasketch's own), and run the same arithmetic over a whole batch of sets as
+(permutations x shingles) matrices of a few thousand shingles each (cache-sized; a set may span
+chunks) with a segmented min.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import MinHash
 
 from dedup.config import SignatureConfig
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 __all__ = ["EMPTY", "MinHasher", "to_datasketch"]
 
@@ -35,8 +39,17 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int, scheme: str) -> tuple[np.ndarray, np.ndarray]:
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=scheme).permutations
-    return np.ascontiguousarray(a, dtype=np.uint32), np.ascontiguousarray(b, dtype=np.uint32)
+    """datasketch 2.x's affine32 draw: odd a and any b in uint32, from RandomState(seed).
+
+    Drawn here rather than read from a datasketch MinHash because importing datasketch imports
+    scipy.integrate (half a second at every start of the CLI, a worker or the service).
+    """
+    if scheme != "affine32":
+        raise ValueError(f"scheme: only 'affine32' is supported, got {scheme!r}")
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    return np.ascontiguousarray(a), np.ascontiguousarray(b)
 
 
 class MinHasher:
@@ -88,5 +101,7 @@ class MinHasher:
 
 def to_datasketch(signature: np.ndarray, config: SignatureConfig | None = None) -> MinHash:
     """Wrap a signature row as a datasketch MinHash (for use with datasketch's own LSH and tools)."""
+    from datasketch import MinHash
+
     config = config or SignatureConfig()
     return MinHash(num_perm=config.num_perm, seed=config.seed, scheme=config.scheme, hashvalues=signature.copy())

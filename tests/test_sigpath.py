@@ -276,3 +276,12 @@ def test_sign_many_ignores_hashes_outside_the_bounds() -> None:
     assert np.array_equal(batch[0], signer.sign(hashes[10:20]))
     assert np.all(batch[1] == EMPTY)
     assert np.array_equal(batch[2], signer.sign(hashes[20:40]))
+
+
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 7), (256, 12345)])
+def test_permutations_are_datasketchs_draw(num_perm: int, seed: int) -> None:
+    from dedup.config import SignatureConfig
+
+    hasher = MinHasher(SignatureConfig(num_perm=num_perm, seed=seed))
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="affine32").permutations
+    assert np.array_equal(hasher.a, a.astype(np.uint32)) and np.array_equal(hasher.b, b.astype(np.uint32))

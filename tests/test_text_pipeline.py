@@ -555,3 +555,11 @@ def test_tfidf_cosine_equals_scikit_learn() -> None:
     wb[:, :10] = 0
     expected = cosine_similarity(wa.sum(axis=0, keepdims=True), wb.sum(axis=0, keepdims=True))[0, 0]
     assert abs(_tfidf_cosine(wa, wb) - expected) < 1e-6
+
+
+def test_shipped_stopwords_are_scikit_learns() -> None:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as SKLEARN
+
+    from dedup.stopwords import ENGLISH_STOP_WORDS
+
+    assert ENGLISH_STOP_WORDS == SKLEARN

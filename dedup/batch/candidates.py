@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
 
 from dedup.arrays import isin, unique_inverse, unique_pairs
 from dedup.batch.sign import SignedShard
@@ -45,6 +44,8 @@ def _facts_kept(shard: SignedShard, pairs: np.ndarray, share: float) -> np.ndarr
     """
     if not len(pairs) or not len(shard.fact_hashes):
         return pairs[:0]
+    from scipy import sparse  # here: scipy costs a third of a second to import, and only this stage uses it
+
     _, columns = unique_inverse(shard.fact_hashes)
     shape = (len(shard), int(columns.max()) + 1)
     facts = sparse.csr_matrix((np.ones(len(columns), dtype=np.float32), columns, shard.fact_bounds), shape=shape)
@@ -103,6 +104,8 @@ def tfidf_cosines(shard: SignedShard, idf: IdfTable, pairs: np.ndarray) -> np.nd
     a term counts once per sentence that holds it, weighted by the square root of its IDF."""
     if not len(pairs):
         return np.empty(0, dtype=np.float64)
+    from scipy import sparse
+
     weight = shard.term_counts * np.sqrt(idf.weights(shard.terms))
     sizes = np.diff(shard.term_bounds)
     row = np.repeat(np.arange(len(shard)), sizes)
