@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["isin", "unique", "unique_counts", "unique_inverse", "unique_pairs"]
+__all__ = ["isin", "isin_sorted", "unique", "unique_counts", "unique_inverse", "unique_pairs"]
 
 
 def _first_flags(ordered: np.ndarray) -> np.ndarray:
@@ -45,7 +45,11 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def isin(values: np.ndarray, others: np.ndarray) -> np.ndarray:
     """For each of `values`, whether it occurs in `others` (as `np.isin`, by binary search)."""
-    ordered = np.sort(others)
+    return isin_sorted(values, np.sort(others))
+
+
+def isin_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """`isin` against values already sorted."""
     if not len(ordered):
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)

@@ -140,6 +140,8 @@ class Document:
         self.sentence_bounds = np.array(sentence_rows, dtype=np.int64).reshape(-1, 2)
         self.token_hashes = hasher.token_hashes(tokens)
         self._hasher = hasher
+        # Results of pure functions of this document kept by their callers (see dedup.detect.view).
+        self.memo: dict[str, object] = {}
 
     @property
     def id(self) -> str:
@@ -228,8 +230,12 @@ class Document:
     @cached_property
     def sentence_names(self) -> list[frozenset[str]]:
         """Names in each sentence."""
-        tokens, mask = self.tokens, self.name_mask
-        return [frozenset(tokens[i] for i in range(lo, hi) if mask[i]) for lo, hi in self.sentence_bounds.tolist()]
+        tokens, bounds = self.tokens, self.sentence_bounds
+        at = np.flatnonzero(self.name_mask)
+        # Names of sentence k are at[cuts[k]:cuts[k + 1]] (sentences are in token order).
+        cuts = np.searchsorted(at, bounds.reshape(-1)).reshape(-1, 2).tolist() if len(bounds) else []
+        where = at.tolist()
+        return [frozenset(tokens[i] for i in where[lo:hi]) for lo, hi in cuts]
 
     @cached_property
     def facts(self) -> frozenset[str]:
@@ -244,22 +250,26 @@ class Document:
         found = self._scanned_facts[0]
         return np.array([p for p, _ in found], dtype=np.int64), [f for _, f in found]
 
-    def _numbers_between(self, spans: list[Span]) -> list[frozenset[str]]:
+    def _numbers_between(self, spans: np.ndarray) -> list[frozenset[str]]:
+        """Numeric facts starting inside each (start, end) character span."""
         where, facts = self._numbers_at
-        out = []
-        for s, e in spans:
-            lo, hi = np.searchsorted(where, [s, e])
-            out.append(frozenset(facts[lo:hi]))
-        return out
+        if not len(where):
+            return [frozenset()] * len(spans)
+        cuts = np.searchsorted(where, np.asarray(spans, dtype=np.int64).reshape(-1)).reshape(-1, 2).tolist()
+        return [frozenset(facts[lo:hi]) for lo, hi in cuts]
 
     @cached_property
     def sentence_numbers(self) -> list[frozenset[str]]:
         """Numeric facts of each sentence."""
-        return self._numbers_between([self.span_of_tokens(int(lo), int(hi)) for lo, hi in self.sentence_bounds])
+        bounds = self.sentence_bounds
+        if not len(bounds):
+            return []
+        spans = np.stack([self.token_spans[bounds[:, 0], 0], self.token_spans[bounds[:, 1] - 1, 1]], axis=1)
+        return self._numbers_between(spans)
 
     @cached_property
     def _block_numbers(self) -> list[frozenset[str]]:
-        return self._numbers_between(self.blocks)
+        return self._numbers_between(np.array(self.blocks, dtype=np.int64).reshape(-1, 2))
 
     @cached_property
     def fact_hashes(self) -> np.ndarray:

@@ -13,21 +13,18 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from dedup.arrays import isin
+from dedup.arrays import isin_sorted, unique
 from dedup.detect.sentence_pair import SentencePairFeatures, sentence_pair_features
-from dedup.document import STOPWORDS, Document
+from dedup.detect.view import VERIFY_K, View, title_words, view
+from dedup.document import Document
 from dedup.idf import IdfTable
-from dedup.normalize import normalize
 from dedup.segment import Span
-from dedup.shingle import _multipliers, kgram_hashes
 
 __all__ = ["PairFeatures", "Passage", "SentenceMatch", "compare_documents", "titles_agree"]
 
-VERIFY_K = 3
 MIN_RUN = 6
 MERGE_GAP = 4
 _MAX_CANDIDATE_POSITIONS = 16
-_MULT3 = _multipliers(VERIFY_K, 0)
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,7 @@ class PairFeatures:
     tiles: tuple[Passage, ...] = field(repr=False)
     sentences_a: tuple[SentenceMatch, ...] = field(repr=False)
     sentences_b: tuple[SentenceMatch, ...] = field(repr=False)
-    copied_figures: int = 0  # distinct precise figures inside verbatim passages (see _precise_figure)
+    copied_figures: int = 0  # distinct precise figures inside verbatim passages (see view.precise_figure)
     sentence_pair: SentencePairFeatures | None = None  # only when both sides are one short sentence
 
     def as_row(self) -> dict[str, object]:
@@ -91,33 +88,31 @@ class PairFeatures:
         return row
 
 
-def _tiles(ha: list[int], hb: list[int]) -> list[tuple[int, int, int, int]]:
-    """Greedy tiling: maximal common runs of 3-gram hashes, as token ranges (a_lo, a_hi, b_lo, b_hi)."""
+def _tiles(ha: list[int], hb: list[int], starts: np.ndarray, in_b: np.ndarray) -> list[tuple[int, int, int, int]]:
+    """Greedy tiling: maximal common runs of 3-gram hashes, as token ranges (a_lo, a_hi, b_lo, b_hi).
+
+    `starts`: the positions in a whose 3-gram occurs in b; `in_b`: the same mask for b. A run can
+    only start at one of them, so the rest of a is skipped without a Python step per token.
+    """
     where: dict[int, list[int]] = {}
-    for j, h in enumerate(hb):
-        where.setdefault(h, []).append(j)
+    for j in np.flatnonzero(in_b).tolist():
+        where.setdefault(hb[j], []).append(j)
     out, i, n, m = [], 0, len(ha), len(hb)
-    while i < n:
-        js = where.get(ha[i])
-        if js is None:
-            i += 1
+    for s in np.flatnonzero(starts).tolist():
+        if s < i:
             continue
         best, bj = 0, 0
-        for j in js[:_MAX_CANDIDATE_POSITIONS]:
+        for j in where[ha[s]][:_MAX_CANDIDATE_POSITIONS]:
             length = 1
-            while i + length < n and j + length < m and ha[i + length] == hb[j + length]:
+            while s + length < n and j + length < m and ha[s + length] == hb[j + length]:
                 length += 1
             if length > best:
                 best, bj = length, j
         tokens = best + VERIFY_K - 1
         if tokens >= MIN_RUN:
-            out.append((i, i + tokens, bj, bj + tokens))
-        i += best
+            out.append((s, s + tokens, bj, bj + tokens))
+        i = s + best
     return out
-
-
-def _numbers(doc: Document) -> frozenset[str]:
-    return frozenset(f for f in doc.facts if f.startswith(("num:", "money:", "pct:")))
 
 
 def _numbers_contained(da: Document, db: Document) -> bool:
@@ -133,8 +128,7 @@ def titles_agree(ta: str | None, tb: str | None) -> bool:
     """Headlines that name the same story: half their content words shared (True when one is missing)."""
     if not ta or not tb:
         return True
-    wa = {w for w in normalize(ta).split() if w not in STOPWORDS and len(w) > 1}
-    wb = {w for w in normalize(tb).split() if w not in STOPWORDS and len(w) > 1}
+    wa, wb = title_words(ta), title_words(tb)
     if not wa or not wb:
         return True
     return _jaccard(wa, wb) >= 0.5
@@ -148,7 +142,7 @@ def _drop_template_tiles(
     da: Document, db: Document, tiles: list[tuple[int, int, int, int]]
 ) -> tuple[list[tuple[int, int, int, int]], bool]:
     """Drop every tile when the shared wording only ever joins blocks whose figures disagree."""
-    na, nb = _numbers(da), _numbers(db)
+    na, nb = view(da).numbers, view(db).numbers
     if not tiles or not na or not nb or _jaccard(na, nb) >= 0.5:
         return tiles, False
     disagree = agree = 0
@@ -189,29 +183,20 @@ def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int,
     ]
 
 
-def _precise_figure(token: str) -> bool:
-    """A figure no other report would print by chance: three significant digits or more, not a year.
-
-    Round amounts, fractions ("1-1/4"), small counts and years recur across unrelated notices.
-    """
-    digits = "".join(ch for ch in token if ch.isdigit()).rstrip("0")
-    if len(digits) < 3 or not token[0].isdigit():
-        return False
-    return not (len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"))
-
-
-def _copied_figures(doc: Document, covered: np.ndarray) -> int:
+def _copied_figures(v: View, covered: np.ndarray) -> int:
     """Distinct precise figures inside verbatim passages: a form filled in again changes exactly these."""
-    tokens = doc.tokens
-    return len({tokens[i] for i in np.flatnonzero(covered).tolist() if _precise_figure(tokens[i])})
+    if not covered.any() or not len(v.figure_at):
+        return 0
+    return len({v.figure_tokens[k] for k in np.flatnonzero(covered[v.figure_at]).tolist()})
 
 
 def _range_means(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Mean of values[lo:hi] for every (lo, hi) row at once (0 for empty ranges)."""
-    sums = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    sums = np.zeros(len(values) + 1, dtype=np.float64)
+    np.cumsum(values, out=sums[1:])
     width = hi - lo
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(width > 0, (sums[hi] - sums[lo]) / np.maximum(width, 1), 0.0)
+    out = np.zeros(len(lo), dtype=np.float64)
+    return np.divide(sums[hi] - sums[lo], width, out=out, where=width > 0)
 
 
 def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[float, int]:
@@ -237,24 +222,12 @@ def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[f
     return matched / doc.n_tokens, sum(sizes[:first]) + sum(sizes[last + 1 :])
 
 
-def _sentence_rows(doc: Document, idf: IdfTable, vocab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per sentence, over `vocab`: content-word presence (0/1) and its sqrt-IDF-weighted form."""
-    bounds = doc.sentence_bounds
-    presence = np.zeros((len(bounds), len(vocab)), dtype=np.float32)
-    ids = doc.content_ids
-    nonzero = ids != 0
-    if len(bounds):
-        sentence_of = np.repeat(np.arange(len(bounds)), bounds[:, 1] - bounds[:, 0])
-        token_range = np.concatenate([np.arange(lo, hi) for lo, hi in bounds.tolist()])
-        keep = nonzero[token_range]
-        cols = np.searchsorted(vocab, idf.buckets(ids[token_range][keep]))
-        presence[sentence_of[keep], cols] = 1.0
-    return presence, presence * np.sqrt(idf.weights(vocab)).astype(np.float32)
-
-
-def _vocabulary(da: Document, db: Document, idf: IdfTable) -> np.ndarray:
-    ids = np.concatenate([da.content_ids, db.content_ids])
-    return np.unique(idf.buckets(ids[ids != 0]))
+def _presence(n_sentences: int, rows: tuple[np.ndarray, np.ndarray, np.ndarray], vocab: np.ndarray) -> np.ndarray:
+    """Per sentence, over `vocab`: content-word presence (0/1)."""
+    presence = np.zeros((n_sentences, len(vocab)), dtype=np.float32)
+    sentence_of, buckets, _ = rows
+    presence[sentence_of, np.searchsorted(vocab, buckets)] = 1.0
+    return presence
 
 
 def _names_agree(x: frozenset[str], y: frozenset[str]) -> bool:
@@ -270,22 +243,28 @@ def _names_agree(x: frozenset[str], y: frozenset[str]) -> bool:
 def _best_matches(
     da: Document, db: Document, sim: np.ndarray, shared: np.ndarray, covered: np.ndarray
 ) -> tuple[SentenceMatch, ...]:
-    out = []
     bounds = da.sentence_bounds
-    best = np.argmax(sim, axis=1).tolist() if sim.shape[1] else [-1] * len(bounds)
-    verbatims = _range_means(covered, bounds[:, 0], bounds[:, 1]).tolist() if len(bounds) else []
-    for i, (lo, hi) in enumerate(bounds.tolist()):
+    n = len(bounds)
+    if not n:
+        return ()
+    sizes = (bounds[:, 1] - bounds[:, 0]).tolist()
+    spans_a = view(da).sentence_spans
+    if not sim.shape[1]:
+        return tuple(SentenceMatch(sizes[i], 0.0, 0.0, 0, False, False, spans_a[i], (0, 0), -1) for i in range(n))
+    best_at = np.argmax(sim, axis=1)
+    rows = np.arange(n)
+    sims, counts, best = sim[rows, best_at].tolist(), shared[rows, best_at].tolist(), best_at.tolist()
+    verbatims = _range_means(covered, bounds[:, 0], bounds[:, 1]).tolist()
+    spans_b = view(db).sentence_spans
+    numbers_a, numbers_b = da.sentence_numbers, db.sentence_numbers
+    names_a, names_b = da.sentence_names, db.sentence_names
+    out = []
+    for i in range(n):
         j = best[i]
-        span = da.span_of_tokens(lo, hi)
-        if j < 0:
-            out.append(SentenceMatch(int(hi - lo), 0.0, 0.0, 0, False, False, span, (0, 0), -1))
-            continue
-        other = db.span_of_tokens(*db.sentence_bounds[j])
-        fa, fb = da.sentence_numbers[i], db.sentence_numbers[j]
+        fa, fb = numbers_a[i], numbers_b[j]
         agree = not (fa and fb) or _jaccard(fa, fb) >= 0.5
-        names = _names_agree(da.sentence_names[i], db.sentence_names[j])
-        verbatim = float(verbatims[i])
-        match = SentenceMatch(int(hi - lo), verbatim, float(sim[i, j]), int(shared[i, j]), agree, names, span, other, j)
+        names = _names_agree(names_a[i], names_b[j])
+        match = SentenceMatch(sizes[i], verbatims[i], sims[i], int(counts[i]), agree, names, spans_a[i], spans_b[j], j)
         out.append(match)
     return tuple(out)
 
@@ -293,9 +272,12 @@ def _best_matches(
 def _align_sentences(
     da: Document, db: Document, idf: IdfTable, cov_a: np.ndarray, cov_b: np.ndarray
 ) -> tuple[tuple[SentenceMatch, ...], tuple[SentenceMatch, ...], float]:
-    vocab = _vocabulary(da, db, idf)
-    pa, wa = _sentence_rows(da, idf, vocab)
-    pb, wb = _sentence_rows(db, idf, vocab)
+    rows_a = view(da).content_rows(da, idf.n_buckets)
+    rows_b = view(db).content_rows(db, idf.n_buckets)
+    vocab = unique(np.concatenate([rows_a[2], rows_b[2]]))
+    pa, pb = _presence(len(da.sentence_bounds), rows_a, vocab), _presence(len(db.sentence_bounds), rows_b, vocab)
+    root = np.sqrt(idf.weights(vocab)).astype(np.float32)
+    wa, wb = pa * root, pb * root
     dot = wa @ wb.T
     na, nb = (wa * wa).sum(axis=1), (wb * wb).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -315,17 +297,17 @@ def _tfidf_cosine(wa: np.ndarray, wb: np.ndarray) -> float:
 
 def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures:
     """Measure everything the relation between two prepared documents is decided on."""
-    ha = kgram_hashes(da.token_hashes, _MULT3).tolist() if da.n_tokens >= VERIFY_K else []
-    hb = kgram_hashes(db.token_hashes, _MULT3).tolist() if db.n_tokens >= VERIFY_K else []
-    tiles, template = _drop_template_tiles(da, db, _tiles(ha, hb))
+    va, vb = view(da), view(db)
+    in_b, in_a = isin_sorted(va.grams, vb.distinct), isin_sorted(vb.grams, va.distinct)
+    tiles, template = _drop_template_tiles(da, db, _tiles(va.gram_list, vb.gram_list, in_b, in_a))
     # Each side's coverage comes from tiling it against the other: a passage printed twice in b
     # is covered both times, though tiling a against b pairs it only once.
-    back = [] if template else _tiles(hb, ha)
+    back = [] if template else _tiles(vb.gram_list, va.gram_list, in_a, in_b)
     cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
     cov_b = _coverage(db.n_tokens, [(t[0], t[1]) for t in back])
     sa, sb, cosine = _align_sentences(da, db, idf, cov_a, cov_b)
-    shared_a = isin(np.array(ha, dtype=np.uint32), np.array(hb, dtype=np.uint32)) if not template else np.zeros(0)
-    shared_b = isin(np.array(hb, dtype=np.uint32), np.array(ha, dtype=np.uint32)) if not template else np.zeros(0)
+    shared_a = in_b if not template else np.zeros(0)
+    shared_b = in_a if not template else np.zeros(0)
     matched_a, added_a = _matched(da, cov_a, shared_a)
     matched_b, added_b = _matched(db, cov_b, shared_b)
     return PairFeatures(
@@ -347,6 +329,6 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
         tiles=tuple(_merge_passages(da, db, tiles)),
         sentences_a=sa,
         sentences_b=sb,
-        copied_figures=_copied_figures(da, cov_a),
+        copied_figures=_copied_figures(va, cov_a),
         sentence_pair=sentence_pair_features(da, db),
     )

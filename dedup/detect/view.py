@@ -1,0 +1,116 @@
+"""What verification reuses of one document across every candidate pair it is in.
+
+A wire story is compared with each of its copies, rewrites and look-alikes; its word 3-gram hashes
+and their positions, its sentence spans, figures and content-word buckets are the same every time.
+`view(doc)` computes them once and keeps them in the document's memo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+import numpy as np
+
+from dedup.arrays import unique
+from dedup.document import STOPWORDS, Document
+from dedup.normalize import normalize
+from dedup.segment import Span
+from dedup.shingle import _multipliers, kgram_hashes
+
+__all__ = ["VERIFY_K", "View", "precise_figure", "title_words", "view"]
+
+VERIFY_K = 3
+_MULT3 = _multipliers(VERIFY_K, 0)
+_MEMO_KEY = "detect.view"
+
+
+def precise_figure(token: str) -> bool:
+    """A figure no other report would print by chance: three significant digits or more, not a year.
+
+    Round amounts, fractions ("1-1/4"), small counts and years recur across unrelated notices.
+    """
+    digits = "".join(ch for ch in token if ch.isdigit()).rstrip("0")
+    if len(digits) < 3 or not token[0].isdigit():
+        return False
+    return not (len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"))
+
+
+@lru_cache(maxsize=1 << 16)
+def title_words(title: str) -> frozenset[str]:
+    """A headline's content words (the words `titles_agree` compares)."""
+    return frozenset(w for w in normalize(title).split() if w not in STOPWORDS and len(w) > 1)
+
+
+@dataclass
+class View:
+    """Per-document inputs of `compare_documents` that do not depend on the other side."""
+
+    doc: Document
+    grams: np.ndarray  # uint32 word 3-gram hashes, in token order
+    gram_list: list[int]
+    distinct: np.ndarray  # sorted distinct 3-gram hashes
+    numbers: frozenset[str]  # figures, money and percentages
+    sentence_spans: list[Span]
+    _rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    @cached_property
+    def _figures(self) -> list[int]:
+        return [i for i, tok in enumerate(self.doc.tokens) if "0" <= tok[0] <= "9" and precise_figure(tok)]
+
+    @property
+    def figure_at(self) -> np.ndarray:
+        """Token indices of precise figures."""
+        return np.array(self._figures, dtype=np.int64)
+
+    @property
+    def figure_tokens(self) -> list[str]:
+        return [self.doc.tokens[i] for i in self._figures]
+
+    def content_rows(self, doc: Document, n_buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(sentence of each content token in a sentence, its bucket, the document's distinct buckets)."""
+        rows = self._rows.get(n_buckets)
+        if rows is None:
+            rows = self._rows[n_buckets] = _content_rows(doc, n_buckets)
+        return rows
+
+
+def _buckets(ids: np.ndarray, n_buckets: int) -> np.ndarray:
+    return (ids & np.uint64(n_buckets - 1)).astype(np.int64)
+
+
+def _content_rows(doc: Document, n_buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ids, bounds = doc.content_ids, doc.sentence_bounds
+    distinct = unique(_buckets(ids[ids != 0], n_buckets))
+    if not len(bounds):
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, distinct
+    lengths = bounds[:, 1] - bounds[:, 0]
+    sentence_of = np.repeat(np.arange(len(bounds)), lengths)
+    # Token indices of every sentence, in order, without a Python loop over sentences.
+    token_range = np.arange(len(sentence_of)) + np.repeat(bounds[:, 0] - (np.cumsum(lengths) - lengths), lengths)
+    keep = ids[token_range] != 0
+    return sentence_of[keep], _buckets(ids[token_range][keep], n_buckets), distinct
+
+
+def _build(doc: Document) -> View:
+    grams = kgram_hashes(doc.token_hashes, _MULT3) if doc.n_tokens >= VERIFY_K else np.empty(0, dtype=np.uint32)
+    gram_list = grams.tolist()
+    starts, ends = doc.token_spans[:, 0].tolist(), doc.token_spans[:, 1].tolist()
+    return View(
+        doc=doc,
+        grams=grams,
+        gram_list=gram_list,
+        distinct=unique(grams),
+        numbers=frozenset(f for f in doc.facts if f.startswith(("num:", "money:", "pct:"))),
+        sentence_spans=[(starts[lo], ends[hi - 1]) for lo, hi in doc.sentence_bounds.tolist()],
+    )
+
+
+def view(doc: Document) -> View:
+    """The document's view, built on first use."""
+    found = doc.memo.get(_MEMO_KEY)
+    if found is None:
+        found = doc.memo[_MEMO_KEY] = _build(doc)
+    assert isinstance(found, View)
+    return found
