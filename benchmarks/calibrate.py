@@ -1,7 +1,7 @@
 """Fit the relation model on labelled news (METER dev, MRPC train) and report cross-validated figures.
 
     python -m benchmarks.calibrate [--corpora ../shared/corpora] [--folds 5]
-                                   [--write | --write-sentence-pair]
+                                   [--write | --write-sentence-pair | --write-level]
 
 Features come from the detector's public interfaces (`dedup scan --features` on METER, `measure_pairs`
 on MRPC), once; fitting re-decides relations from those features for each candidate model, so
@@ -12,6 +12,14 @@ threshold chosen on predictions made out of inner folds; and the least cosine of
 Folds split METER by story and MRPC by pair; every reported figure is predicted by a model fitted
 without its fold. `--write` refits everything on all data and saves `dedup/calibration/model.json`;
 `--write-sentence-pair` refits only the regression there and keeps the shipped thresholds.
+
+The reuse-level regression (`LevelModel`, which decides none / partial / whole for article pairs) is
+fitted on METER alone, one row per labelled newspaper article: its most-reused candidate pair with a
+PA file of its story, labelled with the article's class. `--write-level` refits only it (on all of
+METER, over the shipped thresholds) and saves it into the shipped model; its METER figures are then
+out of fold: each fold's articles are decided by a level model fitted without that fold's stories,
+over the shipped thresholds, exactly as what is shipped decides them. When the shipped model has a
+level model, `--write` refits it too, over the thresholds fitted per fold.
 """
 
 from __future__ import annotations
@@ -38,7 +46,9 @@ from sklearn.preprocessing import StandardScaler
 from benchmarks.loaders import load_meter, load_mrpc, meter_story
 from dedup.compare import measure_pairs
 from dedup.detect.align import PairFeatures
-from dedup.detect.relation import Model, classify, features_from_row
+from dedup.detect.level import FEATURES as LEVEL_FEATURES
+from dedup.detect.level import LevelModel, level_features
+from dedup.detect.relation import Model, _is_close, _is_reworded, classify, features_from_row, load_model
 from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +76,8 @@ GRID: dict[str, Sequence[float]] = {
 # they only overrule it (`SentencePairModel.different_news`).
 SENTENCE_FEATURES = ("words", "bigrams", "chars", "new_words", "largest_edit", "new_run", "figures_differ")
 SENTENCE_C = 1.0
+LEVEL_CLASSES = {"non": 0, "partially": 1, "wholly": 2}  # METER class -> index of LEVELS
+LEVEL_C = 1.0
 
 
 @dataclass
@@ -74,6 +86,8 @@ class MeterData:
 
     labels: dict[str, str]
     pairs: dict[str, list[tuple[PairFeatures, bool]]]  # newspaper -> (features, newspaper is side a)
+    # newspaper -> candidate pairs with PA files of other stories: not derived, whatever they share
+    others: dict[str, list[tuple[PairFeatures, bool]]] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
@@ -93,11 +107,14 @@ def meter_data(corpora: Path) -> MeterData:
         subprocess.run(cmd, check=True)
         rows = [json.loads(line) for line in Path(f"{tmp}/out/features.jsonl").read_text().splitlines()]
     pairs: dict[str, list[tuple[PairFeatures, bool]]] = {n: [] for n in labels}
+    others: dict[str, list[tuple[PairFeatures, bool]]] = {n: [] for n in labels}
     for row in rows:
         for n, other, is_a in ((row["a"], row["b"], True), (row["b"], row["a"], False)):
             if n in labels and other in stories.get(n, []):
                 pairs[n].append((features_from_row(row), is_a))
-    return MeterData(labels, pairs)
+            elif n in labels and other.startswith("PA/"):
+                others[n].append((features_from_row(row), is_a))
+    return MeterData(labels, pairs, others)
 
 
 def _contract(a: dict[str, Any]) -> dict[str, Any]:
@@ -173,6 +190,43 @@ def fit_sentence_pair(mrpc: MrpcData, idx: np.ndarray, note: str = "MRPC train")
     return dataclasses.replace(model, threshold=float(best))
 
 
+def _level_row(f: PairFeatures, is_a: bool, model: Model) -> np.ndarray:
+    x = level_features(f, "a" if is_a else "b", lambda s: _is_reworded(s, model), lambda s: _is_close(s, model))
+    return np.array([getattr(x, n) for n in LEVEL_FEATURES], dtype=np.float64)
+
+
+def level_matrix(meter: MeterData, ids: Sequence[str], model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """One row per article in `ids` with a candidate pair: its most-reused pair (verbatim, reworded
+    and matched shares of the newspaper side), labelled with the article's class."""
+    rows, labels = [], []
+    used = [LEVEL_FEATURES.index(n) for n in ("sentence_verbatim", "reworded", "matched")]
+    for n in ids:
+        pairs = [_level_row(f, is_a, model) for f, is_a in meter.pairs[n]]
+        if not pairs:
+            continue
+        rows.append(max(pairs, key=lambda r: float(r[used].sum())))
+        labels.append(LEVEL_CLASSES[meter.labels[n]])
+    return np.array(rows).reshape(-1, len(LEVEL_FEATURES)), np.array(labels, dtype=int)
+
+
+def fit_level(meter: MeterData, ids: Sequence[str], model: Model, note: str = "METER dev") -> LevelModel:
+    """Multinomial logistic regression of the reuse level on the articles `ids`."""
+    x, y = level_matrix(meter, ids, model)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(C=LEVEL_C, max_iter=5000))
+    pipe.fit(x, y)
+    scaler, lr = pipe[0], pipe[1]
+    if list(lr.classes_) != [0, 1, 2]:
+        raise ValueError(f"level model: every METER class needs training articles, got {lr.classes_}")
+    return LevelModel(
+        features=LEVEL_FEATURES,
+        mean=tuple(float(v) for v in scaler.mean_),
+        scale=tuple(float(v) for v in scaler.scale_),
+        coef=tuple(tuple(float(v) for v in row) for row in lr.coef_),
+        intercept=tuple(float(v) for v in lr.intercept_),
+        fitted_on=f"{note}: {len(y)} newspaper articles (most-reused PA pair), multinomial LR C={LEVEL_C}",
+    )
+
+
 def objective(
     meter: MeterData, mrpc: MrpcData, ids: Sequence[str], idx: np.ndarray, model: Model, mrpc_weight: float = 1 / 3
 ) -> float:
@@ -218,8 +272,14 @@ def fit(meter: MeterData, mrpc: MrpcData, ids: Sequence[str], idx: np.ndarray, r
     return trials[int(np.argmax(np.array(scores) + 1e-9 * np.arange(len(scores))[::-1]))]
 
 
-def cross_validate(meter: MeterData, mrpc: MrpcData, folds: int) -> dict[str, Any]:
-    """Per-fold fit, pooled out-of-fold predictions for METER and MRPC."""
+def cross_validate(
+    meter: MeterData, mrpc: MrpcData, folds: int, with_level: bool = False, level_base: Model | None = None
+) -> dict[str, Any]:
+    """Per-fold fit, pooled out-of-fold predictions for METER and MRPC.
+
+    `with_level`: METER is decided with a level model fitted on the fold's training stories, over
+    `level_base` (the shipped thresholds) when given, else over the thresholds fitted for the fold.
+    """
     ids = sorted(meter.labels)
     groups = [meter_story(n) for n in ids]
     meter_folds = list(GroupKFold(n_splits=folds).split(ids, groups=groups))
@@ -227,9 +287,14 @@ def cross_validate(meter: MeterData, mrpc: MrpcData, folds: int) -> dict[str, An
     meter_pred: dict[str, str] = {}
     mrpc_pred = np.zeros(len(mrpc.labels), dtype=int)
     for (m_train, m_test), (p_train, p_test) in zip(meter_folds, mrpc_folds, strict=True):
-        model = fit(meter, mrpc, [ids[i] for i in m_train], p_train)
+        train = [ids[i] for i in m_train]
+        model = fit(meter, mrpc, train, p_train)
+        decide = model
+        if with_level:
+            base = dataclasses.replace(level_base or model, level=None)
+            decide = dataclasses.replace(base, level=fit_level(meter, train, base))
         for i in m_test:
-            meter_pred[ids[i]] = meter_class(meter.pairs[ids[i]], model)
+            meter_pred[ids[i]] = meter_class(meter.pairs[ids[i]], decide)
         mrpc_pred[p_test] = mrpc_predict(mrpc, p_test, model)
     return _report(meter, ids, meter_pred, mrpc, mrpc_pred)
 
@@ -291,6 +356,27 @@ def write_sentence_pair(sentence_pair: SentencePairModel, cv: dict[str, Any], fo
     MODEL_FILE.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
+def write_level(level: LevelModel, cv: dict[str, Any], folds: int, command: str) -> None:
+    """Refit only the reuse-level regression into the shipped model, keeping its thresholds."""
+    payload = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    payload["version"] = payload["params"]["version"] = Model().version
+    payload["params"]["level"] = dataclasses.asdict(level)
+    meter = cv["meter"]
+    payload["level_provenance"] = {
+        "fitted_on": level.fitted_on,
+        "fitted_at": datetime.now(UTC).date().isoformat(),
+        "command": command,
+        "cross_validated": {
+            "meter_ternary_macro_f1": round(meter["ternary_macro_f1"], 4),
+            "meter_binary_macro_f1": round(meter["binary_macro_f1"], 4),
+            "folds": folds,
+            "grouped_by": "story (domain/date/catchline)",
+        },
+        "note": "the thresholds are kept as they were; only params.level was refitted",
+    }
+    MODEL_FILE.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
@@ -301,10 +387,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="refit only the sentence-pair regression on all MRPC train and save it into the shipped model",
     )
+    parser.add_argument(
+        "--write-level",
+        action="store_true",
+        help="refit only the reuse-level regression on all METER and save it into the shipped model",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "calibration.json")
     args = parser.parse_args(argv)
     meter, mrpc = meter_data(args.corpora), mrpc_data(args.corpora)
-    cv = cross_validate(meter, mrpc, args.folds)
+    shipped = load_model()
+    with_level = args.write_level or (shipped.level is not None and not args.write)
+    base = shipped if with_level else None
+    cv = cross_validate(meter, mrpc, args.folds, with_level or (args.write and shipped.level is not None), base)
     print(
         json.dumps(
             {k: {kk: vv for kk, vv in v.items() if kk not in ("predictions", "predicted")} for k, v in cv.items()},
@@ -312,6 +406,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     )
     model = fit(meter, mrpc, sorted(meter.labels), np.arange(len(mrpc.labels)))
+    if args.write and shipped.level is not None:
+        model = dataclasses.replace(model, level=fit_level(meter, sorted(meter.labels), model, "METER dev (all)"))
     print("fitted on all:", json.dumps(dataclasses.asdict(model)))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"cv": cv, "model": dataclasses.asdict(model)}, indent=2), encoding="utf-8")
@@ -320,6 +416,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif args.write_sentence_pair:
         sentence_pair = fit_sentence_pair(mrpc, np.arange(len(mrpc.labels)), "MRPC train (all)")
         write_sentence_pair(sentence_pair, cv, args.folds, "python -m benchmarks.calibrate --write-sentence-pair")
+    elif args.write_level:
+        base = dataclasses.replace(shipped, level=None)
+        level = fit_level(meter, sorted(meter.labels), base, "METER dev (all)")
+        write_level(level, cv, args.folds, "python -m benchmarks.calibrate --write-level")
     return 0
 
 

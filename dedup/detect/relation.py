@@ -14,18 +14,24 @@ by `python -m benchmarks.calibrate` and shipped as `dedup/calibration/model.json
 
 Two single sentences are decided by the model's sentence-pair regression instead (see
 `dedup.detect.sentence_pair`): a sentence retold in other words is a `rewrite`.
+
+When the model carries a reuse-level regression (`dedup.detect.level`, fitted on METER), it decides
+none / partial / whole for article pairs where the rules above would weigh reuse shares (after
+`exact`, `near_duplicate` and `copy` of a wholly shared side): `whole` is a `copy` when the derived
+side is mostly verbatim (`copy_min_verbatim`) and a `rewrite` otherwise.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from dedup.detect.align import PairFeatures, Passage, SentenceMatch
+from dedup.detect.level import LevelModel, level_features
 from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
 from dedup.errors import ConfigError
 
@@ -33,7 +39,7 @@ __all__ = ["RELATIONS", "Decision", "Model", "Relation", "classify", "features_f
 
 Relation = Literal["exact", "near_duplicate", "copy", "partial", "rewrite"]
 RELATIONS: tuple[Relation, ...] = ("exact", "near_duplicate", "copy", "partial", "rewrite")
-MODEL_VERSION = 2
+MODEL_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -61,10 +67,15 @@ class Model:
     partial_min_tokens: int = 25
     partial_min_figures: int = 2
     sentence_pair: SentencePairModel | None = None
+    level: LevelModel | None = None
 
     def __post_init__(self) -> None:
         if self.version != MODEL_VERSION:
-            raise ConfigError(f"version: model file is version {self.version}, this build reads {MODEL_VERSION}")
+            raise ConfigError(
+                f"version: model file is version {self.version}, this build reads {MODEL_VERSION}; "
+                "refit it with `python -m benchmarks.calibrate --write` (or set version to "
+                f"{MODEL_VERSION} and add a level model with --write-level)"
+            )
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type in ("float",) and not 0.0 <= value <= 1.0:
@@ -90,10 +101,25 @@ def load_model(path: Path | None = None) -> Model:
     unknown = set(params) - known
     if unknown:
         raise ConfigError(f"model file: unknown fields {sorted(unknown)}; refit it with benchmarks.calibrate")
-    nested = params.get("sentence_pair")
-    if nested is not None:
-        params = {**params, "sentence_pair": SentencePairModel(**nested)}
+    for name, cls in (("sentence_pair", SentencePairModel), ("level", LevelModel)):
+        nested = params.get(name)
+        if nested is not None:
+            params = {**params, name: _nested(name, cls, nested)}
     return Model(**params)
+
+
+def _nested(name: str, cls: type[Any], value: Any) -> Any:
+    """A nested model of the file, with the field named when it is malformed."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name}: must be an object of fields, got {type(value).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(value) - known)
+    missing = sorted(f.name for f in fields(cls) if f.name not in value and f.default is MISSING)
+    if unknown or missing:
+        raise ConfigError(
+            f"{name}: unknown fields {unknown}, missing fields {missing}; refit it with benchmarks.calibrate"
+        )
+    return cls(**value)
 
 
 @dataclass(frozen=True)
@@ -235,6 +261,23 @@ def _reuse_relation(f: PairFeatures, derived: str, model: Model) -> tuple[Relati
     return None
 
 
+def _level_relation(f: PairFeatures, derived: str, model: Model, level: LevelModel) -> tuple[Relation, float] | None:
+    """copy, rewrite or partial from the reuse-level regression: `whole` is a copy when the derived
+    side is mostly verbatim, else a rewrite. A retelling the rewrite rule finds stays a rewrite."""
+    x = level_features(f, derived, lambda s: _is_reworded(s, model), lambda s: _is_close(s, model))
+    if x.sentence_verbatim < model.copy_min_verbatim and (retold := _retold(f, derived, model)) > 0.0:
+        return "rewrite", max(x.sentence_verbatim + x.reworded, retold)
+    decided, _ = level.decide(x)
+    if decided == "none":
+        return None
+    reuse = x.sentence_verbatim + x.reworded
+    if decided == "partial":
+        return "partial", reuse
+    if x.sentence_verbatim >= model.copy_min_verbatim:
+        return "copy", reuse
+    return "rewrite", max(reuse, x.close)
+
+
 def _copies_figures(f: PairFeatures, model: Model) -> bool:
     return f.copied_figures >= model.partial_min_figures
 
@@ -308,7 +351,10 @@ def _cascade(f: PairFeatures, dates: tuple[datetime | None, datetime | None], mo
     verbatim_d = f.verbatim_a if derived == "a" else f.verbatim_b
     if max(f.matched_a, f.matched_b) >= model.full:
         return Decision("copy", derived, verbatim_d, max(f.matched_a, f.matched_b), f.tiles)  # type: ignore[arg-type]
-    found = _reuse_relation(f, derived, model)
+    if model.level is not None and model.level.applies(f):
+        found = _level_relation(f, derived, model, model.level)
+    else:
+        found = _reuse_relation(f, derived, model)
     if found is None:
         return None
     relation, reuse = found
