@@ -8,6 +8,7 @@ these. Facts come back as short canonical strings ("money:5.7e6", "num:10000", "
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 __all__ = ["content_words", "dateline", "facts", "numeric_facts", "numeric_facts_at", "scan_facts"]
 
@@ -38,6 +39,9 @@ _SPELLED = re.compile(rf"(?P<cur>[$£€¥])?\s?{_WORD_NUMBER}{_TAIL}", re.IGNOR
 # Spelled amounts are looked for only where a scale word follows a space (a fast scan of the
 # lower-cased text), instead of trying the spelled pattern at every position.
 _SCALE_WORD = re.compile(r"\s(?:thousand|million|mln|billion|bln|trillion)\b")
+# Where a figure can start: a digit or a currency sign. A plain character class is found by the
+# regex engine's fast scan, where _NUMBER's lookahead is tried at every position of the text.
+_FIGURE_START = re.compile(r"[$£€¥\d]")
 _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -93,11 +97,29 @@ def _day(m: re.Match[str]) -> int | None:
     return int(num) if whole and not m.group("scale") and not m.group("pct") else None
 
 
+def _figures(text: str) -> Iterator[re.Match[str]]:
+    """`_NUMBER.finditer(text)`, trying the pattern only where a figure can start.
+
+    A match that starts at whitespace is the one that starts at the digit after it, so each digit or
+    currency sign found is tried once, from the space before it when that is free.
+    """
+    pos, search, match = 0, _FIGURE_START.search, _NUMBER.match
+    while (hit := search(text, pos)) is not None:
+        q = hit.start()
+        p = q - 1 if q > pos and text[q - 1].isspace() and text[q].isdecimal() else q
+        m = match(text, p)
+        if m is None:
+            pos = q + 1
+            continue
+        yield m
+        pos = m.end()
+
+
 def scan_facts(text: str) -> tuple[list[tuple[int, str]], set[str]]:
     """(offset, fact) of every figure in `text` in order, and its month-day dates, in one pass."""
     out: list[tuple[int, str]] = []
     dates: set[str] = set()
-    for m in _NUMBER.finditer(text):
+    for m in _figures(text):
         month = _month_before(text, m.start())
         if month is not None:
             # The day of a date ("April 15") is a date fact, not a figure.

@@ -17,7 +17,6 @@ __all__ = ["Span", "blocks", "paragraphs", "sentences"]
 
 Span = tuple[int, int]
 
-_LINE = re.compile(r"[^\n]*\n?")
 _INDENT = re.compile(r"[ \t]{2,}\S|\t\S")
 _SENTENCE_END = re.compile(r"""[.!?]+["'”’)\]]*(?=\s+["'“‘(\[]?[A-Z0-9$£€])""")
 _ABBREVIATIONS = frozenset(
@@ -127,32 +126,29 @@ def _trim(text: str, start: int, end: int) -> Span | None:
     return (start, end) if start < end else None
 
 
-def _lines(text: str, start: int, end: int) -> list[Span]:
-    out = []
-    for m in _LINE.finditer(text, start, end):
-        if m.start() == m.end():
-            break
-        out.append((m.start(), m.end()))
-    return out
-
-
-def _groups(text: str) -> Iterator[list[Span]]:
-    """Runs of non-blank lines, separated by blank lines."""
+def _groups(text: str) -> Iterator[tuple[list[Span], list[int]]]:
+    """Runs of non-blank lines, separated by blank lines: each line's span (with its newline) and its
+    length without trailing whitespace."""
     group: list[Span] = []
-    for s, e in _lines(text, 0, len(text)):
-        if text[s:e].strip():
-            group.append((s, e))
+    lengths: list[int] = []
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line) + 1
+        width = len(line.rstrip())
+        if width:
+            group.append((start, min(end, len(text))))
+            lengths.append(width)
         elif group:
-            yield group
-            group = []
+            yield group, lengths
+            group, lengths = [], []
+        start = end
     if group:
-        yield group
+        yield group, lengths
 
 
-def _is_hard_wrapped(text: str, lines: list[Span]) -> bool:
-    if len(lines) < 3:
+def _is_hard_wrapped(lengths: list[int]) -> bool:
+    if len(lengths) < 3:
         return False
-    lengths = [len(text[s:e].rstrip()) for s, e in lines]
     width = max(lengths)
     if width > 100:
         return False
@@ -160,8 +156,7 @@ def _is_hard_wrapped(text: str, lines: list[Span]) -> bool:
     return full >= 0.6 * (len(lengths) - 1)
 
 
-def _split_wrapped(text: str, lines: list[Span]) -> Iterator[Span]:
-    lengths = [len(text[s:e].rstrip()) for s, e in lines]
+def _split_wrapped(text: str, lines: list[Span], lengths: list[int]) -> Iterator[Span]:
     width = max(lengths)
     indented = [bool(_INDENT.match(text, s)) for s, _ in lines]
     # Indents mark paragraphs only when they are the layout's habit, not a stray quote indent.
@@ -197,12 +192,12 @@ def _join_wrapped_lines(text: str, lines: list[Span]) -> Iterator[Span]:
 def paragraphs(text: str) -> list[Span]:
     """Paragraph spans of `text` (see the module docstring for the layouts recognised)."""
     spans: list[Span] = []
-    for group in _groups(text):
+    for group, lengths in _groups(text):
         pieces: Iterator[Span]
         if len(group) == 1:
             pieces = iter(group)
-        elif _is_hard_wrapped(text, group):
-            pieces = _split_wrapped(text, group)
+        elif _is_hard_wrapped(lengths):
+            pieces = _split_wrapped(text, group, lengths)
         else:
             pieces = _join_wrapped_lines(text, group)
         for s, e in pieces:
