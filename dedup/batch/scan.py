@@ -118,6 +118,7 @@ def _verify_all(
         out += relocate(results, index_map)
         if progress:
             progress.advance(len(results))
+    out.sort(key=lambda v: (v.a, v.b))  # the order of the candidate pairs, whatever the chunking
     return out
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from dedup.article import Article
 from dedup.batch.candidates import Candidates
 from dedup.batch.sign import SignedShard, sign_shard
@@ -55,8 +57,6 @@ def run_sign(task: SignTask) -> SignedShard:
 
 
 def run_verify(task: VerifyTask) -> list[Verified]:
-    import numpy as np
-
     detector = _detector(task.config, task.model)
     candidates = Candidates(np.arange(len(task.articles)), np.array(task.pairs, dtype=np.int64).reshape(-1, 2))
     return list(verify_pairs(candidates, task.articles, detector, task.idf, task.with_features))
@@ -70,7 +70,13 @@ def verify_tasks(
     with_features: bool,
     chunk: int = 1000,
 ) -> tuple[list[VerifyTask], list[list[int]]]:
-    """Chunks of pairs, each with only the articles it needs; and each chunk's local->global index map."""
+    """Chunks of pairs, each with only the articles it needs; and each chunk's local->global index map.
+
+    Pairs are chunked in `_by_locality` order, so that an article is prepared again in as few chunks
+    as possible (Reuters: its 7,000 articles in pairs were prepared 12,900 times in index order,
+    7,900 times in this one).
+    """
+    pairs = _by_locality(pairs)
     tasks, maps = [], []
     for start in range(0, len(pairs), chunk):
         part = pairs[start : start + chunk]
@@ -88,6 +94,24 @@ def verify_tasks(
         )
         maps.append(used)
     return tasks, maps
+
+
+def _by_locality(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pairs in an order where neighbouring pairs share articles: by the reverse Cuthill-McKee
+    order of the candidate graph (connected groups together, each laid out breadth first)."""
+    if len(pairs) < 2:
+        return pairs
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import reverse_cuthill_mckee
+
+    edges = np.array(pairs, dtype=np.int64)
+    n = int(edges.max()) + 1
+    graph = coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n)).tocsr()
+    rank = np.empty(n, dtype=np.int64)
+    rank[reverse_cuthill_mckee(graph + graph.T, symmetric_mode=True)] = np.arange(n)
+    ranks = rank[edges]
+    order = np.lexsort((ranks.max(axis=1), ranks.min(axis=1)))
+    return [pairs[i] for i in order.tolist()]
 
 
 def relocate(results: list[Verified], index_map: list[int]) -> list[Verified]:

@@ -1,0 +1,42 @@
+"""Verification chunks: every candidate pair verified once, with few articles prepared again."""
+
+from __future__ import annotations
+
+import random
+
+from dedup.article import Article
+from dedup.batch.tasks import _by_locality, verify_tasks
+from dedup.detector import Detector
+from dedup.idf import IdfTable
+
+
+def _star_pairs(groups: int, size: int, seed: int = 3) -> list[tuple[int, int]]:
+    """Groups of articles whose members all pair up, numbered so that groups interleave."""
+    ids = list(range(groups * size))
+    random.Random(seed).shuffle(ids)
+    pairs = []
+    for g in range(groups):
+        members = sorted(ids[g * size : (g + 1) * size])
+        pairs += [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]]
+    return sorted(pairs)
+
+
+def _prepared(tasks_pairs: list[list[tuple[int, int]]]) -> int:
+    return sum(len({i for p in chunk for i in p}) for chunk in tasks_pairs)
+
+
+def test_locality_order_keeps_every_pair_once() -> None:
+    pairs = _star_pairs(40, 6)
+    assert sorted(_by_locality(pairs)) == pairs
+
+
+def test_chunks_prepare_each_group_once_when_groups_fit_in_a_chunk() -> None:
+    pairs = _star_pairs(40, 6)  # 15 pairs per group, 600 in all
+    articles = [Article(str(i), f"text {i}") for i in range(240)]
+    detector = Detector()
+    tasks, maps = verify_tasks(pairs, articles, detector, IdfTable(1024), False, chunk=150)
+    chunks = [[(m[a], m[b]) for a, b in t.pairs] for t, m in zip(tasks, maps, strict=True)]
+    assert sorted(p for c in chunks for p in c) == pairs
+    # Index order scatters each group over every chunk; by locality a group is cut at most once.
+    in_index_order = _prepared([pairs[s : s + 150] for s in range(0, len(pairs), 150)])
+    assert _prepared(chunks) <= 240 + len(chunks) * 6 < in_index_order
