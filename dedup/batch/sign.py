@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 
 from dedup.article import Article
+from dedup.batch.batched import block_shingles_many, sentence_terms_many
 from dedup.detect.repeats import RepeatBlock, find_repeats
 from dedup.detector import Detector
 from dedup.document import Document
-from dedup.idf import IdfTable, sentence_terms
+from dedup.idf import IdfTable
 from dedup.lsh import band_keys
 from dedup.signature import EMPTY
 
@@ -66,10 +67,6 @@ class SignedShard:
         return self.fact_hashes[self.fact_bounds[i] : self.fact_bounds[i + 1]]
 
 
-def _concat(parts: list[np.ndarray], width: int, dtype: type) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.empty((0, width), dtype=dtype)
-
-
 def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
     """Sign one shard of articles (see the module docstring)."""
     t0 = time.perf_counter()
@@ -82,19 +79,19 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
 def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
     """Sign prepared documents (the index prepares an article once for signing and comparing)."""
     t1 = time.perf_counter()
-    shingles = [s for doc in docs for s in doc.block_shingles]
+    shingles, shingle_bounds = block_shingles_many(docs, detector.hasher)
     owner = np.repeat(np.arange(len(docs)), [len(d.blocks) for d in docs]).astype(np.int64)
     topic_sets = [detector.topic_set(d) for d in docs]
     fact_sets = [detector.fact_set(d) for d in docs]
     # No table here: a 4 MB IdfTable per call would be allocated for every article the index adds.
-    terms = [sentence_terms(d.content_ids, d.sentence_bounds) for d in docs]
+    terms, term_counts, term_bounds = sentence_terms_many(docs)
     t2 = time.perf_counter()
-    block_sigs = _sign_sets(detector, shingles)
+    block_sigs = detector.minhasher.sign_many(shingles, shingle_bounds)
     doc_sigs = _doc_signatures(block_sigs, owner, len(docs), detector.minhasher.num_perm)
     topic_sigs = _sign_sets(detector, topic_sets)
     t3 = time.perf_counter()
     block_sizes = np.concatenate([np.diff(d.block_bounds) for d in docs]) if docs else np.empty(0, dtype=np.int64)
-    eligible = np.array([len(s) > 0 for s in shingles], dtype=bool) & (block_sizes >= detector.config.min_block_tokens)
+    eligible = (np.diff(shingle_bounds) > 0) & (block_sizes >= detector.config.min_block_tokens)
     shard = SignedShard(
         norm_hash=np.array([d.norm_hash for d in docs], dtype=np.uint64),
         n_tokens=np.array([d.n_tokens for d in docs], dtype=np.int64),
@@ -107,9 +104,9 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
         fact_bounds=_bounds(fact_sets),
         block_prints=np.concatenate([d.block_prints for d in docs]) if docs else np.empty(0, dtype=np.uint64),
         print_owner=owner,
-        terms=_concat([t[0] for t in terms], 0, np.int32).reshape(-1),
-        term_counts=_concat([t[1] for t in terms], 0, np.uint16).reshape(-1),
-        term_bounds=_bounds([t[0] for t in terms]),
+        terms=terms,
+        term_counts=term_counts,
+        term_bounds=term_bounds,
         n_units=sum(len(d.sentence_bounds) for d in docs),
     )
     t4 = time.perf_counter()

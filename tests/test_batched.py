@@ -1,0 +1,58 @@
+"""Shard-wide per-document arrays equal the per-document ones."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from dedup.article import Article
+from dedup.batch.batched import block_shingles_many, sentence_terms_many
+from dedup.detector import Detector
+from dedup.idf import sentence_terms
+
+TEXTS = [
+    "",
+    "One.",
+    "Short text with few words.",
+    "The council approved the budget on Monday. It rises by 4.5 pct to 12 mln stg.\n\n"
+    "The mayor said the vote was close. The opposition said it would appeal.\n\nEnd of story here now.",
+    "-- -- --\n\n** **",
+    "A line\nthat wraps\nin three places\n\nAnd a second paragraph that is a little longer than that.",
+    "Repeat this paragraph please.\n\nRepeat this paragraph please.\n\nThen something else entirely.",
+]
+
+
+def _docs() -> tuple[Detector, list]:
+    detector = Detector()
+    return detector, [detector.prepare(Article(f"a{i}", t or "x")) for i, t in enumerate(TEXTS)]
+
+
+def test_block_shingles_of_a_shard_equal_each_documents() -> None:
+    detector, docs = _docs()
+    _, alone = _docs()
+    flat, bounds = block_shingles_many(docs, detector.hasher)
+    expected = [s for d in alone for s in d.block_shingles]
+    assert len(bounds) == len(expected) + 1
+    for i, shingles in enumerate(expected):
+        assert np.array_equal(flat[bounds[i] : bounds[i + 1]], shingles)
+    # The documents keep them too (repeats read them), equal to a fresh computation.
+    assert all(
+        all(np.array_equal(x, y) for x, y in zip(d.block_shingles, e.block_shingles, strict=True))
+        for d, e in zip(docs, alone, strict=True)
+    )
+
+
+def test_sentence_terms_of_a_shard_equal_each_documents() -> None:
+    _, docs = _docs()
+    terms, counts, bounds = sentence_terms_many(docs, 1 << 12)
+    for i, d in enumerate(docs):
+        want_terms, want_counts = sentence_terms(d.content_ids, d.sentence_bounds, 1 << 12)
+        assert np.array_equal(terms[bounds[i] : bounds[i + 1]], want_terms)
+        assert np.array_equal(counts[bounds[i] : bounds[i + 1]], want_counts)
+    assert terms.dtype == np.int32 and counts.dtype == np.uint16
+
+
+def test_empty_shard() -> None:
+    detector, _ = _docs()
+    flat, bounds = block_shingles_many([], detector.hasher)
+    terms, _, doc_bounds = sentence_terms_many([])
+    assert len(flat) == 0 and list(bounds) == [0] and len(terms) == 0 and list(doc_bounds) == [0]
