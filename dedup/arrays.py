@@ -35,7 +35,7 @@ def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values and, for each input value, the index of its distinct value."""
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)  # equal values share their index whatever their order
     ordered = values[order]
     flags = _first_flags(ordered)
     inverse = np.empty(len(values), dtype=np.int64)

@@ -63,7 +63,7 @@ def _group_pairs(
         i, j = np.triu_indices(size, k=1)
         out.append(np.stack([order[(first[:, None] + i).ravel()], order[(first[:, None] + j).ravel()]], axis=1))
     for s, e in zip(starts[sizes > max_bucket], ends[sizes > max_bucket], strict=True) if star else ():
-        members = order[s:e]
+        members = np.sort(order[s:e])  # the star's centre is the bucket's first item
         out.append(np.stack([np.full(e - s - 1, members[0]), members[1:]], axis=1))
     return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
 
@@ -77,7 +77,9 @@ def collide(keys: np.ndarray, owner: np.ndarray, max_bucket: int = 200, star: bo
     found = []
     for band in range(keys.shape[1]):
         column = keys[:, band]
-        order = np.argsort(column, kind="stable")
+        # Not a stable sort: order inside a bucket does not change its pairs, and numpy's default
+        # sort is 4-5 times faster on 64-bit keys.
+        order = np.argsort(column)
         ordered = column[order]
         edges = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
         starts = np.concatenate([[0], edges])
