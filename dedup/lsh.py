@@ -50,6 +50,14 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return key ^ (np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
 
 
+@lru_cache(maxsize=256)
+def _triangle(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets (i, j), i < j, of every pair inside a bucket of `size` items."""
+    i, j = np.triu_indices(size, k=1)
+    i.flags.writeable = j.flags.writeable = False
+    return i, j
+
+
 def _group_pairs(
     order: np.ndarray, starts: np.ndarray, ends: np.ndarray, max_bucket: int, star: bool = True
 ) -> np.ndarray:
@@ -60,7 +68,7 @@ def _group_pairs(
     # Buckets of one size are joined together: all their pairs come from one triangle of offsets.
     for size in np.unique(sizes[sizes <= max_bucket]).tolist():
         first = starts[sizes == size]
-        i, j = np.triu_indices(size, k=1)
+        i, j = _triangle(size)
         out.append(np.stack([order[(first[:, None] + i).ravel()], order[(first[:, None] + j).ravel()]], axis=1))
     for s, e in zip(starts[sizes > max_bucket], ends[sizes > max_bucket], strict=True) if star else ():
         members = np.sort(order[s:e])  # the star's centre is the bucket's first item
