@@ -3,6 +3,8 @@
 - exact: equal normalized-text hashes, joined as a star on the group's first article;
 - blocks: paragraph signatures sharing a band (copies, trims, splices, partial reuse);
 - documents: whole-text signatures sharing a band (near-duplicates re-paragraphed);
+- figure lines: equal short lines carrying figures (table lines spliced into another story), too
+  short for the block path; lines printed by many articles are a form's fixed lines and skipped;
 - topic: content words plus facts at a low threshold (rewrites), kept to each article's top few.
 """
 
@@ -35,6 +37,13 @@ def _representatives(norm_hash: np.ndarray) -> np.ndarray:
     rep = np.empty(len(order), dtype=np.int64)
     rep[order] = group_first
     return rep
+
+
+def _figure_line_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
+    """Articles printing one short line with figures; crowded lines skipped, so pairs stay linear."""
+    if config.line_max_bucket == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    return collide(shard.line_prints.reshape(-1, 1), shard.line_owner, config.line_max_bucket, star=False)
 
 
 def _facts_kept(shard: SignedShard, pairs: np.ndarray, share: float) -> np.ndarray:
@@ -144,6 +153,7 @@ def find_candidates(
         np.concatenate([
             collide(shard.block_keys, shard.block_owner, config.max_bucket).reshape(-1, 2),
             collide(shard.doc_keys, np.arange(len(shard)), config.max_bucket).reshape(-1, 2),
+            _figure_line_pairs(shard, config),
         ]),
         rep,
     )  # fmt: skip
