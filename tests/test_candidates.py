@@ -67,7 +67,14 @@ def test_rewrite_path_keeps_the_seed_rewrite_and_skips_crowded_buckets(detector:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("rewrite_min_cosine", 1.5), ("rewrite_max_bucket", 1), ("line_max_bucket", 1), ("line_min_figures", 0)],
+    [
+        ("rewrite_min_cosine", 1.5),
+        ("rewrite_max_bucket", 1),
+        ("line_max_bucket", 1),
+        ("line_min_figures", 0),
+        ("contain_share", 0.0),
+        ("contain_max_df", 1),
+    ],
 )
 def test_rewrite_gate_config_is_validated(name: str, value: float) -> None:
     with pytest.raises(ConfigError, match=name):
@@ -132,7 +139,8 @@ def _line_articles() -> list[Article]:
 
 def test_figure_lines_spliced_into_a_story_become_candidates(detector: Detector) -> None:
     shard = sign_shard(_line_articles(), detector)
-    lsh = detector.config.lsh
+    # Two tables of one form share their form words: the containment path is not what is tested here.
+    lsh = replace(detector.config.lsh, contain_max_tokens=0)
     # The spliced table lines are below min_block_tokens: only the figure-line path sees them.
     assert find_candidates(shard, lsh).pairs.tolist() == [[0, 1]]
     assert not len(find_candidates(shard, replace(lsh, line_max_bucket=0)).pairs)
@@ -150,3 +158,30 @@ def test_figure_lines_printed_by_many_articles_are_skipped(detector: Detector) -
     assert find_candidates(shard, lsh).pairs.tolist() == without.tolist()
     wide = replace(lsh, line_max_bucket=len(crowd))
     assert len(find_candidates(shard, wide).pairs) == len(crowd) * (len(crowd) - 1) // 2
+
+
+_BRIEF = "Dredging of the channel begins next month; shipping agents say the delay cost contracts with container lines."
+
+
+def test_containment_path_finds_a_brief_cut_from_a_long_story(detector: Detector) -> None:
+    story = "\n\n".join(_STORY * 2) + "\n"
+    unrelated = "The council approved a budget for schools and libraries on Monday after a short debate.\n"
+    shard = sign_shard([Article("story", story), Article("brief", _BRIEF), Article("council", unrelated)], detector)
+    lsh = detector.config.lsh
+    # No shared 5-gram, name or figure: only the brief's content words, contained in the story.
+    assert find_candidates(shard, lsh).pairs.tolist() == [[0, 1]]
+    assert not len(find_candidates(shard, replace(lsh, contain_max_tokens=0)).pairs)
+
+
+def test_containment_path_skips_crowded_terms_and_keeps_a_few_per_article(detector: Detector) -> None:
+    briefs = [Article(f"b{i}", f"Item {i}. {_BRIEF}") for i in range(40)]
+    shard = sign_shard(briefs, detector)
+    off = replace(detector.config.lsh, contain_max_tokens=0)
+    lsh = detector.config.lsh
+    # Every term is in 40 articles, more than contain_max_df: the path adds nothing.
+    assert find_candidates(shard, lsh).pairs.tolist() == find_candidates(shard, off).pairs.tolist()
+    # Allowed, each brief still keeps at most contain_candidates of its 39 look-alikes.
+    wide = replace(lsh, contain_max_df=len(briefs), max_bucket=2, rewrite_candidates=0, line_max_bucket=0)
+    base = {tuple(p) for p in find_candidates(shard, replace(wide, contain_max_tokens=0)).pairs.tolist()}
+    extra = {tuple(p) for p in find_candidates(shard, wide).pairs.tolist()} - base
+    assert extra and len(extra) <= lsh.contain_candidates * len(briefs) < len(briefs) * (len(briefs) - 1) // 2
