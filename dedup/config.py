@@ -71,6 +71,21 @@ class LSHConfig:
     # does not point at a retelling, and keeping them would grow the pairs with the square of the
     # corpus (45M pairs among 100k archive articles at 200).
     rewrite_max_bucket: int = 32
+    # Figure lines: paragraphs too short for the block path (below `min_block_tokens`) that carry at
+    # least this many distinct figures, matched by their exact text. A few lines of a results table
+    # spliced into another story are reuse only when their figures come along.
+    line_min_figures: int = 2
+    # A line printed in more articles than this is a form's fixed line, not a copied one: skipped.
+    line_max_bucket: int = 32
+    # Containment path: an article of at most `contain_max_tokens` tokens (a brief, a short table)
+    # whose rarest content words are mostly found in another article, however long. Short texts
+    # have too few shingles and names for the Jaccard paths to see them inside a long source.
+    contain_max_tokens: int = 150
+    contain_query_terms: int = 12  # the short article's rarest terms it looks up
+    contain_max_df: int = 16  # terms of more articles are skipped: pairs stay linear in the corpus
+    contain_min_shared: int = 4
+    contain_share: float = 0.6  # of the looked-up terms found in the other article
+    contain_candidates: int = 3  # kept per short article, most contained first
 
     def __post_init__(self) -> None:
         _require(self.rewrite_candidates >= 0, "rewrite_candidates", "use 0 (off) or more per article")
@@ -81,6 +96,17 @@ class LSHConfig:
         _require(0.0 < self.false_negative_weight < 1.0, "false_negative_weight", "use a weight in (0, 1)")
         _require(self.max_bucket >= 2, "max_bucket", "allow at least 2 items per LSH bucket")
         _require(self.rewrite_max_bucket >= 2, "rewrite_max_bucket", "allow at least 2 items per LSH bucket")
+        _require(self.contain_max_tokens >= 0, "contain_max_tokens", "use 0 (containment path off) or more")
+        for name in ("contain_query_terms", "contain_min_shared", "contain_candidates"):
+            _require(getattr(self, name) >= 1, name, "use at least 1")
+        _require(self.contain_max_df >= 2, "contain_max_df", "allow at least 2 articles per term")
+        _require(0.0 < self.contain_share <= 1.0, "contain_share", "use a share in (0, 1]")
+        _require(self.line_min_figures >= 1, "line_min_figures", "use at least 1 figure per line")
+        _require(
+            self.line_max_bucket == 0 or self.line_max_bucket >= 2,
+            "line_max_bucket",
+            "use 0 (figure-line path off) or at least 2 articles per line",
+        )
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,17 @@ def test_rewrite_path_keeps_the_seed_rewrite_and_skips_crowded_buckets(detector:
     assert not len(find_candidates(topic_only, replace(lsh, rewrite_min_cosine=0.99), 0.5).pairs)
 
 
-@pytest.mark.parametrize(("name", "value"), [("rewrite_min_cosine", 1.5), ("rewrite_max_bucket", 1)])
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("rewrite_min_cosine", 1.5),
+        ("rewrite_max_bucket", 1),
+        ("line_max_bucket", 1),
+        ("line_min_figures", 0),
+        ("contain_share", 0.0),
+        ("contain_max_df", 1),
+    ],
+)
 def test_rewrite_gate_config_is_validated(name: str, value: float) -> None:
     with pytest.raises(ConfigError, match=name):
         LSHConfig(**{name: value})
@@ -102,3 +112,76 @@ def test_streamed_scan_reads_again_only_what_it_verifies(
     assert set(texts) == related and not any(k.startswith("solo-") for k in texts)
     # Read again: the articles of candidate pairs, never the unrelated notices (positions >= len(fiction)).
     assert len(asked) == 1 and asked[0] and max(asked[0]) < len(fiction)
+
+
+_TABLE = (
+    "Shr loss 15 cts vs loss 18 cts\n\nNet loss 1,135,000 vs loss 1,377,000\n\n"
+    "Revs 57.7 mln vs 55.1 mln\n\nYear\n\nShr loss 41 cts vs loss 52 cts\n\nReuter\n"
+)
+_STORY = [
+    "Harbour officials in the northern port said on Tuesday that dredging of the main channel would "
+    "begin next month after a long delay over permits and funding.",
+    "The work is expected to take most of the summer and will allow larger container ships to call "
+    "at the port without waiting for the tide.",
+    "Shipping agents welcomed the decision but said the delay had already cost the region several "
+    "contracts with overseas lines that moved their calls elsewhere.",
+]
+
+
+def _line_articles() -> list[Article]:
+    spliced = "\n\n".join([*_STORY[:2], "Net loss 1,135,000 vs loss 1,377,000", "Revs 57.7 mln vs 55.1 mln", _STORY[2]])
+    # Another company's results: the same form, its own figures.
+    other_table = _TABLE
+    for old, new in (("15", "9"), ("18", "21"), ("1,135,000", "2,406,000"), ("57.7", "61.2"), ("41", "37")):
+        other_table = other_table.replace(old, new)
+    return [Article("table", _TABLE), Article("spliced", spliced + "\n"), Article("other-table", other_table)]
+
+
+def test_figure_lines_spliced_into_a_story_become_candidates(detector: Detector) -> None:
+    shard = sign_shard(_line_articles(), detector)
+    # Two tables of one form share their form words: the containment path is not what is tested here.
+    lsh = replace(detector.config.lsh, contain_max_tokens=0)
+    # The spliced table lines are below min_block_tokens: only the figure-line path sees them.
+    assert find_candidates(shard, lsh).pairs.tolist() == [[0, 1]]
+    assert not len(find_candidates(shard, replace(lsh, line_max_bucket=0)).pairs)
+
+
+def test_figure_lines_printed_by_many_articles_are_skipped(detector: Detector) -> None:
+    lsh = detector.config.lsh
+    line = "Revs 57.7 mln vs 55.1 mln"
+    crowd = [Article(f"s{i}", f"{_STORY[i % 3]} Item {i}.\n\n{line}\n") for i in range(lsh.line_max_bucket + 1)]
+    shard = sign_shard(crowd, detector)
+    assert len(shard.line_prints) == len(crowd)
+    # A line in more articles than line_max_bucket adds no pair to what the other paths find.
+    without = find_candidates(shard, replace(lsh, line_max_bucket=0)).pairs
+    assert len(without) < len(crowd) * (len(crowd) - 1) // 2
+    assert find_candidates(shard, lsh).pairs.tolist() == without.tolist()
+    wide = replace(lsh, line_max_bucket=len(crowd))
+    assert len(find_candidates(shard, wide).pairs) == len(crowd) * (len(crowd) - 1) // 2
+
+
+_BRIEF = "Dredging of the channel begins next month; shipping agents say the delay cost contracts with container lines."
+
+
+def test_containment_path_finds_a_brief_cut_from_a_long_story(detector: Detector) -> None:
+    story = "\n\n".join(_STORY * 2) + "\n"
+    unrelated = "The council approved a budget for schools and libraries on Monday after a short debate.\n"
+    shard = sign_shard([Article("story", story), Article("brief", _BRIEF), Article("council", unrelated)], detector)
+    lsh = detector.config.lsh
+    # No shared 5-gram, name or figure: only the brief's content words, contained in the story.
+    assert find_candidates(shard, lsh).pairs.tolist() == [[0, 1]]
+    assert not len(find_candidates(shard, replace(lsh, contain_max_tokens=0)).pairs)
+
+
+def test_containment_path_skips_crowded_terms_and_keeps_a_few_per_article(detector: Detector) -> None:
+    briefs = [Article(f"b{i}", f"Item {i}. {_BRIEF}") for i in range(40)]
+    shard = sign_shard(briefs, detector)
+    off = replace(detector.config.lsh, contain_max_tokens=0)
+    lsh = detector.config.lsh
+    # Every term is in 40 articles, more than contain_max_df: the path adds nothing.
+    assert find_candidates(shard, lsh).pairs.tolist() == find_candidates(shard, off).pairs.tolist()
+    # Allowed, each brief still keeps at most contain_candidates of its 39 look-alikes.
+    wide = replace(lsh, contain_max_df=len(briefs), max_bucket=2, rewrite_candidates=0, line_max_bucket=0)
+    base = {tuple(p) for p in find_candidates(shard, replace(wide, contain_max_tokens=0)).pairs.tolist()}
+    extra = {tuple(p) for p in find_candidates(shard, wide).pairs.tolist()} - base
+    assert extra and len(extra) <= lsh.contain_candidates * len(briefs) < len(briefs) * (len(briefs) - 1) // 2

@@ -3,7 +3,11 @@
 - exact: equal normalized-text hashes, joined as a star on the group's first article;
 - blocks: paragraph signatures sharing a band (copies, trims, splices, partial reuse);
 - documents: whole-text signatures sharing a band (near-duplicates re-paragraphed);
-- topic: content words plus facts at a low threshold (rewrites), kept to each article's top few.
+- figure lines: equal short lines carrying figures (table lines spliced into another story), too
+  short for the block path; lines printed by many articles are a form's fixed lines and skipped;
+- topic: content words plus facts at a low threshold (rewrites), kept to each article's top few;
+- containment: a short article whose rarest content words are mostly in another, longer one
+  (briefs cut from a wire story), kept to each short article's top few.
 """
 
 from __future__ import annotations
@@ -35,6 +39,65 @@ def _representatives(norm_hash: np.ndarray) -> np.ndarray:
     rep = np.empty(len(order), dtype=np.int64)
     rep[order] = group_first
     return rep
+
+
+def _figure_line_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
+    """Articles printing one short line with figures; crowded lines skipped, so pairs stay linear."""
+    if config.line_max_bucket == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    return collide(shard.line_prints.reshape(-1, 1), shard.line_owner, config.line_max_bucket, star=False)
+
+
+def _top_per_owner(owner: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the k highest-scoring rows of each owner."""
+    order = np.lexsort((-score, owner))
+    ranked = owner[order]
+    rank = np.arange(len(order)) - np.searchsorted(ranked, ranked, side="left")
+    keep = np.zeros(len(owner), dtype=bool)
+    keep[order[rank < k]] = True
+    return keep
+
+
+def _query_terms(shard: SignedShard, config: LSHConfig, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(article, term) of each short article's `contain_query_terms` rarest terms that another
+    article also holds and at most `contain_max_df` do."""
+    row = np.repeat(np.arange(len(shard)), np.diff(shard.term_bounds))
+    freq = df[shard.terms]
+    usable = (freq >= 2) & (freq <= config.contain_max_df) & (shard.n_tokens[row] <= config.contain_max_tokens)
+    row, terms, freq = row[usable], shard.terms[usable], freq[usable]
+    keep = _top_per_owner(row, -freq.astype(np.float64), config.contain_query_terms)
+    return row[keep], terms[keep]
+
+
+def _contained_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
+    """Containment-path pairs (short article, other article), at most `contain_candidates` per short one.
+
+    Work is bounded by (short articles) x (query terms) x `contain_max_df`, done in row chunks."""
+    if config.contain_max_tokens == 0 or len(shard) < 2 or not len(shard.terms):
+        return np.empty((0, 2), dtype=np.int64)
+    from scipy import sparse
+
+    n_terms = int(shard.terms.max()) + 1
+    df = np.bincount(shard.terms, minlength=n_terms)
+    rows, terms = _query_terms(shard, config, df)
+    rare = (df[shard.terms] >= 2) & (df[shard.terms] <= config.contain_max_df)
+    owner = np.repeat(np.arange(len(shard)), np.diff(shard.term_bounds))[rare]
+    ones = np.ones(max(len(owner), len(rows)), dtype=np.float32)
+    held = sparse.csr_matrix((ones[: len(owner)], (shard.terms[rare], owner)), shape=(n_terms, len(shard)))
+    asked = sparse.csr_matrix((ones[: len(rows)], (rows, terms)), shape=(len(shard), n_terms))
+    n_asked = np.maximum(np.bincount(rows, minlength=len(shard)), 1)
+    found, shares = [], []
+    for lo in range(0, len(shard), 1 << 14):
+        shared = (asked[lo : lo + (1 << 14)] @ held).tocoo()
+        a, b = shared.row.astype(np.int64) + lo, shared.col.astype(np.int64)
+        share = shared.data / n_asked[a]
+        ok = (a != b) & (shared.data >= config.contain_min_shared) & (share >= config.contain_share)
+        found.append(np.stack([a[ok], b[ok]], axis=1))
+        shares.append(share[ok])
+    pairs, share = np.concatenate(found), np.concatenate(shares)
+    pairs = pairs[_top_per_owner(pairs[:, 0], share, config.contain_candidates)]
+    pairs.sort(axis=1)
+    return unique_pairs(pairs) if len(pairs) else np.empty((0, 2), dtype=np.int64)
 
 
 def _facts_kept(shard: SignedShard, pairs: np.ndarray, share: float) -> np.ndarray:
@@ -144,15 +207,17 @@ def find_candidates(
         np.concatenate([
             collide(shard.block_keys, shard.block_owner, config.max_bucket).reshape(-1, 2),
             collide(shard.doc_keys, np.arange(len(shard)), config.max_bucket).reshape(-1, 2),
+            _figure_line_pairs(shard, config),
         ]),
         rep,
     )  # fmt: skip
     topic = _canonical(_top_topic_pairs(shard, config, fact_share), rep)
+    contained = _canonical(_contained_pairs(shard, config), rep)
     if len(topic) and len(verbatim):
         n = np.int64(len(shard))
         topic = topic[~isin(topic[:, 0] * n + topic[:, 1], verbatim[:, 0] * n + verbatim[:, 1])]
     if len(topic) and config.rewrite_min_cosine > 0:
         idf = idf if idf is not None else shard.idf_table()
         topic = topic[tfidf_cosines(shard, idf, topic) >= config.rewrite_min_cosine]
-    pairs = np.concatenate([verbatim, topic])
+    pairs = np.concatenate([verbatim, topic, contained])
     return Candidates(rep, unique_pairs(pairs))

@@ -40,6 +40,8 @@ class SignedShard:
     fact_bounds: np.ndarray
     block_prints: np.ndarray
     print_owner: np.ndarray
+    line_prints: np.ndarray
+    line_owner: np.ndarray
     terms: np.ndarray
     term_counts: np.ndarray
     term_bounds: np.ndarray
@@ -92,6 +94,8 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
     t3 = time.perf_counter()
     block_sizes = np.concatenate([np.diff(d.block_bounds) for d in docs]) if docs else np.empty(0, dtype=np.int64)
     eligible = (np.diff(shingle_bounds) > 0) & (block_sizes >= detector.config.min_block_tokens)
+    lines = _figure_lines(docs, ~eligible & (block_sizes > 0), detector.config.lsh.line_min_figures)
+    block_prints = np.concatenate([d.block_prints for d in docs]) if docs else np.empty(0, dtype=np.uint64)
     shard = SignedShard(
         norm_hash=np.array([d.norm_hash for d in docs], dtype=np.uint64),
         n_tokens=np.array([d.n_tokens for d in docs], dtype=np.int64),
@@ -102,8 +106,10 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
         topic_sketch=sketch(topic_sigs),
         fact_hashes=np.concatenate(fact_sets) if fact_sets else np.empty(0, dtype=np.uint32),
         fact_bounds=_bounds(fact_sets),
-        block_prints=np.concatenate([d.block_prints for d in docs]) if docs else np.empty(0, dtype=np.uint64),
+        block_prints=block_prints,
         print_owner=owner,
+        line_prints=block_prints[lines],
+        line_owner=owner[lines],
         terms=terms,
         term_counts=term_counts,
         term_bounds=term_bounds,
@@ -113,6 +119,19 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
     shard.repeats = {i: r for i, d in enumerate(docs) if (r := find_repeats(d))}
     shard.timings = {"shingle": t2 - t1, "sign": t3 - t2, "lsh": t4 - t3, "repeats": time.perf_counter() - t4}
     return shard
+
+
+def _figure_lines(docs: Sequence[Document], short: np.ndarray, min_figures: int) -> np.ndarray:
+    """Mask over all blocks: short blocks (outside the block path) holding `min_figures` distinct figures."""
+    out = np.zeros(len(short), dtype=bool)
+    at = 0
+    for d in docs:
+        n = len(d.blocks)
+        # Only short blocks are looked at: most articles have none, and figures are scanned already.
+        for i in np.flatnonzero(short[at : at + n]).tolist():
+            out[at + i] = len(d.block_numbers(i)) >= min_figures
+        at += n
+    return out
 
 
 SKETCH_WIDTH = 64
@@ -152,7 +171,7 @@ def _doc_signatures(block_sigs: np.ndarray, owner: np.ndarray, n_docs: int, num_
     return out
 
 
-_BY_ARTICLE = ("block_owner", "print_owner")  # article indices: shifted by the shard's first article
+_BY_ARTICLE = ("block_owner", "print_owner", "line_owner")  # article indices: shifted by the shard's first article
 _BOUNDS = {"fact_bounds": "fact_hashes", "term_bounds": "terms"}  # bounds into another field
 
 
