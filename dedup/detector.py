@@ -10,8 +10,9 @@ import xxhash
 
 from dedup.article import Article
 from dedup.config import DetectorConfig
-from dedup.detect.align import PairFeatures, Passage, compare_documents, titles_agree
-from dedup.detect.relation import Decision, Model, classify, load_model
+from dedup.detect.align import PairFeatures, Passage, compare_documents, numbers_contained, titles_agree
+from dedup.detect.relation import Decision, Model, classify, load_model, unrelated_before_alignment
+from dedup.detect.sentence_pair import sentence_pair_features
 from dedup.document import Document, prepare
 from dedup.idf import IdfTable
 from dedup.lsh import lsh_params
@@ -64,8 +65,18 @@ class Detector:
         if is_exact(da, db) and (not short or titles_agree(da.article.title, db.article.title)):
             span_a, span_b = da.span_of_tokens(0, da.n_tokens), db.span_of_tokens(0, db.n_tokens)
             return Decision("exact", None, 1.0, 1.0, (Passage(span_a, span_b, "verbatim"),))
+        if features is None and self._unrelated_unmeasured(da, db):
+            return None
         features = features or compare_documents(da, db, idf)
         return classify(features, False, _dates(da, db), self.model)
+
+    def _unrelated_unmeasured(self, da: Document, db: Document) -> bool:
+        """Decided None by document-level facts alone (`unrelated_before_alignment`)."""
+        if max(da.n_tokens, db.n_tokens) >= self.model.short_tokens:
+            return False
+        agree = numbers_contained(da, db) and titles_agree(da.article.title, db.article.title)
+        single = sentence_pair_features(da, db) is not None
+        return unrelated_before_alignment(da.n_tokens, db.n_tokens, single, agree, self.model)
 
 
 def is_exact(da: Document, db: Document) -> bool:

@@ -20,7 +20,7 @@ from dedup.document import Document
 from dedup.idf import IdfTable
 from dedup.segment import Span
 
-__all__ = ["PairFeatures", "Passage", "SentenceMatch", "compare_documents", "titles_agree"]
+__all__ = ["PairFeatures", "Passage", "SentenceMatch", "compare_documents", "numbers_contained", "titles_agree"]
 
 MIN_RUN = 6
 MERGE_GAP = 4
@@ -115,7 +115,7 @@ def _tiles(ha: list[int], hb: list[int], starts: np.ndarray, in_b: np.ndarray) -
     return out
 
 
-def _numbers_contained(da: Document, db: Document) -> bool:
+def numbers_contained(da: Document, db: Document) -> bool:
     """Most of the shorter text's figures and dates appear in the longer one (a trim or a retelling
     keeps them; a form filled in for another company or day does not)."""
     short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
@@ -323,7 +323,7 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
         shared_facts=len(da.facts & db.facts),
         facts_a=len(da.facts),
         facts_b=len(db.facts),
-        numbers_contained=_numbers_contained(da, db),
+        numbers_contained=numbers_contained(da, db),
         titles_agree=titles_agree(da.article.title, db.article.title),
         template=template,
         tiles=tuple(_merge_passages(da, db, tiles)),

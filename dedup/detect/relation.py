@@ -35,7 +35,16 @@ from dedup.detect.level import LevelModel, level_features
 from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
 from dedup.errors import ConfigError
 
-__all__ = ["RELATIONS", "Decision", "Model", "Relation", "classify", "features_from_row", "load_model"]
+__all__ = [
+    "RELATIONS",
+    "Decision",
+    "Model",
+    "Relation",
+    "classify",
+    "features_from_row",
+    "load_model",
+    "unrelated_before_alignment",
+]
 
 Relation = Literal["exact", "near_duplicate", "copy", "partial", "rewrite"]
 RELATIONS: tuple[Relation, ...] = ("exact", "near_duplicate", "copy", "partial", "rewrite")
@@ -290,6 +299,19 @@ def _formulaic_mismatch(f: PairFeatures, model: Model) -> bool:
     if not short or (f.numbers_contained and f.titles_agree):
         return False
     return max(f.a_tokens, f.b_tokens) < model.short_tokens or not _copies_figures(f, model)
+
+
+def unrelated_before_alignment(
+    a_tokens: int, b_tokens: int, sentence_pair: bool, figures_and_titles_agree: bool, model: Model
+) -> bool:
+    """True when `classify` returns None whatever the alignment measures: two short items (both under
+    `short_tokens`) whose figures or headlines disagree, unless both are single sentences that the
+    sentence-pair model decides. Verification skips aligning such pairs (half of Reuters' candidates).
+    """
+    sentences = model.sentence_pair
+    if sentences is not None and sentence_pair and max(a_tokens, b_tokens) <= sentences.max_tokens:
+        return False
+    return max(a_tokens, b_tokens) < model.short_tokens and not figures_and_titles_agree
 
 
 def classify(
