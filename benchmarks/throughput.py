@@ -157,8 +157,9 @@ def scan_available() -> bool:
     return proc.returncode == 0
 
 
-def run_scan(data: Path, n: int, label: str, workdir: Path) -> dict[str, Any]:
-    """`dedup scan` of a JSONL file, with its summary.json stage timings when it writes them."""
+def run_scan(data: Path, n: int, label: str, workdir: Path, truth: Path | None = None) -> dict[str, Any]:
+    """`dedup scan` of a JSONL file, with its summary.json stage timings when it writes them, and
+    the planted pairs it found when the file has a truth sidecar."""
     outdir = workdir / label.replace(" ", "-")
     result = measure([sys.executable, "-m", "dedup.cli", "scan", str(data), "--out", str(outdir)], label, n)
     summary_path = outdir / "summary.json"
@@ -166,8 +167,33 @@ def run_scan(data: Path, n: int, label: str, workdir: Path) -> dict[str, Any]:
         summary = json.loads(summary_path.read_text())
         result["timings_us_per_article"] = summary.get("timings_us_per_article") or {}
         result["summary"] = {k: v for k, v in summary.items() if k != "timings_us_per_article"}
+    relations = outdir / "relations.jsonl"
+    if truth is not None and truth.is_file() and relations.is_file():
+        result["planted"] = score_planted(_jsonl(truth), _jsonl(relations))
     shutil.rmtree(outdir, ignore_errors=True)
     return result
+
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    with open(path, "rb") as fh:
+        return [orjson.loads(line) for line in fh if line.strip()]
+
+
+def score_planted(truth: list[dict[str, Any]], relations: list[dict[str, Any]]) -> dict[str, Any]:
+    """Planted pairs found (any relation), per planted kind, and the relations no plant explains."""
+    found = {frozenset((r["a"], r["b"])) for r in relations}
+    planted = {frozenset((t["a"], t["b"])) for t in truth}
+    kinds: dict[str, list[int]] = {}
+    for t in truth:
+        hit = kinds.setdefault(t["relation"], [0, 0])
+        hit[0] += frozenset((t["a"], t["b"])) in found
+        hit[1] += 1
+    return {
+        "found": sum(h[0] for h in kinds.values()),
+        "planted": len(truth),
+        "by_kind": {k: {"found": h[0], "planted": h[1]} for k, h in sorted(kinds.items())},
+        "unplanted_relations": len(found - planted),
+    }
 
 
 def run_plain(data: Path, n: int, workdir: Path) -> dict[str, Any]:
@@ -241,7 +267,7 @@ def archive_section(sizes: list[int], seed: int, corpus: Path, workdir: Path, ha
         path = made.pop("path")
         run: dict[str, Any] = {"size": size, "file": os.path.relpath(path, ROOT), "generation": made}
         if have_scan:
-            run["scan"] = run_scan(path, size, f"dedup scan archive-{size}", workdir)
+            run["scan"] = run_scan(path, size, f"dedup scan archive-{size}", workdir, archive.truth_path(path))
         runs.append(run)
     out: dict[str, Any] = {"seed": seed, "runs": runs}
     ok = [r["scan"] for r in runs if r.get("scan", {}).get("returncode") == 0]
@@ -285,7 +311,30 @@ def tables(results: dict[str, Any]) -> list[Table]:
     rows = [[st, *(f"{r['timings_us_per_article'].get(st, 0):,.1f}" for r in scans)] for st in stages]
     if rows:
         out.append(("dedup scan stages (summary.json)", ["stage (µs/article)", *(r["label"] for r in scans)], rows))
+    if planted := _planted_rows(results):
+        header = ["archive", "found / planted", *planted[0]]
+        out.append(("Planted pairs found in the synthetic archives", header, planted[1]))
     return out
+
+
+def _planted_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]] | None:
+    scored = [(r["size"], r["scan"]["planted"]) for r in results["archives"]["runs"] if "planted" in r.get("scan", {})]
+    if not scored:
+        return None
+    kinds = sorted({k for _, p in scored for k in p["by_kind"]})
+    def cell(hits: dict[str, int]) -> str:
+        return f"{hits.get('found', 0):,} / {hits.get('planted', 0):,}"
+
+    rows = [
+        [
+            f"{size:,}",
+            cell(p),
+            *(cell(p["by_kind"].get(k, {})) for k in kinds),
+            f"{p['unplanted_relations']:,}",
+        ]
+        for size, p in scored
+    ]
+    return [*kinds, "relations not planted"], rows
 
 
 def render(results: dict[str, Any]) -> None:

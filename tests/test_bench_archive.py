@@ -133,3 +133,24 @@ def test_split_paragraphs_and_pool() -> None:
     with pytest.raises(ValueError):
         ParagraphPool.from_paragraphs(["", "   "])
     assert truth_path("x/archive.jsonl") == Path("x/archive.truth.jsonl")
+
+
+def test_planted_pairs_are_scored_in_either_order_and_by_kind() -> None:
+    from benchmarks.throughput import _planted_rows, score_planted
+
+    truth = [
+        {"a": "x1", "b": "x2", "relation": "exact"},
+        {"a": "x3", "b": "x4", "relation": "trimmed"},
+        {"a": "x5", "b": "x6", "relation": "trimmed"},
+    ]
+    relations = [
+        {"a": "x2", "b": "x1", "relation": "exact"},  # found, the other way round
+        {"a": "x3", "b": "x4", "relation": "copy"},
+        {"a": "x7", "b": "x8", "relation": "partial"},  # explained by no plant
+    ]
+    scored = score_planted(truth, relations)
+    assert (scored["found"], scored["planted"], scored["unplanted_relations"]) == (2, 3, 1)
+    assert scored["by_kind"] == {"exact": {"found": 1, "planted": 1}, "trimmed": {"found": 1, "planted": 2}}
+    header, rows = _planted_rows({"archives": {"runs": [{"size": 100, "scan": {"planted": scored}}]}}) or ([], [])
+    assert header == ["exact", "trimmed", "relations not planted"]
+    assert rows == [["100", "2 / 3", "1 / 1", "1 / 2", "1"]]
