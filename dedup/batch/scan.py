@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -76,8 +78,10 @@ def _sign_all(
 def _sign_tasks(
     tasks: Iterable[SignTask], detector: Detector, progress: Progress | None, engine: Engine | None
 ) -> SignedShard:
-    shards = []
+    shards: list[SignedShard] = []
     for shard in (engine or SerialEngine()).map(run_sign, tasks):
+        if not shards:
+            _import_in_background("scipy.sparse.csgraph")
         shards.append(shard)
         if progress:
             progress.advance(len(shard))
@@ -85,6 +89,15 @@ def _sign_tasks(
     del shards
     _release_freed_memory()
     return joined
+
+
+def _import_in_background(module: str) -> None:
+    """Import a module the later stages need (scipy: a third of a second) while the workers sign.
+
+    Started once the first shard is back, so every sign worker was forked before it: a process
+    forked while another thread holds an import lock could never import that module.
+    """
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
 
 
 def _release_freed_memory() -> None:
