@@ -3,8 +3,10 @@
 Such a paragraph is shared text, but not reuse of a story. After the strong relations (exact,
 near-duplicate, copy, rewrite) are known, a paragraph whose exact text appears in three or more
 different clusters is boilerplate, and a `partial` relation whose evidence lies only in
-boilerplate paragraphs is dropped. A wire paragraph borrowed by a local story stays evidence:
-its copies sit inside one story's cluster plus the borrower.
+boilerplate paragraphs (or runs from one into a few words of the story) is dropped. Evidence that
+touches no boilerplate is kept however short: two lines of a results table are reuse. A wire
+paragraph borrowed by a local story stays evidence: its copies sit inside one story's cluster
+plus the borrower.
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from dedup.detector import Detector
 __all__ = ["MIN_CLUSTERS", "boilerplate_prints", "drop_boilerplate_partials"]
 
 MIN_CLUSTERS = 3
-# Evidence must reach this many characters outside boilerplate: a tile running from a story's last
-# word ("Reuter") into a shared footer is not reuse of the story.
+# Evidence that touches boilerplate must reach this many characters outside it: a tile running from
+# a story's last word ("Reuter") into a shared footer is not reuse of the story.
 MIN_EVIDENCE_CHARS = 60
 
 
@@ -43,15 +45,20 @@ def boilerplate_prints(shard: SignedShard, verified: Sequence[Verified]) -> set[
 
 
 def _only_boilerplate(v: Verified, articles: Sequence[Article], detector: Detector, prints: set[int]) -> bool:
+    """The partial's evidence touches a boilerplate paragraph and holds little else."""
     assert v.decision is not None
     side = v.decision.derived or "a"
     doc = detector.prepare(articles[v.a if side == "a" else v.b])
     spans = [(p.a if side == "a" else p.b) for p in v.decision.evidence]
-    outside = 0
+    inside = outside = 0
     for (s, e), fp in zip(doc.blocks, doc.block_prints.tolist(), strict=True):
-        if fp not in prints:
-            outside += sum(max(0, min(e, pe) - max(s, ps)) for ps, pe in spans)
-    return outside < MIN_EVIDENCE_CHARS
+        overlap = sum(max(0, min(e, pe) - max(s, ps)) for ps, pe in spans)
+        if fp in prints:
+            inside += overlap
+        else:
+            outside += overlap
+    # Short evidence away from boilerplate (a few copied table lines) is judged by the relation rules alone.
+    return inside > 0 and outside < MIN_EVIDENCE_CHARS
 
 
 def drop_boilerplate_partials(
