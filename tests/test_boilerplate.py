@@ -51,3 +51,25 @@ def test_copied_table_lines_away_from_boilerplate_stay_partial(wires: list[dict[
     found = {(r["a"], r["b"]): (r["relation"], r["derived"]) for r in relations}
     assert found.get(("table", "local")) == ("partial", "local")
     assert not any(kind == "partial" for pair, (kind, _) in found.items() if pair != ("table", "local"))
+
+
+def test_a_short_stock_phrase_without_figures_is_not_partial(wires: list[dict[str, Any]]) -> None:
+    """Two daily notes under one headline share only their opening words (56 characters, no figure):
+    too little to tell reuse from a stock phrase, in a corpus where boilerplate is measured."""
+    site = [_article(f"site-{i}", HEADER + w["text"] + FOOTER, i) for i, w in enumerate(wires[:4])]
+    title = "HARBOUR AUTHORITY DAILY NOTE"
+    first = _article(
+        "monday",
+        "The harbour authority said it expected the new berths to open in autumn.\n\n"
+        "Dredging of the outer channel has been delayed by storms.",
+        1,
+        title,
+    )
+    second = _article(
+        "friday",
+        "The harbour authority said it expected the new berths to be busy.\n\n"
+        "The ferry operator welcomed the news and plans two extra sailings.",
+        30,
+        title,
+    )
+    assert scan_articles([*site, first, second]).relations == []
