@@ -3,8 +3,10 @@
 Such a paragraph is shared text, but not reuse of a story. After the strong relations (exact,
 near-duplicate, copy, rewrite) are known, a paragraph whose exact text appears in three or more
 different clusters is boilerplate, and a `partial` relation whose evidence lies only in
-boilerplate paragraphs is dropped. A wire paragraph borrowed by a local story stays evidence:
-its copies sit inside one story's cluster plus the borrower.
+boilerplate paragraphs (or runs from one into a few words of the story) is dropped, as is one whose
+evidence is too short to tell reuse from chance ("The Bank of England said it") unless it copies
+lines of a table with their precise figures and touches no boilerplate. A wire paragraph borrowed
+by a local story stays evidence: its copies sit inside one story's cluster plus the borrower.
 """
 
 from __future__ import annotations
@@ -18,13 +20,17 @@ from dedup.article import Article
 from dedup.batch.sign import SignedShard
 from dedup.batch.verify import Verified
 from dedup.cluster import CLUSTERING_RELATIONS, UnionFind
+from dedup.detect.view import precise_figure
 from dedup.detector import Detector
+from dedup.document import Document
+from dedup.segment import Span
 
 __all__ = ["MIN_CLUSTERS", "boilerplate_prints", "drop_boilerplate_partials"]
 
 MIN_CLUSTERS = 3
 # Evidence must reach this many characters outside boilerplate: a tile running from a story's last
-# word ("Reuter") into a shared footer is not reuse of the story.
+# word ("Reuter") into a shared footer is not reuse of the story, nor is a stock phrase shared by two
+# daily reports. Shorter evidence away from boilerplate stands on copied precise figures alone.
 MIN_EVIDENCE_CHARS = 60
 
 
@@ -42,16 +48,35 @@ def boilerplate_prints(shard: SignedShard, verified: Sequence[Verified]) -> set[
     return set(prints[counts >= MIN_CLUSTERS].view(np.uint64).tolist())
 
 
-def _only_boilerplate(v: Verified, articles: Sequence[Article], detector: Detector, prints: set[int]) -> bool:
+def _copied_figures(doc: Document, spans: list[Span]) -> int:
+    """Distinct precise figures inside the spans (as `PairFeatures.copied_figures` counts them)."""
+    starts = doc.token_spans[:, 0]
+    found: set[str] = set()
+    for s, e in spans:
+        lo, hi = int(np.searchsorted(starts, s)), int(np.searchsorted(starts, e))
+        found.update(t for t in doc.tokens[lo:hi] if "0" <= t[0] <= "9" and precise_figure(t))
+    return len(found)
+
+
+def _weak_evidence(v: Verified, articles: Sequence[Article], detector: Detector, prints: set[int]) -> bool:
+    """The partial's evidence holds under MIN_EVIDENCE_CHARS outside boilerplate, and is not a few
+    table lines copied with their figures away from any boilerplate."""
     assert v.decision is not None
     side = v.decision.derived or "a"
     doc = detector.prepare(articles[v.a if side == "a" else v.b])
     spans = [(p.a if side == "a" else p.b) for p in v.decision.evidence]
-    outside = 0
+    inside = outside = 0
     for (s, e), fp in zip(doc.blocks, doc.block_prints.tolist(), strict=True):
-        if fp not in prints:
-            outside += sum(max(0, min(e, pe) - max(s, ps)) for ps, pe in spans)
-    return outside < MIN_EVIDENCE_CHARS
+        overlap = sum(max(0, min(e, pe) - max(s, ps)) for ps, pe in spans)
+        if fp in prints:
+            inside += overlap
+        else:
+            outside += overlap
+    if outside >= MIN_EVIDENCE_CHARS:
+        return False
+    # Two lines of a results table are reuse however short: a form filled in again changes its figures.
+    verbatim = [(p.a if side == "a" else p.b) for p in v.decision.evidence if p.kind == "verbatim"]
+    return inside > 0 or _copied_figures(doc, verbatim) < detector.model.partial_min_figures
 
 
 def drop_boilerplate_partials(
@@ -64,7 +89,7 @@ def drop_boilerplate_partials(
     out = []
     for v in verified:
         partial = v.decision is not None and v.decision.relation == "partial"
-        if partial and _only_boilerplate(v, articles, detector, prints):
+        if partial and _weak_evidence(v, articles, detector, prints):
             v = Verified(v.a, v.b, None, v.features)
         out.append(v)
     return out

@@ -1,0 +1,75 @@
+"""Boilerplate paragraphs (a site's header and footer around unrelated stories) are not evidence of
+partial reuse; short evidence that touches no boilerplate still is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from dedup import Article, scan_articles
+
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+HEADER = "CITY HERALD ONLINE | Home > News > World\n\nPosted by staff, updated 5 minutes ago\n\n"
+FOOTER = (
+    "\n\nShare this story: Facebook | X | Email\n\n"
+    "Copyright 2025 City Herald Online. All rights reserved. Sign up for our morning newsletter."
+)
+RESULTS_TABLE = (
+    "Shr loss 26 cts vs profit eight cts\n    Net loss 2.8 mln vs profit 897,000\n    Revs 27.0 mln vs 30.0 mln\n"
+    "    Nine months\n    Shr loss 51 cts vs profit 46 cts\n    Net loss 5.4 mln vs profit 4.9 mln\n"
+    "    Revs 88.4 mln vs 99.8 mln\n Reuter\n"
+)
+
+
+def _article(rid: str, text: str, hours: int = 0, title: str | None = None) -> Article:
+    return Article(rid, text, title=title, published=T0 + timedelta(hours=hours))
+
+
+@pytest.fixture(scope="module")
+def wires(fiction: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [a for a in fiction if a["kind"] == "wire"]
+
+
+def test_a_sign_off_running_into_a_shared_footer_is_not_partial(wires: list[dict[str, Any]]) -> None:
+    """Five stories of one site end with the same sign-off word before the site's footer: the tile
+    from "Reuter" into the footer touches boilerplate and holds a few characters of story."""
+    site = [_article(f"site-{i}", HEADER + w["text"].rstrip() + " Reuter" + FOOTER, i) for i, w in enumerate(wires[:5])]
+    assert scan_articles(site).relations == []
+
+
+def test_copied_table_lines_away_from_boilerplate_stay_partial(wires: list[dict[str, Any]]) -> None:
+    """Two lines of a results table (59 characters) printed in a story of a corpus that has
+    boilerplate: the evidence touches none of it, so the relation rules' `partial` stands."""
+    site = [_article(f"site-{i}", HEADER + w["text"] + FOOTER, i) for i, w in enumerate(wires[:4])]
+    table = _article("table", RESULTS_TABLE, title="GASKET CO 3RD QTR NET")
+    local = [p for p in wires[6]["text"].split("\n\n") if p.strip()]
+    lines = "Net loss 5.4 mln vs profit 4.9 mln\nRevs 88.4 mln vs 99.8 mln"
+    story = _article("local", "\n\n".join([*local[:3], lines, *local[3:]]), 5, "Hospital wait times grow")
+    relations = scan_articles([*site, table, story]).relations
+    found = {(r["a"], r["b"]): (r["relation"], r["derived"]) for r in relations}
+    assert found.get(("table", "local")) == ("partial", "local")
+    assert not any(kind == "partial" for pair, (kind, _) in found.items() if pair != ("table", "local"))
+
+
+def test_a_short_stock_phrase_without_figures_is_not_partial(wires: list[dict[str, Any]]) -> None:
+    """Two daily notes under one headline share only their opening words (56 characters, no figure):
+    too little to tell reuse from a stock phrase, in a corpus where boilerplate is measured."""
+    site = [_article(f"site-{i}", HEADER + w["text"] + FOOTER, i) for i, w in enumerate(wires[:4])]
+    title = "HARBOUR AUTHORITY DAILY NOTE"
+    first = _article(
+        "monday",
+        "The harbour authority said it expected the new berths to open in autumn.\n\n"
+        "Dredging of the outer channel has been delayed by storms.",
+        1,
+        title,
+    )
+    second = _article(
+        "friday",
+        "The harbour authority said it expected the new berths to be busy.\n\n"
+        "The ferry operator welcomed the news and plans two extra sailings.",
+        30,
+        title,
+    )
+    assert scan_articles([*site, first, second]).relations == []
