@@ -9,7 +9,7 @@ repost         the same text re-posted                                         e
 syndicated     verbatim, with a site header and footer                         copy
 trimmed        the first 40-70 % of the paragraphs                             copy
 spliced_whole  the whole source inside another unrelated story                 copy
-spliced_part   2-3 source paragraphs spliced into a longer unrelated story     partial
+spliced_part   1-3 source paragraphs spliced into a longer unrelated story     partial
 copyedit       word substitutions/deletions at a rate of 2-5 %                 near_duplicate
 reordered      paragraphs shuffled                                             near_duplicate
 doubled        one paragraph printed twice                                     near_duplicate
@@ -183,6 +183,19 @@ def _copy_edit(paragraphs: Sequence[str], rate: float, rng: random.Random) -> li
     return ["".join(toks).strip() for toks in pieces]
 
 
+def _whole(text: str) -> list[str]:
+    """Every paragraph of a story but its closing sign-off ("Reuter"): short table lines included,
+    since a story spliced whole into another keeps them."""
+    paras, _ = split_paragraphs(text)
+    while paras and len(paras[-1].split()) < 5:
+        paras = paras[:-1]
+    return paras
+
+
+def _words(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
+
+
 def _variant_texts(source: Article, hosts: list[list[str]], rng: random.Random) -> dict[str, str]:
     """Text of every variant kind; hosts are two unrelated stories' paragraphs."""
     paras, style = content_paragraphs(source["text"])
@@ -198,12 +211,16 @@ def _variant_texts(source: Article, hosts: list[list[str]], rng: random.Random) 
     start = rng.randint(0, n - run)
     at = rng.randint(1, len(hosts[1]) - 1)
     dup = rng.randrange(n)
+    part = paras[start : start + run]
+    # The host must stay the longer story, else most of the variant is the source (a copy, not partial).
+    while len(part) > 1 and _words(part) >= _words(hosts[1]):
+        part = part[:-1]
     return {
         "repost": source["text"],
         "syndicated": f"{header}\n\n{source['text'].strip()}\n\n{footer}\n",
         "trimmed": join_paragraphs(paras[:keep], style),
-        "spliced_whole": join_paragraphs(hosts[0][:cut] + paras + hosts[0][cut:], style),
-        "spliced_part": join_paragraphs(hosts[1][:at] + paras[start : start + run] + hosts[1][at:], style),
+        "spliced_whole": join_paragraphs(hosts[0][:cut] + _whole(source["text"]) + hosts[0][cut:], style),
+        "spliced_part": join_paragraphs(hosts[1][:at] + part + hosts[1][at:], style),
         "copyedit": join_paragraphs(_copy_edit(paras, rng.uniform(0.02, 0.05), rng), style),
         "reordered": join_paragraphs([paras[i] for i in order], style),
         "doubled": join_paragraphs([*paras[: dup + 1], paras[dup], *paras[dup + 1 :]], style),

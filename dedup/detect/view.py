@@ -18,7 +18,7 @@ from dedup.normalize import normalize
 from dedup.segment import Span
 from dedup.shingle import _multipliers, kgram_hashes
 
-__all__ = ["VERIFY_K", "View", "precise_figure", "title_words", "view"]
+__all__ = ["VERIFY_K", "View", "precise_figure", "significant_digits", "title_words", "view"]
 
 VERIFY_K = 3
 _MULT3 = _multipliers(VERIFY_K, 0)
@@ -34,6 +34,15 @@ def precise_figure(token: str) -> bool:
     if len(digits) < 3 or not token[0].isdigit():
         return False
     return not (len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"))
+
+
+def significant_digits(token: str) -> int:
+    """Significant digits of a figure ("6.5" 2, "0.35" 2, "72,000" 2, "16,250" 4), 0 for a single digit
+    or a year: what a form filled in for another company or day changes when it prints its lines."""
+    if len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"):
+        return 0
+    digits = "".join(ch for ch in token if ch.isdigit()).strip("0")
+    return len(digits) if len(digits) >= 2 else 0
 
 
 @lru_cache(maxsize=1 << 16)
@@ -56,11 +65,12 @@ class View:
 
     @cached_property
     def _figures(self) -> list[int]:
-        return [i for i, tok in enumerate(self.doc.tokens) if "0" <= tok[0] <= "9" and precise_figure(tok)]
+        tokens = self.doc.tokens
+        return [i for i, t in enumerate(tokens) if "0" <= t[0] <= "9" and (significant_digits(t) or precise_figure(t))]
 
     @property
     def figure_at(self) -> np.ndarray:
-        """Token indices of precise figures."""
+        """Token indices of precise figures and of figures with two or more significant digits."""
         return np.array(self._figures, dtype=np.int64)
 
     @property
