@@ -236,3 +236,29 @@ def test_common_figures_of_another_company_are_not_reuse(
         other = "\n\n".join([*local[:3], "Qtly div 12-1/2 cts vs 12-1/2 cts prior, pay April 30.", *local[3:]])
     second = Article("second", other, title="QUAKER CHEMICAL CORP <QCHM> SETS QUARTERLY")
     assert compare_texts(first, second, detector) is None
+
+
+SMALL_TABLE = (
+    "Shr 65 cts vs 54 cts\n    Net 8.3 mln vs 7.3 mln\n    Revs 91.2 mln vs 88.5 mln\n"
+    "    Year\n    Shr 2.45 dlrs vs 2.12 dlrs\n Reuter\n"
+)
+
+
+@pytest.mark.parametrize(("lines", "reuse"), [
+    ("Shr 65 cts vs 54 cts\nNet 8.3 mln vs 7.3 mln", True),
+    ("Shr 71 cts vs 58 cts\nNet 9.6 mln vs 6.4 mln", False),
+])  # fmt: skip
+def test_copied_table_lines_of_two_digit_figures_are_partial(
+    detector: Detector, fiction: list[dict[str, Any]], lines: str, reuse: bool
+) -> None:
+    """Two lines of small figures (no figure of three significant digits) copied whole are reuse by
+    their digits together; the same form with other figures is not."""
+    table = Article("table", SMALL_TABLE, title="ACME CO 1ST QTR NET", published=T0)
+    local = _paras(_by_id(fiction, "wire-budget-01")["text"])
+    story = _article("local", "\n\n".join([*local[:3], lines, *local[3:]]), hours=5)
+    story = Article(story.id, story.text, title="Budget talks drag on", published=story.published)
+    decision = compare_texts(table, story, detector)
+    if reuse:
+        assert decision is not None and (decision.relation, decision.derived) == ("partial", "b")
+    else:
+        assert decision is None
