@@ -45,7 +45,9 @@ def significant_digits(token: str) -> int:
     return len(digits) if len(digits) >= 2 else 0
 
 
-@lru_cache(maxsize=1 << 16)
+# Small: verification meets an article's pairs close together (see batch.tasks), and a streaming
+# index must not keep every headline it has seen.
+@lru_cache(maxsize=4096)
 def title_words(title: str) -> frozenset[str]:
     """A headline's content words (the words `titles_agree` compares)."""
     return frozenset(w for w in normalize(title).split() if w not in STOPWORDS and len(w) > 1)
