@@ -57,7 +57,7 @@ def title_words(title: str) -> frozenset[str]:
 class View:
     """Per-document inputs of `compare_documents` that do not depend on the other side."""
 
-    doc: Document
+    tokens: list[str]  # the document's (not the document: a view kept in its memo must not point back)
     grams: np.ndarray  # uint32 word 3-gram hashes, in token order
     gram_list: list[int]
     distinct: np.ndarray  # sorted distinct 3-gram hashes
@@ -67,7 +67,7 @@ class View:
 
     @cached_property
     def _figures(self) -> list[int]:
-        tokens = self.doc.tokens
+        tokens = self.tokens
         return [i for i, t in enumerate(tokens) if "0" <= t[0] <= "9" and (significant_digits(t) or precise_figure(t))]
 
     @property
@@ -77,7 +77,7 @@ class View:
 
     @property
     def figure_tokens(self) -> list[str]:
-        return [self.doc.tokens[i] for i in self._figures]
+        return [self.tokens[i] for i in self._figures]
 
     def content_rows(self, doc: Document, n_buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sentence of each content token in a sentence, its bucket, the document's distinct buckets)."""
@@ -110,7 +110,7 @@ def _build(doc: Document) -> View:
     gram_list = grams.tolist()
     starts, ends = doc.token_spans[:, 0].tolist(), doc.token_spans[:, 1].tolist()
     return View(
-        doc=doc,
+        tokens=doc.tokens,
         grams=grams,
         gram_list=gram_list,
         distinct=unique(grams),
