@@ -20,10 +20,10 @@ from dedup.article import Article
 from dedup.batch.sign import SignedShard
 from dedup.batch.verify import Verified
 from dedup.cluster import CLUSTERING_RELATIONS, UnionFind
-from dedup.detect.view import precise_figure
+from dedup.detect.view import copied_figures
 from dedup.detector import Detector
 from dedup.document import Document
-from dedup.segment import Span
+from dedup.segment import Span, blocks
 
 __all__ = ["MIN_CLUSTERS", "boilerplate_prints", "drop_boilerplate_partials"]
 
@@ -43,30 +43,38 @@ def boilerplate_prints(shard: SignedShard, verified: Sequence[Verified]) -> set[
     if not len(shard.block_prints):
         return set()
     roots = np.array([uf.find(i) for i in range(len(shard))], dtype=np.int64)
-    pairs = np.unique(np.stack([shard.block_prints.view(np.int64), roots[shard.print_owner]], axis=1), axis=0)
-    prints, counts = unique_counts(pairs[:, 0])
+    # Each (print, cluster) once: sorted by print, then cluster (np.unique over rows is far slower).
+    order = np.lexsort((roots[shard.print_owner], shard.block_prints))
+    keys, owners = shard.block_prints[order], roots[shard.print_owner][order]
+    first = np.r_[True, (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])]
+    prints, counts = unique_counts(keys[first])
     return set(prints[counts >= MIN_CLUSTERS].view(np.uint64).tolist())
 
 
 def _copied_figures(doc: Document, spans: list[Span]) -> int:
-    """Distinct precise figures inside the spans (as `PairFeatures.copied_figures` counts them)."""
+    """Figures inside the spans, counted as `PairFeatures.copied_figures` counts them."""
     starts = doc.token_spans[:, 0]
-    found: set[str] = set()
+    found: list[str] = []
     for s, e in spans:
         lo, hi = int(np.searchsorted(starts, s)), int(np.searchsorted(starts, e))
-        found.update(t for t in doc.tokens[lo:hi] if "0" <= t[0] <= "9" and precise_figure(t))
-    return len(found)
+        found += doc.tokens[lo:hi]
+    return copied_figures(found)
 
 
-def _weak_evidence(v: Verified, articles: Sequence[Article], detector: Detector, prints: set[int]) -> bool:
+def _weak_evidence(
+    v: Verified, articles: Sequence[Article], detector: Detector, prints: set[int], shard: SignedShard
+) -> bool:
     """The partial's evidence holds under MIN_EVIDENCE_CHARS outside boilerplate, and is not a few
     table lines copied with their figures away from any boilerplate."""
     assert v.decision is not None
     side = v.decision.derived or "a"
-    doc = detector.prepare(articles[v.a if side == "a" else v.b])
+    i = v.a if side == "a" else v.b
     spans = [(p.a if side == "a" else p.b) for p in v.decision.evidence]
+    # The article's paragraphs and their prints as signing found them, without preparing it again.
+    lo, hi = np.searchsorted(shard.print_owner, [i, i + 1])
+    fingerprints = shard.block_prints[lo:hi].tolist()
     inside = outside = 0
-    for (s, e), fp in zip(doc.blocks, doc.block_prints.tolist(), strict=True):
+    for (s, e), fp in zip(blocks(articles[i].text, detector.config.segment), fingerprints, strict=True):
         overlap = sum(max(0, min(e, pe) - max(s, ps)) for ps, pe in spans)
         if fp in prints:
             inside += overlap
@@ -76,7 +84,9 @@ def _weak_evidence(v: Verified, articles: Sequence[Article], detector: Detector,
         return False
     # Two lines of a results table are reuse however short: a form filled in again changes its figures.
     verbatim = [(p.a if side == "a" else p.b) for p in v.decision.evidence if p.kind == "verbatim"]
-    return inside > 0 or _copied_figures(doc, verbatim) < detector.model.partial_min_figures
+    if inside > 0:
+        return True
+    return _copied_figures(detector.prepare(articles[i]), verbatim) < detector.model.partial_min_figures
 
 
 def drop_boilerplate_partials(
@@ -89,7 +99,7 @@ def drop_boilerplate_partials(
     out = []
     for v in verified:
         partial = v.decision is not None and v.decision.relation == "partial"
-        if partial and _weak_evidence(v, articles, detector, prints):
+        if partial and _weak_evidence(v, articles, detector, prints, shard):
             v = Verified(v.a, v.b, None, v.features)
         out.append(v)
     return out

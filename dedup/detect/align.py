@@ -15,7 +15,7 @@ import numpy as np
 
 from dedup.arrays import isin_sorted, unique
 from dedup.detect.sentence_pair import SentencePairFeatures, sentence_pair_features
-from dedup.detect.view import VERIFY_K, View, precise_figure, significant_digits, title_words, view
+from dedup.detect.view import VERIFY_K, View, copied_figures, title_words, view
 from dedup.document import Document
 from dedup.idf import IdfTable
 from dedup.segment import Span
@@ -23,7 +23,6 @@ from dedup.segment import Span
 __all__ = ["PairFeatures", "Passage", "SentenceMatch", "compare_documents", "numbers_contained", "titles_agree"]
 
 MIN_RUN = 6
-DIGITS_PER_FIGURE = 3  # significant digits copied verbatim that weigh as one precise figure
 MERGE_GAP = 4
 _MAX_CANDIDATE_POSITIONS = 16
 
@@ -185,14 +184,10 @@ def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int,
 
 
 def _copied_figures(v: View, covered: np.ndarray) -> int:
-    """Distinct precise figures inside verbatim passages: a form filled in again changes exactly these."""
+    """Figures inside verbatim passages (`view.copied_figures`): a form filled in again changes these."""
     if not covered.any() or not len(v.figure_at):
         return 0
-    copied = {v.figure_tokens[k] for k in np.flatnonzero(covered[v.figure_at]).tolist()}
-    precise = sum(1 for tok in copied if precise_figure(tok))
-    # Smaller figures count too, by their digits: two lines of a results table ("6.5 5.4", "8.3 7.3")
-    # copied whole are as telling as two precise figures.
-    return max(precise, sum(significant_digits(tok) for tok in copied) // DIGITS_PER_FIGURE)
+    return copied_figures(v.figure_tokens[k] for k in np.flatnonzero(covered[v.figure_at]).tolist())
 
 
 def _range_means(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

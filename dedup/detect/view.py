@@ -7,6 +7,7 @@ and their positions, its sentence spans, figures and content-word buckets are th
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -18,7 +19,7 @@ from dedup.normalize import normalize
 from dedup.segment import Span
 from dedup.shingle import _multipliers, kgram_hashes
 
-__all__ = ["VERIFY_K", "View", "precise_figure", "significant_digits", "title_words", "view"]
+__all__ = ["VERIFY_K", "View", "copied_figures", "precise_figure", "significant_digits", "title_words", "view"]
 
 VERIFY_K = 3
 _MULT3 = _multipliers(VERIFY_K, 0)
@@ -47,6 +48,18 @@ def significant_digits(token: str) -> int:
 
 # Small: verification meets an article's pairs close together (see batch.tasks), and a streaming
 # index must not keep every headline it has seen.
+DIGITS_PER_FIGURE = 3  # significant digits copied verbatim that weigh as one precise figure
+
+
+def copied_figures(tokens: Iterable[str]) -> int:
+    """How many figures copied tokens carry: their distinct precise figures, or, when more, their
+    significant digits by threes (two copied lines of a results table, "6.5 5.4" and "8.3 7.3",
+    are as telling as two precise figures)."""
+    copied = {t for t in tokens if "0" <= t[:1] <= "9"}
+    precise = sum(1 for t in copied if precise_figure(t))
+    return max(precise, sum(significant_digits(t) for t in copied) // DIGITS_PER_FIGURE)
+
+
 @lru_cache(maxsize=4096)
 def title_words(title: str) -> frozenset[str]:
     """A headline's content words (the words `titles_agree` compares)."""
