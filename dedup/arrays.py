@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["isin", "isin_sorted", "unique", "unique_counts", "unique_inverse", "unique_pairs"]
+__all__ = ["isin", "isin_sorted", "range_rows", "unique", "unique_counts", "unique_inverse", "unique_pairs"]
 
 
 def _first_flags(ordered: np.ndarray) -> np.ndarray:
@@ -54,6 +54,15 @@ def isin_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
     return ordered[at] == values
+
+
+def range_rows(bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For (lo, hi) rows: the row of each index in the ranges, and the indices themselves, in order
+    (`concatenate([arange(lo, hi) for lo, hi in bounds])` without a Python loop)."""
+    lengths = bounds[:, 1] - bounds[:, 0] if len(bounds) else np.empty(0, dtype=np.int64)
+    row = np.repeat(np.arange(len(lengths)), lengths)
+    index = np.arange(len(row)) + np.repeat(bounds[:, 0] - (np.cumsum(lengths) - lengths), lengths)
+    return row, index
 
 
 def unique_pairs(pairs: np.ndarray) -> np.ndarray:

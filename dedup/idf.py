@@ -11,9 +11,9 @@ from typing import Protocol
 
 import numpy as np
 
-from dedup.arrays import unique, unique_counts
+from dedup.arrays import range_rows, unique, unique_counts
 
-__all__ = ["DEFAULT_BUCKETS", "IdfTable", "SentenceUnits", "sentence_terms"]
+__all__ = ["DEFAULT_BUCKETS", "IdfTable", "SentenceUnits", "bucket_of", "sentence_terms"]
 
 
 class SentenceUnits(Protocol):
@@ -28,7 +28,8 @@ class SentenceUnits(Protocol):
 DEFAULT_BUCKETS = 1 << 20
 
 
-def _buckets(content_ids: np.ndarray, n_buckets: int) -> np.ndarray:
+def bucket_of(content_ids: np.ndarray, n_buckets: int) -> np.ndarray:
+    """The IDF bucket of each content-word id (n_buckets a power of two)."""
     return (content_ids & np.uint64(n_buckets - 1)).astype(np.int64)
 
 
@@ -40,13 +41,10 @@ def sentence_terms(
     These are all a document contributes to an IDF table, and its TF-IDF vector's term counts; no
     table is needed to find them.
     """
-    lengths = (bounds[:, 1] - bounds[:, 0]) if len(bounds) else np.empty(0, dtype=np.int64)
-    unit = np.repeat(np.arange(len(lengths)), lengths)
-    # Token indices of every unit, in order, without a Python loop over units.
-    index = np.arange(len(unit)) + np.repeat(bounds[:, 0] - (np.cumsum(lengths) - lengths), lengths)
+    unit, index = range_rows(bounds)
     ids = content_ids[index] if len(index) else np.empty(0, dtype=np.uint64)
     keep = ids != 0
-    keys = unique((unit[keep].astype(np.int64) << 32) | _buckets(ids[keep], n_buckets))
+    keys = unique((unit[keep].astype(np.int64) << 32) | bucket_of(ids[keep], n_buckets))
     buckets, counts = unique_counts(keys & 0xFFFFFFFF)
     return buckets.astype(np.int32), np.minimum(counts, 65535).astype(np.uint16)
 
@@ -62,7 +60,7 @@ class IdfTable:
         self.n_units = 0
 
     def buckets(self, content_ids: np.ndarray) -> np.ndarray:
-        return _buckets(content_ids, self.n_buckets)
+        return bucket_of(content_ids, self.n_buckets)
 
     @classmethod
     def from_documents(cls, docs: Iterable[SentenceUnits]) -> IdfTable:

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dedup.arrays import unique, unique_counts
+from dedup.arrays import range_rows, unique, unique_counts
 from dedup.document import Document
-from dedup.idf import DEFAULT_BUCKETS
+from dedup.idf import DEFAULT_BUCKETS, bucket_of
 from dedup.shingle import TokenHasher
 
 __all__ = ["block_shingles_many", "sentence_terms_many"]
@@ -59,13 +59,10 @@ def sentence_terms_many(
     bounds = np.concatenate(unit_bounds) if docs else np.empty((0, 2), dtype=np.int64)
     doc_of_unit = np.repeat(np.arange(len(docs), dtype=np.int64), [len(b) for b in unit_bounds])
     ids = np.concatenate([d.content_ids for d in docs]) if docs else np.empty(0, dtype=np.uint64)
-    lengths = bounds[:, 1] - bounds[:, 0]
-    unit = np.repeat(np.arange(len(lengths)), lengths)
-    # Token indices of every unit, in order, without a Python loop over units.
-    index = np.arange(len(unit)) + np.repeat(bounds[:, 0] - (np.cumsum(lengths) - lengths), lengths)
+    unit, index = range_rows(bounds)
     term = ids[index] if len(index) else np.empty(0, dtype=np.uint64)
     keep = term != 0
-    bucket = (term[keep] & np.uint64(n_buckets - 1)).astype(np.int64)
+    bucket = bucket_of(term[keep], n_buckets)
     # Each (unit, bucket) once, then counted per (document, bucket).
     per_unit = unique((unit[keep].astype(np.int64) << 32) | bucket)
     per_doc = (doc_of_unit[per_unit >> 32] << 32) | (per_unit & 0xFFFFFFFF)

@@ -82,10 +82,10 @@ def _weak_evidence(
             outside += overlap
     if outside >= MIN_EVIDENCE_CHARS:
         return False
-    # Two lines of a results table are reuse however short: a form filled in again changes its figures.
-    verbatim = [(p.a if side == "a" else p.b) for p in v.decision.evidence if p.kind == "verbatim"]
     if inside > 0:
         return True
+    # Two lines of a results table are reuse however short: a form filled in again changes its figures.
+    verbatim = [(p.a if side == "a" else p.b) for p in v.decision.evidence if p.kind == "verbatim"]
     return _copied_figures(detector.prepare(articles[i]), verbatim) < detector.model.partial_min_figures
 
 

@@ -13,8 +13,9 @@ from functools import cached_property, lru_cache
 
 import numpy as np
 
-from dedup.arrays import unique
+from dedup.arrays import range_rows, unique
 from dedup.document import STOPWORDS, Document
+from dedup.idf import bucket_of
 from dedup.normalize import normalize
 from dedup.segment import Span
 from dedup.shingle import _multipliers, kgram_hashes
@@ -26,6 +27,10 @@ _MULT3 = _multipliers(VERIFY_K, 0)
 _MEMO_KEY = "detect.view"
 
 
+def _year(token: str) -> bool:
+    return len(token) == 4 and token.isdigit() and token[:2] in ("19", "20")
+
+
 def precise_figure(token: str) -> bool:
     """A figure no other report would print by chance: three significant digits or more, not a year.
 
@@ -34,20 +39,18 @@ def precise_figure(token: str) -> bool:
     digits = "".join(ch for ch in token if ch.isdigit()).rstrip("0")
     if len(digits) < 3 or not token[0].isdigit():
         return False
-    return not (len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"))
+    return not _year(token)
 
 
 def significant_digits(token: str) -> int:
     """Significant digits of a figure ("6.5" 2, "0.35" 2, "72,000" 2, "16,250" 4), 0 for a single digit
     or a year: what a form filled in for another company or day changes when it prints its lines."""
-    if len(token) == 4 and token.isdigit() and token[:2] in ("19", "20"):
+    if _year(token):
         return 0
     digits = "".join(ch for ch in token if ch.isdigit()).strip("0")
     return len(digits) if len(digits) >= 2 else 0
 
 
-# Small: verification meets an article's pairs close together (see batch.tasks), and a streaming
-# index must not keep every headline it has seen.
 DIGITS_PER_FIGURE = 3  # significant digits copied verbatim that weigh as one precise figure
 
 
@@ -60,6 +63,8 @@ def copied_figures(tokens: Iterable[str]) -> int:
     return max(precise, sum(significant_digits(t) for t in copied) // DIGITS_PER_FIGURE)
 
 
+# Small: verification meets an article's pairs close together (see batch.tasks), and a streaming
+# index must not keep every headline it has seen.
 @lru_cache(maxsize=4096)
 def title_words(title: str) -> frozenset[str]:
     """A headline's content words (the words `titles_agree` compares)."""
@@ -100,22 +105,15 @@ class View:
         return rows
 
 
-def _buckets(ids: np.ndarray, n_buckets: int) -> np.ndarray:
-    return (ids & np.uint64(n_buckets - 1)).astype(np.int64)
-
-
 def _content_rows(doc: Document, n_buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ids, bounds = doc.content_ids, doc.sentence_bounds
-    distinct = unique(_buckets(ids[ids != 0], n_buckets))
+    distinct = unique(bucket_of(ids[ids != 0], n_buckets))
     if not len(bounds):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, distinct
-    lengths = bounds[:, 1] - bounds[:, 0]
-    sentence_of = np.repeat(np.arange(len(bounds)), lengths)
-    # Token indices of every sentence, in order, without a Python loop over sentences.
-    token_range = np.arange(len(sentence_of)) + np.repeat(bounds[:, 0] - (np.cumsum(lengths) - lengths), lengths)
+    sentence_of, token_range = range_rows(bounds)
     keep = ids[token_range] != 0
-    return sentence_of[keep], _buckets(ids[token_range][keep], n_buckets), distinct
+    return sentence_of[keep], bucket_of(ids[token_range][keep], n_buckets), distinct
 
 
 def _build(doc: Document) -> View:
