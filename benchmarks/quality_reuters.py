@@ -11,11 +11,24 @@ from typing import Any
 
 from benchmarks.suite import title_template, word_shingles
 
-__all__ = ["exact_groups", "lookalikes_merged", "near_dup_precision", "reuters_figures", "reuters_sample"]
+__all__ = [
+    "exact_groups",
+    "lookalikes_merged",
+    "near_dup_precision",
+    "reuters_figures",
+    "reuters_sample",
+    "same_entity",
+]
 
 PairKey = frozenset[str]
 Article = dict[str, Any]
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_TICKER = re.compile(r"<([A-Z][A-Z0-9]*)(?:\.[A-Z]+)?>")
+# Legal-form words a second release of one company's results may add, drop or spell out.
+_LEGAL = frozenset({
+    "THE", "INC", "CORP", "CORPORATION", "CO", "COS", "LTD", "LP", "MLP", "PLC", "GROUP", "HOLDINGS", "AND",
+    "BANCORP", "BANCORPORATION",
+})  # fmt: skip
 
 
 def fold(text: str) -> str:
@@ -71,9 +84,31 @@ def near_dup_precision(
     }
 
 
+def _ticker(entity: str) -> str | None:
+    found = _TICKER.search(entity)
+    return found.group(1) if found else None
+
+
+def _name(entity: str) -> tuple[str, ...]:
+    # '<ACME CORP>' is how Reuters prints a company without a ticker: keep the name inside.
+    text = re.sub(r"^CORRECTED\s*-\s*", " ", _TICKER.sub(" ", entity.upper()))
+    return tuple(w for w in re.findall(r"[A-Z0-9]+", text.replace("'", "").replace(".", "")) if w not in _LEGAL)
+
+
+def same_entity(ea: str, eb: str) -> bool:
+    """Two title entities name one company: the same ticker ('<CB>' and '<CB>'), or the same name
+    once legal forms, punctuation, a 'CORRECTED -' mark and tickers are dropped ('CHUBB CORP <CB>'
+    and 'THE CHUBB CORP <CB>'; "INT'L HYDRON" is not 'INTERNATIONAL HYDRON' unless tickers agree)."""
+    ta, tb = _ticker(ea), _ticker(eb)
+    if ta is not None and ta == tb:
+        return True
+    na, nb = _name(ea), _name(eb)
+    return bool(na) and na == nb
+
+
 def _lookalike(a: Article, b: Article) -> bool:
     ta, tb = title_template(a.get("title")), title_template(b.get("title"))
-    if ta is None or tb is None or ta[1] != tb[1] or ta[0] == tb[0]:
+    if ta is None or tb is None or ta[1] != tb[1] or same_entity(ta[0], tb[0]):
         return False
     return set(_NUMBER.findall(a["text"])) != set(_NUMBER.findall(b["text"]))
 

@@ -322,6 +322,7 @@ def _planted_rows(results: dict[str, Any]) -> tuple[list[str], list[list[str]]] 
     if not scored:
         return None
     kinds = sorted({k for _, p in scored for k in p["by_kind"]})
+
     def cell(hits: dict[str, int]) -> str:
         return f"{hits.get('found', 0):,} / {hits.get('planted', 0):,}"
 

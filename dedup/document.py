@@ -15,7 +15,7 @@ import xxhash
 from dedup.arrays import unique
 from dedup.article import Article
 from dedup.config import DetectorConfig
-from dedup.facts import _stem, facts, scan_facts
+from dedup.facts import _stem, counts_at, facts, scan_facts
 from dedup.normalize import normalize
 from dedup.segment import Span, blocks, sentences
 from dedup.shingle import TokenHasher
@@ -248,13 +248,27 @@ class Document:
         return scan_facts(self.text)
 
     @cached_property
+    def _counts_at(self) -> list[tuple[int, str]]:
+        return counts_at(self.text)
+
+    @cached_property
+    def counts(self) -> frozenset[str]:
+        """Small numbers, ordinals and dates with their day (`dedup.facts.counts_at`)."""
+        return frozenset(f for _, f in self._counts_at)
+
+    @cached_property
     def _numbers_at(self) -> tuple[np.ndarray, list[str]]:
         found = self._scanned_facts[0]
         return np.array([p for p, _ in found], dtype=np.int64), [f for _, f in found]
 
-    def _numbers_between(self, spans: np.ndarray) -> list[frozenset[str]]:
-        """Numeric facts starting inside each (start, end) character span."""
-        where, facts = self._numbers_at
+    @cached_property
+    def _figures_at(self) -> tuple[np.ndarray, list[str]]:
+        found = sorted(self._scanned_facts[0] + self._counts_at)
+        return np.array([p for p, _ in found], dtype=np.int64), [f for _, f in found]
+
+    def _numbers_between(self, spans: np.ndarray, counts: bool = False) -> list[frozenset[str]]:
+        """Numeric facts (and with `counts`, small numbers and dates) starting inside each span."""
+        where, facts = self._figures_at if counts else self._numbers_at
         if not len(where):
             return [frozenset()] * len(spans)
         cuts = np.searchsorted(where, np.asarray(spans, dtype=np.int64).reshape(-1)).reshape(-1, 2).tolist()
@@ -262,12 +276,13 @@ class Document:
 
     @cached_property
     def sentence_numbers(self) -> list[frozenset[str]]:
-        """Numeric facts of each sentence."""
+        """Figures of each sentence, small numbers and dates included: two lines of one form differ
+        in these ("Shr six cts" and "Shr 30 cts"), whatever their words share."""
         bounds = self.sentence_bounds
         if not len(bounds):
             return []
         spans = np.stack([self.token_spans[bounds[:, 0], 0], self.token_spans[bounds[:, 1] - 1, 1]], axis=1)
-        return self._numbers_between(spans)
+        return self._numbers_between(spans, counts=True)
 
     @cached_property
     def _block_numbers(self) -> list[frozenset[str]]:

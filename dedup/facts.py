@@ -7,10 +7,20 @@ these. Facts come back as short canonical strings ("money:5.7e6", "num:10000", "
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 
-__all__ = ["content_words", "dateline", "facts", "numeric_facts", "numeric_facts_at", "scan_facts"]
+__all__ = [
+    "content_words",
+    "counts_at",
+    "dateline",
+    "facts",
+    "numeric_facts",
+    "numeric_facts_at",
+    "rounded_match",
+    "scan_facts",
+]
 
 _SCALE = {
     "thousand": 1e3, "k": 1e3, "million": 1e6, "mln": 1e6, "m": 1e6, "mn": 1e6,
@@ -156,6 +166,81 @@ def _spelled(text: str) -> list[tuple[int, str]]:
                     matches.append(m)
     found = ((m.start(), _number_fact(m)) for m in matches if _month_before(text, m.start()) is None)
     return [(at, fact) for at, fact in found if fact]
+
+
+_COUNT_WORDS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+}  # fmt: skip
+_ORDINAL_WORDS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10,
+}  # fmt: skip
+# A lone digit or a small number spelled out, or an ordinal; not a piece of a larger figure
+# ("7-1/4", "2.5", "1,000"), whose canonical form `scan_facts` already gives.
+_COUNT = re.compile(
+    r"(?<![\d.,/-])\b(?:(?P<digit>\d{1,2})(?P<th>st|nd|rd|th)?|(?P<word>one|"
+    + "|".join(sorted({*_COUNT_WORDS, *_ORDINAL_WORDS}, key=len, reverse=True))
+    + r"))\b(?![.,/-]\d)",
+    re.IGNORECASE,
+)
+
+
+def counts_at(text: str) -> list[tuple[int, str]]:
+    """(offset, fact) of the small numbers `scan_facts` leaves out, in order: counts ("six cts",
+    "3 cts", "two years" -> "count:6"), ordinals ("fourth quarter", "4th" -> "ord:4") and month-day
+    dates with their offsets ("April Three", "April 3" -> "date:apr-3").
+
+    Too common to tell stories apart on their own, they still tell two lines of one form apart:
+    "Shr six cts vs two cts" and "Shr 30 cts vs three cts" are other news.
+    """
+    out: list[tuple[int, str]] = []
+    for m in _COUNT.finditer(text):
+        word = (m.group("word") or "").lower()
+        if m.group("digit"):
+            value, ordinal = int(m.group("digit")), bool(m.group("th"))
+        else:
+            value = _COUNT_WORDS.get(word) or _ORDINAL_WORDS.get(word) or 1
+            ordinal = word in _ORDINAL_WORDS
+        month = _month_before(text, m.start())
+        if month is not None and not ordinal:
+            out.append((m.start(), f"date:{month[:3]}-{value}"))
+        elif word == "one":
+            continue  # "one of them": a pronoun far more often than a count
+        elif word or ordinal or value < 10:  # larger bare figures are `scan_facts`' "num:" facts
+            out.append((m.start(), f"{'ord' if ordinal else 'count'}:{value}"))
+    return out
+
+
+_ROUNDED_FROM = 10_000
+
+
+def _mantissa_digits(fact: str) -> int:
+    """Significant digits a canonical figure was printed with ("num:1.35e+07" 3, "num:226653" 6)."""
+    body = fact.split(":", 1)[1].split("e")[0].replace(".", "").lstrip("-0")
+    return len(body.rstrip("0")) if "e" in fact or "." in fact else len(body)
+
+
+def rounded_match(coarse: str, fine: str) -> bool:
+    """True when `fine` printed to the precision of `coarse` gives `coarse`: "Net 13.5 mln" and
+    "Net 13,555,000" are one figure, rounded (or cut) for a second release of the same results.
+
+    Only amounts of 10,000 or more are rounded so (prices and rates are quoted exactly: 50 cts is
+    not 50.75 cts); `coarse` needs two significant digits or more ("2 bln" is not "2.5 bln"), and
+    both must be figures of one kind ("num:" or "money:").
+    """
+    kind, _, _ = coarse.partition(":")
+    if kind not in ("num", "money") or not fine.startswith(kind + ":"):
+        return False
+    digits = _mantissa_digits(coarse)
+    if digits < 2 or _mantissa_digits(fine) <= digits:
+        return False
+    x, y = float(coarse.split(":", 1)[1]), float(fine.split(":", 1)[1])
+    if x < _ROUNDED_FROM or y < _ROUNDED_FROM:
+        return False
+    unit = 10.0 ** (math.floor(math.log10(x)) - digits + 1)
+    return abs(y - x) < unit * (1 + 1e-9)
 
 
 def numeric_facts_at(text: str) -> list[tuple[int, str]]:

@@ -13,7 +13,7 @@ from benchmarks.baselines import containment_pairs, cv_predict, fit_one_threshol
 from benchmarks.loaders import clean_pa_text, load_meter, load_mrpc, load_reuters
 from benchmarks.metrics import ari, binary_prf, meter_scores, pair_key, relation_prf
 from benchmarks.quality_common import pr_points
-from benchmarks.quality_reuters import exact_groups, lookalikes_merged
+from benchmarks.quality_reuters import exact_groups, lookalikes_merged, same_entity
 from benchmarks.suite import (
     KIND_RELATION,
     content_paragraphs,
@@ -354,3 +354,31 @@ def test_report_renders_tables_and_markdown(tmp_path: Path) -> None:
     text = quality_report.markdown(results, {"meter": tmp_path / "results" / "pr_meter.png"}, tmp_path / "R.md")
     assert "`python -m benchmarks.quality --quick`" in text and "| detector | DetectorError: no CLI" in text
     assert "![meter](results/pr_meter.png)" in text
+
+
+@pytest.mark.parametrize(
+    ("ea", "eb", "same"),
+    [
+        ("CHUBB CORP <CB>", "THE CHUBB CORP <CB>", True),
+        ("INTERNATIONAL HYDRON CORP <HYD>", "INT'L HYDRON CORP <HYD>", True),  # the ticker says so
+        ("CANADA SOUTHERN PETROLEUM LTD<CSW>", "<CANADA SOUTHERN PETROLEUM LTD>", True),  # no ticker
+        ("CORRECTED - PEGASUS GOLD INC<PGULF>", "PEGASUS GOLD INC <PGULF>", True),
+        ("MURRAY OHIO <MUR>", "MURRAY OHIO <MYO>", True),
+        ("GTI CORP <GTI>", "INTERNATIONAL HYDRON CORP <HYD>", False),
+        ("FRANKLIN PENNSYLVANIA TAX-FREE", "FRANKLIN PENNSYLVANIA U.S.", False),
+        ("<ACC CORP>", "<ABC CORP>", False),
+    ],
+)
+def test_title_entities_of_one_company(ea: str, eb: str, same: bool) -> None:
+    assert same_entity(ea, eb) is same
+
+
+def test_same_company_releases_are_not_look_alikes() -> None:
+    arts = [
+        {"id": "1", "text": "Shr 10 cts", "title": "CHUBB CORP <CB> 4TH QTR NET"},
+        {"id": "2", "text": "Shr 10 cts, corrected 11", "title": "THE CHUBB CORP <CB> 4TH QTR NET"},
+        {"id": "3", "text": "Shr 12 cts", "title": "GTI CORP <GTI> 4TH QTR NET"},
+    ]
+    by_id = {a["id"]: a for a in arts}
+    assert lookalikes_merged([["1", "2"]], by_id) == 0
+    assert lookalikes_merged([["1", "2", "3"]], by_id) == 2

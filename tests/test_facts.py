@@ -14,7 +14,7 @@ from dedup.batch.candidates import tfidf_cosines
 from dedup.batch.sign import sign_shard
 from dedup.detector import Detector
 from dedup.document import _TOKEN
-from dedup.facts import facts, numeric_facts_at, scan_facts
+from dedup.facts import counts_at, facts, numeric_facts_at, rounded_match, scan_facts
 from dedup.idf import IdfTable
 
 
@@ -107,3 +107,39 @@ def test_sorted_unique_helpers_match_numpy(values: list[int], pairs: list[tuple[
     assert [x.tolist() for x in unique_inverse(a)] == [x.tolist() for x in np.unique(a, return_inverse=True)]
     p = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     assert unique_pairs(p).tolist() == np.unique(p, axis=0).reshape(-1, 2).tolist()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Shr six cts vs two cts", ["count:6", "count:2"]),
+        ("Pay April Three, record April 30", ["date:apr-3", "date:apr-30"]),
+        ("fourth quarter, 4th qtr, 1st half", ["ord:4", "ord:4", "ord:1"]),
+        # Pieces of larger figures and the pronoun "one" are not counts; "July One" is a date.
+        ("7-1/4 pct, 2.5 mln, 1,000 and 3 cts", ["count:3"]),
+        ("one of the men said July One", ["date:jul-1"]),
+        ("up 45 cts", []),
+    ],
+)
+def test_counts_are_the_small_numbers_facts_leave_out(text: str, expected: list[str]) -> None:
+    found = counts_at(text)
+    assert [f for _, f in found] == expected
+    assert all(text[o].isalnum() for o, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("coarse", "fine", "same"),
+    [
+        ("Net 13.5 mln", "Net 13,555,000", True),  # cut, not rounded: wire practice
+        ("Revs 9.7 mln", "Revs 9,729,000", True),
+        ("Revs 104.6 mln", "Revs 104,606,000", True),
+        ("Net 2 bln", "Net 2.5 bln", False),  # one significant digit tells nothing
+        ("Net 13.5 mln", "Net 13,755,000", False),
+        ("at 50 cts", "at 50.75 cts", False),  # prices are exact
+        ("up 13.5 mln", "up 13,555,000 pct", False),  # other kinds
+    ],
+)
+def test_rounded_match(coarse: str, fine: str, same: bool) -> None:
+    (a,), (b,) = ({f for _, f in numeric_facts_at(t)} for t in (coarse, fine))
+    assert rounded_match(a, b) is same
+    assert not rounded_match(b, a)

@@ -262,3 +262,56 @@ def test_copied_table_lines_of_two_digit_figures_are_partial(
         assert decision is not None and (decision.relation, decision.derived) == ("partial", "b")
     else:
         assert decision is None
+
+
+SHIPS = (
+    "There were {loading} grain ships loading and\n{waiting} ships were waiting to load at Portland, "
+    "according to the\nPortland Merchants Exchange.\n Reuter\n"
+)
+
+
+def test_a_weekly_form_filled_in_again_is_other_news(detector: Detector) -> None:
+    """Small counts spelled out are figures too: 'seven ships loading' and 'five ships loading' are
+    two weeks of one report, however alike their words; the same week sent twice is one story."""
+    title = "GRAIN SHIPS LOADING AT PORTLAND"
+    first = Article("w1", SHIPS.format(loading="seven", waiting="six"), title=title, published=T0)
+    other = Article("w2", SHIPS.format(loading="five", waiting="three"), title=title, published=T0 + timedelta(days=7))
+    again = Article("w1b", SHIPS.format(loading="seven", waiting="6"), title=title, published=T0 + timedelta(hours=1))
+    assert compare_texts(first, other, detector) is None
+    decision = compare_texts(first, again, detector)
+    assert decision is not None and decision.relation in ("near_duplicate", "copy")
+
+
+RELEASE = (
+    "Shr nine cts vs seven cts\n    Net {net} vs 1,041,000\n    Revs {revs} vs {revs_before}\n"
+    "    Avg shrs 15.1 mln vs 14.9 mln\n Reuter\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("second", "related"),
+    [
+        ({"net": "1,356,000", "revs": "9,729,000", "revs_before": "8,367,000"}, True),  # rounded again
+        ({"net": "1,402,000", "revs": "9.7 mln", "revs_before": "8.4 mln"}, True),  # one figure corrected
+        ({"net": "2,116,000", "revs": "12.1 mln", "revs_before": "10.2 mln"}, False),  # another company's
+    ],
+)
+def test_second_release_of_results_is_that_story_and_another_filling_is_not(
+    detector: Detector, second: dict[str, str], related: bool
+) -> None:
+    """Results sent again, rounded or with one figure corrected, keep most figures of the first."""
+    title = "TOTAL SYSTEM SERVICES <TSYS> 1ST QTR NET"
+    text = RELEASE.format(net="1,356,000", revs="9.7 mln", revs_before="8.4 mln")
+    first = Article("r1", text, title=title, published=T0)
+    again = Article("r2", RELEASE.format(**second), title=title, published=T0 + timedelta(hours=2))
+    assert (compare_texts(first, again, detector) is not None) is related
+
+
+def test_a_results_line_with_other_small_figures_is_not_reworded(detector: Detector) -> None:
+    """'six cts vs loss two cts' and '30 cts vs profit three cts' fill one line of the form with
+    other figures: not a reworded sentence, so two companies' tables are not partial reuse."""
+    a = "Oper shr profit six cts vs loss two cts\n    Oper net profit 225,000 vs loss 91,000\n Reuter\n"
+    b = "Oper shr profit 30 cts vs profit three cts\n    Oper net profit 634,000 vs loss 2,312,000\n Reuter\n"
+    da, db = detector.prepare(Article("a", a)), detector.prepare(Article("b", b))
+    assert da.sentence_numbers[0] == {"count:6", "count:2"}
+    assert not (da.sentence_numbers[0] & db.sentence_numbers[0])

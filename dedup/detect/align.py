@@ -17,10 +17,19 @@ from dedup.arrays import isin_sorted, unique
 from dedup.detect.sentence_pair import SentencePairFeatures, sentence_pair_features
 from dedup.detect.view import VERIFY_K, View, copied_figures, title_words, view
 from dedup.document import Document
+from dedup.facts import rounded_match
 from dedup.idf import IdfTable
 from dedup.segment import Span
 
-__all__ = ["PairFeatures", "Passage", "SentenceMatch", "compare_documents", "numbers_contained", "titles_agree"]
+__all__ = [
+    "PairFeatures",
+    "Passage",
+    "SentenceMatch",
+    "compare_documents",
+    "figures_kept",
+    "numbers_contained",
+    "titles_agree",
+]
 
 MIN_RUN = 6
 MERGE_GAP = 4
@@ -74,6 +83,7 @@ class PairFeatures:
     sentences_a: tuple[SentenceMatch, ...] = field(repr=False)
     sentences_b: tuple[SentenceMatch, ...] = field(repr=False)
     copied_figures: int = 0  # figures copied verbatim, counted as in `_copied_figures`
+    figures_kept: float = 1.0  # share of the shorter side's figures, counts and dates in the other
     sentence_pair: SentencePairFeatures | None = None  # only when both sides are one short sentence
 
     def as_row(self) -> dict[str, object]:
@@ -120,8 +130,23 @@ def numbers_contained(da: Document, db: Document) -> bool:
     keeps them; a form filled in for another company or day does not)."""
     short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
     keep = ("num:", "money:", "pct:", "date:")
-    mine = {f for f in short.facts if f.startswith(keep)}
-    return len(mine & long_.facts) >= 0.5 * len(mine)
+    # Counts stay out: a form's fixed terms ("three months", "six-day") agree in every filling-in.
+    mine = {f for f in short.facts | short.counts if f.startswith(keep)}
+    return len(mine & (long_.facts | long_.counts)) >= 0.5 * len(mine)
+
+
+def figures_kept(da: Document, db: Document) -> float:
+    """Share of the shorter text's figures found in the longer one, small counts and dates included
+    (1.0 when it has none): a correction changes one or two of them, a form filled in again most."""
+    short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
+    keep = ("num:", "money:", "pct:", "date:", "count:", "ord:")
+    mine = {f for f in short.facts | short.counts if f.startswith(keep)}
+    if not mine:
+        return 1.0
+    theirs = long_.facts | long_.counts
+    # A second release prints the same results rounded ("13.5 mln" for "13,555,000").
+    kept = sum(1 for f in mine if f in theirs or any(rounded_match(f, g) or rounded_match(g, f) for g in theirs))
+    return kept / len(mine)
 
 
 def titles_agree(ta: str | None, tb: str | None) -> bool:
@@ -330,5 +355,6 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
         sentences_a=sa,
         sentences_b=sb,
         copied_figures=_copied_figures(va, cov_a),
+        figures_kept=figures_kept(da, db),
         sentence_pair=sentence_pair_features(da, db),
     )

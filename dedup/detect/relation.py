@@ -75,6 +75,7 @@ class Model:
     short_tokens: int = 80
     partial_min_tokens: int = 25
     partial_min_figures: int = 2
+    form_figures_kept: float = 0.75
     sentence_pair: SentencePairModel | None = None
     level: LevelModel | None = None
 
@@ -296,9 +297,26 @@ def _formulaic_mismatch(f: PairFeatures, model: Model) -> bool:
     are the same news only when their figures and headlines agree. A longer story that prints lines
     of one with their figures has copied them, whatever its headline."""
     short = min(f.a_tokens, f.b_tokens) < model.short_tokens
-    if not short or (f.numbers_contained and f.titles_agree):
+    if not short:
         return False
-    return max(f.a_tokens, f.b_tokens) < model.short_tokens or not _copies_figures(f, model)
+    both_short = max(f.a_tokens, f.b_tokens) < model.short_tokens
+    if f.numbers_contained and f.titles_agree:
+        return both_short and _refilled(f, model)
+    return both_short or not _copies_figures(f, model)
+
+
+def _refilled(f: PairFeatures, model: Model) -> bool:
+    """Most figures changed (counts and dates included) and a line of one item pairs with a line of
+    the other in the same words but other figures or names: "seven grain ships loading" and "five
+    grain ships loading" are one weekly form filled in twice. A correction keeps most figures."""
+    if f.figures_kept >= model.form_figures_kept:
+        return False
+    paired = (
+        s
+        for s in (*f.sentences_a, *f.sentences_b)
+        if s.similarity >= model.reworded_similarity and s.shared_words >= model.min_shared_words
+    )
+    return any(not (s.numbers_agree and s.names_agree) for s in paired)
 
 
 def unrelated_before_alignment(
