@@ -271,7 +271,12 @@ NOTES = [
     "datasets cache fingerprinting fails here (pyarrow MonthDayNano pickling) and is replaced by random "
     "fingerprints; the dedup logic is untouched.",
     "- Look-alike templates (title families): quarter results (e.g. '4TH QTR NET'), year results, dividend "
-    "notices ('QTLY DIV', 'SETS REGULAR PAYOUT', ...); the entity before the template must differ.",
+    "notices ('QTLY DIV', 'SETS REGULAR PAYOUT', ...); the entity before the template must be another "
+    "company: not the same ticker ('<CB>'), nor the same name once legal forms ('THE', 'INC', 'CORP', ...), "
+    "punctuation and a 'CORRECTED -' mark are dropped: a company's second or corrected release of its "
+    "results is that story. Before 2026-11-23 the metric compared the title strings only, which counted "
+    "such releases (all 15 pairs then merged, 17 of the 23 then related); by this rule the detector of "
+    "that day related 6 look-alike pairs (results tables of different companies).",
     "- Suite: only (source, variant) pairs are labelled; other pairs inside one source's group are "
     "unscored. Partial variants are their own cluster for ARI. SimHash k and the containment threshold "
     "are fit on training folds grouped by source. Rewrite truth comes only from existing pairs "
