@@ -6,19 +6,41 @@ processes. A distributed engine (Dask) only has to provide the same `map`.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Protocol, TypeVar
 
 from dedup.errors import ConfigError
 
-__all__ = ["Engine", "ProcessEngine", "SerialEngine", "default_engine"]
+__all__ = ["BATCH_GC_THRESHOLD", "Engine", "ProcessEngine", "SerialEngine", "batch_gc", "default_engine"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# Batch stages allocate millions of small containers that live until their shard is done (tokens,
+# sets, memos) and hold no reference cycles of their own; at the default threshold (700) the
+# collector keeps traversing them for nothing (Reuters scan: 0.8 s of 19 s CPU).
+BATCH_GC_THRESHOLD = (50_000, 20, 20)
+
+
+def _set_batch_gc() -> None:
+    gc.set_threshold(*BATCH_GC_THRESHOLD)
+
+
+@contextmanager
+def batch_gc() -> Iterator[None]:
+    """Collect garbage less often while a batch stage runs in this process (restored after)."""
+    old = gc.get_threshold()
+    _set_batch_gc()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 class Engine(Protocol):
@@ -52,7 +74,7 @@ class ProcessEngine:
             # One task: starting worker processes would cost more than it saves.
             yield from map(fn, chain(head, stream))
             return
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+        with ProcessPoolExecutor(max_workers=self.workers, initializer=_set_batch_gc) as pool:
             pending: deque[Future[R]] = deque()
             for item in chain(head, stream):
                 pending.append(pool.submit(fn, item))

@@ -23,7 +23,7 @@ from dedup.batch.verify import Verified, exact_relations, verify_pairs
 from dedup.cluster import Cluster, build_clusters
 from dedup.config import LSHConfig
 from dedup.detector import Detector, relation_record
-from dedup.engine import Engine, SerialEngine
+from dedup.engine import Engine, SerialEngine, batch_gc
 from dedup.idf import IdfTable
 from dedup.io.readers import RecordError, read_inputs
 from dedup.io.writers import write_json, write_jsonl
@@ -155,9 +155,11 @@ def scan_articles(
     """
     detector = detector or Detector()
     clock = time.perf_counter()
-    shard = _sign_all(articles, detector, progress, engine)
-    ids, published = [a.id for a in articles], [a.published for a in articles]
-    return _finish(shard, lambda _: articles, _Stage(detector, progress, with_features, engine), ids, published, clock)
+    with batch_gc():
+        shard = _sign_all(articles, detector, progress, engine)
+        ids, published = [a.id for a in articles], [a.published for a in articles]
+        stage = _Stage(detector, progress, with_features, engine)
+        return _finish(shard, lambda _: articles, stage, ids, published, clock)
 
 
 @dataclass(frozen=True)
@@ -251,9 +253,10 @@ def scan(
     stream = _Stream(inputs, detector, on_error)
     if progress:
         progress.start("sign", None)
-    shard = _sign_tasks(stream.tasks(), detector, progress, engine)
-    stage = _Stage(detector, progress, with_features, engine)
-    result = _finish(shard, stream.load, stage, stream.ids, stream.published, clock)
+    with batch_gc():
+        shard = _sign_tasks(stream.tasks(), detector, progress, engine)
+        stage = _Stage(detector, progress, with_features, engine)
+        result = _finish(shard, stream.load, stage, stream.ids, stream.published, clock)
     result.errors = stream.errors
     result.timings["read"] = stream.read_seconds
     t = time.perf_counter()
