@@ -18,7 +18,7 @@ from dedup.config import DetectorConfig
 from dedup.facts import _stem, facts, scan_facts
 from dedup.normalize import normalize
 from dedup.segment import Span, blocks, sentences
-from dedup.shingle import TokenHasher
+from dedup.shingle import TokenHasher, frame_bytes, token_spans
 from dedup.stopwords import ENGLISH_STOP_WORDS
 
 __all__ = ["STOPWORDS", "Document", "prepare"]
@@ -105,8 +105,15 @@ def _tokenize(text: str, blocks: list[Span]) -> tuple[list[str], list[int], list
 
 
 def _spans(text: str, start: int, end: int) -> np.ndarray:
-    """(start, end) of the tokens of text[start:end], from the lengths of its split (no per-token Python)."""
-    pieces = _TOKEN_SPLIT.split(text[start:end])
+    """(start, end) of the tokens of text[start:end]: byte classes on ASCII, else the lengths of its split
+    (no per-token Python either way)."""
+    part = text[start:end]
+    if part.isascii():
+        # On ASCII, `_TOKEN` is the word pattern that `token_spans` finds from byte classes.
+        buf, offsets = frame_bytes([part.encode("ascii")])
+        starts, ends, _ = token_spans(buf, offsets)
+        return np.stack([starts, ends], axis=1) + (start - 1)
+    pieces = _TOKEN_SPLIT.split(part)
     # pieces alternate gap, token, gap, ..., gap: cumulative lengths give every boundary.
     edges = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))) + start
     return np.stack([edges[0:-1:2], edges[1::2]], axis=1)
