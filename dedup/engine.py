@@ -57,13 +57,29 @@ class SerialEngine:
 
 
 class ProcessEngine:
-    """Runs tasks in `workers` local processes (tasks and results must pickle)."""
+    """Runs tasks in `workers` local processes (tasks and results must pickle).
+
+    Used as a context manager, it keeps one pool of workers for every `map` until exit, so a scan's
+    verify stage finds the workers' caches (content words, stemmed and hashed) warm from signing.
+    """
 
     def __init__(self, workers: int | None = None) -> None:
         workers = workers or os.cpu_count() or 1
         if workers < 1:
             raise ConfigError("workers: use 1 or more worker processes")
         self.workers = workers
+        self._depth = 0
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ProcessEngine:
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if not self._depth and self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """Results in input order; items are taken from `items` only as workers free up, so a
@@ -74,14 +90,22 @@ class ProcessEngine:
             # One task: starting worker processes would cost more than it saves.
             yield from map(fn, chain(head, stream))
             return
-        with ProcessPoolExecutor(max_workers=self.workers, initializer=_set_batch_gc) as pool:
-            pending: deque[Future[R]] = deque()
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_set_batch_gc)
+        pending: deque[Future[R]] = deque()
+        try:
             for item in chain(head, stream):
-                pending.append(pool.submit(fn, item))
+                pending.append(self._pool.submit(fn, item))
                 if len(pending) >= 2 * self.workers:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+            if not self._depth:
+                self._pool.shutdown()
+                self._pool = None
 
 
 def default_engine(workers: int | None = None) -> Engine:
