@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,7 @@ from dedup.config import DetectorConfig
 from dedup.detect.align import PairFeatures, Passage, compare_documents, numbers_contained, titles_agree
 from dedup.detect.relation import Decision, Model, classify, load_model, unrelated_before_alignment
 from dedup.detect.sentence_pair import sentence_pair_features
-from dedup.document import Document, prepare
+from dedup.document import Document, prepare, prepare_many
 from dedup.idf import IdfTable
 from dedup.lsh import lsh_params
 from dedup.shingle import TokenHasher
@@ -37,6 +38,10 @@ class Detector:
 
     def prepare(self, article: Article) -> Document:
         return prepare(article, self.config, self.hasher)
+
+    def prepare_many(self, articles: Sequence[Article]) -> list[Document]:
+        """`prepare` of each article, their tokens hashed together (see `dedup.document.prepare_many`)."""
+        return prepare_many(articles, self.config, self.hasher)
 
     def topic_set(self, doc: Document) -> np.ndarray:
         """Names and facts of a document as uint32 hashes: the rewrite path's set.

@@ -7,7 +7,9 @@ keeps exact character offsets into the text as given, while hashing sees the nor
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 import xxhash
@@ -18,10 +20,10 @@ from dedup.config import DetectorConfig
 from dedup.facts import _stem, counts_at, facts, scan_facts
 from dedup.normalize import normalize
 from dedup.segment import Span, blocks, sentences
-from dedup.shingle import TokenHasher
+from dedup.shingle import TokenHasher, frame_bytes, token_spans
 from dedup.stopwords import ENGLISH_STOP_WORDS
 
-__all__ = ["STOPWORDS", "Document", "prepare"]
+__all__ = ["STOPWORDS", "Document", "prepare", "prepare_many"]
 
 STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset({"said", "says", "told", "would", "also", "year"})
 _JOIN = "\u200b\u200c\u200d\u2060\u00ad"
@@ -105,8 +107,15 @@ def _tokenize(text: str, blocks: list[Span]) -> tuple[list[str], list[int], list
 
 
 def _spans(text: str, start: int, end: int) -> np.ndarray:
-    """(start, end) of the tokens of text[start:end], from the lengths of its split (no per-token Python)."""
-    pieces = _TOKEN_SPLIT.split(text[start:end])
+    """(start, end) of the tokens of text[start:end]: byte classes on ASCII, else the lengths of its split
+    (no per-token Python either way)."""
+    part = text[start:end]
+    if part.isascii():
+        # On ASCII, `_TOKEN` is the word pattern that `token_spans` finds from byte classes.
+        buf, offsets = frame_bytes([part.encode("ascii")])
+        starts, ends, _ = token_spans(buf, offsets)
+        return np.stack([starts, ends], axis=1) + (start - 1)
+    pieces = _TOKEN_SPLIT.split(part)
     # pieces alternate gap, token, gap, ..., gap: cumulative lengths give every boundary.
     edges = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))) + start
     return np.stack([edges[0:-1:2], edges[1::2]], axis=1)
@@ -129,7 +138,9 @@ def _capitals(text: str, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class Document:
     """Prepared form of one article; heavy per-pair features are computed lazily and cached."""
 
-    def __init__(self, article: Article, config: DetectorConfig, hasher: TokenHasher) -> None:
+    def __init__(
+        self, article: Article, config: DetectorConfig, hasher: TokenHasher, located: _Located | None = None
+    ) -> None:
         self.article = article
         self.config = config
         text = article.text
@@ -140,7 +151,13 @@ class Document:
         self.block_bounds = np.array(block_bounds, dtype=np.int64)
         # Token index bounds (start, end) of every sentence, in text order.
         self.sentence_bounds = np.array(sentence_rows, dtype=np.int64).reshape(-1, 2)
-        self.token_hashes = hasher.token_hashes(tokens)
+        self._located_spans: np.ndarray | None = None
+        # The whole text's tokens (`prepare_many`) are the blocks' tokens when there are as many: blocks
+        # meet at whitespace, so they only ever leave some out (as in `token_spans`).
+        if located is not None and len(located.hashes) == len(tokens):
+            self.token_hashes, self._located_spans = located.hashes, located.spans
+        else:
+            self.token_hashes = hasher.token_hashes(tokens)
         self._hasher = hasher
         # Results of pure functions of this document kept by their callers (see dedup.detect.view).
         self.memo: dict[str, object] = {}
@@ -178,6 +195,8 @@ class Document:
     @cached_property
     def token_spans(self) -> np.ndarray:
         """(start, end) of every token in the original text."""
+        if self._located_spans is not None:
+            return self._located_spans
         if not self._known_spans:
             # Blocks meet at whitespace, so the whole text's tokens are the blocks' tokens, unless
             # some text lies outside every block (then the count differs and blocks are split alone).
@@ -300,3 +319,28 @@ class Document:
 def prepare(article: Article, config: DetectorConfig, hasher: TokenHasher) -> Document:
     """Prepare one article for signing and comparison."""
     return Document(article, config, hasher)
+
+
+class _Located(NamedTuple):
+    """Hashes and (start, end) spans of the tokens of one whole text."""
+
+    hashes: np.ndarray
+    spans: np.ndarray
+
+
+def prepare_many(articles: Sequence[Article], config: DetectorConfig, hasher: TokenHasher) -> list[Document]:
+    """`prepare` of each article, with the tokens of every ASCII text located and hashed in one pass
+    over all of them (a dictionary lookup per token costs more, and more again while it is cold)."""
+    plain = [a.text.isascii() for a in articles]
+    buf, offsets = frame_bytes(
+        [a.text.encode("ascii").lower() if ok else b"" for a, ok in zip(articles, plain, strict=True)]
+    )
+    starts, ends, bounds = token_spans(buf, offsets)
+    hashes = hasher.span_hashes(buf, starts, ends)
+    shift = np.repeat(offsets[:-1], np.diff(bounds))
+    spans = np.stack([starts - shift, ends - shift], axis=1)
+    cuts = bounds.tolist()
+    return [
+        Document(a, config, hasher, _Located(hashes[lo:hi], spans[lo:hi]) if ok else None)
+        for a, ok, lo, hi in zip(articles, plain, cuts[:-1], cuts[1:], strict=True)
+    ]

@@ -6,19 +6,41 @@ processes. A distributed engine (Dask) only has to provide the same `map`.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Protocol, TypeVar
 
 from dedup.errors import ConfigError
 
-__all__ = ["Engine", "ProcessEngine", "SerialEngine", "default_engine"]
+__all__ = ["BATCH_GC_THRESHOLD", "Engine", "ProcessEngine", "SerialEngine", "batch_gc", "default_engine"]
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+# Batch stages allocate millions of small containers that live until their shard is done (tokens,
+# sets, memos) and hold no reference cycles of their own; at the default threshold (700) the
+# collector keeps traversing them for nothing (Reuters scan: 0.8 s of 19 s CPU).
+BATCH_GC_THRESHOLD = (50_000, 20, 20)
+
+
+def _set_batch_gc() -> None:
+    gc.set_threshold(*BATCH_GC_THRESHOLD)
+
+
+@contextmanager
+def batch_gc() -> Iterator[None]:
+    """Collect garbage less often while a batch stage runs in this process (restored after)."""
+    old = gc.get_threshold()
+    _set_batch_gc()
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 class Engine(Protocol):
@@ -35,13 +57,29 @@ class SerialEngine:
 
 
 class ProcessEngine:
-    """Runs tasks in `workers` local processes (tasks and results must pickle)."""
+    """Runs tasks in `workers` local processes (tasks and results must pickle).
+
+    Used as a context manager, it keeps one pool of workers for every `map` until exit, so a scan's
+    verify stage finds the workers' caches (content words, stemmed and hashed) warm from signing.
+    """
 
     def __init__(self, workers: int | None = None) -> None:
         workers = workers or os.cpu_count() or 1
         if workers < 1:
             raise ConfigError("workers: use 1 or more worker processes")
         self.workers = workers
+        self._depth = 0
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> ProcessEngine:
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if not self._depth and self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     def map(self, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
         """Results in input order; items are taken from `items` only as workers free up, so a
@@ -52,14 +90,22 @@ class ProcessEngine:
             # One task: starting worker processes would cost more than it saves.
             yield from map(fn, chain(head, stream))
             return
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
-            pending: deque[Future[R]] = deque()
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_set_batch_gc)
+        pending: deque[Future[R]] = deque()
+        try:
             for item in chain(head, stream):
-                pending.append(pool.submit(fn, item))
+                pending.append(self._pool.submit(fn, item))
                 if len(pending) >= 2 * self.workers:
                     yield pending.popleft().result()
             while pending:
                 yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+            if not self._depth:
+                self._pool.shutdown()
+                self._pool = None
 
 
 def default_engine(workers: int | None = None) -> Engine:

@@ -56,3 +56,19 @@ def test_empty_shard() -> None:
     flat, bounds = block_shingles_many([], detector.hasher)
     terms, _, doc_bounds = sentence_terms_many([])
     assert len(flat) == 0 and list(bounds) == [0] and len(terms) == 0 and list(doc_bounds) == [0]
+
+
+def test_documents_prepared_together_equal_each_prepared_alone() -> None:
+    """Token hashes and spans found in one pass over a shard are those of the per-text path,
+    for ASCII texts, non-ASCII ones (per-text path) and text outside every block."""
+    detector = Detector()
+    texts = [t or "x" for t in TEXTS] + ["Café prices rose 5 pct.\n\nThe U.S. said so.", "a`b c'd R&D ``q'' 1,2.5"]
+    articles = [Article(f"a{i}", t) for i, t in enumerate(texts)]
+    together = detector.prepare_many(articles)
+    for article, doc in zip(articles, together, strict=True):
+        alone = Detector().prepare(article)
+        assert doc.tokens == alone.tokens
+        assert doc.token_hashes.dtype == alone.token_hashes.dtype
+        assert np.array_equal(doc.token_hashes, alone.token_hashes)
+        assert np.array_equal(doc.token_spans, alone.token_spans)
+        assert np.array_equal(doc.block_prints, alone.block_prints)

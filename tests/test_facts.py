@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dedup.article import Article
@@ -56,6 +56,9 @@ def test_facts_never_fail_and_offsets_stay_inside(text: str) -> None:
     assert all(d.startswith("date:") for d in dates)
 
 
+_DETECTOR = Detector()
+
+
 def _doc(detector: Detector, text: str) -> Any:
     return detector.prepare(Article(id="x", text=text))
 
@@ -67,6 +70,17 @@ def test_sentence_tokens_are_the_tokens_of_each_sentence(detector: Detector, fic
         for lo, hi in doc.sentence_bounds.tolist():
             s, e = doc.span_of_tokens(lo, hi)
             assert [t.lower() for t in _TOKEN.findall(doc.text[s:e])] == doc.tokens[lo:hi]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="ab1_ '.,&-\n\t.A$%é\u200b", max_size=80))
+def test_token_spans_are_the_token_pattern_matches(text: str) -> None:
+    """ASCII texts take the byte-class path, others the split; both are `_TOKEN`'s matches."""
+    assume(text.strip())
+    doc = _doc(_DETECTOR, text)
+    expected = [m.span() for m in _TOKEN.finditer(text)]
+    if len(expected) == doc.n_tokens:  # else tokens normalized away: spans come from the blocks
+        assert [tuple(s) for s in doc.token_spans.tolist()] == expected
 
 
 def test_idf_terms_count_each_word_once_per_sentence() -> None:

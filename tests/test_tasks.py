@@ -40,3 +40,23 @@ def test_chunks_prepare_each_group_once_when_groups_fit_in_a_chunk() -> None:
     # Index order scatters each group over every chunk; by locality a group is cut at most once.
     in_index_order = _prepared([pairs[s : s + 150] for s in range(0, len(pairs), 150)])
     assert _prepared(chunks) <= 240 + len(chunks) * 6 < in_index_order
+
+
+def _worker_pid(_: int) -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_process_engine_keeps_its_workers_across_maps_inside_a_with_block() -> None:
+    from dedup.engine import ProcessEngine
+
+    engine = ProcessEngine(2)
+    with engine:
+        first = set(engine.map(_worker_pid, range(8)))
+        assert engine._pool is not None
+        workers = set(engine._pool._processes)  # type: ignore[attr-defined]
+        second = set(engine.map(_worker_pid, range(8)))
+    assert first | second <= workers  # one pool: signing's warm workers verify
+    assert engine._pool is None  # shut down on exit
+    assert set(engine.map(_worker_pid, range(4))).isdisjoint(workers)  # outside: a pool per map, as before

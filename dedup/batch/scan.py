@@ -7,6 +7,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +24,7 @@ from dedup.batch.verify import Verified, exact_relations, verify_pairs
 from dedup.cluster import Cluster, build_clusters
 from dedup.config import LSHConfig
 from dedup.detector import Detector, relation_record
-from dedup.engine import Engine, SerialEngine
+from dedup.engine import Engine, ProcessEngine, SerialEngine, batch_gc
 from dedup.idf import IdfTable
 from dedup.io.readers import RecordError, read_inputs
 from dedup.io.writers import write_json, write_jsonl
@@ -100,6 +101,11 @@ def _import_in_background(module: str) -> None:
     threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
 
 
+def _kept(engine: Engine | None) -> AbstractContextManager[object]:
+    """The engine's workers kept from signing to verification (warm caches), where it has workers."""
+    return engine if isinstance(engine, ProcessEngine) else nullcontext()
+
+
 def _release_freed_memory() -> None:
     """Give the heap freed by joining shards back to the system (glibc keeps it otherwise, and the
     candidate stage that follows needs the room); a no-op where there is no glibc."""
@@ -155,9 +161,11 @@ def scan_articles(
     """
     detector = detector or Detector()
     clock = time.perf_counter()
-    shard = _sign_all(articles, detector, progress, engine)
-    ids, published = [a.id for a in articles], [a.published for a in articles]
-    return _finish(shard, lambda _: articles, _Stage(detector, progress, with_features, engine), ids, published, clock)
+    with batch_gc(), _kept(engine):
+        shard = _sign_all(articles, detector, progress, engine)
+        ids, published = [a.id for a in articles], [a.published for a in articles]
+        stage = _Stage(detector, progress, with_features, engine)
+        return _finish(shard, lambda _: articles, stage, ids, published, clock)
 
 
 @dataclass(frozen=True)
@@ -251,9 +259,10 @@ def scan(
     stream = _Stream(inputs, detector, on_error)
     if progress:
         progress.start("sign", None)
-    shard = _sign_tasks(stream.tasks(), detector, progress, engine)
-    stage = _Stage(detector, progress, with_features, engine)
-    result = _finish(shard, stream.load, stage, stream.ids, stream.published, clock)
+    with batch_gc(), _kept(engine):
+        shard = _sign_tasks(stream.tasks(), detector, progress, engine)
+        stage = _Stage(detector, progress, with_features, engine)
+        result = _finish(shard, stream.load, stage, stream.ids, stream.published, clock)
     result.errors = stream.errors
     result.timings["read"] = stream.read_seconds
     t = time.perf_counter()

@@ -72,7 +72,7 @@ class SignedShard:
 def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
     """Sign one shard of articles (see the module docstring)."""
     t0 = time.perf_counter()
-    docs = [detector.prepare(a) for a in articles]
+    docs = detector.prepare_many(articles)
     shard = sign_documents(docs, detector)
     shard.timings["normalize"] = time.perf_counter() - t0 - sum(shard.timings.values())
     return shard

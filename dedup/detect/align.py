@@ -9,7 +9,7 @@ sentence in the other text by IDF-weighted content-word overlap, which finds clo
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
@@ -88,14 +88,24 @@ class PairFeatures:
 
     def as_row(self) -> dict[str, object]:
         """Flat, JSON-ready features (for calibration), without the passages."""
-        row = asdict(self)
-        row.pop("tiles")
-        for side in ("sentences_a", "sentences_b"):
-            row[side] = [
-                [s.tokens, round(s.verbatim, 4), round(s.similarity, 4), s.shared_words, s.numbers_agree, s.names_agree]
-                for s in getattr(self, side)
-            ]
+        # Field by field rather than `asdict`, whose deep copy of every SentenceMatch cost more than
+        # measuring the pair; the keys keep the fields' order.
+        row: dict[str, object] = {}
+        for name in _ROW_FIELDS:
+            value = getattr(self, name)
+            if name in ("sentences_a", "sentences_b"):
+                value = [_match_row(s) for s in value]
+            elif name == "sentence_pair" and value is not None:
+                value = asdict(value)
+            row[name] = value
         return row
+
+
+_ROW_FIELDS = tuple(f.name for f in fields(PairFeatures) if f.name != "tiles")
+
+
+def _match_row(s: SentenceMatch) -> list[object]:
+    return [s.tokens, round(s.verbatim, 4), round(s.similarity, 4), s.shared_words, s.numbers_agree, s.names_agree]
 
 
 def _tiles(ha: list[int], hb: list[int], starts: np.ndarray, in_b: np.ndarray) -> list[tuple[int, int, int, int]]:
