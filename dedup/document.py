@@ -17,7 +17,7 @@ import xxhash
 from dedup.arrays import unique
 from dedup.article import Article
 from dedup.config import DetectorConfig
-from dedup.facts import _stem, counts_at, facts, scan_facts
+from dedup.facts import _stem, counts_in_tokens, facts, scan_facts
 from dedup.normalize import normalize
 from dedup.segment import Span, blocks, sentences
 from dedup.shingle import TokenHasher, frame_bytes, token_spans
@@ -268,11 +268,11 @@ class Document:
 
     @cached_property
     def _counts_at(self) -> list[tuple[int, str]]:
-        return counts_at(self.text)
+        return counts_in_tokens(self.text, self.tokens, self.token_spans)
 
     @cached_property
     def counts(self) -> frozenset[str]:
-        """Small numbers, ordinals and dates with their day (`dedup.facts.counts_at`)."""
+        """Small numbers, ordinals and dates with their day (`dedup.facts.counts_in_tokens`)."""
         return frozenset(f for _, f in self._counts_at)
 
     @cached_property

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 __all__ = [
     "content_words",
     "counts_at",
+    "counts_in_tokens",
     "dateline",
     "facts",
     "numeric_facts",
@@ -177,14 +179,18 @@ _ORDINAL_WORDS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
     "ninth": 9, "tenth": 10,
 }  # fmt: skip
-# A lone digit or a small number spelled out, or an ordinal; not a piece of a larger figure
-# ("7-1/4", "2.5", "1,000"), whose canonical form `scan_facts` already gives.
-_COUNT = re.compile(
-    r"(?<![\d.,/-])\b(?:(?P<digit>\d{1,2})(?P<th>st|nd|rd|th)?|(?P<word>one|"
-    + "|".join(sorted({*_COUNT_WORDS, *_ORDINAL_WORDS}, key=len, reverse=True))
-    + r"))\b(?![.,/-]\d)",
-    re.IGNORECASE,
-)
+# Tokens that can be a count: small numbers spelled out, ordinals, and numbers of one or two digits
+# (with an ordinal suffix or without): token -> (value, is ordinal).
+_COUNT_TOKENS: dict[str, tuple[int, bool]] = {
+    **{w: (v, False) for w, v in _COUNT_WORDS.items()},
+    **{w: (v, True) for w, v in _ORDINAL_WORDS.items()},
+    "one": (1, False),
+    **{f"{n}": (n, False) for n in range(100)},
+    **{f"{n:02d}": (n, False) for n in range(10)},
+    **{f"{n}{sfx}": (n, True) for n in range(100) for sfx in ("st", "nd", "rd", "th")},
+}
+_WORDISH = re.compile(r"\w+(?:['’.,&]\w+)*")
+_FIGURE_JOINS = "0123456789.,/-"
 
 
 def counts_at(text: str) -> list[tuple[int, str]]:
@@ -195,21 +201,33 @@ def counts_at(text: str) -> list[tuple[int, str]]:
     Too common to tell stories apart on their own, they still tell two lines of one form apart:
     "Shr six cts vs two cts" and "Shr 30 cts vs three cts" are other news.
     """
+    found = [(m.start(), m.end(), m.group().lower()) for m in _WORDISH.finditer(text)]
+    return counts_in_tokens(text, [t for *_, t in found], [(a, b) for a, b, _ in found])
+
+
+def counts_in_tokens(text: str, tokens: Sequence[str], spans: Any) -> list[tuple[int, str]]:
+    """`counts_at` over a text already split into lower-cased tokens; `spans[i]` is token i's
+    (start, end) in `text` (a list of pairs, or an (n, 2) array: only the few hits are read)."""
     out: list[tuple[int, str]] = []
-    for m in _COUNT.finditer(text):
-        word = (m.group("word") or "").lower()
-        if m.group("digit"):
-            value, ordinal = int(m.group("digit")), bool(m.group("th"))
-        else:
-            value = _COUNT_WORDS.get(word) or _ORDINAL_WORDS.get(word) or 1
-            ordinal = word in _ORDINAL_WORDS
-        month = _month_before(text, m.start())
+    get = _COUNT_TOKENS.get
+    for i, tok in enumerate(tokens):
+        hit = get(tok)
+        if hit is None:
+            continue
+        start, end = int(spans[i][0]), int(spans[i][1])
+        # A piece of a larger figure ("7-1/4", "2.5", "1,000") has its canonical form in `scan_facts`.
+        if start and text[start - 1] in _FIGURE_JOINS:
+            continue
+        if end + 1 < len(text) and text[end] in ".,/-" and text[end + 1].isdecimal():
+            continue
+        value, ordinal = hit
+        month = _month_before(text, start)
         if month is not None and not ordinal:
-            out.append((m.start(), f"date:{month[:3]}-{value}"))
-        elif word == "one":
+            out.append((start, f"date:{month[:3]}-{value}"))
+        elif tok == "one":
             continue  # "one of them": a pronoun far more often than a count
-        elif word or ordinal or value < 10:  # larger bare figures are `scan_facts`' "num:" facts
-            out.append((m.start(), f"{'ord' if ordinal else 'count'}:{value}"))
+        elif ordinal or value < 10 or not tok.isdecimal():  # larger bare figures are "num:" facts
+            out.append((start, f"{'ord' if ordinal else 'count'}:{value}"))
     return out
 
 

@@ -157,3 +157,13 @@ def test_rounded_match(coarse: str, fine: str, same: bool) -> None:
     (a,), (b,) = ({f for _, f in numeric_facts_at(t)} for t in (coarse, fine))
     assert rounded_match(a, b) is same
     assert not rounded_match(b, a)
+
+
+def test_document_counts_from_its_tokens_equal_counts_of_its_text(
+    detector: Detector, fiction: list[dict[str, Any]]
+) -> None:
+    texts = [a["text"] for a in fiction] + ["Pay April Three, record April 30; 7-1/4 pct, six cts vs 2nd qtr."]
+    for text in texts:
+        doc = _doc(detector, text)
+        assert doc.counts == {f for _, f in counts_at(text)}
+    assert _doc(detector, texts[-1]).counts == {"date:apr-3", "date:apr-30", "count:6", "ord:2"}
