@@ -129,9 +129,15 @@ def test_collide_finds_shared_band_keys_across_owners_only() -> None:
     assert collide(keys[3:], owner[3:]).shape == (0, 2)
 
 
-# Relations `Index.add` found over the seeds then the fictional corpus with 64-bit band tables, before
-# keys were folded to 40 bits and items to 16: the compact tables must find exactly these.
-EXPECTED = [(SEED_A.name, SEED_B.name, "rewrite"), ("wire-court-01", "rewrite-court-01", "rewrite")]
+# What the labels call for over the seeds then the fictional corpus (the seeds' rewrite and the
+# corpus' three rewrites), as 64-bit band tables found them before keys were folded to 40 bits and
+# items to 16: the compact tables must find exactly these.
+EXPECTED = [
+    (SEED_A.name, SEED_B.name, "rewrite"),
+    ("wire-court-01", "rewrite-court-01", "rewrite"),
+    ("wire-merger-01", "rewrite-merger-01", "rewrite"),
+    ("wire-strike-01", "rewrite-strike-01", "rewrite"),
+]
 
 
 @pytest.fixture(scope="module")
