@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["isin", "isin_sorted", "range_rows", "unique", "unique_counts", "unique_inverse", "unique_pairs"]
+__all__ = ["isin", "isin_sorted", "offsets", "range_rows", "unique", "unique_counts", "unique_inverse", "unique_pairs"]
 
 
 def _first_flags(ordered: np.ndarray) -> np.ndarray:
@@ -54,6 +54,13 @@ def isin_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
         return np.zeros(len(values), dtype=bool)
     at = np.minimum(np.searchsorted(ordered, values), len(ordered) - 1)
     return ordered[at] == values
+
+
+def offsets(sizes: list[int]) -> np.ndarray:
+    """Where each of consecutive parts of these sizes starts, and the total at the end (int64)."""
+    out = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=out[1:])
+    return out
 
 
 def range_rows(bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ from dedup.article import Article
 from dedup.config import DetectorConfig
 from dedup.detect.align import PairFeatures, Passage, compare_documents, numbers_contained, titles_agree
 from dedup.detect.relation import Decision, Model, classify, load_model, unrelated_before_alignment
-from dedup.detect.sentence_pair import sentence_pair_features
+from dedup.detect.sentence_pair import is_sentence_pair
 from dedup.document import Document, prepare, prepare_many
 from dedup.idf import IdfTable
 from dedup.lsh import lsh_params
@@ -80,8 +80,7 @@ class Detector:
         if max(da.n_tokens, db.n_tokens) >= self.model.short_tokens:
             return False
         agree = numbers_contained(da, db) and titles_agree(da.article.title, db.article.title)
-        single = sentence_pair_features(da, db) is not None
-        return unrelated_before_alignment(da.n_tokens, db.n_tokens, single, agree, self.model)
+        return unrelated_before_alignment(da.n_tokens, db.n_tokens, is_sentence_pair(da, db), agree, self.model)
 
 
 def is_exact(da: Document, db: Document) -> bool:

@@ -277,13 +277,11 @@ class Document:
 
     @cached_property
     def _numbers_at(self) -> tuple[np.ndarray, list[str]]:
-        found = self._scanned_facts[0]
-        return np.array([p for p, _ in found], dtype=np.int64), [f for _, f in found]
+        return _positioned(self._scanned_facts[0])
 
     @cached_property
     def _figures_at(self) -> tuple[np.ndarray, list[str]]:
-        found = sorted(self._scanned_facts[0] + self._counts_at)
-        return np.array([p for p, _ in found], dtype=np.int64), [f for _, f in found]
+        return _positioned(sorted(self._scanned_facts[0] + self._counts_at))
 
     def _numbers_between(self, spans: np.ndarray, counts: bool = False) -> list[frozenset[str]]:
         """Numeric facts (and with `counts`, small numbers and dates) starting inside each span."""
@@ -314,6 +312,11 @@ class Document:
 
     def block_numbers(self, i: int) -> frozenset[str]:
         return self._block_numbers[i]
+
+
+def _positioned(found: list[tuple[int, str]]) -> tuple[np.ndarray, list[str]]:
+    """(offsets, facts) of (offset, fact) pairs in text order, for bucketing by span."""
+    return np.array([p for p, _ in found], dtype=np.int64), [f for _, f in found]
 
 
 def prepare(article: Article, config: DetectorConfig, hasher: TokenHasher) -> Document:

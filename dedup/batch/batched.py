@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dedup.arrays import range_rows, unique, unique_counts
+from dedup.arrays import offsets, range_rows, unique, unique_counts
 from dedup.document import Document
 from dedup.idf import DEFAULT_BUCKETS, bucket_of
 from dedup.shingle import TokenHasher
@@ -21,18 +21,12 @@ __all__ = ["block_shingles_many", "sentence_terms_many"]
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
-def _offsets(sizes: list[int]) -> np.ndarray:
-    out = np.zeros(len(sizes) + 1, dtype=np.int64)
-    np.cumsum(sizes, out=out[1:])
-    return out
-
-
 def block_shingles_many(docs: Sequence[Document], hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct k-gram hashes of every block of every document: flat uint32 and bounds per block.
 
     Also stores each document's `block_shingles` (the same arrays, as views), if not computed yet.
     """
-    starts = _offsets([d.n_tokens for d in docs])
+    starts = offsets([d.n_tokens for d in docs])
     hashes = np.concatenate([d.token_hashes for d in docs]) if docs else np.empty(0, dtype=np.uint64)
     token_bounds = np.concatenate([[0]] + [d.block_bounds[1:] + s for d, s in zip(docs, starts.tolist(), strict=False)])
     flat, bounds = hasher.kgrams_many(hashes, token_bounds.astype(np.int64))
@@ -42,7 +36,7 @@ def block_shingles_many(docs: Sequence[Document], hasher: TokenHasher) -> tuple[
     keys = unique((block << np.uint64(32)) | flat.astype(np.uint64))
     values = (keys & _LOW32).astype(np.uint32)
     cuts = np.searchsorted(keys >> np.uint64(32), np.arange(n + 1, dtype=np.uint64))
-    first_block = _offsets([len(d.blocks) for d in docs]).tolist()
+    first_block = offsets([len(d.blocks) for d in docs]).tolist()
     cut_list = cuts.tolist()
     for d, b in zip(docs, first_block, strict=False):
         if "block_shingles" not in d.__dict__:
@@ -54,7 +48,7 @@ def sentence_terms_many(
     docs: Sequence[Document], n_buckets: int = DEFAULT_BUCKETS
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`idf.sentence_terms` of every document: buckets (int32), counts (uint16), bounds per document."""
-    starts = _offsets([d.n_tokens for d in docs])
+    starts = offsets([d.n_tokens for d in docs])
     unit_bounds = [d.sentence_bounds + s for d, s in zip(docs, starts.tolist(), strict=False)]
     bounds = np.concatenate(unit_bounds) if docs else np.empty((0, 2), dtype=np.int64)
     doc_of_unit = np.repeat(np.arange(len(docs), dtype=np.int64), [len(b) for b in unit_bounds])

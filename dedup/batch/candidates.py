@@ -58,12 +58,13 @@ def _top_per_owner(owner: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
     return keep
 
 
-def _query_terms(shard: SignedShard, config: LSHConfig, df: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(article, term) of each short article's `contain_query_terms` rarest terms that another
-    article also holds and at most `contain_max_df` do."""
-    row = np.repeat(np.arange(len(shard)), np.diff(shard.term_bounds))
-    freq = df[shard.terms]
-    usable = (freq >= 2) & (freq <= config.contain_max_df) & (shard.n_tokens[row] <= config.contain_max_tokens)
+def _query_terms(
+    shard: SignedShard, config: LSHConfig, row: np.ndarray, freq: np.ndarray, rare: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(article, term) of each short article's `contain_query_terms` rarest terms among the `rare`
+    ones (another article also holds them, at most `contain_max_df` do); `row` and `freq` are the
+    article and document frequency of every term of the shard."""
+    usable = rare & (shard.n_tokens[row] <= config.contain_max_tokens)
     row, terms, freq = row[usable], shard.terms[usable], freq[usable]
     keep = _top_per_owner(row, -freq.astype(np.float64), config.contain_query_terms)
     return row[keep], terms[keep]
@@ -78,10 +79,11 @@ def _contained_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
     from scipy import sparse
 
     n_terms = int(shard.terms.max()) + 1
-    df = np.bincount(shard.terms, minlength=n_terms)
-    rows, terms = _query_terms(shard, config, df)
-    rare = (df[shard.terms] >= 2) & (df[shard.terms] <= config.contain_max_df)
-    owner = np.repeat(np.arange(len(shard)), np.diff(shard.term_bounds))[rare]
+    freq = np.bincount(shard.terms, minlength=n_terms)[shard.terms]
+    row = np.repeat(np.arange(len(shard)), np.diff(shard.term_bounds))
+    rare = (freq >= 2) & (freq <= config.contain_max_df)
+    rows, terms = _query_terms(shard, config, row, freq, rare)
+    owner = row[rare]
     ones = np.ones(max(len(owner), len(rows)), dtype=np.float32)
     held = sparse.csr_matrix((ones[: len(owner)], (shard.terms[rare], owner)), shape=(n_terms, len(shard)))
     asked = sparse.csr_matrix((ones[: len(rows)], (rows, terms)), shape=(len(shard), n_terms))

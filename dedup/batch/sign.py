@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from dedup.arrays import offsets
 from dedup.article import Article
 from dedup.batch.batched import block_shingles_many, sentence_terms_many
 from dedup.detect.repeats import RepeatBlock, find_repeats
@@ -150,9 +151,7 @@ def sketch(signatures: np.ndarray) -> np.ndarray:
 
 
 def _bounds(sets: list[np.ndarray]) -> np.ndarray:
-    bounds = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum([len(s) for s in sets], out=bounds[1:])
-    return bounds
+    return offsets([len(s) for s in sets])
 
 
 def _sign_sets(detector: Detector, sets: list[np.ndarray]) -> np.ndarray:

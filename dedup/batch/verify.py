@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from dedup.arrays import unique
 from dedup.article import Article
 from dedup.batch.candidates import Candidates
 from dedup.detect.relation import Decision
@@ -40,7 +41,7 @@ class _DocumentCache:
     def __init__(self, articles: Sequence[Article], detector: Detector, pairs: np.ndarray) -> None:
         self.articles, self.detector = articles, detector
         self.cache: OrderedDict[int, Document] = OrderedDict()
-        used = np.unique(pairs).tolist()
+        used = unique(pairs.reshape(-1)).tolist()
         if len(used) <= _CACHE_SIZE:
             self.cache.update(zip(used, detector.prepare_many([articles[i] for i in used]), strict=True))
 

@@ -135,25 +135,26 @@ def _tiles(ha: list[int], hb: list[int], starts: np.ndarray, in_b: np.ndarray) -
     return out
 
 
+def _shorter_figures(da: Document, db: Document, kinds: tuple[str, ...]) -> tuple[set[str], frozenset[str]]:
+    """The shorter text's figures of `kinds` (facts and counts), and every figure of the longer one."""
+    short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
+    return {f for f in short.facts | short.counts if f.startswith(kinds)}, long_.facts | long_.counts
+
+
 def numbers_contained(da: Document, db: Document) -> bool:
     """Most of the shorter text's figures and dates appear in the longer one (a trim or a retelling
     keeps them; a form filled in for another company or day does not)."""
-    short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
-    keep = ("num:", "money:", "pct:", "date:")
     # Counts stay out: a form's fixed terms ("three months", "six-day") agree in every filling-in.
-    mine = {f for f in short.facts | short.counts if f.startswith(keep)}
-    return len(mine & (long_.facts | long_.counts)) >= 0.5 * len(mine)
+    mine, theirs = _shorter_figures(da, db, ("num:", "money:", "pct:", "date:"))
+    return len(mine & theirs) >= 0.5 * len(mine)
 
 
 def figures_kept(da: Document, db: Document) -> float:
     """Share of the shorter text's figures found in the longer one, small counts and dates included
     (1.0 when it has none): a correction changes one or two of them, a form filled in again most."""
-    short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
-    keep = ("num:", "money:", "pct:", "date:", "count:", "ord:")
-    mine = {f for f in short.facts | short.counts if f.startswith(keep)}
+    mine, theirs = _shorter_figures(da, db, ("num:", "money:", "pct:", "date:", "count:", "ord:"))
     if not mine:
         return 1.0
-    theirs = long_.facts | long_.counts
     # A second release prints the same results rounded ("13.5 mln" for "13,555,000").
     kept = sum(1 for f in mine if f in theirs or any(rounded_match(f, g) or rounded_match(g, f) for g in theirs))
     return kept / len(mine)

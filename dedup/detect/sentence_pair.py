@@ -19,7 +19,14 @@ from typing import Any
 from dedup.document import Document
 from dedup.errors import ConfigError
 
-__all__ = ["FEATURES", "MAX_TOKENS", "SentencePairFeatures", "SentencePairModel", "sentence_pair_features"]
+__all__ = [
+    "FEATURES",
+    "MAX_TOKENS",
+    "SentencePairFeatures",
+    "SentencePairModel",
+    "is_sentence_pair",
+    "sentence_pair_features",
+]
 
 # Longer texts are articles: the cascade over passages decides them, and these costs (a token-level
 # alignment) are only paid for short texts.
@@ -88,15 +95,21 @@ def _names_shared(na: frozenset[str], nb: frozenset[str]) -> float:
     return len(na & nb) / min(len(na), len(nb))
 
 
-def sentence_pair_features(da: Document, db: Document) -> SentencePairFeatures | None:
-    """Measurements of a pair of single sentences, or None when either side is longer than that."""
+def is_sentence_pair(da: Document, db: Document) -> bool:
+    """Both sides are one short sentence that is not mostly figures: what `sentence_pair_features`
+    measures (cheap: no measurement made)."""
     if not (0 < da.n_tokens <= MAX_TOKENS and 0 < db.n_tokens <= MAX_TOKENS):
-        return None
+        return False
     if len(da.sentence_bounds) != 1 or len(db.sentence_bounds) != 1:
+        return False
+    return max(_figure_share(da.tokens), _figure_share(db.tokens)) <= MAX_FIGURE_SHARE
+
+
+def sentence_pair_features(da: Document, db: Document) -> SentencePairFeatures | None:
+    """Measurements of a pair of single sentences, or None when it is not one (`is_sentence_pair`)."""
+    if not is_sentence_pair(da, db):
         return None
     ta, tb = da.tokens, db.tokens
-    if max(_figure_share(ta), _figure_share(tb)) > MAX_FIGURE_SHARE:
-        return None
     sa, sb = set(ta), set(tb)
     ca, cb = {int(c) for c in da.content_ids if c}, {int(c) for c in db.content_ids if c}
     fa, fb = ({f for f in d.facts if f.startswith(_FIGURES)} for d in (da, db))
