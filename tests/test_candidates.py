@@ -81,8 +81,9 @@ def test_rewrite_gate_config_is_validated(name: str, value: float) -> None:
         LSHConfig(**{name: value})
 
 
+@pytest.mark.parametrize("keep_chars", [0, 10**6])
 def test_streamed_scan_reads_again_only_what_it_verifies(
-    tmp_path: Path, fiction: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, fiction: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, keep_chars: int
 ) -> None:
     from dedup.batch.scan import scan, scan_articles
 
@@ -91,12 +92,20 @@ def test_streamed_scan_reads_again_only_what_it_verifies(
 
     asked: list[set[int]] = []
     load = scan_module._Stream.load
+    reads = []
+    read_inputs = scan_module.read_inputs
 
     def spy(self: Any, wanted: set[int]) -> Any:
         asked.append(set(wanted))
         return load(self, wanted)
 
+    def counted(*args: Any) -> Any:
+        reads.append(args)
+        return read_inputs(*args)
+
     monkeypatch.setattr(scan_module._Stream, "load", spy)
+    monkeypatch.setattr(scan_module, "read_inputs", counted)
+    monkeypatch.setattr(scan_module, "KEEP_TEXT_CHARS", keep_chars)
 
     unrelated = [{"id": f"solo-{i}", "text": f"Item {i}: the council met on day {i} and adjourned."} for i in range(30)]
     rows = fiction + unrelated
@@ -110,8 +119,10 @@ def test_streamed_scan_reads_again_only_what_it_verifies(
     assert summary["rejected"] == 1
     related = {r["a"] for r in streamed} | {r["b"] for r in streamed}
     assert set(texts) == related and not any(k.startswith("solo-") for k in texts)
-    # Read again: the articles of candidate pairs, never the unrelated notices (positions >= len(fiction)).
+    # Loaded: the articles of candidate pairs, never the unrelated notices (positions >= len(fiction)),
+    # read a second time only when the texts are over the budget.
     assert len(asked) == 1 and asked[0] and max(asked[0]) < len(fiction)
+    assert len(reads) == (2 if keep_chars == 0 else 1)
 
 
 _TABLE = (

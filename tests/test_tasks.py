@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from dedup.article import Article
 from dedup.batch.tasks import _by_locality, verify_tasks
 from dedup.detector import Detector
@@ -60,3 +62,25 @@ def test_process_engine_keeps_its_workers_across_maps_inside_a_with_block() -> N
     assert first | second <= workers  # one pool: signing's warm workers verify
     assert engine._pool is None  # shut down on exit
     assert set(engine.map(_worker_pid, range(4))).isdisjoint(workers)  # outside: a pool per map, as before
+
+
+def test_exact_relations_are_the_same_whatever_the_chunk() -> None:
+    from dedup.batch.candidates import Candidates
+    from dedup.batch.verify import exact_relations
+
+    story = "The council approved the budget on Monday after a long debate about the roads."
+    other = "A storm closed the harbour for two days and the ferries stayed in port."
+    articles = [
+        Article(id=str(i), text=t)
+        for i, t in enumerate([story, other, story, "  " + story + "\n", other, "Something else entirely happened."])
+    ]
+    detector = Detector()
+    rep = np.array([0, 1, 0, 0, 1, 5])
+    found = {
+        chunk: [
+            (v.a, v.b, v.decision.relation if v.decision else None)
+            for v in exact_relations(Candidates(rep, np.empty((0, 2), dtype=np.int64)), articles, detector, chunk)
+        ]
+        for chunk in (1, 2, 1000)
+    }
+    assert found[1] == found[2] == found[1000] == [(0, 2, "exact"), (0, 3, "exact"), (1, 4, "exact")]

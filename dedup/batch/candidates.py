@@ -131,7 +131,8 @@ def _estimate_jaccard(sketches: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     out = np.empty(len(pairs), dtype=np.float32)
     for s in range(0, len(pairs), 1 << 19):
         p = pairs[s : s + (1 << 19)]
-        out[s : s + len(p)] = (sketches[p[:, 0]] == sketches[p[:, 1]]).mean(axis=1)
+        # Counted, not averaged: a mean over booleans converts them to floats first (3 times slower).
+        out[s : s + len(p)] = np.count_nonzero(sketches[p[:, 0]] == sketches[p[:, 1]], axis=1) / sketches.shape[1]
     return np.clip((out - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
 
 

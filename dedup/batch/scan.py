@@ -32,6 +32,9 @@ from dedup.io.writers import write_json, write_jsonl
 __all__ = ["Progress", "ScanResult", "scan", "scan_articles"]
 
 SHARD_SIZE = 1000
+# Inputs whose texts add up to no more than this many characters are kept from the first read for
+# verification; larger ones are read a second time (an archive's texts are never all held at once).
+KEEP_TEXT_CHARS = 64_000_000
 STAGES = (
     "read",
     "normalize",
@@ -278,11 +281,16 @@ def scan(
 
 
 class _Stream:
-    """The inputs read twice: once in shards for signing, keeping only ids and dates, then again for
-    the articles verification needs. A large archive's texts are never all in memory."""
+    """The inputs read in shards for signing, keeping ids and dates, and the articles verification
+    needs read again, unless all the texts fit in `keep_chars` (then they are kept from the first read).
+    A large archive's texts are never all in memory."""
 
     def __init__(
-        self, inputs: Iterable[Path | str], detector: Detector, on_error: Callable[[RecordError], None] | None
+        self,
+        inputs: Iterable[Path | str],
+        detector: Detector,
+        on_error: Callable[[RecordError], None] | None,
+        keep_chars: int | None = None,
     ) -> None:
         self.inputs, self.detector, self.on_error = list(inputs), detector, on_error
         self.ids: list[str] = []
@@ -290,6 +298,17 @@ class _Stream:
         self.errors: list[RecordError] = []
         self.loaded: dict[int, Article] = {}
         self.read_seconds = 0.0
+        self.kept: list[Article] | None = []
+        self.room = KEEP_TEXT_CHARS if keep_chars is None else keep_chars
+
+    def _keep(self, chunk: list[Article]) -> None:
+        if self.kept is None:
+            return
+        self.room -= sum(len(a.text) for a in chunk)
+        if self.room < 0:
+            self.kept = None  # too large: verification reads its articles again
+        else:
+            self.kept += chunk
 
     def tasks(self) -> Iterator[SignTask]:
         """Sign tasks of SHARD_SIZE articles, recording ids, dates and record errors as they pass."""
@@ -310,16 +329,22 @@ class _Stream:
             self.published.append(item.published)
             chunk.append(item)
             if len(chunk) == SHARD_SIZE:
+                self._keep(chunk)
                 yield SignTask(self.detector.config, self.detector.model, chunk)
                 chunk = []
         if chunk:
+            self._keep(chunk)
             yield SignTask(self.detector.config, self.detector.model, chunk)
 
     def load(self, wanted: set[int]) -> Sequence[Article]:
-        """The articles at corpus positions `wanted`, read again from the inputs."""
+        """The articles at corpus positions `wanted`, kept from the first read or read again."""
         t = time.perf_counter()
-        items = read_inputs(self.inputs, self.detector.config.max_doc_chars)
-        self.loaded = {i: a for i, a in enumerate(a for a in items if isinstance(a, Article)) if i in wanted}
+        if self.kept is not None:
+            self.loaded = {i: self.kept[i] for i in sorted(wanted)}
+        else:
+            items = read_inputs(self.inputs, self.detector.config.max_doc_chars)
+            self.loaded = {i: a for i, a in enumerate(a for a in items if isinstance(a, Article)) if i in wanted}
+        self.kept = None
         self.read_seconds += time.perf_counter() - t
         return _Loaded(len(self.ids), self.loaded)
 

@@ -79,11 +79,21 @@ def verify_pairs(
             tick(64)
 
 
-def exact_relations(candidates: Candidates, articles: Sequence[Article], detector: Detector) -> Iterator[Verified]:
-    """An `exact` relation from each exact group's first article to every other member."""
+def exact_relations(
+    candidates: Candidates, articles: Sequence[Article], detector: Detector, chunk: int = 1000
+) -> Iterator[Verified]:
+    """An `exact` relation from each exact group's first article to every other member.
+
+    Members are prepared `chunk` at a time, together with their groups' first articles."""
     rep = candidates.representative
-    for i in np.flatnonzero(rep != np.arange(len(rep))).tolist():
-        r = int(rep[i])
-        decision = detector.decide(detector.prepare(articles[r]), detector.prepare(articles[i]), IdfTable(1024))
-        if decision is not None and decision.relation == "exact":
-            yield Verified(r, i, decision)
+    members = np.flatnonzero(rep != np.arange(len(rep))).tolist()
+    idf = IdfTable(1024)
+    for start in range(0, len(members), chunk):
+        part = members[start : start + chunk]
+        used = sorted({*part, *rep[part].tolist()})
+        docs = dict(zip(used, detector.prepare_many([articles[i] for i in used]), strict=True))
+        for i in part:
+            r = int(rep[i])
+            decision = detector.decide(docs[r], docs[i], idf)
+            if decision is not None and decision.relation == "exact":
+                yield Verified(r, i, decision)
