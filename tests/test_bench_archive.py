@@ -154,3 +154,17 @@ def test_planted_pairs_are_scored_in_either_order_and_by_kind() -> None:
     header, rows = _planted_rows({"archives": {"runs": [{"size": 100, "scan": {"planted": scored}}]}}) or ([], [])
     assert header == ["exact", "trimmed", "relations not planted"]
     assert rows == [["100", "2 / 3", "1 / 1", "1 / 2", "1"]]
+
+
+def test_repeated_runs_are_compared_by_their_median_and_failures_never_win() -> None:
+    from benchmarks.throughput import _median_run
+
+    runs = [
+        {"seconds": 9.0, "cpu_seconds": 15.0, "returncode": 0},
+        {"seconds": 1.0, "cpu_seconds": 1.0, "returncode": 1},  # failed fast: never the median
+        {"seconds": 7.0, "cpu_seconds": 14.0, "returncode": 0},
+    ]
+    median = _median_run(runs)
+    assert (median["seconds"], median["cpu_seconds"]) == (9.0, 15.0)
+    assert median["runs_seconds"] == [9.0, 1.0, 7.0] and median["runs_cpu_seconds"] == [15.0, 1.0, 14.0]
+    assert _median_run(runs[::2])["seconds"] == 7.0  # two runs: the faster (lower median)
