@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from dedup.article import Article
 from dedup.batch.batched import block_shingles_many, sentence_terms_many
 from dedup.detector import Detector
 from dedup.idf import sentence_terms
+from dedup.tokens import locate_many
 
 TEXTS = [
     "",
@@ -72,3 +75,70 @@ def test_documents_prepared_together_equal_each_prepared_alone() -> None:
         assert np.array_equal(doc.token_hashes, alone.token_hashes)
         assert np.array_equal(doc.token_spans, alone.token_spans)
         assert np.array_equal(doc.block_prints, alone.block_prints)
+
+
+_ASCII_PIECE = st.one_of(
+    st.sampled_from(
+        [
+            "The",
+            "U.S.",
+            "Mr.",
+            "Calif.",
+            "$4.2",
+            "mln",
+            "12,500",
+            "it.",
+            "Yes!",
+            "Why?",
+            "(FPW)",
+            "I.",
+            "a",
+            "''",
+            "``",
+            "R&D",
+            "don't",
+            "1.5.",
+            "...",
+            "-",
+            '"Quote."',
+            "x_y",
+            ".,'&",
+            "A.",
+            "say:",
+        ]
+    ),
+    st.sampled_from(["\n", "\n\n", "\n  ", "\n\t", "\r\n", "\t", "  ", " ", "\x0c", "\x1c", "\x0b"]),
+    st.text(st.characters(max_codepoint=127), max_size=12),
+)
+# Mostly news-like ASCII (the batch path), sometimes a long line (sentence windows) or non-ASCII.
+_TEXTS = st.lists(
+    st.one_of(
+        st.lists(_ASCII_PIECE, max_size=60).map(" ".join),
+        st.tuples(st.lists(_ASCII_PIECE, min_size=1, max_size=12).map(" ".join), st.integers(20, 80)).map(
+            lambda p: " ".join([p[0]] * p[1])
+        ),
+        st.text(max_size=80),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=_TEXTS)
+def test_texts_laid_out_together_equal_each_laid_out_alone(texts: list[str]) -> None:
+    """Blocks, tokens and their block and sentence bounds found over a batch are those of one text."""
+    detector = Detector()
+    articles = [Article(f"a{i}", t if t.strip() else "x") for i, t in enumerate(texts)]
+    for article, doc in zip(articles, detector.prepare_many(articles), strict=True):
+        alone = detector.prepare(article)
+        assert doc.blocks == alone.blocks and doc.tokens == alone.tokens
+        assert np.array_equal(doc.block_bounds, alone.block_bounds)
+        assert np.array_equal(doc.sentence_bounds, alone.sentence_bounds)
+        assert doc.sentence_bounds.dtype == alone.sentence_bounds.dtype == np.int64
+        assert np.array_equal(doc.token_hashes, alone.token_hashes)
+        assert np.array_equal(doc.token_spans, alone.token_spans)
+    # Every ASCII text is placed by the batch path itself (its per-text fallback is not what is tested).
+    located = locate_many([a.text for a in articles], detector.config.segment, detector.hasher)
+    for article, found in zip(articles, located, strict=True):
+        assert (found is not None and found.placed is not None) == article.text.isascii()

@@ -13,9 +13,9 @@ from dedup.article import Article
 from dedup.batch.candidates import tfidf_cosines
 from dedup.batch.sign import sign_shard
 from dedup.detector import Detector
-from dedup.document import _TOKEN
 from dedup.facts import counts_at, facts, numeric_facts_at, rounded_match, scan_facts
 from dedup.idf import IdfTable
+from dedup.tokens import TOKEN
 
 
 @pytest.mark.parametrize(
@@ -69,16 +69,16 @@ def test_sentence_tokens_are_the_tokens_of_each_sentence(detector: Detector, fic
         assert doc.sentence_bounds[:, 0].tolist() == sorted(doc.sentence_bounds[:, 0].tolist())
         for lo, hi in doc.sentence_bounds.tolist():
             s, e = doc.span_of_tokens(lo, hi)
-            assert [t.lower() for t in _TOKEN.findall(doc.text[s:e])] == doc.tokens[lo:hi]
+            assert [t.lower() for t in TOKEN.findall(doc.text[s:e])] == doc.tokens[lo:hi]
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="ab1_ '.,&-\n\t.A$%é\u200b", max_size=80))
 def test_token_spans_are_the_token_pattern_matches(text: str) -> None:
-    """ASCII texts take the byte-class path, others the split; both are `_TOKEN`'s matches."""
+    """ASCII texts take the byte-class path, others the split; both are `TOKEN`'s matches."""
     assume(text.strip())
     doc = _doc(_DETECTOR, text)
-    expected = [m.span() for m in _TOKEN.finditer(text)]
+    expected = [m.span() for m in TOKEN.finditer(text)]
     if len(expected) == doc.n_tokens:  # else tokens normalized away: spans come from the blocks
         assert [tuple(s) for s in doc.token_spans.tolist()] == expected
 
