@@ -38,22 +38,25 @@ def _content_id(tok: str) -> int:
     return xxhash.xxh3_64_intdigest(_stem(tok).encode("utf-8")) | 1
 
 
-# Memo of the pure `_content_id` (a dict lookup per token is several times cheaper than a call).
-_CONTENT_IDS: dict[str, int] = {}
 _CONTENT_IDS_LIMIT = 1 << 20
 
 
+class _ContentIds(dict[str, int]):
+    """Memo of the pure `_content_id`, filled on a miss while it has room (a C-level lookup per
+    token is several times cheaper than a call)."""
+
+    def __missing__(self, tok: str) -> int:
+        value = _content_id(tok)
+        if len(self) < _CONTENT_IDS_LIMIT:
+            self[tok] = value
+        return value
+
+
+_CONTENT_IDS = _ContentIds()
+
+
 def _content_ids(tokens: list[str]) -> np.ndarray:
-    get = _CONTENT_IDS.get
-    values = [get(t) for t in tokens]
-    if None in values:
-        room = len(_CONTENT_IDS) < _CONTENT_IDS_LIMIT
-        for i, tok in enumerate(tokens):
-            if values[i] is None:
-                value = values[i] = _content_id(tok)
-                if room:
-                    _CONTENT_IDS[tok] = value
-    return np.array(values, dtype=np.uint64)
+    return np.fromiter(map(_CONTENT_IDS.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
 
 
 def _capitals(text: str, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
