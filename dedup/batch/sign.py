@@ -16,7 +16,7 @@ import numpy as np
 from dedup.arrays import offsets
 from dedup.article import Article
 from dedup.batch.batched import block_shingles_many, sentence_terms_many
-from dedup.detect.repeats import RepeatBlock, find_repeats
+from dedup.detect.repeats import RepeatBlock, find_repeats, repeat_suspects
 from dedup.detector import Detector
 from dedup.document import Document
 from dedup.idf import IdfTable
@@ -117,7 +117,9 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
         n_units=sum(len(d.sentence_bounds) for d in docs),
     )
     t4 = time.perf_counter()
-    shard.repeats = {i: r for i, d in enumerate(docs) if (r := find_repeats(d))}
+    # The exact search runs only where a sort over the shard found some twin blocks or sentences.
+    suspects = repeat_suspects(docs, shingles, shingle_bounds).tolist()
+    shard.repeats = {i: r for i in suspects if (r := find_repeats(docs[i]))}
     shard.timings = {"shingle": t2 - t1, "sign": t3 - t2, "lsh": t4 - t3, "repeats": time.perf_counter() - t4}
     return shard
 
