@@ -87,6 +87,23 @@ def _number_fact(m: re.Match[str]) -> str | None:
     return f"num:{value:.6g}"
 
 
+# Memo of `_number_fact` on `_NUMBER` matches, which reads nothing but their groups; wire copy
+# repeats its figures ("1986", "mln dlrs", "pct") across thousands of stories.
+_FACT_MEMO: dict[tuple[str | Any, ...], str | None] = {}
+_FACT_MEMO_LIMIT = 1 << 18
+
+
+def _memo_fact(m: re.Match[str]) -> str | None:
+    """`_number_fact` of a `_NUMBER` match."""
+    key = m.groups()
+    if key in _FACT_MEMO:
+        return _FACT_MEMO[key]
+    fact = _number_fact(m)
+    if len(_FACT_MEMO) < _FACT_MEMO_LIMIT:
+        _FACT_MEMO[key] = fact
+    return fact
+
+
 def _month_before(text: str, start: int) -> str | None:
     """The month word ("Sept.", "april") ending, with only spaces after it, right before `start`."""
     head = text[max(0, start - 12) : start].rstrip()
@@ -139,7 +156,7 @@ def scan_facts(text: str) -> tuple[list[tuple[int, str]], set[str]]:
             if day is not None and text[m.start()].isspace():
                 dates.add(f"date:{month[:3]}-{day}")
             continue
-        fact = _number_fact(m)
+        fact = _memo_fact(m)
         if fact:
             out.append((m.start(), fact))
     spelled = _spelled(text)
@@ -147,6 +164,23 @@ def scan_facts(text: str) -> tuple[list[tuple[int, str]], set[str]]:
         out.extend(spelled)
         out.sort()
     return out, dates
+
+
+_SCALE_NAMES = ("thousand", "million", "mln", "billion", "bln", "trillion")
+
+
+def _scale_hits(low: str) -> list[int]:
+    """Starts of the `_SCALE_WORD` matches in `low`, in order. Each scale word is found by substring
+    search and the pattern tried at the character before it: its matches (a space, then letters)
+    cannot overlap, so these are all of them. Several times faster than the pattern's own scan."""
+    found = set()
+    for name in _SCALE_NAMES:
+        i = low.find(name, 1)
+        while i != -1:
+            if _SCALE_WORD.match(low, i - 1):
+                found.add(i - 1)
+            i = low.find(name, i + 1)
+    return sorted(found)
 
 
 def _spelled(text: str) -> list[tuple[int, str]]:
@@ -157,11 +191,11 @@ def _spelled(text: str) -> list[tuple[int, str]]:
         matches = list(_SPELLED.finditer(text))
     else:
         matches = []
-        for hit in _SCALE_WORD.finditer(low):
-            at = hit.start()
-            while at > 0 and hit.start() - at < 8 and low[at - 1].isalpha():
+        for hit in _scale_hits(low):
+            at = hit
+            while at > 0 and hit - at < 8 and low[at - 1].isalpha():
                 at -= 1
-            word = low[at : hit.start()]
+            word = low[at:hit]
             if word in _WORDS and (at == 0 or not low[at - 1].isalnum()):
                 m = next(filter(None, (_SPELLED.match(text, p) for p in range(max(0, at - 2), at + 1))), None)
                 if m is not None and (not matches or m.start() >= matches[-1].end()):

@@ -13,7 +13,18 @@ from dedup.article import Article
 from dedup.batch.candidates import tfidf_cosines
 from dedup.batch.sign import sign_shard
 from dedup.detector import Detector
-from dedup.facts import counts_at, facts, numeric_facts_at, rounded_match, scan_facts
+from dedup.facts import (
+    _SCALE_WORD,
+    _figures,
+    _memo_fact,
+    _number_fact,
+    _scale_hits,
+    counts_at,
+    facts,
+    numeric_facts_at,
+    rounded_match,
+    scan_facts,
+)
 from dedup.idf import IdfTable
 from dedup.tokens import TOKEN
 
@@ -54,6 +65,68 @@ def test_facts_never_fail_and_offsets_stay_inside(text: str) -> None:
     numbers, dates = scan_facts(text)
     assert all(0 <= o < len(text) for o, _ in numbers)
     assert all(d.startswith("date:") for d in dates)
+
+
+_FIGURE_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "two",
+                "Two",
+                "an",
+                "a",
+                "hundred",
+                "fifteen",
+                "thousand",
+                "Million",
+                "mln",
+                "bln",
+                "BILLION",
+                "trillion",
+                "billions",
+                "mlns",
+                "dlrs",
+                "pct",
+                "percent",
+                "stg",
+                "$",
+                "£",
+                "1,000",
+                "7-1/4",
+                "2.5",
+                "12",
+                "3",
+                "5.93",
+                "april",
+                "Sept.",
+                "March",
+                "Omar",
+                "x",
+                "K",
+                "\u212a",
+                "İ",
+                "ﬁ",
+            ]
+        ),
+        st.text(alphabet=" \n\t.,-/'", min_size=1, max_size=2),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FIGURE_TEXT)
+def test_scale_words_found_by_substring_search_are_the_patterns_matches(text: str) -> None:
+    low = text.lower()
+    assert _scale_hits(low) == [m.start() for m in _SCALE_WORD.finditer(low)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_FIGURE_TEXT)
+def test_remembered_figure_facts_equal_fresh_ones(text: str) -> None:
+    for m in _figures(text):
+        assert _memo_fact(m) == _number_fact(m)
+        assert _memo_fact(m) == _number_fact(m)  # once more, from the memo
 
 
 _DETECTOR = Detector()
