@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup.article import Article
-from dedup.batch.batched import block_shingles_many, sentence_terms_many
+from dedup.batch.batched import block_shingles_many, sentence_terms_many, topic_and_fact_sets
 from dedup.detector import Detector
 from dedup.idf import sentence_terms
 from dedup.tokens import locate_many
@@ -142,3 +142,19 @@ def test_texts_laid_out_together_equal_each_laid_out_alone(texts: list[str]) -> 
     located = locate_many([a.text for a in articles], detector.config.segment, detector.hasher)
     for article, found in zip(articles, located, strict=True):
         assert (found is not None and found.placed is not None) == article.text.isascii()
+
+
+def test_topic_and_fact_sets_of_a_shard_equal_the_detectors() -> None:
+    detector = Detector()
+    texts = [t or "x" for t in TEXTS] + [
+        "LONDON, March 3 - Acme Corp said on March 3 it would buy Beta for 2.5 mln dlrs."
+    ]
+    docs = detector.prepare_many([Article(f"a{i}", t) for i, t in enumerate(texts)])
+    (topics, topic_bounds), (facts, fact_bounds) = topic_and_fact_sets(docs)
+    assert topics.dtype == facts.dtype == np.uint32 and topic_bounds.dtype == fact_bounds.dtype == np.int64
+    for i, d in enumerate(docs):
+        assert np.array_equal(topics[topic_bounds[i] : topic_bounds[i + 1]], detector.topic_set(d))
+        assert np.array_equal(facts[fact_bounds[i] : fact_bounds[i + 1]], detector.fact_set(d))
+    assert len(topics[topic_bounds[-2] : topic_bounds[-1]]) > len(facts[fact_bounds[-2] : fact_bounds[-1]]) > 0
+    (topics, topic_bounds), (facts, fact_bounds) = topic_and_fact_sets([])
+    assert len(topics) == len(facts) == 0 and list(topic_bounds) == list(fact_bounds) == [0]

@@ -7,16 +7,18 @@ Results equal the per-document ones (`Document.block_shingles`, `idf.sentence_te
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from itertools import chain
 
 import numpy as np
+import xxhash
 
 from dedup.arrays import offsets, range_rows, unique, unique_counts
 from dedup.document import Document
 from dedup.idf import DEFAULT_BUCKETS, bucket_of
 from dedup.shingle import TokenHasher
 
-__all__ = ["block_shingles_many", "sentence_terms_many"]
+__all__ = ["block_shingles_many", "sentence_terms_many", "topic_and_fact_sets"]
 
 _LOW32 = np.uint64(0xFFFFFFFF)
 
@@ -64,3 +66,50 @@ def sentence_terms_many(
     doc_bounds = np.searchsorted(keys >> 32, np.arange(len(docs) + 1, dtype=np.int64))
     buckets = (keys & 0xFFFFFFFF).astype(np.int32)
     return buckets, np.minimum(counts, 65535).astype(np.uint16), doc_bounds.astype(np.int64)
+
+
+Sets = tuple[np.ndarray, np.ndarray]  # flat values of every document's set, and bounds per document
+_HASH_MEMO_LIMIT = 1 << 20
+
+
+class _Hash32(dict[str, int]):
+    """Memo of the uint32 hash of `prefix + key` (facts and names recur across a corpus)."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, key: str) -> int:
+        value = xxhash.xxh32_intdigest(f"{self.prefix}{key}".encode())
+        if len(self) < _HASH_MEMO_LIMIT:
+            self[key] = value
+        return value
+
+
+_FACT_HASHES = _Hash32("")
+_NAME_HASHES = _Hash32("n:")
+
+
+def _owned_hashes(groups: Sequence[Iterable[str]], sizes: list[int], memo: _Hash32) -> np.ndarray:
+    """uint64 keys of each group's hashes: the group's index in the high 32 bits, the hash below."""
+    flat = np.fromiter(map(memo.__getitem__, chain.from_iterable(groups)), dtype=np.uint64, count=sum(sizes))
+    return (np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes) << np.uint64(32)) | flat
+
+
+def _split_keys(keys: np.ndarray, n: int) -> Sets:
+    """Distinct keys of `_owned_hashes` as flat sorted uint32 hashes per group, and bounds per group."""
+    keys = unique(keys)
+    bounds = np.searchsorted(keys >> np.uint64(32), np.arange(n + 1, dtype=np.uint64)).astype(np.int64)
+    return (keys & _LOW32).astype(np.uint32), bounds
+
+
+def topic_and_fact_sets(
+    docs: Sequence[Document],
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """`Detector.topic_set` and `Detector.fact_set` of every document (names and facts as sorted
+    distinct uint32 hashes; facts alone): each as flat uint32 hashes and bounds per document."""
+    facts = [d.facts for d in docs]
+    names = [d.quick_names for d in docs]
+    fact_keys = _owned_hashes(facts, [len(f) for f in facts], _FACT_HASHES)
+    name_keys = _owned_hashes(names, [len(n) for n in names], _NAME_HASHES)
+    return _split_keys(np.concatenate([name_keys, fact_keys]), len(docs)), _split_keys(fact_keys, len(docs))

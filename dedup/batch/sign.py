@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from dedup.arrays import offsets
 from dedup.article import Article
-from dedup.batch.batched import block_shingles_many, sentence_terms_many
+from dedup.batch.batched import block_shingles_many, sentence_terms_many, topic_and_fact_sets
 from dedup.detect.repeats import RepeatBlock, find_repeats, repeat_suspects
 from dedup.detector import Detector
 from dedup.document import Document
@@ -84,14 +83,13 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
     t1 = time.perf_counter()
     shingles, shingle_bounds = block_shingles_many(docs, detector.hasher)
     owner = np.repeat(np.arange(len(docs)), [len(d.blocks) for d in docs]).astype(np.int64)
-    topic_sets = [detector.topic_set(d) for d in docs]
-    fact_sets = [detector.fact_set(d) for d in docs]
+    (topic_hashes, topic_bounds), (fact_hashes, fact_bounds) = topic_and_fact_sets(docs)
     # No table here: a 4 MB IdfTable per call would be allocated for every article the index adds.
     terms, term_counts, term_bounds = sentence_terms_many(docs)
     t2 = time.perf_counter()
     block_sigs = detector.minhasher.sign_many(shingles, shingle_bounds)
     doc_sigs = _doc_signatures(block_sigs, owner, len(docs), detector.minhasher.num_perm)
-    topic_sigs = _sign_sets(detector, topic_sets)
+    topic_sigs = detector.minhasher.sign_many(topic_hashes, topic_bounds)
     t3 = time.perf_counter()
     block_sizes = np.concatenate([np.diff(d.block_bounds) for d in docs]) if docs else np.empty(0, dtype=np.int64)
     eligible = (np.diff(shingle_bounds) > 0) & (block_sizes >= detector.config.min_block_tokens)
@@ -105,8 +103,8 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
         doc_keys=band_keys(doc_sigs, *detector.doc_bands),
         topic_keys=fold32(band_keys(topic_sigs, *detector.topic_bands)),
         topic_sketch=sketch(topic_sigs),
-        fact_hashes=np.concatenate(fact_sets) if fact_sets else np.empty(0, dtype=np.uint32),
-        fact_bounds=_bounds(fact_sets),
+        fact_hashes=fact_hashes,
+        fact_bounds=fact_bounds,
         block_prints=block_prints,
         print_owner=owner,
         line_prints=block_prints[lines],
@@ -150,16 +148,6 @@ def sketch(signatures: np.ndarray) -> np.ndarray:
     """b-bit MinHash sketch: the low 8 bits of the first SKETCH_WIDTH values (an eighth of the bytes),
     enough to estimate Jaccard similarity between candidates."""
     return (signatures[:, :SKETCH_WIDTH] & np.uint32(0xFF)).astype(np.uint8)
-
-
-def _bounds(sets: list[np.ndarray]) -> np.ndarray:
-    return offsets([len(s) for s in sets])
-
-
-def _sign_sets(detector: Detector, sets: list[np.ndarray]) -> np.ndarray:
-    bounds = _bounds(sets)
-    flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint32)
-    return detector.minhasher.sign_many(flat, bounds)
 
 
 def _doc_signatures(block_sigs: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: int) -> np.ndarray:
