@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -115,18 +116,69 @@ def _words(buf: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
     return np.where(inside, raw, np.uint8(_SPACE)).tobytes().decode("ascii").split()
 
 
-def _layout(texts: Sequence[str], plain: list[bool], config: SegmentConfig) -> tuple[list[list[Span]], np.ndarray]:
-    """Blocks of each ASCII text, and (text, start, end, is block end) of every sentence in order."""
+class _Layout(NamedTuple):
+    """Blocks of each text; every block's text and end; every sentence's (start, end) and text."""
+
+    blocks: list[list[Span]]
+    block_text: np.ndarray
+    block_end: np.ndarray
+    sentences: np.ndarray
+    sentence_text: np.ndarray
+
+
+def _flat(pairs: list[Span]) -> np.ndarray:
+    """(n, 2) int64 array of (start, end) pairs, without a Python object per number."""
+    return np.fromiter(chain.from_iterable(pairs), dtype=np.int64, count=2 * len(pairs)).reshape(-1, 2)
+
+
+def _layout(texts: Sequence[str], plain: list[bool], config: SegmentConfig) -> _Layout:
+    """Blocks and sentences of the ASCII texts (other texts get none)."""
     layouts: list[list[Span]] = []
-    rows: list[tuple[int, int, int, int]] = []
-    for t, (text, ok) in enumerate(zip(texts, plain, strict=True)):
+    found: list[Span] = []
+    per_block: list[int] = []
+    for text, ok in zip(texts, plain, strict=True):
         spans = blocks(text, config) if ok else []
         layouts.append(spans)
         for s, e in spans:
-            found = sentences(text, s, e)
-            rows.extend((t, ss, se, 0) for ss, se in found)
-            rows.append((t, e, e, 1))
-    return layouts, np.array(rows, dtype=np.int64).reshape(-1, 4)
+            inside = sentences(text, s, e)
+            found.extend(inside)
+            per_block.append(len(inside))
+    block_text = np.repeat(np.arange(len(texts), dtype=np.int64), [len(b) for b in layouts])
+    block_end = _flat(list(chain.from_iterable(layouts)))[:, 1]
+    return _Layout(layouts, block_text, block_end, _flat(found), np.repeat(block_text, per_block))
+
+
+class _Bounds(NamedTuple):
+    """Token bounds of the laid-out texts: blocks (each text's run opening with 0), sentences (only
+    those holding tokens), where each text's runs start, and whether all its tokens were placed."""
+
+    blocks: np.ndarray
+    block_cuts: list[int]
+    sentences: np.ndarray
+    sentence_cuts: list[int]
+    placed: list[bool]
+
+
+def _token_bounds(
+    layout: _Layout, starts: np.ndarray, ends: np.ndarray, offsets: np.ndarray, bounds: np.ndarray
+) -> _Bounds:
+    """Each sentence holds the tokens lying inside it, each block those before its end (binary search
+    in the buffer's token offsets; `offsets` and `bounds` are each text's first byte and token)."""
+    n = len(offsets) - 1
+    t = layout.sentence_text
+    lo = np.searchsorted(starts, layout.sentences[:, 0] + offsets[t]) - bounds[t]
+    hi = np.searchsorted(ends, layout.sentences[:, 1] + offsets[t], side="right") - bounds[t]
+    placed = np.bincount(t, weights=np.maximum(hi - lo, 0), minlength=n) == np.diff(bounds)
+    keep = hi > lo
+    sentence_cuts = np.searchsorted(t[keep], np.arange(n + 1))
+    b = layout.block_text
+    block_ends = np.searchsorted(starts, layout.block_end + offsets[b]) - bounds[b]
+    block_cuts = np.searchsorted(b, np.arange(n + 1))
+    # A 0 before each text's block ends: text i's block bounds are then positions cuts[i] + i to
+    # cuts[i + 1] + i, inclusive.
+    with_zeros = np.insert(block_ends, block_cuts[:-1], 0)
+    rows = np.stack([lo[keep], hi[keep]], axis=1)
+    return _Bounds(with_zeros, (block_cuts + np.arange(n + 1)).tolist(), rows, sentence_cuts.tolist(), placed.tolist())
 
 
 def locate_many(texts: Sequence[str], config: SegmentConfig, hasher: TokenHasher) -> list[Located | None]:
@@ -138,28 +190,18 @@ def locate_many(texts: Sequence[str], config: SegmentConfig, hasher: TokenHasher
     shift = np.repeat(offsets[:-1], np.diff(bounds))
     spans = np.stack([starts - shift, ends - shift], axis=1)
     words = _words(buf, starts, ends)
-    layouts, rows = _layout(texts, plain, config)
-    text_of, is_block_end = rows[:, 0], rows[:, 3].astype(bool)
-    lo = np.searchsorted(starts, rows[:, 1] + offsets[text_of]) - bounds[text_of]
-    hi = np.searchsorted(ends, rows[:, 2] + offsets[text_of], side="right") - bounds[text_of]
-    # A block end's `lo` counts the tokens before it; a sentence holds tokens lo..hi-1.
-    held = np.where(is_block_end, 0, np.maximum(hi - lo, 0))
-    placed_all = np.bincount(text_of, weights=held, minlength=len(texts)) == np.diff(bounds)
-    keep = is_block_end | (hi > lo)
-    cuts = np.searchsorted(text_of[keep], np.arange(len(texts) + 1)).tolist()
-    lo_k, hi_k, end_k = lo[keep], hi[keep], is_block_end[keep]
-    cut_list = bounds.tolist()
+    layout = _layout(texts, plain, config)
+    found = _token_bounds(layout, starts, ends, offsets, bounds)
+    cut_list, bc, sc = bounds.tolist(), found.block_cuts, found.sentence_cuts
     out: list[Located | None] = []
     for t, ok in enumerate(plain):
         if not ok:
             out.append(None)
             continue
-        a, b, first, last = cuts[t], cuts[t + 1], cut_list[t], cut_list[t + 1]
+        first, last = cut_list[t], cut_list[t + 1]
         placed = None
-        if placed_all[t]:
-            ends_here = end_k[a:b]
-            block_bounds = np.concatenate([[0], lo_k[a:b][ends_here]])
-            sentence_bounds = np.stack([lo_k[a:b][~ends_here], hi_k[a:b][~ends_here]], axis=1)
-            placed = Placed(layouts[t], words[first:last], block_bounds, sentence_bounds)
+        if found.placed[t]:
+            block_bounds, sentence_bounds = found.blocks[bc[t] : bc[t + 1]], found.sentences[sc[t] : sc[t + 1]]
+            placed = Placed(layout.blocks[t], words[first:last], block_bounds, sentence_bounds)
         out.append(Located(hashes[first:last], spans[first:last], placed))
     return out
