@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import cached_property
+from itertools import pairwise
+from typing import NamedTuple
 
 import numpy as np
 import xxhash
 
-from dedup.arrays import unique
+from dedup.arrays import offsets, unique
 from dedup.article import Article
 from dedup.config import DetectorConfig
 from dedup.facts import _stem, counts_in_tokens, facts, scan_facts
@@ -23,7 +25,7 @@ from dedup.shingle import TokenHasher
 from dedup.stopwords import ENGLISH_STOP_WORDS
 from dedup.tokens import Located, locate_many, spans_in, tokenize
 
-__all__ = ["STOPWORDS", "Document", "prepare", "prepare_many"]
+__all__ = ["STOPWORDS", "Document", "Joined", "join_documents", "prepare", "prepare_many"]
 
 STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset({"said", "says", "told", "would", "also", "year"})
 # The leading lookahead is implied by the pattern; it lets the engine reject most positions with one
@@ -130,11 +132,9 @@ class Document:
     @cached_property
     def block_prints(self) -> np.ndarray:
         """uint64 fingerprint of each block's normalized tokens (equal blocks, equal prints)."""
-        out = np.empty(len(self.blocks), dtype=np.uint64)
-        for i in range(len(self.blocks)):
-            lo, hi = self.block_tokens(i)
-            out[i] = xxhash.xxh3_64_intdigest(self.token_hashes[lo:hi].tobytes())
-        return out
+        raw, bounds = self.token_hashes.tobytes(), (self.block_bounds * 8).tolist()
+        prints = (xxhash.xxh3_64_intdigest(raw[lo:hi]) for lo, hi in pairwise(bounds))
+        return np.fromiter(prints, dtype=np.uint64, count=len(self.blocks))
 
     @cached_property
     def token_spans(self) -> np.ndarray:
@@ -261,6 +261,30 @@ class Document:
 def _positioned(found: list[tuple[int, str]]) -> tuple[np.ndarray, list[str]]:
     """(offsets, facts) of (offset, fact) pairs in text order, for bucketing by span."""
     return np.array([p for p, _ in found], dtype=np.int64), [f for _, f in found]
+
+
+class Joined(NamedTuple):
+    """Token-level arrays of documents joined in order; token indices are global."""
+
+    hashes: np.ndarray  # uint64 hash of every token
+    block_bounds: np.ndarray  # int64 token bounds of every block (one more than blocks)
+    block_owner: np.ndarray  # int64 document of every block
+    sentence_bounds: np.ndarray  # (n, 2) int64 token bounds of every sentence
+    sentence_owner: np.ndarray  # int64 document of every sentence
+
+
+def join_documents(docs: Sequence[Document]) -> Joined:
+    """The `Joined` arrays of `docs` (a few concatenations; no numpy call per document)."""
+    n = np.arange(len(docs), dtype=np.int64)
+    starts = offsets([d.n_tokens for d in docs])
+    n_blocks = [len(d.blocks) for d in docs]
+    n_sentences = [len(d.sentence_bounds) for d in docs]
+    hashes = np.concatenate([d.token_hashes for d in docs]) if docs else np.empty(0, dtype=np.uint64)
+    ends = np.concatenate([d.block_bounds[1:] for d in docs]) if docs else np.empty(0, dtype=np.int64)
+    block_bounds = np.concatenate([[0], ends + np.repeat(starts[:-1], n_blocks)]).astype(np.int64)
+    sentences = np.concatenate([d.sentence_bounds for d in docs]) if docs else np.empty((0, 2), dtype=np.int64)
+    sentences = sentences + np.repeat(starts[:-1], n_sentences)[:, None]
+    return Joined(hashes, block_bounds, np.repeat(n, n_blocks), sentences, np.repeat(n, n_sentences))
 
 
 def prepare(article: Article, config: DetectorConfig, hasher: TokenHasher) -> Document:

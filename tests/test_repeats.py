@@ -10,6 +10,7 @@ from dedup.article import Article
 from dedup.batch.batched import block_shingles_many
 from dedup.detect.repeats import _run_keys, find_repeats, repeat_suspects
 from dedup.detector import Detector
+from dedup.document import join_documents
 
 _DETECTOR = Detector()
 _SENTENCES = [
@@ -34,7 +35,7 @@ _TEXT = st.lists(_PARAGRAPH, min_size=1, max_size=8).map("\n\n".join)
 def test_suspects_hold_every_article_with_repeats(texts: list[str]) -> None:
     docs = _DETECTOR.prepare_many([Article(f"a{i}", t) for i, t in enumerate(texts)])
     shingles, bounds = block_shingles_many(docs, _DETECTOR.hasher)
-    suspects = set(repeat_suspects(docs, shingles, bounds).tolist())
+    suspects = set(repeat_suspects(join_documents(docs), shingles, bounds).tolist())
     assert {i for i, d in enumerate(docs) if find_repeats(d)} <= suspects
 
 
@@ -42,8 +43,8 @@ def test_articles_without_twins_are_not_suspects() -> None:
     texts = ["\n\n".join(_SENTENCES[:-1]), "One paragraph only, with nothing printed twice in it at all."]
     docs = _DETECTOR.prepare_many([Article(f"a{i}", t) for i, t in enumerate(texts)])
     shingles, bounds = block_shingles_many(docs, _DETECTOR.hasher)
-    assert len(repeat_suspects(docs, shingles, bounds)) == 0
-    assert len(repeat_suspects([], np.empty(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))) == 0
+    assert len(repeat_suspects(join_documents(docs), shingles, bounds)) == 0
+    assert len(repeat_suspects(join_documents([]), np.empty(0, dtype=np.uint32), np.zeros(1, dtype=np.int64))) == 0
 
 
 @given(
@@ -66,4 +67,4 @@ def test_nearly_repeated_block_is_a_suspect() -> None:
     docs = _DETECTOR.prepare_many([Article("a", text)])
     shingles, bounds = block_shingles_many(docs, _DETECTOR.hasher)
     assert find_repeats(docs[0])
-    assert repeat_suspects(docs, shingles, bounds).tolist() == [0]
+    assert repeat_suspects(join_documents(docs), shingles, bounds).tolist() == [0]

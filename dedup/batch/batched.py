@@ -14,7 +14,7 @@ import numpy as np
 import xxhash
 
 from dedup.arrays import offsets, range_rows, unique, unique_counts
-from dedup.document import Document
+from dedup.document import Document, Joined, join_documents
 from dedup.idf import DEFAULT_BUCKETS, bucket_of
 from dedup.shingle import TokenHasher
 
@@ -23,15 +23,16 @@ __all__ = ["block_shingles_many", "sentence_terms_many", "topic_and_fact_sets"]
 _LOW32 = np.uint64(0xFFFFFFFF)
 
 
-def block_shingles_many(docs: Sequence[Document], hasher: TokenHasher) -> tuple[np.ndarray, np.ndarray]:
+def block_shingles_many(
+    docs: Sequence[Document], hasher: TokenHasher, joined: Joined | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct k-gram hashes of every block of every document: flat uint32 and bounds per block.
 
     Also stores each document's `block_shingles` (the same arrays, as views), if not computed yet.
+    `joined` is `join_documents(docs)`, if the caller has it.
     """
-    starts = offsets([d.n_tokens for d in docs])
-    hashes = np.concatenate([d.token_hashes for d in docs]) if docs else np.empty(0, dtype=np.uint64)
-    token_bounds = np.concatenate([[0]] + [d.block_bounds[1:] + s for d, s in zip(docs, starts.tolist(), strict=False)])
-    flat, bounds = hasher.kgrams_many(hashes, token_bounds.astype(np.int64))
+    joined = joined or join_documents(docs)
+    flat, bounds = hasher.kgrams_many(joined.hashes, joined.block_bounds)
     n = len(bounds) - 1
     # One sort for every block: the block's index in the high bits keeps its hashes together.
     block = np.repeat(np.arange(n, dtype=np.uint64), np.diff(bounds))
@@ -47,21 +48,18 @@ def block_shingles_many(docs: Sequence[Document], hasher: TokenHasher) -> tuple[
 
 
 def sentence_terms_many(
-    docs: Sequence[Document], n_buckets: int = DEFAULT_BUCKETS
+    docs: Sequence[Document], n_buckets: int = DEFAULT_BUCKETS, joined: Joined | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`idf.sentence_terms` of every document: buckets (int32), counts (uint16), bounds per document."""
-    starts = offsets([d.n_tokens for d in docs])
-    unit_bounds = [d.sentence_bounds + s for d, s in zip(docs, starts.tolist(), strict=False)]
-    bounds = np.concatenate(unit_bounds) if docs else np.empty((0, 2), dtype=np.int64)
-    doc_of_unit = np.repeat(np.arange(len(docs), dtype=np.int64), [len(b) for b in unit_bounds])
+    joined = joined or join_documents(docs)
     ids = np.concatenate([d.content_ids for d in docs]) if docs else np.empty(0, dtype=np.uint64)
-    unit, index = range_rows(bounds)
+    unit, index = range_rows(joined.sentence_bounds)
     term = ids[index] if len(index) else np.empty(0, dtype=np.uint64)
     keep = term != 0
     bucket = bucket_of(term[keep], n_buckets)
     # Each (unit, bucket) once, then counted per (document, bucket).
     per_unit = unique((unit[keep].astype(np.int64) << 32) | bucket)
-    per_doc = (doc_of_unit[per_unit >> 32] << 32) | (per_unit & 0xFFFFFFFF)
+    per_doc = (joined.sentence_owner[per_unit >> 32] << 32) | (per_unit & 0xFFFFFFFF)
     keys, counts = unique_counts(per_doc)
     doc_bounds = np.searchsorted(keys >> 32, np.arange(len(docs) + 1, dtype=np.int64))
     buckets = (keys & 0xFFFFFFFF).astype(np.int32)

@@ -8,14 +8,13 @@ printing and the repeat.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import xxhash
 
-from dedup.arrays import offsets, unique
-from dedup.document import Document
+from dedup.arrays import unique
+from dedup.document import Document, Joined
 from dedup.segment import Span
 
 __all__ = ["RepeatBlock", "find_repeats", "repeat_suspects"]
@@ -140,27 +139,21 @@ def _twin_owners(owner: np.ndarray, key: np.ndarray) -> np.ndarray:
     return o[1:][twin]
 
 
-def repeat_suspects(docs: Sequence[Document], shingles: np.ndarray, shingle_bounds: np.ndarray) -> np.ndarray:
+def repeat_suspects(joined: Joined, shingles: np.ndarray, shingle_bounds: np.ndarray) -> np.ndarray:
     """Sorted indices of the documents in which `find_repeats` may find something.
 
-    A superset, from a few sorts over all the documents: those with two blocks of one smallest
-    shingle (what `_block_pairs` asks of near blocks, and identical blocks have too), or two long
-    sentences of one key (`_run_keys`). `shingles` and `shingle_bounds` are every block's sorted
-    shingles (`block_shingles_many`).
+    A superset, from a few sorts over all the documents (`joined` is `join_documents(docs)`): those
+    with two blocks of one smallest shingle (what `_block_pairs` asks of near blocks, and identical
+    blocks have too), or two long sentences of one key (`_run_keys`). `shingles` and
+    `shingle_bounds` are every block's sorted shingles (`block_shingles_many`).
     """
-    if not docs:
-        return np.empty(0, dtype=np.int64)
-    owner = np.repeat(np.arange(len(docs), dtype=np.int64), [len(d.blocks) for d in docs])
-    sizes = np.concatenate([np.diff(d.block_bounds) for d in docs])
+    sizes = np.diff(joined.block_bounds)
     shingled = (sizes >= MIN_BLOCK_TOKENS) & (np.diff(shingle_bounds) > 0)
     smallest = shingles[shingle_bounds[:-1][shingled]].astype(_U64)
-    starts = offsets([d.n_tokens for d in docs])
-    hashes = np.concatenate([d.token_hashes for d in docs]).astype(_U64)
-    bounds = np.concatenate([d.sentence_bounds + s for d, s in zip(docs, starts.tolist(), strict=False)])
-    sentence_owner = np.repeat(np.arange(len(docs), dtype=np.int64), [len(d.sentence_bounds) for d in docs])
+    bounds = joined.sentence_bounds
     long = bounds[:, 1] - bounds[:, 0] >= MIN_SENTENCE_TOKENS
     found = [
-        _twin_owners(owner[shingled], smallest),
-        _twin_owners(sentence_owner[long], _run_keys(hashes, bounds[long])),
+        _twin_owners(joined.block_owner[shingled], smallest),
+        _twin_owners(joined.sentence_owner[long], _run_keys(joined.hashes.astype(_U64), bounds[long])),
     ]
     return unique(np.concatenate(found))
