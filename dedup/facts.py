@@ -104,9 +104,27 @@ def _memo_fact(m: re.Match[str]) -> str | None:
     return fact
 
 
+# Memo of `_month_before` by the only characters it reads: figures recur after the same words.
+_MONTH_MEMO: dict[str, str | None] = {}
+_MONTH_MEMO_LIMIT = 1 << 18
+
+
 def _month_before(text: str, start: int) -> str | None:
     """The month word ("Sept.", "april") ending, with only spaces after it, right before `start`."""
-    head = text[max(0, start - 12) : start].rstrip()
+    key = text[max(0, start - 13) : start]
+    if key in _MONTH_MEMO:
+        return _MONTH_MEMO[key]
+    month = _month_ending(key)
+    if len(_MONTH_MEMO) < _MONTH_MEMO_LIMIT:
+        _MONTH_MEMO[key] = month
+    return month
+
+
+def _month_ending(key: str) -> str | None:
+    """`_month_before` from the 13 characters before `start` (all of them, nearer the text's start):
+    the month word within the last 12, and the character before it."""
+    skip = 1 if len(key) == 13 else 0
+    head = key[skip:].rstrip()
     if head.endswith("."):
         head = head[:-1]
     i = len(head)
@@ -115,9 +133,9 @@ def _month_before(text: str, start: int) -> str | None:
     word = head[i:].lower()
     if word not in _MONTH_WORDS:
         return None
-    before = start - 12 + i - 1 if start >= 12 else i - 1
+    before = skip + i - 1
     # The month must be a whole word ("Omar 5" is not "mar 5").
-    return word if before < 0 or not (text[before].isalnum() or text[before] == "_") else None
+    return word if before < 0 or not (key[before].isalnum() or key[before] == "_") else None
 
 
 def _day(m: re.Match[str]) -> int | None:

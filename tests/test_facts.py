@@ -14,9 +14,11 @@ from dedup.batch.candidates import tfidf_cosines
 from dedup.batch.sign import sign_shard
 from dedup.detector import Detector
 from dedup.facts import (
+    _MONTH_WORDS,
     _SCALE_WORD,
     _figures,
     _memo_fact,
+    _month_before,
     _number_fact,
     _scale_hits,
     counts_at,
@@ -127,6 +129,50 @@ def test_remembered_figure_facts_equal_fresh_ones(text: str) -> None:
     for m in _figures(text):
         assert _memo_fact(m) == _number_fact(m)
         assert _memo_fact(m) == _number_fact(m)  # once more, from the memo
+
+
+def _month_before_reference(text: str, start: int) -> str | None:
+    """`facts._month_before` as first written, on the text itself (the oracle of its memo)."""
+    head = text[max(0, start - 12) : start].rstrip()
+    if head.endswith("."):
+        head = head[:-1]
+    i = len(head)
+    while i and head[i - 1].isalpha():
+        i -= 1
+    word = head[i:].lower()
+    if word not in _MONTH_WORDS:
+        return None
+    before = start - 12 + i - 1 if start >= 12 else i - 1
+    return word if before < 0 or not (text[before].isalnum() or text[before] == "_") else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Sept.", "sept", "May", "mar", "Omar", "xmay", "_jan", "december", "DEC", "5", " ", "  ", "\n", "."]
+        ),
+        max_size=12,
+    ).map("".join),
+    st.data(),
+)
+def test_remembered_months_equal_the_reference(text: str, data: st.DataObject) -> None:
+    for start in data.draw(st.lists(st.integers(0, len(text)), max_size=8)) + list(range(min(len(text), 15))):
+        assert _month_before(text, start) == _month_before_reference(text, start)
+        assert _month_before(text, start) == _month_before_reference(text, start)  # from the memo
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "month"),
+    [
+        ("december    5", 12, "december"),
+        (" december    5", 13, "december"),
+        ("xdecember    5", 13, None),
+        ("May 5", 4, "may"),
+    ],
+)
+def test_month_words_at_the_edge_of_the_window(text: str, start: int, month: str | None) -> None:
+    assert _month_before(text, start) == _month_before_reference(text, start) == month
 
 
 _DETECTOR = Detector()
