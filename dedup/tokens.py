@@ -16,7 +16,7 @@ import numpy as np
 
 from dedup.config import SegmentConfig
 from dedup.normalize import normalize
-from dedup.segment import Span, blocks, sentences
+from dedup.segment import Span, block_sentences, blocks, sentences
 from dedup.shingle import TokenHasher, frame_bytes, token_spans
 
 __all__ = ["TOKEN", "Located", "Placed", "locate_many", "spans_in", "tokenize"]
@@ -117,7 +117,8 @@ def _words(buf: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
 
 
 class _Layout(NamedTuple):
-    """Blocks of each text; every block's text and end; every sentence's (start, end) and text."""
+    """Blocks of each text; every block's text and end; every sentence's (start, end) and text
+    (offsets into the batch's buffer)."""
 
     blocks: list[list[Span]]
     block_text: np.ndarray
@@ -126,26 +127,16 @@ class _Layout(NamedTuple):
     sentence_text: np.ndarray
 
 
-def _flat(pairs: list[Span]) -> np.ndarray:
-    """(n, 2) int64 array of (start, end) pairs, without a Python object per number."""
-    return np.fromiter(chain.from_iterable(pairs), dtype=np.int64, count=2 * len(pairs)).reshape(-1, 2)
-
-
-def _layout(texts: Sequence[str], plain: list[bool], config: SegmentConfig) -> _Layout:
-    """Blocks and sentences of the ASCII texts (other texts get none)."""
-    layouts: list[list[Span]] = []
-    found: list[Span] = []
-    per_block: list[int] = []
-    for text, ok in zip(texts, plain, strict=True):
-        spans = blocks(text, config) if ok else []
-        layouts.append(spans)
-        for s, e in spans:
-            inside = sentences(text, s, e)
-            found.extend(inside)
-            per_block.append(len(inside))
+def _layout(texts: Sequence[str], plain: list[bool], config: SegmentConfig, buf: bytes, offsets: np.ndarray) -> _Layout:
+    """Blocks (per text) and sentences (over the whole buffer) of the ASCII texts; other texts get none.
+    `buf` holds the texts as they are, framed as `frame_bytes` does."""
+    layouts = [blocks(text, config) if ok else [] for text, ok in zip(texts, plain, strict=True)]
     block_text = np.repeat(np.arange(len(texts), dtype=np.int64), [len(b) for b in layouts])
-    block_end = _flat(list(chain.from_iterable(layouts)))[:, 1]
-    return _Layout(layouts, block_text, block_end, _flat(found), np.repeat(block_text, per_block))
+    flat = list(chain.from_iterable(layouts))
+    spans = np.fromiter(chain.from_iterable(flat), dtype=np.int64, count=2 * len(flat)).reshape(-1, 2)
+    spans += offsets[block_text][:, None]
+    found, block = block_sentences(buf, spans)
+    return _Layout(layouts, block_text, spans[:, 1], found, block_text[block])
 
 
 class _Bounds(NamedTuple):
@@ -159,20 +150,18 @@ class _Bounds(NamedTuple):
     placed: list[bool]
 
 
-def _token_bounds(
-    layout: _Layout, starts: np.ndarray, ends: np.ndarray, offsets: np.ndarray, bounds: np.ndarray
-) -> _Bounds:
+def _token_bounds(layout: _Layout, starts: np.ndarray, ends: np.ndarray, bounds: np.ndarray) -> _Bounds:
     """Each sentence holds the tokens lying inside it, each block those before its end (binary search
-    in the buffer's token offsets; `offsets` and `bounds` are each text's first byte and token)."""
-    n = len(offsets) - 1
+    in the buffer's token offsets; `bounds` are each text's first token)."""
+    n = len(bounds) - 1
     t = layout.sentence_text
-    lo = np.searchsorted(starts, layout.sentences[:, 0] + offsets[t]) - bounds[t]
-    hi = np.searchsorted(ends, layout.sentences[:, 1] + offsets[t], side="right") - bounds[t]
+    lo = np.searchsorted(starts, layout.sentences[:, 0]) - bounds[t]
+    hi = np.searchsorted(ends, layout.sentences[:, 1], side="right") - bounds[t]
     placed = np.bincount(t, weights=np.maximum(hi - lo, 0), minlength=n) == np.diff(bounds)
     keep = hi > lo
     sentence_cuts = np.searchsorted(t[keep], np.arange(n + 1))
     b = layout.block_text
-    block_ends = np.searchsorted(starts, layout.block_end + offsets[b]) - bounds[b]
+    block_ends = np.searchsorted(starts, layout.block_end) - bounds[b]
     block_cuts = np.searchsorted(b, np.arange(n + 1))
     # A 0 before each text's block ends: text i's block bounds are then positions cuts[i] + i to
     # cuts[i + 1] + i, inclusive.
@@ -184,14 +173,15 @@ def _token_bounds(
 def locate_many(texts: Sequence[str], config: SegmentConfig, hasher: TokenHasher) -> list[Located | None]:
     """`Located` tokens of every ASCII text (None for others), found in one pass over all of them."""
     plain = [t.isascii() for t in texts]
-    buf, offsets = frame_bytes([t.encode("ascii").lower() if ok else b"" for t, ok in zip(texts, plain, strict=True)])
+    raw, offsets = frame_bytes([t.encode("ascii") if ok else b"" for t, ok in zip(texts, plain, strict=True)])
+    buf = raw.lower()
     starts, ends, bounds = token_spans(buf, offsets)
     hashes = hasher.span_hashes(buf, starts, ends)
     shift = np.repeat(offsets[:-1], np.diff(bounds))
     spans = np.stack([starts - shift, ends - shift], axis=1)
     words = _words(buf, starts, ends)
-    layout = _layout(texts, plain, config)
-    found = _token_bounds(layout, starts, ends, offsets, bounds)
+    layout = _layout(texts, plain, config, raw, offsets)
+    found = _token_bounds(layout, starts, ends, bounds)
     cut_list, bc, sc = bounds.tolist(), found.block_cuts, found.sentence_cuts
     out: list[Located | None] = []
     for t, ok in enumerate(plain):
