@@ -15,7 +15,7 @@ import numpy as np
 
 from dedup.config import SegmentConfig
 
-__all__ = ["Span", "block_sentences", "blocks", "paragraphs", "sentence_ends", "sentences"]
+__all__ = ["Span", "block_sentences", "blocks", "paragraphs", "sentence_ends", "sentences", "skip_class"]
 
 Span = tuple[int, int]
 
@@ -272,7 +272,7 @@ _WORDISH = _table(lambda c: c.isalpha() or c == ".")  # then this
 _LONGEST = max(map(len, _ABBREVIATIONS))
 
 
-def _skip(raw: np.ndarray, at: np.ndarray, cls: np.ndarray, step: int = 1, most: int = -1) -> np.ndarray:
+def skip_class(raw: np.ndarray, at: np.ndarray, cls: np.ndarray, step: int = 1, most: int = -1) -> np.ndarray:
     """Each position moved past the bytes of class `cls` (forward; with step -1, back over the bytes
     before it), at most `most` bytes if that is not -1. Runs are short: a few vector steps."""
     at = at.copy()
@@ -296,14 +296,14 @@ def sentence_ends(buf: bytes) -> tuple[np.ndarray, np.ndarray]:
     raw = np.frombuffer(buf + b"\0\0", dtype=np.uint8)  # a byte of no class after everything
     stops = np.flatnonzero((raw == ord(".")) | (raw == ord("!")) | (raw == ord("?")))  # faster than _STOP[raw]
     first = stops[~_STOP[raw[stops - 1]]]
-    end = _skip(raw, _skip(raw, first, _STOP), _CLOSE)
-    after = _skip(raw, end, _SPACE)
+    end = skip_class(raw, skip_class(raw, first, _STOP), _CLOSE)
+    after = skip_class(raw, end, _SPACE)
     opened = _OPEN[raw[after]] & _HEAD[raw[np.minimum(after + 1, len(raw) - 1)]]
     ok = (after > end) & (_HEAD[raw[after]] | opened)
     end, after = end[ok], after[ok]
     # `_is_abbreviation`: the word before the final run of stops and closers, if it opens with a full stop.
-    j = _skip(raw, end, _TRAIL, step=-1)
-    i = _skip(raw, j, _WORDISH, step=-1, most=_LONGEST + 1)
+    j = skip_class(raw, end, _TRAIL, step=-1)
+    i = skip_class(raw, j, _WORDISH, step=-1, most=_LONGEST + 1)
     dotted = raw[j] == ord(".")
     abbreviation = dotted & (j - i == 1)
     for k in np.flatnonzero(dotted & (j - i > 1) & (j - i <= _LONGEST)).tolist():

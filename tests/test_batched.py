@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from dedup.article import Article
 from dedup.batch.batched import block_shingles_many, sentence_terms_many, topic_and_fact_sets
+from dedup.batch.names import name_spans, quick_names_many
 from dedup.detector import Detector
+from dedup.document import _NAME
 from dedup.idf import sentence_terms
 from dedup.tokens import locate_many
 
@@ -158,3 +160,64 @@ def test_topic_and_fact_sets_of_a_shard_equal_the_detectors() -> None:
     assert len(topics[topic_bounds[-2] : topic_bounds[-1]]) > len(facts[fact_bounds[-2] : fact_bounds[-1]]) > 0
     (topics, topic_bounds), (facts, fact_bounds) = topic_and_fact_sets([])
     assert len(topics) == len(facts) == 0 and list(topic_bounds) == list(fact_bounds) == [0]
+
+
+_NAMEY = st.lists(
+    st.sampled_from(
+        [
+            "Smith",
+            ". Smith",
+            "! IBM",
+            "x? Ab",
+            "SMITH",
+            "Jones's",
+            "Jones'sx",
+            "Ab",
+            "ABC",
+            "AB",
+            "ABc",
+            "Abc5",
+            "Abc_",
+            "X",
+            "the",
+            "Said",
+            "The",
+            "Mr",
+            "U.S.",
+            "IBM",
+            " ",
+            "  ",
+            "\n",
+            "\t",
+            ".",
+            "!",
+            "?",
+            ",",
+            ";",
+            ":",
+            "(",
+            "'",
+            '"',
+            "5",
+            "-",
+            "x",
+        ]
+    ),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(texts=st.lists(_NAMEY, min_size=1, max_size=4))
+def test_names_of_a_shard_equal_the_pattern(texts: list[str]) -> None:
+    buf = ("\n" + "\n".join(texts) + "\n\n\n").encode("ascii")
+    starts, ends = name_spans(buf)
+    at, shifted = 1, []
+    for t in texts:
+        shifted += [(s + at, e + at) for s, e in (m.span(1) for m in _NAME.finditer(t))]
+        at += len(t) + 1
+    assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == shifted
+    docs = Detector().prepare_many([Article(f"a{i}", t if t.strip() else "x") for i, t in enumerate(texts)])
+    alone = [Detector().prepare(d.article).quick_names for d in docs]
+    quick_names_many(docs)
+    assert [d.quick_names for d in docs] == alone

@@ -14,6 +14,7 @@ import numpy as np
 import xxhash
 
 from dedup.arrays import offsets, range_rows, unique, unique_counts
+from dedup.batch.names import quick_names_many
 from dedup.document import Document, Joined, join_documents
 from dedup.idf import DEFAULT_BUCKETS, bucket_of
 from dedup.shingle import TokenHasher
@@ -106,6 +107,7 @@ def topic_and_fact_sets(
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """`Detector.topic_set` and `Detector.fact_set` of every document (names and facts as sorted
     distinct uint32 hashes; facts alone): each as flat uint32 hashes and bounds per document."""
+    quick_names_many(docs)
     facts = [d.facts for d in docs]
     names = [d.quick_names for d in docs]
     fact_keys = _owned_hashes(facts, [len(f) for f in facts], _FACT_HASHES)
