@@ -19,6 +19,7 @@ from dedup.arrays import offsets, unique
 from dedup.article import Article
 from dedup.config import DetectorConfig
 from dedup.facts import _stem, counts_in_tokens, facts, scan_facts
+from dedup.memo import Memo
 from dedup.normalize import normalize
 from dedup.segment import Span, blocks
 from dedup.shingle import TokenHasher
@@ -40,21 +41,8 @@ def _content_id(tok: str) -> int:
     return xxhash.xxh3_64_intdigest(_stem(tok).encode("utf-8")) | 1
 
 
-_CONTENT_IDS_LIMIT = 1 << 20
-
-
-class _ContentIds(dict[str, int]):
-    """Memo of the pure `_content_id`, filled on a miss while it has room (a C-level lookup per
-    token is several times cheaper than a call)."""
-
-    def __missing__(self, tok: str) -> int:
-        value = _content_id(tok)
-        if len(self) < _CONTENT_IDS_LIMIT:
-            self[tok] = value
-        return value
-
-
-_CONTENT_IDS = _ContentIds()
+# Tokens recur across a corpus: their ids are looked up (`_content_id` is pure).
+_CONTENT_IDS = Memo(_content_id, 1 << 20)
 
 
 def _content_ids(tokens: list[str]) -> np.ndarray:

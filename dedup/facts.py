@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from dedup.memo import Memo
+
 __all__ = [
     "content_words",
     "counts_at",
@@ -104,20 +106,9 @@ def _memo_fact(m: re.Match[str]) -> str | None:
     return fact
 
 
-# Memo of `_month_before` by the only characters it reads: figures recur after the same words.
-_MONTH_MEMO: dict[str, str | None] = {}
-_MONTH_MEMO_LIMIT = 1 << 18
-
-
 def _month_before(text: str, start: int) -> str | None:
     """The month word ("Sept.", "april") ending, with only spaces after it, right before `start`."""
-    key = text[max(0, start - 13) : start]
-    if key in _MONTH_MEMO:
-        return _MONTH_MEMO[key]
-    month = _month_ending(key)
-    if len(_MONTH_MEMO) < _MONTH_MEMO_LIMIT:
-        _MONTH_MEMO[key] = month
-    return month
+    return _MONTH_MEMO[text[max(0, start - 13) : start]]
 
 
 def _month_ending(key: str) -> str | None:
@@ -136,6 +127,10 @@ def _month_ending(key: str) -> str | None:
     before = skip + i - 1
     # The month must be a whole word ("Omar 5" is not "mar 5").
     return word if before < 0 or not (key[before].isalnum() or key[before] == "_") else None
+
+
+# Figures recur after the same words: `_month_before` looks up the only characters it reads.
+_MONTH_MEMO = Memo(_month_ending, 1 << 18)
 
 
 def _day(m: re.Match[str]) -> int | None:

@@ -17,6 +17,7 @@ from dedup.arrays import offsets, range_rows, unique, unique_counts
 from dedup.batch.names import quick_names_many
 from dedup.document import Document, Joined, join_documents
 from dedup.idf import DEFAULT_BUCKETS, bucket_of
+from dedup.memo import Memo
 from dedup.shingle import TokenHasher
 
 __all__ = ["block_shingles_many", "sentence_terms_many", "topic_and_fact_sets"]
@@ -68,28 +69,22 @@ def sentence_terms_many(
 
 
 Sets = tuple[np.ndarray, np.ndarray]  # flat values of every document's set, and bounds per document
-_HASH_MEMO_LIMIT = 1 << 20
 
 
-class _Hash32(dict[str, int]):
-    """Memo of the uint32 hash of `prefix + key` (facts and names recur across a corpus)."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-
-    def __missing__(self, key: str) -> int:
-        value = xxhash.xxh32_intdigest(f"{self.prefix}{key}".encode())
-        if len(self) < _HASH_MEMO_LIMIT:
-            self[key] = value
-        return value
+def _fact_hash(fact: str) -> int:
+    return xxhash.xxh32_intdigest(fact.encode())
 
 
-_FACT_HASHES = _Hash32("")
-_NAME_HASHES = _Hash32("n:")
+def _name_hash(name: str) -> int:
+    return xxhash.xxh32_intdigest(f"n:{name}".encode())
 
 
-def _owned_hashes(groups: Sequence[Iterable[str]], sizes: list[int], memo: _Hash32) -> np.ndarray:
+# Facts and names recur across a corpus: their hashes are looked up.
+_FACT_HASHES = Memo(_fact_hash, 1 << 20)
+_NAME_HASHES = Memo(_name_hash, 1 << 20)
+
+
+def _owned_hashes(groups: Sequence[Iterable[str]], sizes: list[int], memo: Memo[str, int]) -> np.ndarray:
     """uint64 keys of each group's hashes: the group's index in the high 32 bits, the hash below."""
     flat = np.fromiter(map(memo.__getitem__, chain.from_iterable(groups)), dtype=np.uint64, count=sum(sizes))
     return (np.repeat(np.arange(len(sizes), dtype=np.uint64), sizes) << np.uint64(32)) | flat
