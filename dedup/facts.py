@@ -183,14 +183,15 @@ _SCALE_NAMES = ("thousand", "million", "mln", "billion", "bln", "trillion")
 
 
 def _scale_hits(low: str) -> list[int]:
-    """Starts of the `_SCALE_WORD` matches in `low`, in order. Each scale word is found by substring
-    search and the pattern tried at the character before it: its matches (a space, then letters)
-    cannot overlap, so these are all of them. Several times faster than the pattern's own scan."""
+    """Starts of the `_SCALE_WORD` matches in `low` that follow a letter (those a spelled number can
+    precede), in order. Each scale word is found by substring search and the pattern tried at the
+    character before it: its matches (a space, then letters) cannot overlap, so these are all of
+    them. Several times faster than the pattern's own scan."""
     found = set()
     for name in _SCALE_NAMES:
-        i = low.find(name, 1)
+        i = low.find(name, 2)
         while i != -1:
-            if _SCALE_WORD.match(low, i - 1):
+            if low[i - 2].isalpha() and _SCALE_WORD.match(low, i - 1):
                 found.add(i - 1)
             i = low.find(name, i + 1)
     return sorted(found)
@@ -204,6 +205,7 @@ def _spelled(text: str) -> list[tuple[int, str]]:
         matches = list(_SPELLED.finditer(text))
     else:
         matches = []
+        # A hit after anything but a letter has no number word before it.
         for hit in _scale_hits(low):
             at = hit
             while at > 0 and hit - at < 8 and low[at - 1].isalpha():
