@@ -7,6 +7,7 @@ keeps exact character offsets into the text as given, while hashing sees the nor
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from functools import cached_property
 from itertools import pairwise
@@ -241,6 +242,16 @@ class Document:
     def fact_hashes(self) -> np.ndarray:
         """Sorted uint32 hashes of the facts (the rewrite path's fact filter and topic set use both)."""
         return unique(np.array([xxhash.xxh32_intdigest(f.encode()) for f in self.facts], dtype=np.uint32))
+
+    @cached_property
+    def _fact_offsets(self) -> list[int]:
+        return [p for p, _ in self._scanned_facts[0]]
+
+    def numbers_in(self, start: int, end: int) -> frozenset[str]:
+        """Numeric facts starting inside text[start:end]: `block_numbers` of one span, with no numpy
+        call (the sign stage asks this of a few short blocks of each article)."""
+        offsets, found = self._fact_offsets, self._scanned_facts[0]
+        return frozenset(f for _, f in found[bisect_left(offsets, start) : bisect_left(offsets, end)])
 
     def block_numbers(self, i: int) -> frozenset[str]:
         return self._block_numbers[i]

@@ -288,3 +288,15 @@ def test_document_counts_from_its_tokens_equal_counts_of_its_text(
         doc = _doc(detector, text)
         assert doc.counts == {f for _, f in counts_at(text)}
     assert _doc(detector, texts[-1]).counts == {"date:apr-3", "date:apr-30", "count:6", "ord:2"}
+
+
+def test_numbers_in_a_span_equal_the_block_numbers() -> None:
+    text = (
+        "Shr 30 cts vs 25 cts\nNet 1.5 mln vs 1.2 mln\n\nRevs 12.5 mln dlrs vs two billion dlrs, up 4.5 pct.\n\n"
+        "No figures here at all.\n\nOn April 15 it paid $5.7 million."
+    )
+    doc = _DETECTOR.prepare(Article("a", text))
+    for i, (s, e) in enumerate(doc.blocks):
+        assert doc.numbers_in(s, e) == doc.block_numbers(i)
+    assert doc.numbers_in(0, len(text)) == frozenset(f for _, f in numeric_facts_at(text))
+    assert doc.numbers_in(0, 0) == frozenset()

@@ -130,7 +130,7 @@ def _figure_lines(docs: Sequence[Document], owner: np.ndarray, short: np.ndarray
     # Only short blocks are looked at: most articles have none, and figures are scanned already.
     at = np.flatnonzero(short)
     for b, d, i in zip(at.tolist(), owner[at].tolist(), (at - first_block[owner[at]]).tolist(), strict=True):
-        out[b] = len(docs[d].block_numbers(i)) >= min_figures
+        out[b] = len(docs[d].numbers_in(*docs[d].blocks[i])) >= min_figures
     return out
 
 
