@@ -92,7 +92,7 @@ def _number_fact(m: re.Match[str]) -> str | None:
 # Memo of `_number_fact` on `_NUMBER` matches, which reads nothing but their groups; wire copy
 # repeats its figures ("1986", "mln dlrs", "pct") across thousands of stories.
 _FACT_MEMO: dict[tuple[str | Any, ...], str | None] = {}
-_FACT_MEMO_LIMIT = 1 << 18
+_FACT_MEMO_LIMIT = 1 << 16
 
 
 def _memo_fact(m: re.Match[str]) -> str | None:
@@ -130,7 +130,7 @@ def _month_ending(key: str) -> str | None:
 
 
 # Figures recur after the same words: `_month_before` looks up the only characters it reads.
-_MONTH_MEMO = Memo(_month_ending, 1 << 18)
+_MONTH_MEMO = Memo(_month_ending, 1 << 16)
 
 
 def _day(m: re.Match[str]) -> int | None:

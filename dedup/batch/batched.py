@@ -80,8 +80,8 @@ def _name_hash(name: str) -> int:
 
 
 # Facts and names recur across a corpus: their hashes are looked up.
-_FACT_HASHES = Memo(_fact_hash, 1 << 20)
-_NAME_HASHES = Memo(_name_hash, 1 << 20)
+_FACT_HASHES = Memo(_fact_hash, 1 << 17)
+_NAME_HASHES = Memo(_name_hash, 1 << 17)
 
 
 def _owned_hashes(groups: Sequence[Iterable[str]], sizes: list[int], memo: Memo[str, int]) -> np.ndarray:
