@@ -7,35 +7,32 @@ keeps exact character offsets into the text as given, while hashing sees the nor
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from functools import cached_property
+from itertools import pairwise
 from typing import NamedTuple
 
 import numpy as np
 import xxhash
 
-from dedup.arrays import unique
+from dedup.arrays import offsets, unique
 from dedup.article import Article
 from dedup.config import DetectorConfig
 from dedup.facts import _stem, counts_in_tokens, facts, scan_facts
+from dedup.memo import Memo
 from dedup.normalize import normalize
-from dedup.segment import Span, blocks, sentences
-from dedup.shingle import TokenHasher, frame_bytes, token_spans
+from dedup.segment import Span, blocks
+from dedup.shingle import TokenHasher
 from dedup.stopwords import ENGLISH_STOP_WORDS
+from dedup.tokens import Located, locate_many, spans_in, tokenize
 
-__all__ = ["STOPWORDS", "Document", "prepare", "prepare_many"]
+__all__ = ["STOPWORDS", "Document", "Joined", "join_documents", "prepare", "prepare_many"]
 
 STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset({"said", "says", "told", "would", "also", "year"})
-_JOIN = "\u200b\u200c\u200d\u2060\u00ad"
-_TOKEN = re.compile(rf"[\w{_JOIN}]+(?:['’.,&][\w{_JOIN}]+)*")
-_TOKEN_SPLIT = re.compile(f"({_TOKEN.pattern})")
 # The leading lookahead is implied by the pattern; it lets the engine reject most positions with one
 # character test before the three lookbehinds (2.3 times faster on Reuters, same matches).
 _NAME = re.compile(r"(?=[A-Z])(?<![.!?\n\"“])(?<![.!?][ \"“])(?<=[ (,;:'‘])([A-Z][a-z]+(?:['’]s)?|[A-Z]{3,})\b")
-
-
-def _norm_token(tok: str) -> str:
-    return tok.lower() if tok.isascii() else normalize(tok).replace(" ", "")
 
 
 def _content_id(tok: str) -> int:
@@ -45,80 +42,12 @@ def _content_id(tok: str) -> int:
     return xxhash.xxh3_64_intdigest(_stem(tok).encode("utf-8")) | 1
 
 
-# Memo of the pure `_content_id` (a dict lookup per token is several times cheaper than a call).
-_CONTENT_IDS: dict[str, int] = {}
-_CONTENT_IDS_LIMIT = 1 << 20
+# Tokens recur across a corpus: their ids are looked up (`_content_id` is pure).
+_CONTENT_IDS = Memo(_content_id, 1 << 20)
 
 
 def _content_ids(tokens: list[str]) -> np.ndarray:
-    get = _CONTENT_IDS.get
-    values = [get(t) for t in tokens]
-    if None in values:
-        room = len(_CONTENT_IDS) < _CONTENT_IDS_LIMIT
-        for i, tok in enumerate(tokens):
-            if values[i] is None:
-                value = values[i] = _content_id(tok)
-                if room:
-                    _CONTENT_IDS[tok] = value
-    return np.array(values, dtype=np.uint64)
-
-
-def _block_tokens(
-    text: str, span: Span, tokens: list[str], rows: list[tuple[int, int]], all_ascii: bool
-) -> list[Span] | None:
-    """Append one block's normalized tokens, sentence by sentence; returns their spans if it had to find them.
-
-    Sentences are split only before whitespace, and no token holds whitespace, so the tokens of a
-    block's sentences are exactly the block's tokens. An ASCII sentence's tokens come from its
-    lower-cased text in one C-level call; their spans are found only if evidence is asked for.
-    """
-    s, e = span
-    ascii_block = all_ascii or text[s:e].isascii()
-    kept: list[Span] = []
-    for ss, se in sentences(text, s, e):
-        lo = len(tokens)
-        if ascii_block:
-            tokens.extend(_TOKEN.findall(text[ss:se].lower()))
-        else:
-            for m in _TOKEN.finditer(text, ss, se):
-                tok = _norm_token(m.group())
-                if tok:
-                    tokens.append(tok)
-                    kept.append(m.span())
-        if len(tokens) > lo:
-            rows.append((lo, len(tokens)))
-    return None if ascii_block else kept
-
-
-def _tokenize(text: str, blocks: list[Span]) -> tuple[list[str], list[int], list[Span], dict[int, list[Span]]]:
-    """Normalized tokens, block token bounds, sentence token bounds, and the token spans of the
-    blocks that needed per-token work."""
-    tokens: list[str] = []
-    bounds = [0]
-    rows: list[tuple[int, int]] = []
-    spans: dict[int, list[Span]] = {}
-    all_ascii = text.isascii()
-    for b, span in enumerate(blocks):
-        kept = _block_tokens(text, span, tokens, rows, all_ascii)
-        if kept is not None:
-            spans[b] = kept
-        bounds.append(len(tokens))
-    return tokens, bounds, rows, spans
-
-
-def _spans(text: str, start: int, end: int) -> np.ndarray:
-    """(start, end) of the tokens of text[start:end]: byte classes on ASCII, else the lengths of its split
-    (no per-token Python either way)."""
-    part = text[start:end]
-    if part.isascii():
-        # On ASCII, `_TOKEN` is the word pattern that `token_spans` finds from byte classes.
-        buf, offsets = frame_bytes([part.encode("ascii")])
-        starts, ends, _ = token_spans(buf, offsets)
-        return np.stack([starts, ends], axis=1) + (start - 1)
-    pieces = _TOKEN_SPLIT.split(part)
-    # pieces alternate gap, token, gap, ..., gap: cumulative lengths give every boundary.
-    edges = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))) + start
-    return np.stack([edges[0:-1:2], edges[1::2]], axis=1)
+    return np.fromiter(map(_CONTENT_IDS.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
 
 
 def _capitals(text: str, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,18 +68,24 @@ class Document:
     """Prepared form of one article; heavy per-pair features are computed lazily and cached."""
 
     def __init__(
-        self, article: Article, config: DetectorConfig, hasher: TokenHasher, located: _Located | None = None
+        self, article: Article, config: DetectorConfig, hasher: TokenHasher, located: Located | None = None
     ) -> None:
         self.article = article
         self.config = config
         text = article.text
         self.norm_hash = xxhash.xxh3_64_intdigest(normalize(text).encode("utf-8"))
-        self.blocks: list[Span] = blocks(text, config.segment)
-        tokens, block_bounds, sentence_rows, self._known_spans = _tokenize(text, self.blocks)
+        placed = located.placed if located is not None else None
+        if placed is not None:
+            self.blocks: list[Span] = placed.blocks
+            tokens, self.block_bounds, self.sentence_bounds = placed.tokens, placed.block_bounds, placed.sentence_bounds
+            self._known_spans: dict[int, list[Span]] = {}
+        else:
+            self.blocks = blocks(text, config.segment)
+            tokens, block_bounds, sentence_rows, self._known_spans = tokenize(text, self.blocks)
+            self.block_bounds = np.array(block_bounds, dtype=np.int64)
+            # Token index bounds (start, end) of every sentence, in text order.
+            self.sentence_bounds = np.array(sentence_rows, dtype=np.int64).reshape(-1, 2)
         self.tokens = tokens
-        self.block_bounds = np.array(block_bounds, dtype=np.int64)
-        # Token index bounds (start, end) of every sentence, in text order.
-        self.sentence_bounds = np.array(sentence_rows, dtype=np.int64).reshape(-1, 2)
         self._located_spans: np.ndarray | None = None
         # The whole text's tokens (`prepare_many`) are the blocks' tokens when there are as many: blocks
         # meet at whitespace, so they only ever leave some out (as in `token_spans`).
@@ -186,11 +121,9 @@ class Document:
     @cached_property
     def block_prints(self) -> np.ndarray:
         """uint64 fingerprint of each block's normalized tokens (equal blocks, equal prints)."""
-        out = np.empty(len(self.blocks), dtype=np.uint64)
-        for i in range(len(self.blocks)):
-            lo, hi = self.block_tokens(i)
-            out[i] = xxhash.xxh3_64_intdigest(self.token_hashes[lo:hi].tobytes())
-        return out
+        raw, bounds = self.token_hashes.tobytes(), (self.block_bounds * 8).tolist()
+        prints = (xxhash.xxh3_64_intdigest(raw[lo:hi]) for lo, hi in pairwise(bounds))
+        return np.fromiter(prints, dtype=np.uint64, count=len(self.blocks))
 
     @cached_property
     def token_spans(self) -> np.ndarray:
@@ -200,14 +133,14 @@ class Document:
         if not self._known_spans:
             # Blocks meet at whitespace, so the whole text's tokens are the blocks' tokens, unless
             # some text lies outside every block (then the count differs and blocks are split alone).
-            whole = _spans(self.text, 0, len(self.text))
+            whole = spans_in(self.text, 0, len(self.text))
             if len(whole) == self.n_tokens:
                 return whole
         parts = []
         for b, (s, e) in enumerate(self.blocks):
             known = self._known_spans.get(b)
             parts.append(
-                np.array(known, dtype=np.int64).reshape(-1, 2) if known is not None else _spans(self.text, s, e)
+                np.array(known, dtype=np.int64).reshape(-1, 2) if known is not None else spans_in(self.text, s, e)
             )
         return np.concatenate(parts) if parts else np.empty((0, 2), dtype=np.int64)
 
@@ -310,6 +243,16 @@ class Document:
         """Sorted uint32 hashes of the facts (the rewrite path's fact filter and topic set use both)."""
         return unique(np.array([xxhash.xxh32_intdigest(f.encode()) for f in self.facts], dtype=np.uint32))
 
+    @cached_property
+    def _fact_offsets(self) -> list[int]:
+        return [p for p, _ in self._scanned_facts[0]]
+
+    def numbers_in(self, start: int, end: int) -> frozenset[str]:
+        """Numeric facts starting inside text[start:end]: `block_numbers` of one span, with no numpy
+        call (the sign stage asks this of a few short blocks of each article)."""
+        offsets, found = self._fact_offsets, self._scanned_facts[0]
+        return frozenset(f for _, f in found[bisect_left(offsets, start) : bisect_left(offsets, end)])
+
     def block_numbers(self, i: int) -> frozenset[str]:
         return self._block_numbers[i]
 
@@ -319,31 +262,37 @@ def _positioned(found: list[tuple[int, str]]) -> tuple[np.ndarray, list[str]]:
     return np.array([p for p, _ in found], dtype=np.int64), [f for _, f in found]
 
 
+class Joined(NamedTuple):
+    """Token-level arrays of documents joined in order; token indices are global."""
+
+    hashes: np.ndarray  # uint64 hash of every token
+    block_bounds: np.ndarray  # int64 token bounds of every block (one more than blocks)
+    block_owner: np.ndarray  # int64 document of every block
+    sentence_bounds: np.ndarray  # (n, 2) int64 token bounds of every sentence
+    sentence_owner: np.ndarray  # int64 document of every sentence
+
+
+def join_documents(docs: Sequence[Document]) -> Joined:
+    """The `Joined` arrays of `docs` (a few concatenations; no numpy call per document)."""
+    n = np.arange(len(docs), dtype=np.int64)
+    starts = offsets([d.n_tokens for d in docs])
+    n_blocks = [len(d.blocks) for d in docs]
+    n_sentences = [len(d.sentence_bounds) for d in docs]
+    hashes = np.concatenate([d.token_hashes for d in docs]) if docs else np.empty(0, dtype=np.uint64)
+    ends = np.concatenate([d.block_bounds[1:] for d in docs]) if docs else np.empty(0, dtype=np.int64)
+    block_bounds = np.concatenate([[0], ends + np.repeat(starts[:-1], n_blocks)]).astype(np.int64)
+    sentences = np.concatenate([d.sentence_bounds for d in docs]) if docs else np.empty((0, 2), dtype=np.int64)
+    sentences = sentences + np.repeat(starts[:-1], n_sentences)[:, None]
+    return Joined(hashes, block_bounds, np.repeat(n, n_blocks), sentences, np.repeat(n, n_sentences))
+
+
 def prepare(article: Article, config: DetectorConfig, hasher: TokenHasher) -> Document:
     """Prepare one article for signing and comparison."""
     return Document(article, config, hasher)
 
 
-class _Located(NamedTuple):
-    """Hashes and (start, end) spans of the tokens of one whole text."""
-
-    hashes: np.ndarray
-    spans: np.ndarray
-
-
 def prepare_many(articles: Sequence[Article], config: DetectorConfig, hasher: TokenHasher) -> list[Document]:
-    """`prepare` of each article, with the tokens of every ASCII text located and hashed in one pass
-    over all of them (a dictionary lookup per token costs more, and more again while it is cold)."""
-    plain = [a.text.isascii() for a in articles]
-    buf, offsets = frame_bytes(
-        [a.text.encode("ascii").lower() if ok else b"" for a, ok in zip(articles, plain, strict=True)]
-    )
-    starts, ends, bounds = token_spans(buf, offsets)
-    hashes = hasher.span_hashes(buf, starts, ends)
-    shift = np.repeat(offsets[:-1], np.diff(bounds))
-    spans = np.stack([starts - shift, ends - shift], axis=1)
-    cuts = bounds.tolist()
-    return [
-        Document(a, config, hasher, _Located(hashes[lo:hi], spans[lo:hi]) if ok else None)
-        for a, ok, lo, hi in zip(articles, plain, cuts[:-1], cuts[1:], strict=True)
-    ]
+    """`prepare` of each article, with the tokens of every ASCII text located, hashed and placed in
+    blocks and sentences in one pass over all of them (`dedup.tokens.locate_many`)."""
+    located = locate_many([a.text for a in articles], config.segment, hasher)
+    return [Document(a, config, hasher, found) for a, found in zip(articles, located, strict=True)]

@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from dedup.memo import Memo
+
 __all__ = [
     "content_words",
     "counts_at",
@@ -87,9 +89,33 @@ def _number_fact(m: re.Match[str]) -> str | None:
     return f"num:{value:.6g}"
 
 
+# Memo of `_number_fact` on `_NUMBER` matches, which reads nothing but their groups; wire copy
+# repeats its figures ("1986", "mln dlrs", "pct") across thousands of stories.
+_FACT_MEMO: dict[tuple[str | Any, ...], str | None] = {}
+_FACT_MEMO_LIMIT = 1 << 16
+
+
+def _memo_fact(m: re.Match[str]) -> str | None:
+    """`_number_fact` of a `_NUMBER` match."""
+    key = m.groups()
+    if key in _FACT_MEMO:
+        return _FACT_MEMO[key]
+    fact = _number_fact(m)
+    if len(_FACT_MEMO) < _FACT_MEMO_LIMIT:
+        _FACT_MEMO[key] = fact
+    return fact
+
+
 def _month_before(text: str, start: int) -> str | None:
     """The month word ("Sept.", "april") ending, with only spaces after it, right before `start`."""
-    head = text[max(0, start - 12) : start].rstrip()
+    return _MONTH_MEMO[text[max(0, start - 13) : start]]
+
+
+def _month_ending(key: str) -> str | None:
+    """`_month_before` from the 13 characters before `start` (all of them, nearer the text's start):
+    the month word within the last 12, and the character before it."""
+    skip = 1 if len(key) == 13 else 0
+    head = key[skip:].rstrip()
     if head.endswith("."):
         head = head[:-1]
     i = len(head)
@@ -98,9 +124,13 @@ def _month_before(text: str, start: int) -> str | None:
     word = head[i:].lower()
     if word not in _MONTH_WORDS:
         return None
-    before = start - 12 + i - 1 if start >= 12 else i - 1
+    before = skip + i - 1
     # The month must be a whole word ("Omar 5" is not "mar 5").
-    return word if before < 0 or not (text[before].isalnum() or text[before] == "_") else None
+    return word if before < 0 or not (key[before].isalnum() or key[before] == "_") else None
+
+
+# Figures recur after the same words: `_month_before` looks up the only characters it reads.
+_MONTH_MEMO = Memo(_month_ending, 1 << 16)
 
 
 def _day(m: re.Match[str]) -> int | None:
@@ -139,7 +169,7 @@ def scan_facts(text: str) -> tuple[list[tuple[int, str]], set[str]]:
             if day is not None and text[m.start()].isspace():
                 dates.add(f"date:{month[:3]}-{day}")
             continue
-        fact = _number_fact(m)
+        fact = _memo_fact(m)
         if fact:
             out.append((m.start(), fact))
     spelled = _spelled(text)
@@ -147,6 +177,24 @@ def scan_facts(text: str) -> tuple[list[tuple[int, str]], set[str]]:
         out.extend(spelled)
         out.sort()
     return out, dates
+
+
+_SCALE_NAMES = ("thousand", "million", "mln", "billion", "bln", "trillion")
+
+
+def _scale_hits(low: str) -> list[int]:
+    """Starts of the `_SCALE_WORD` matches in `low` that follow a letter (those a spelled number can
+    precede), in order. Each scale word is found by substring search and the pattern tried at the
+    character before it: its matches (a space, then letters) cannot overlap, so these are all of
+    them. Several times faster than the pattern's own scan."""
+    found = set()
+    for name in _SCALE_NAMES:
+        i = low.find(name, 2)
+        while i != -1:
+            if low[i - 2].isalpha() and _SCALE_WORD.match(low, i - 1):
+                found.add(i - 1)
+            i = low.find(name, i + 1)
+    return sorted(found)
 
 
 def _spelled(text: str) -> list[tuple[int, str]]:
@@ -157,11 +205,12 @@ def _spelled(text: str) -> list[tuple[int, str]]:
         matches = list(_SPELLED.finditer(text))
     else:
         matches = []
-        for hit in _SCALE_WORD.finditer(low):
-            at = hit.start()
-            while at > 0 and hit.start() - at < 8 and low[at - 1].isalpha():
+        # A hit after anything but a letter has no number word before it.
+        for hit in _scale_hits(low):
+            at = hit
+            while at > 0 and hit - at < 8 and low[at - 1].isalpha():
                 at -= 1
-            word = low[at : hit.start()]
+            word = low[at:hit]
             if word in _WORDS and (at == 0 or not low[at - 1].isalnum()):
                 m = next(filter(None, (_SPELLED.match(text, p) for p in range(max(0, at - 2), at + 1))), None)
                 if m is not None and (not matches or m.start() >= matches[-1].end()):

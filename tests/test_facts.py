@@ -13,9 +13,22 @@ from dedup.article import Article
 from dedup.batch.candidates import tfidf_cosines
 from dedup.batch.sign import sign_shard
 from dedup.detector import Detector
-from dedup.document import _TOKEN
-from dedup.facts import counts_at, facts, numeric_facts_at, rounded_match, scan_facts
+from dedup.facts import (
+    _MONTH_WORDS,
+    _SCALE_WORD,
+    _figures,
+    _memo_fact,
+    _month_before,
+    _number_fact,
+    _scale_hits,
+    counts_at,
+    facts,
+    numeric_facts_at,
+    rounded_match,
+    scan_facts,
+)
 from dedup.idf import IdfTable
+from dedup.tokens import TOKEN
 
 
 @pytest.mark.parametrize(
@@ -56,6 +69,114 @@ def test_facts_never_fail_and_offsets_stay_inside(text: str) -> None:
     assert all(d.startswith("date:") for d in dates)
 
 
+_FIGURE_TEXT = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                "two",
+                "Two",
+                "an",
+                "a",
+                "hundred",
+                "fifteen",
+                "thousand",
+                "Million",
+                "mln",
+                "bln",
+                "BILLION",
+                "trillion",
+                "billions",
+                "mlns",
+                "dlrs",
+                "pct",
+                "percent",
+                "stg",
+                "$",
+                "£",
+                "1,000",
+                "7-1/4",
+                "2.5",
+                "12",
+                "3",
+                "5.93",
+                "april",
+                "Sept.",
+                "March",
+                "Omar",
+                "x",
+                "K",
+                "\u212a",
+                "İ",
+                "ﬁ",
+            ]
+        ),
+        st.text(alphabet=" \n\t.,-/'", min_size=1, max_size=2),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FIGURE_TEXT)
+def test_scale_words_found_by_substring_search_are_the_patterns_matches_after_a_letter(text: str) -> None:
+    low = text.lower()
+    assert _scale_hits(low) == [
+        m.start() for m in _SCALE_WORD.finditer(low) if m.start() and low[m.start() - 1].isalpha()
+    ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(_FIGURE_TEXT)
+def test_remembered_figure_facts_equal_fresh_ones(text: str) -> None:
+    for m in _figures(text):
+        assert _memo_fact(m) == _number_fact(m)
+        assert _memo_fact(m) == _number_fact(m)  # once more, from the memo
+
+
+def _month_before_reference(text: str, start: int) -> str | None:
+    """`facts._month_before` as first written, on the text itself (the oracle of its memo)."""
+    head = text[max(0, start - 12) : start].rstrip()
+    if head.endswith("."):
+        head = head[:-1]
+    i = len(head)
+    while i and head[i - 1].isalpha():
+        i -= 1
+    word = head[i:].lower()
+    if word not in _MONTH_WORDS:
+        return None
+    before = start - 12 + i - 1 if start >= 12 else i - 1
+    return word if before < 0 or not (text[before].isalnum() or text[before] == "_") else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Sept.", "sept", "May", "mar", "Omar", "xmay", "_jan", "december", "DEC", "5", " ", "  ", "\n", "."]
+        ),
+        max_size=12,
+    ).map("".join),
+    st.data(),
+)
+def test_remembered_months_equal_the_reference(text: str, data: st.DataObject) -> None:
+    for start in data.draw(st.lists(st.integers(0, len(text)), max_size=8)) + list(range(min(len(text), 15))):
+        assert _month_before(text, start) == _month_before_reference(text, start)
+        assert _month_before(text, start) == _month_before_reference(text, start)  # from the memo
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "month"),
+    [
+        ("december    5", 12, "december"),
+        (" december    5", 13, "december"),
+        ("xdecember    5", 13, None),
+        ("May 5", 4, "may"),
+    ],
+)
+def test_month_words_at_the_edge_of_the_window(text: str, start: int, month: str | None) -> None:
+    assert _month_before(text, start) == _month_before_reference(text, start) == month
+
+
 _DETECTOR = Detector()
 
 
@@ -69,16 +190,16 @@ def test_sentence_tokens_are_the_tokens_of_each_sentence(detector: Detector, fic
         assert doc.sentence_bounds[:, 0].tolist() == sorted(doc.sentence_bounds[:, 0].tolist())
         for lo, hi in doc.sentence_bounds.tolist():
             s, e = doc.span_of_tokens(lo, hi)
-            assert [t.lower() for t in _TOKEN.findall(doc.text[s:e])] == doc.tokens[lo:hi]
+            assert [t.lower() for t in TOKEN.findall(doc.text[s:e])] == doc.tokens[lo:hi]
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet="ab1_ '.,&-\n\t.A$%é\u200b", max_size=80))
 def test_token_spans_are_the_token_pattern_matches(text: str) -> None:
-    """ASCII texts take the byte-class path, others the split; both are `_TOKEN`'s matches."""
+    """ASCII texts take the byte-class path, others the split; both are `TOKEN`'s matches."""
     assume(text.strip())
     doc = _doc(_DETECTOR, text)
-    expected = [m.span() for m in _TOKEN.finditer(text)]
+    expected = [m.span() for m in TOKEN.finditer(text)]
     if len(expected) == doc.n_tokens:  # else tokens normalized away: spans come from the blocks
         assert [tuple(s) for s in doc.token_spans.tolist()] == expected
 
@@ -167,3 +288,15 @@ def test_document_counts_from_its_tokens_equal_counts_of_its_text(
         doc = _doc(detector, text)
         assert doc.counts == {f for _, f in counts_at(text)}
     assert _doc(detector, texts[-1]).counts == {"date:apr-3", "date:apr-30", "count:6", "ord:2"}
+
+
+def test_numbers_in_a_span_equal_the_block_numbers() -> None:
+    text = (
+        "Shr 30 cts vs 25 cts\nNet 1.5 mln vs 1.2 mln\n\nRevs 12.5 mln dlrs vs two billion dlrs, up 4.5 pct.\n\n"
+        "No figures here at all.\n\nOn April 15 it paid $5.7 million."
+    )
+    doc = _DETECTOR.prepare(Article("a", text))
+    for i, (s, e) in enumerate(doc.blocks):
+        assert doc.numbers_in(s, e) == doc.block_numbers(i)
+    assert doc.numbers_in(0, len(text)) == frozenset(f for _, f in numeric_facts_at(text))
+    assert doc.numbers_in(0, 0) == frozenset()

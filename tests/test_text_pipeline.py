@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dedup.config import SegmentConfig, ShingleConfig, SignatureConfig
 from dedup.normalize import fold_punctuation, normalize
-from dedup.segment import Span, blocks, paragraphs, sentences
+from dedup.segment import Span, block_sentences, blocks, paragraphs, sentences
 from dedup.shingle import TokenHasher, char_shingles, kgram_hashes, shingle_hash32, word_tokens
 from dedup.signature import EMPTY, MinHasher, to_datasketch
 
@@ -563,3 +563,61 @@ def test_shipped_stopwords_are_scikit_learns() -> None:
     from dedup.stopwords import ENGLISH_STOP_WORDS
 
     assert ENGLISH_STOP_WORDS == SKLEARN
+
+
+# --------------------------------------------------------------------------------------------------
+# Segmentation: the batch path (byte classes over texts joined by newlines)
+# --------------------------------------------------------------------------------------------------
+
+_PUNCTUATED = st.lists(
+    st.sampled_from(
+        [
+            ".",
+            "!",
+            "?",
+            '"',
+            "'",
+            ")",
+            "]",
+            "(",
+            "[",
+            " ",
+            "  ",
+            "\n",
+            "\t",
+            "\x1c",
+            "A",
+            "a",
+            "5",
+            "$",
+            "Mr",
+            "U.S",
+            "approx",
+            "Sept",
+            "word",
+            "Inc",
+            "x",
+            "I",
+            "etc",
+            "no",
+            "longerword",
+        ]
+    ),
+    max_size=80,
+).map("".join)
+ASCII_TEXT = st.one_of(TEXT.map(lambda t: t.encode("ascii", "ignore").decode()), _PUNCTUATED)
+
+
+@PROPERTY
+@given(texts=st.lists(ASCII_TEXT, min_size=1, max_size=4))
+def test_block_sentences_are_the_sentences_of_each_block(texts: list[str]) -> None:
+    for config in (SegmentConfig(), SMALL_BLOCKS):
+        buf = ("\n" + "\n".join(texts) + "\n").encode("ascii")
+        expected, spans, at = [], [], 1
+        for text in texts:
+            for s, e in blocks(text, config):
+                expected += [(at + a, at + b, len(spans)) for a, b in sentences(text, s, e)]
+                spans.append((at + s, at + e))
+            at += len(text) + 1
+        found, block = block_sentences(buf, np.array(spans, dtype=np.int64).reshape(-1, 2))
+        assert [(s, e, b) for (s, e), b in zip(found.tolist(), block.tolist(), strict=True)] == expected

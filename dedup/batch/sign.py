@@ -13,12 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from dedup.arrays import offsets
 from dedup.article import Article
-from dedup.batch.batched import block_shingles_many, sentence_terms_many
-from dedup.detect.repeats import RepeatBlock, find_repeats
+from dedup.batch.batched import block_shingles_many, sentence_terms_many, topic_and_fact_sets
+from dedup.detect.repeats import RepeatBlock, find_repeats, repeat_suspects
 from dedup.detector import Detector
-from dedup.document import Document
+from dedup.document import Document, join_documents
 from dedup.idf import IdfTable
 from dedup.lsh import band_keys
 from dedup.signature import EMPTY
@@ -82,20 +81,20 @@ def sign_shard(articles: Sequence[Article], detector: Detector) -> SignedShard:
 def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
     """Sign prepared documents (the index prepares an article once for signing and comparing)."""
     t1 = time.perf_counter()
-    shingles, shingle_bounds = block_shingles_many(docs, detector.hasher)
-    owner = np.repeat(np.arange(len(docs)), [len(d.blocks) for d in docs]).astype(np.int64)
-    topic_sets = [detector.topic_set(d) for d in docs]
-    fact_sets = [detector.fact_set(d) for d in docs]
+    joined = join_documents(docs)
+    shingles, shingle_bounds = block_shingles_many(docs, detector.hasher, joined)
+    owner = joined.block_owner
+    (topic_hashes, topic_bounds), (fact_hashes, fact_bounds) = topic_and_fact_sets(docs)
     # No table here: a 4 MB IdfTable per call would be allocated for every article the index adds.
-    terms, term_counts, term_bounds = sentence_terms_many(docs)
+    terms, term_counts, term_bounds = sentence_terms_many(docs, joined=joined)
     t2 = time.perf_counter()
     block_sigs = detector.minhasher.sign_many(shingles, shingle_bounds)
     doc_sigs = _doc_signatures(block_sigs, owner, len(docs), detector.minhasher.num_perm)
-    topic_sigs = _sign_sets(detector, topic_sets)
+    topic_sigs = detector.minhasher.sign_many(topic_hashes, topic_bounds)
     t3 = time.perf_counter()
-    block_sizes = np.concatenate([np.diff(d.block_bounds) for d in docs]) if docs else np.empty(0, dtype=np.int64)
+    block_sizes = np.diff(joined.block_bounds)
     eligible = (np.diff(shingle_bounds) > 0) & (block_sizes >= detector.config.min_block_tokens)
-    lines = _figure_lines(docs, ~eligible & (block_sizes > 0), detector.config.lsh.line_min_figures)
+    lines = _figure_lines(docs, owner, ~eligible & (block_sizes > 0), detector.config.lsh.line_min_figures)
     block_prints = np.concatenate([d.block_prints for d in docs]) if docs else np.empty(0, dtype=np.uint64)
     shard = SignedShard(
         norm_hash=np.array([d.norm_hash for d in docs], dtype=np.uint64),
@@ -105,8 +104,8 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
         doc_keys=band_keys(doc_sigs, *detector.doc_bands),
         topic_keys=fold32(band_keys(topic_sigs, *detector.topic_bands)),
         topic_sketch=sketch(topic_sigs),
-        fact_hashes=np.concatenate(fact_sets) if fact_sets else np.empty(0, dtype=np.uint32),
-        fact_bounds=_bounds(fact_sets),
+        fact_hashes=fact_hashes,
+        fact_bounds=fact_bounds,
         block_prints=block_prints,
         print_owner=owner,
         line_prints=block_prints[lines],
@@ -117,21 +116,21 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
         n_units=sum(len(d.sentence_bounds) for d in docs),
     )
     t4 = time.perf_counter()
-    shard.repeats = {i: r for i, d in enumerate(docs) if (r := find_repeats(d))}
+    # The exact search runs only where a sort over the shard found some twin blocks or sentences.
+    suspects = repeat_suspects(joined, shingles, shingle_bounds).tolist()
+    shard.repeats = {i: r for i in suspects if (r := find_repeats(docs[i]))}
     shard.timings = {"shingle": t2 - t1, "sign": t3 - t2, "lsh": t4 - t3, "repeats": time.perf_counter() - t4}
     return shard
 
 
-def _figure_lines(docs: Sequence[Document], short: np.ndarray, min_figures: int) -> np.ndarray:
+def _figure_lines(docs: Sequence[Document], owner: np.ndarray, short: np.ndarray, min_figures: int) -> np.ndarray:
     """Mask over all blocks: short blocks (outside the block path) holding `min_figures` distinct figures."""
     out = np.zeros(len(short), dtype=bool)
-    at = 0
-    for d in docs:
-        n = len(d.blocks)
-        # Only short blocks are looked at: most articles have none, and figures are scanned already.
-        for i in np.flatnonzero(short[at : at + n]).tolist():
-            out[at + i] = len(d.block_numbers(i)) >= min_figures
-        at += n
+    first_block = np.searchsorted(owner, np.arange(len(docs)))
+    # Only short blocks are looked at: most articles have none, and figures are scanned already.
+    at = np.flatnonzero(short)
+    for b, d, i in zip(at.tolist(), owner[at].tolist(), (at - first_block[owner[at]]).tolist(), strict=True):
+        out[b] = len(docs[d].numbers_in(*docs[d].blocks[i])) >= min_figures
     return out
 
 
@@ -148,16 +147,6 @@ def sketch(signatures: np.ndarray) -> np.ndarray:
     """b-bit MinHash sketch: the low 8 bits of the first SKETCH_WIDTH values (an eighth of the bytes),
     enough to estimate Jaccard similarity between candidates."""
     return (signatures[:, :SKETCH_WIDTH] & np.uint32(0xFF)).astype(np.uint8)
-
-
-def _bounds(sets: list[np.ndarray]) -> np.ndarray:
-    return offsets([len(s) for s in sets])
-
-
-def _sign_sets(detector: Detector, sets: list[np.ndarray]) -> np.ndarray:
-    bounds = _bounds(sets)
-    flat = np.concatenate(sets) if sets else np.empty(0, dtype=np.uint32)
-    return detector.minhasher.sign_many(flat, bounds)
 
 
 def _doc_signatures(block_sigs: np.ndarray, owner: np.ndarray, n_docs: int, num_perm: int) -> np.ndarray:

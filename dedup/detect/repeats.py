@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import xxhash
 
-from dedup.document import Document
+from dedup.arrays import unique
+from dedup.document import Document, Joined
 from dedup.segment import Span
 
-__all__ = ["RepeatBlock", "find_repeats"]
+__all__ = ["RepeatBlock", "find_repeats", "repeat_suspects"]
 
 MIN_SENTENCE_TOKENS = 6
 MIN_BLOCK_TOKENS = 3
@@ -106,3 +107,53 @@ def find_repeats(doc: Document) -> list[RepeatBlock]:
         repeat = doc.span_of_tokens(int(bounds[j][0]), int(bounds[j + length - 1][1]))
         out.append(RepeatBlock(first, repeat))
     return sorted(out, key=lambda r: r.first)
+
+
+_U64 = np.uint64
+# Odd multipliers mixing a run's two sums and its length into one sort key.
+_MIX = (_U64(0x9E3779B97F4A7C15), _U64(0xC2B2AE3D27D4EB4F))
+
+
+def _run_keys(hashes: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """One uint64 key per token run (lo, hi): equal runs of token hashes get equal keys.
+
+    The key mixes the run's length, the sum of its hashes and their sum weighted by position in
+    the run, all from two prefix sums (arithmetic mod 2**64 on both sides).
+    """
+    position = np.arange(1, len(hashes) + 1, dtype=_U64)
+    plain, weighted = np.zeros(len(hashes) + 1, dtype=_U64), np.zeros(len(hashes) + 1, dtype=_U64)
+    np.cumsum(hashes, out=plain[1:])
+    np.cumsum(hashes * position, out=weighted[1:])
+    lo, hi = bounds[:, 0], bounds[:, 1]
+    total = plain[hi] - plain[lo]
+    # sum of h_i * (i + 1 - lo): the weights start at 1 in every run, wherever it lies.
+    shifted = weighted[hi] - weighted[lo] - lo.astype(_U64) * total
+    return total ^ (shifted * _MIX[0]) ^ ((hi - lo).astype(_U64) * _MIX[1])
+
+
+def _twin_owners(owner: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Owners holding some key twice (one sort by owner, then key)."""
+    order = np.lexsort((key, owner))
+    o, k = owner[order], key[order]
+    twin = (o[1:] == o[:-1]) & (k[1:] == k[:-1])
+    return o[1:][twin]
+
+
+def repeat_suspects(joined: Joined, shingles: np.ndarray, shingle_bounds: np.ndarray) -> np.ndarray:
+    """Sorted indices of the documents in which `find_repeats` may find something.
+
+    A superset, from a few sorts over all the documents (`joined` is `join_documents(docs)`): those
+    with two blocks of one smallest shingle (what `_block_pairs` asks of near blocks, and identical
+    blocks have too), or two long sentences of one key (`_run_keys`). `shingles` and
+    `shingle_bounds` are every block's sorted shingles (`block_shingles_many`).
+    """
+    sizes = np.diff(joined.block_bounds)
+    shingled = (sizes >= MIN_BLOCK_TOKENS) & (np.diff(shingle_bounds) > 0)
+    smallest = shingles[shingle_bounds[:-1][shingled]].astype(_U64)
+    bounds = joined.sentence_bounds
+    long = bounds[:, 1] - bounds[:, 0] >= MIN_SENTENCE_TOKENS
+    found = [
+        _twin_owners(joined.block_owner[shingled], smallest),
+        _twin_owners(joined.sentence_owner[long], _run_keys(joined.hashes.astype(_U64), bounds[long])),
+    ]
+    return unique(np.concatenate(found))

@@ -1,0 +1,30 @@
+"""A bounded memo of a pure function of one hashable argument, as a dict.
+
+Looking a value up is one C-level dict access (`memo[key]`, or `map(memo.__getitem__, keys)`), several
+times cheaper than a call; a miss calls the function and keeps the value while there is room.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+__all__ = ["Memo"]
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Memo(dict[K, V], Generic[K, V]):
+    """`memo[key]` is `function(key)`; at most `limit` values are kept."""
+
+    def __init__(self, function: Callable[[K], V], limit: int) -> None:
+        super().__init__()
+        self.function = function
+        self.limit = limit
+
+    def __missing__(self, key: K) -> V:
+        value = self.function(key)
+        if len(self) < self.limit:
+            self[key] = value
+        return value
