@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import fields, replace
 from pathlib import Path
@@ -85,15 +84,14 @@ def test_rewrite_gate_config_is_validated(name: str, value: float) -> None:
 def test_streamed_scan_reads_again_only_what_it_verifies(
     tmp_path: Path, fiction: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, keep_chars: int
 ) -> None:
+    import dedup.batch.stream as stream_module
     from dedup.batch.scan import scan, scan_articles
-
-    scan_module = importlib.import_module("dedup.batch.scan")  # `dedup.batch.scan` names the function
     from dedup.engine import ProcessEngine
 
     asked: list[set[int]] = []
-    load = scan_module._Stream.load
+    load = stream_module.InputStream.load
     reads = []
-    read_inputs = scan_module.read_inputs
+    read_inputs = stream_module.read_inputs
 
     def spy(self: Any, wanted: set[int]) -> Any:
         asked.append(set(wanted))
@@ -103,9 +101,9 @@ def test_streamed_scan_reads_again_only_what_it_verifies(
         reads.append(args)
         return read_inputs(*args)
 
-    monkeypatch.setattr(scan_module._Stream, "load", spy)
-    monkeypatch.setattr(scan_module, "read_inputs", counted)
-    monkeypatch.setattr(scan_module, "KEEP_TEXT_CHARS", keep_chars)
+    monkeypatch.setattr(stream_module.InputStream, "load", spy)
+    monkeypatch.setattr(stream_module, "read_inputs", counted)
+    monkeypatch.setattr(stream_module, "KEEP_TEXT_CHARS", keep_chars)
 
     unrelated = [{"id": f"solo-{i}", "text": f"Item {i}: the council met on day {i} and adjourned."} for i in range(30)]
     rows = fiction + unrelated

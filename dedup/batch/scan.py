@@ -6,12 +6,12 @@ import importlib
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, overload
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -19,6 +19,7 @@ from dedup.article import Article
 from dedup.batch.boilerplate import drop_boilerplate_partials
 from dedup.batch.candidates import Candidates, find_candidates
 from dedup.batch.sign import SignedShard, concat_shards, sign_shard
+from dedup.batch.stream import InputStream
 from dedup.batch.tasks import SignTask, relocate, run_sign, run_verify, verify_tasks
 from dedup.batch.verify import Verified, exact_relations, verify_pairs
 from dedup.cluster import Cluster, build_clusters
@@ -32,9 +33,6 @@ from dedup.io.writers import write_json, write_jsonl
 __all__ = ["Progress", "ScanResult", "scan", "scan_articles"]
 
 SHARD_SIZE = 1000
-# Inputs whose texts add up to no more than this many characters are kept from the first read for
-# verification; larger ones are read a second time (an archive's texts are never all held at once).
-KEEP_TEXT_CHARS = 64_000_000
 STAGES = (
     "read",
     "normalize",
@@ -259,7 +257,7 @@ def scan(
     """
     detector = detector or Detector()
     clock = time.perf_counter()
-    stream = _Stream(inputs, detector, on_error)
+    stream = InputStream(inputs, detector, on_error, SHARD_SIZE)
     if progress:
         progress.start("sign", None)
     with batch_gc(), _kept(engine):
@@ -278,94 +276,6 @@ def scan(
         wanted |= {r["id"] for r in result.repeats}
         texts.update({a.id: a.text for a in stream.loaded.values() if a.id in wanted})
     return summary
-
-
-class _Stream:
-    """The inputs read in shards for signing, keeping ids and dates, and the articles verification
-    needs read again, unless all the texts fit in `keep_chars` (then they are kept from the first read).
-    A large archive's texts are never all in memory."""
-
-    def __init__(
-        self,
-        inputs: Iterable[Path | str],
-        detector: Detector,
-        on_error: Callable[[RecordError], None] | None,
-        keep_chars: int | None = None,
-    ) -> None:
-        self.inputs, self.detector, self.on_error = list(inputs), detector, on_error
-        self.ids: list[str] = []
-        self.published: list[datetime | None] = []
-        self.errors: list[RecordError] = []
-        self.loaded: dict[int, Article] = {}
-        self.read_seconds = 0.0
-        self.kept: list[Article] | None = []
-        self.room = KEEP_TEXT_CHARS if keep_chars is None else keep_chars
-
-    def _keep(self, chunk: list[Article]) -> None:
-        if self.kept is None:
-            return
-        self.room -= sum(len(a.text) for a in chunk)
-        if self.room < 0:
-            self.kept = None  # too large: verification reads its articles again
-        else:
-            self.kept += chunk
-
-    def tasks(self) -> Iterator[SignTask]:
-        """Sign tasks of SHARD_SIZE articles, recording ids, dates and record errors as they pass."""
-        chunk: list[Article] = []
-        reader = read_inputs(self.inputs, self.detector.config.max_doc_chars)
-        while True:
-            t = time.perf_counter()
-            item = next(reader, None)
-            self.read_seconds += time.perf_counter() - t
-            if item is None:
-                break
-            if not isinstance(item, Article):
-                self.errors.append(item)
-                if self.on_error:
-                    self.on_error(item)
-                continue
-            self.ids.append(item.id)
-            self.published.append(item.published)
-            chunk.append(item)
-            if len(chunk) == SHARD_SIZE:
-                self._keep(chunk)
-                yield SignTask(self.detector.config, self.detector.model, chunk)
-                chunk = []
-        if chunk:
-            self._keep(chunk)
-            yield SignTask(self.detector.config, self.detector.model, chunk)
-
-    def load(self, wanted: set[int]) -> Sequence[Article]:
-        """The articles at corpus positions `wanted`, kept from the first read or read again."""
-        t = time.perf_counter()
-        if self.kept is not None:
-            self.loaded = {i: self.kept[i] for i in sorted(wanted)}
-        else:
-            items = read_inputs(self.inputs, self.detector.config.max_doc_chars)
-            self.loaded = {i: a for i, a in enumerate(a for a in items if isinstance(a, Article)) if i in wanted}
-        self.kept = None
-        self.read_seconds += time.perf_counter() - t
-        return _Loaded(len(self.ids), self.loaded)
-
-
-class _Loaded(Sequence[Article]):
-    """Articles by corpus position, of which only some were read again."""
-
-    def __init__(self, n: int, loaded: dict[int, Article]) -> None:
-        self.n, self.loaded = n, loaded
-
-    def __len__(self) -> int:
-        return self.n
-
-    @overload
-    def __getitem__(self, i: int) -> Article: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Article]: ...
-    def __getitem__(self, i: int | slice) -> Article | Sequence[Article]:
-        if isinstance(i, slice):
-            raise TypeError("positions only: this corpus holds just the articles verification reads")
-        return self.loaded[i]
 
 
 def write_outputs(out_dir: Path, result: ScanResult) -> dict[str, Any]:
