@@ -25,9 +25,11 @@ __all__ = [
     "PairFeatures",
     "Passage",
     "SentenceMatch",
+    "Tiling",
     "compare_documents",
     "figures_kept",
     "numbers_contained",
+    "tile_documents",
     "titles_agree",
 ]
 
@@ -345,15 +347,37 @@ def _tfidf_cosine(wa: np.ndarray, wb: np.ndarray) -> float:
     return float(ta @ tb) / norm if norm else 0.0
 
 
-def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures:
-    """Measure everything the relation between two prepared documents is decided on."""
+@dataclass(frozen=True)
+class Tiling:
+    """The first step of `compare_documents`, a tiled against b: what some decisions need alone
+    (`relation.unrelated_after_tiling`), so that verification aligns sentences only when it must."""
+
+    in_b: np.ndarray  # per word 3-gram of a: found in b
+    in_a: np.ndarray  # per word 3-gram of b: found in a
+    tiles: list[tuple[int, int, int, int]]  # a's verbatim tiles in b (none when `template`)
+    template: bool
+    covered_a: np.ndarray  # per token of a: inside a tile
+    copied_figures: int
+
+
+def tile_documents(da: Document, db: Document) -> Tiling:
+    """Tile a against b (`Tiling`)."""
     va, vb = view(da), view(db)
     in_b, in_a = isin_sorted(va.grams, vb.distinct), isin_sorted(vb.grams, va.distinct)
     tiles, template = _drop_template_tiles(da, db, _tiles(va.gram_list, vb.gram_list, in_b, in_a))
+    cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
+    return Tiling(in_b, in_a, tiles, template, cov_a, _copied_figures(va, cov_a))
+
+
+def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling | None = None) -> PairFeatures:
+    """Measure everything the relation between two prepared documents is decided on (`tiling`: their
+    `tile_documents`, when already made)."""
+    tiled = tiling or tile_documents(da, db)
+    va, vb = view(da), view(db)
+    in_b, in_a, tiles, template, cov_a = tiled.in_b, tiled.in_a, tiled.tiles, tiled.template, tiled.covered_a
     # Each side's coverage comes from tiling it against the other: a passage printed twice in b
     # is covered both times, though tiling a against b pairs it only once.
     back = [] if template else _tiles(vb.gram_list, va.gram_list, in_a, in_b)
-    cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
     cov_b = _coverage(db.n_tokens, [(t[0], t[1]) for t in back])
     sa, sb, cosine = _align_sentences(da, db, idf, cov_a, cov_b)
     shared_a = in_b if not template else np.zeros(0)
@@ -379,7 +403,7 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
         tiles=tuple(_merge_passages(da, db, tiles)),
         sentences_a=sa,
         sentences_b=sb,
-        copied_figures=_copied_figures(va, cov_a),
+        copied_figures=tiled.copied_figures,
         figures_kept=figures_kept(da, db),
         sentence_pair=sentence_pair_features(da, db),
     )

@@ -24,6 +24,7 @@ side is mostly verbatim (`copy_min_verbatim`) and a `rewrite` otherwise.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import datetime
 from importlib import resources
@@ -43,6 +44,7 @@ __all__ = [
     "classify",
     "features_from_row",
     "load_model",
+    "unrelated_after_tiling",
     "unrelated_before_alignment",
 ]
 
@@ -296,13 +298,22 @@ def _formulaic_mismatch(f: PairFeatures, model: Model) -> bool:
     """Short items (dividend notices, results tables, market reports) are one form filled in: they
     are the same news only when their figures and headlines agree. A longer story that prints lines
     of one with their figures has copied them, whatever its headline."""
-    short = min(f.a_tokens, f.b_tokens) < model.short_tokens
-    if not short:
+    agree = f.numbers_contained and f.titles_agree
+    return _form_mismatch(f.a_tokens, f.b_tokens, agree, f.copied_figures, model, lambda: _refilled(f, model))
+
+
+def _form_mismatch(
+    a_tokens: int, b_tokens: int, agree: bool, copied_figures: int, model: Model, refilled: Callable[[], bool] | None
+) -> bool:
+    """`_formulaic_mismatch` over its inputs; `refilled` (`_refilled`, which needs the sentence
+    alignment) is asked only for two short items whose figures and headlines agree, and None (not
+    aligned yet) leaves those undecided: no mismatch."""
+    if min(a_tokens, b_tokens) >= model.short_tokens:
         return False
-    both_short = max(f.a_tokens, f.b_tokens) < model.short_tokens
-    if f.numbers_contained and f.titles_agree:
-        return both_short and _refilled(f, model)
-    return both_short or not _copies_figures(f, model)
+    both_short = max(a_tokens, b_tokens) < model.short_tokens
+    if agree:
+        return both_short and refilled is not None and refilled()
+    return both_short or copied_figures < model.partial_min_figures
 
 
 def _refilled(f: PairFeatures, model: Model) -> bool:
@@ -326,10 +337,34 @@ def unrelated_before_alignment(
     `short_tokens`) whose figures or headlines disagree, unless both are single sentences that the
     sentence-pair model decides. Verification skips aligning such pairs (half of Reuters' candidates).
     """
-    sentences = model.sentence_pair
-    if sentences is not None and sentence_pair and max(a_tokens, b_tokens) <= sentences.max_tokens:
+    if _sentence_path(a_tokens, b_tokens, sentence_pair, model):
         return False
     return max(a_tokens, b_tokens) < model.short_tokens and not figures_and_titles_agree
+
+
+def unrelated_after_tiling(
+    a_tokens: int,
+    b_tokens: int,
+    sentence_pair: bool,
+    template: bool,
+    figures_and_titles_agree: bool,
+    copied_figures: int,
+    model: Model,
+) -> bool:
+    """True when `classify` returns None whatever the sentence alignment measures: the shared wording
+    is a template's, or a short item's figures or headline disagree with a longer text that copies
+    too few of its figures (`_formulaic_mismatch`); never for the sentence-pair model's pairs.
+    Verification tiles such pairs but aligns no sentences (40% of the Reuters pairs it tiles)."""
+    if _sentence_path(a_tokens, b_tokens, sentence_pair, model):
+        return False
+    return template or _form_mismatch(a_tokens, b_tokens, figures_and_titles_agree, copied_figures, model, None)
+
+
+def _sentence_path(a_tokens: int, b_tokens: int, sentence_pair: bool, model: Model) -> bool:
+    """Whether `classify` leaves the pair to the sentence-pair model (`sentence_pair`: both sides are
+    single sentences, `dedup.detect.sentence_pair.is_sentence_pair`)."""
+    sentences = model.sentence_pair
+    return sentences is not None and sentence_pair and max(a_tokens, b_tokens) <= sentences.max_tokens
 
 
 def classify(
@@ -345,7 +380,7 @@ def classify(
     sentences = model.sentence_pair
     s = f.sentence_pair
     # Two sentences have their own look-alike rule (`SentencePairModel.different_news`).
-    if sentences is not None and s is not None and max(f.a_tokens, f.b_tokens) <= sentences.max_tokens:
+    if sentences is not None and s is not None and _sentence_path(f.a_tokens, f.b_tokens, True, model):
         return _sentence_pair(f, s, dates, model, sentences)
     if f.template or _formulaic_mismatch(f, model):
         return None
