@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dedup.article import Article
-from dedup.detect.align import figures_kept
+from dedup.detect.align import _coverage, _prefix, _range_means, figures_kept, numbers_contained
 from dedup.detector import Detector
 from dedup.document import Document
 from dedup.facts import rounded_match
@@ -41,3 +42,20 @@ def test_figures_kept_finds_a_rounded_second_release(detector: Detector) -> None
     da, db = (detector.prepare(Article(str(k), RELEASES[k])) for k in (0, 1))
     assert 0.0 < _kept_by_definition(da, db) == figures_kept(da, db)
     assert figures_kept(da, db) > figures_kept(da, detector.prepare(Article("c", RELEASES[2])))
+
+
+@pytest.mark.parametrize("i", range(len(RELEASES)))
+@pytest.mark.parametrize("j", range(len(RELEASES)))
+def test_numbers_contained_as_defined(detector: Detector, i: int, j: int) -> None:
+    da, db = (detector.prepare(Article(str(k), RELEASES[k])) for k in (i, j))
+    short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
+    mine = {f for f in short.facts | short.counts if f.startswith(("num:", "money:", "pct:", "date:"))}
+    assert numbers_contained(da, db) == (len(mine & (long_.facts | long_.counts)) >= 0.5 * len(mine))
+
+
+def test_range_means_are_the_means_of_the_mask() -> None:
+    mask = _coverage(12, [(1, 4), (3, 7), (10, 12)])
+    ranges = np.array([[0, 12], [0, 3], [2, 2], [5, 11], [11, 12]], dtype=np.int64)
+    expected = [float(mask[lo:hi].mean()) if hi > lo else 0.0 for lo, hi in ranges.tolist()]
+    assert _range_means(_prefix(mask), ranges) == expected
+    assert _range_means(_prefix(mask), np.empty((0, 2), dtype=np.int64)) == []

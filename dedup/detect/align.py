@@ -10,12 +10,13 @@ sentence in the other text by IDF-weighted content-word overlap, which finds clo
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from itertools import pairwise
 
 import numpy as np
 
 from dedup.arrays import isin_sorted, unique
 from dedup.detect.sentence_pair import SentencePairFeatures, sentence_pair_features
-from dedup.detect.view import VERIFY_K, View, copied_figures, title_words, view
+from dedup.detect.view import VERIFY_K, Figures, View, copied_figures, figures, title_words, view
 from dedup.document import Document
 from dedup.facts import rounded_match
 from dedup.idf import IdfTable
@@ -137,24 +138,25 @@ def _tiles(ha: list[int], hb: list[int], starts: np.ndarray, in_b: np.ndarray) -
     return out
 
 
-def _shorter_figures(da: Document, db: Document, kinds: tuple[str, ...]) -> tuple[set[str], frozenset[str]]:
-    """The shorter text's figures of `kinds` (facts and counts), and every figure of the longer one."""
-    short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
-    return {f for f in short.facts | short.counts if f.startswith(kinds)}, long_.facts | long_.counts
+def _shorter_first(da: Document, db: Document) -> tuple[Figures, Figures]:
+    """The shorter text's figures, then the longer one's."""
+    return (figures(da), figures(db)) if da.n_tokens <= db.n_tokens else (figures(db), figures(da))
 
 
 def numbers_contained(da: Document, db: Document) -> bool:
     """Most of the shorter text's figures and dates appear in the longer one (a trim or a retelling
     keeps them; a form filled in for another company or day does not)."""
     # Counts stay out: a form's fixed terms ("three months", "six-day") agree in every filling-in.
-    mine, theirs = _shorter_figures(da, db, ("num:", "money:", "pct:", "date:"))
-    return len(mine & theirs) >= 0.5 * len(mine)
+    short, long_ = _shorter_first(da, db)
+    mine = short.numbers
+    return len(mine & long_.every) >= 0.5 * len(mine)
 
 
 def figures_kept(da: Document, db: Document) -> float:
     """Share of the shorter text's figures found in the longer one, small counts and dates included
     (1.0 when it has none): a correction changes one or two of them, a form filled in again most."""
-    mine, theirs = _shorter_figures(da, db, ("num:", "money:", "pct:", "date:", "count:", "ord:"))
+    short, long_ = _shorter_first(da, db)
+    mine, theirs = short.counted, long_.every
     if not mine:
         return 1.0
     kept = sum(1 for f in mine if f in theirs or _rounded_in(f, theirs))
@@ -242,13 +244,18 @@ def _copied_figures(v: View, covered: np.ndarray) -> int:
     return copied_figures(v.figure_tokens[k] for k in np.flatnonzero(covered[v.figure_at]).tolist())
 
 
-def _range_means(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Mean of values[lo:hi] for every (lo, hi) row at once (0 for empty ranges)."""
-    sums = np.zeros(len(values) + 1, dtype=np.float64)
-    np.cumsum(values, out=sums[1:])
-    width = hi - lo
-    out = np.zeros(len(lo), dtype=np.float64)
-    return np.divide(sums[hi] - sums[lo], width, out=out, where=width > 0)
+def _prefix(mask: np.ndarray) -> np.ndarray:
+    """Running count of the true values of `mask`, from 0 (one value more than `mask`): the count
+    in any range is a difference of two, so each mean below is exact."""
+    out = np.zeros(len(mask) + 1, dtype=np.int64)
+    np.cumsum(mask, out=out[1:])
+    return out
+
+
+def _range_means(prefix: np.ndarray, ranges: np.ndarray) -> list[float]:
+    """Mean of the mask behind `prefix` over each [lo, hi) row of `ranges` (0 for an empty range)."""
+    rows, counts = ranges.tolist(), prefix[ranges].tolist()
+    return [(c1 - c0) / (hi - lo) if hi > lo else 0.0 for (lo, hi), (c0, c1) in zip(rows, counts, strict=True)]
 
 
 def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[float, int]:
@@ -258,15 +265,18 @@ def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[f
     are found in the other text (a short paragraph with two edits has no long verbatim run).
     Unmatched blocks before the first and after the last matched one wrap the story (a site's
     header and footer, an added lead-in or follow-up); unmatched blocks inside it are edits.
+    `covered`: the `_prefix` of the tokens in verbatim passages; `shared3`: per 3-gram, found.
     """
     if doc.n_tokens == 0:
         return 0.0, 0
-    lo, hi = doc.block_bounds[:-1], doc.block_bounds[1:]
-    sizes = (hi - lo).tolist()
-    verbatim = _range_means(covered, lo, hi)
-    g_hi = np.maximum(lo, hi - VERIFY_K + 1)
-    grams = _range_means(shared3, np.minimum(lo, len(shared3)), np.minimum(g_hi, len(shared3)))
-    ok = ((hi > lo) & ((verbatim >= 0.5) | (grams >= 0.5))).tolist()
+    cuts, n_grams = doc.block_bounds.tolist(), len(shared3)
+    blocks = list(pairwise(cuts))
+    # A block's 3-grams start in it and end by its last token.
+    gram_blocks = [(min(lo, n_grams), min(max(lo, hi - VERIFY_K + 1), n_grams)) for lo, hi in blocks]
+    verbatim = _range_means(covered, np.array(blocks, dtype=np.int64).reshape(-1, 2))
+    grams = _range_means(_prefix(shared3), np.array(gram_blocks, dtype=np.int64).reshape(-1, 2))
+    sizes = [hi - lo for lo, hi in blocks]
+    ok = [n > 0 and (v >= 0.5 or g >= 0.5) for n, v, g in zip(sizes, verbatim, grams, strict=True)]
     matched = sum(n for n, good in zip(sizes, ok, strict=True) if good)
     if not any(ok):
         return 0.0, doc.n_tokens
@@ -295,24 +305,27 @@ def _names_agree(x: frozenset[str], y: frozenset[str]) -> bool:
 def _best_matches(
     da: Document, db: Document, sim: np.ndarray, shared: np.ndarray, covered: np.ndarray
 ) -> tuple[SentenceMatch, ...]:
-    bounds = da.sentence_bounds
-    n = len(bounds)
-    if not n:
+    """Each sentence of a and its most similar sentence of b (`covered`: the `_prefix` of a's tokens
+    in verbatim passages)."""
+    if not len(da.sentence_bounds):
         return ()
-    sizes = (bounds[:, 1] - bounds[:, 0]).tolist()
-    spans_a = view(da).sentence_spans
+    bounds = da.sentence_bounds.tolist()
+    sizes = [hi - lo for lo, hi in bounds]
+    spans_a = view(da).sentence_spans(da)
     if not sim.shape[1]:
-        return tuple(SentenceMatch(sizes[i], 0.0, 0.0, 0, False, False, spans_a[i], (0, 0), -1) for i in range(n))
+        return tuple(
+            SentenceMatch(size, 0.0, 0.0, 0, False, False, span, (0, 0), -1)
+            for size, span in zip(sizes, spans_a, strict=True)
+        )
     best_at = np.argmax(sim, axis=1)
-    rows = np.arange(n)
+    rows = np.arange(len(bounds))
     sims, counts, best = sim[rows, best_at].tolist(), shared[rows, best_at].tolist(), best_at.tolist()
-    verbatims = _range_means(covered, bounds[:, 0], bounds[:, 1]).tolist()
-    spans_b = view(db).sentence_spans
+    verbatims = _range_means(covered, da.sentence_bounds)
+    spans_b = view(db).sentence_spans(db)
     numbers_a, numbers_b = da.sentence_numbers, db.sentence_numbers
     names_a, names_b = da.sentence_names, db.sentence_names
     out = []
-    for i in range(n):
-        j = best[i]
+    for i, j in enumerate(best):
         fa, fb = numbers_a[i], numbers_b[j]
         agree = not (fa and fb) or _jaccard(fa, fb) >= 0.5
         names = _names_agree(names_a[i], names_b[j])
@@ -324,6 +337,8 @@ def _best_matches(
 def _align_sentences(
     da: Document, db: Document, idf: IdfTable, cov_a: np.ndarray, cov_b: np.ndarray
 ) -> tuple[tuple[SentenceMatch, ...], tuple[SentenceMatch, ...], float]:
+    """Both sides' `_best_matches` and the TF-IDF cosine (`cov_a`, `cov_b`: `_prefix` of the tokens
+    in verbatim passages)."""
     rows_a = view(da).content_rows(da, idf.n_buckets)
     rows_b = view(db).content_rows(db, idf.n_buckets)
     vocab = unique(np.concatenate([rows_a[2], rows_b[2]]))
@@ -332,8 +347,10 @@ def _align_sentences(
     wa, wb = pa * root, pb * root
     dot = wa @ wb.T
     na, nb = (wa * wa).sum(axis=1), (wb * wb).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sim = np.nan_to_num(dot / np.sqrt(np.outer(na, nb)))
+    # IDF weights are 1 or more, so a norm is 0 only for a sentence without content words, whose
+    # similarities are 0 (0/0 and nothing else).
+    norms = np.sqrt(np.outer(na, nb))
+    sim = np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0)
     shared = pa @ pb.T
     sa = _best_matches(da, db, sim, shared, cov_a)
     sb = _best_matches(db, da, sim.T, shared.T, cov_b)
@@ -343,7 +360,8 @@ def _align_sentences(
 def _tfidf_cosine(wa: np.ndarray, wb: np.ndarray) -> float:
     """Cosine of the two texts' TF-IDF vectors (term frequency counted per sentence)."""
     ta, tb = wa.sum(axis=0), wb.sum(axis=0)
-    norm = float(np.linalg.norm(ta) * np.linalg.norm(tb))
+    # `np.linalg.norm` of a vector, without its checks: the square root of its dot with itself.
+    norm = float(np.sqrt(ta @ ta) * np.sqrt(tb @ tb))
     return float(ta @ tb) / norm if norm else 0.0
 
 
@@ -379,16 +397,17 @@ def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling 
     # is covered both times, though tiling a against b pairs it only once.
     back = [] if template else _tiles(vb.gram_list, va.gram_list, in_a, in_b)
     cov_b = _coverage(db.n_tokens, [(t[0], t[1]) for t in back])
-    sa, sb, cosine = _align_sentences(da, db, idf, cov_a, cov_b)
-    shared_a = in_b if not template else np.zeros(0)
-    shared_b = in_a if not template else np.zeros(0)
-    matched_a, added_a = _matched(da, cov_a, shared_a)
-    matched_b, added_b = _matched(db, cov_b, shared_b)
+    prefix_a, prefix_b = _prefix(cov_a), _prefix(cov_b)
+    sa, sb, cosine = _align_sentences(da, db, idf, prefix_a, prefix_b)
+    shared_a = in_b if not template else np.zeros(0, dtype=bool)
+    shared_b = in_a if not template else np.zeros(0, dtype=bool)
+    matched_a, added_a = _matched(da, prefix_a, shared_a)
+    matched_b, added_b = _matched(db, prefix_b, shared_b)
     return PairFeatures(
         a_tokens=da.n_tokens,
         b_tokens=db.n_tokens,
-        verbatim_a=float(cov_a.mean()) if da.n_tokens else 0.0,
-        verbatim_b=float(cov_b.mean()) if db.n_tokens else 0.0,
+        verbatim_a=int(prefix_a[-1]) / da.n_tokens if da.n_tokens else 0.0,
+        verbatim_b=int(prefix_b[-1]) / db.n_tokens if db.n_tokens else 0.0,
         matched_a=matched_a,
         matched_b=matched_b,
         added_a=added_a,

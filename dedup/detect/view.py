@@ -20,11 +20,22 @@ from dedup.normalize import normalize
 from dedup.segment import Span
 from dedup.shingle import _multipliers, kgram_hashes
 
-__all__ = ["VERIFY_K", "View", "copied_figures", "precise_figure", "significant_digits", "title_words", "view"]
+__all__ = [
+    "VERIFY_K",
+    "Figures",
+    "View",
+    "copied_figures",
+    "figures",
+    "precise_figure",
+    "significant_digits",
+    "title_words",
+    "view",
+]
 
 VERIFY_K = 3
 _MULT3 = _multipliers(VERIFY_K, 0)
 _MEMO_KEY = "detect.view"
+_FIGURES_KEY = "detect.figures"
 
 
 def _year(token: str) -> bool:
@@ -80,20 +91,20 @@ class View:
     gram_list: list[int]
     distinct: np.ndarray  # sorted distinct 3-gram hashes
     numbers: frozenset[str]  # figures, money and percentages
-    sentence_spans: list[Span]
     _rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _spans: list[Span] | None = None
 
     @cached_property
     def _figures(self) -> list[int]:
         tokens = self.tokens
         return [i for i, t in enumerate(tokens) if "0" <= t[0] <= "9" and (significant_digits(t) or precise_figure(t))]
 
-    @property
+    @cached_property
     def figure_at(self) -> np.ndarray:
         """Token indices of precise figures and of figures with two or more significant digits."""
         return np.array(self._figures, dtype=np.int64)
 
-    @property
+    @cached_property
     def figure_tokens(self) -> list[str]:
         return [self.tokens[i] for i in self._figures]
 
@@ -103,6 +114,14 @@ class View:
         if rows is None:
             rows = self._rows[n_buckets] = _content_rows(doc, n_buckets)
         return rows
+
+    def sentence_spans(self, doc: Document) -> list[Span]:
+        """Character span of each sentence (on first use: only pairs whose sentences are aligned ask)."""
+        if self._spans is None:
+            bounds, spans = doc.sentence_bounds, doc.token_spans
+            starts, ends = spans[bounds[:, 0], 0].tolist(), spans[bounds[:, 1] - 1, 1].tolist()
+            self._spans = list(zip(starts, ends, strict=True))
+        return self._spans
 
 
 def _content_rows(doc: Document, n_buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -118,16 +137,39 @@ def _content_rows(doc: Document, n_buckets: int) -> tuple[np.ndarray, np.ndarray
 
 def _build(doc: Document) -> View:
     grams = kgram_hashes(doc.token_hashes, _MULT3) if doc.n_tokens >= VERIFY_K else np.empty(0, dtype=np.uint32)
-    gram_list = grams.tolist()
-    starts, ends = doc.token_spans[:, 0].tolist(), doc.token_spans[:, 1].tolist()
     return View(
         tokens=doc.tokens,
         grams=grams,
-        gram_list=gram_list,
+        gram_list=grams.tolist(),
         distinct=unique(grams),
         numbers=frozenset(f for f in doc.facts if f.startswith(("num:", "money:", "pct:"))),
-        sentence_spans=[(starts[lo], ends[hi - 1]) for lo, hi in doc.sentence_bounds.tolist()],
     )
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A document's figures as pair tests compare them (`align.numbers_contained`, `align.figures_kept`)."""
+
+    every: frozenset[str]  # facts and counts
+    numbers: frozenset[str]  # figures, money, percentages and dates
+    counted: frozenset[str]  # the same with small counts and ordinals
+
+
+NUMBER_KINDS = ("num:", "money:", "pct:", "date:")
+COUNTED_KINDS = (*NUMBER_KINDS, "count:", "ord:")
+
+
+def figures(doc: Document) -> Figures:
+    """The document's `Figures`, made on first use (short pairs ask before any view is built)."""
+    found = doc.memo.get(_FIGURES_KEY)
+    if found is None:
+        every = doc.facts | doc.counts
+        numbers = frozenset(f for f in every if f.startswith(NUMBER_KINDS))
+        found = doc.memo[_FIGURES_KEY] = Figures(
+            every, numbers, frozenset(f for f in every if f.startswith(COUNTED_KINDS))
+        )
+    assert isinstance(found, Figures)
+    return found
 
 
 def view(doc: Document) -> View:
