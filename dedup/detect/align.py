@@ -9,8 +9,9 @@ sentence in the other text by IDF-weighted content-word overlap, which finds clo
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import asdict, dataclass, field, fields
-from itertools import pairwise
+from typing import NamedTuple
 
 import numpy as np
 
@@ -48,9 +49,11 @@ class Passage:
     kind: str
 
 
-@dataclass(frozen=True)
-class SentenceMatch:
+class SentenceMatch(NamedTuple):
     """One sentence of one side and its best counterpart on the other side."""
+
+    # A named tuple, not a frozen dataclass: a pair makes one per sentence of each side, and a
+    # frozen dataclass's __init__ costs four times as much.
 
     tokens: int
     verbatim: float
@@ -118,10 +121,10 @@ def _tiles(ha: list[int], hb: list[int], starts: np.ndarray, in_b: np.ndarray) -
     only start at one of them, so the rest of a is skipped without a Python step per token.
     """
     where: dict[int, list[int]] = {}
-    for j in np.flatnonzero(in_b).tolist():
+    for j in in_b.nonzero()[0].tolist():
         where.setdefault(hb[j], []).append(j)
     out, i, n, m = [], 0, len(ha), len(hb)
-    for s in np.flatnonzero(starts).tolist():
+    for s in starts.nonzero()[0].tolist():
         if s < i:
             continue
         best, bj = 0, 0
@@ -200,10 +203,9 @@ def _drop_template_tiles(
     if not tiles or not na or not nb or _jaccard(na, nb) >= 0.5:
         return tiles, False
     disagree = agree = 0
+    cuts_a, cuts_b = da.block_bounds.tolist(), db.block_bounds.tolist()
     for a_lo, _, b_lo, _ in tiles:
-        ia = int(np.searchsorted(da.block_bounds, a_lo, "right")) - 1
-        ib = int(np.searchsorted(db.block_bounds, b_lo, "right")) - 1
-        fa, fb = da.block_numbers(ia), db.block_numbers(ib)
+        fa, fb = da.block_numbers(bisect_right(cuts_a, a_lo) - 1), db.block_numbers(bisect_right(cuts_b, b_lo) - 1)
         if fa and fb:
             if _jaccard(fa, fb) >= 0.5:
                 agree += 1
@@ -237,46 +239,64 @@ def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int,
     ]
 
 
-def _copied_figures(v: View, covered: np.ndarray) -> int:
+def _copied_figures(v: View, tiles: list[tuple[int, int, int, int]], covered: np.ndarray) -> int:
     """Figures inside verbatim passages (`view.copied_figures`): a form filled in again changes these."""
-    if not covered.any() or not len(v.figure_at):
+    if not tiles or not v.figure_tokens:
         return 0
-    return copied_figures(v.figure_tokens[k] for k in np.flatnonzero(covered[v.figure_at]).tolist())
+    return copied_figures(v.figure_tokens[k] for k in covered[v.figure_at].nonzero()[0].tolist())
 
 
-def _prefix(mask: np.ndarray) -> np.ndarray:
-    """Running count of the true values of `mask`, from 0 (one value more than `mask`): the count
-    in any range is a difference of two, so each mean below is exact."""
+def _running_count(mask: np.ndarray) -> np.ndarray:
+    """Running count of the true values of `mask`, from 0 (one value more than `mask`): a range's
+    count is the difference of two, so each share below is the exact ratio of two integers."""
     out = np.zeros(len(mask) + 1, dtype=np.int64)
     np.cumsum(mask, out=out[1:])
     return out
 
 
-def _range_means(prefix: np.ndarray, ranges: np.ndarray) -> list[float]:
-    """Mean of the mask behind `prefix` over each [lo, hi) row of `ranges` (0 for an empty range)."""
-    rows, counts = ranges.tolist(), prefix[ranges].tolist()
-    return [(c1 - c0) / (hi - lo) if hi > lo else 0.0 for (lo, hi), (c0, c1) in zip(rows, counts, strict=True)]
+def _means(counts: list[int], ranges: list[tuple[int, int]]) -> list[float]:
+    """Mean of a 0/1 mask over each [lo, hi) of `ranges` (0 for an empty range), from the mask's
+    running count read at each range's lo and hi in turn (`counts`)."""
+    return [(counts[2 * k + 1] - counts[2 * k]) / (hi - lo) if hi > lo else 0.0 for k, (lo, hi) in enumerate(ranges)]
 
 
-def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[float, int]:
+@dataclass(frozen=True)
+class _Shares:
+    """One side's shares inside verbatim passages (of its tokens, each sentence, each block) and
+    of each block's 3-grams found in the other side."""
+
+    verbatim: float
+    sentences: list[float]
+    blocks: list[float]
+    block_grams: list[float]
+
+
+def _shares(doc: Document, covered: np.ndarray, shared3: np.ndarray | None) -> _Shares:
+    """`_Shares` of one side (`shared3`: per 3-gram, found in the other; None: none counted)."""
+    ranges = view(doc).ranges(doc)
+    running = _running_count(covered)
+    counts = running[ranges.token_cuts].tolist()
+    cut = 2 * len(ranges.sentences)
+    sentences, blocks = _means(counts[:cut], ranges.sentences), _means(counts[cut:], ranges.blocks)
+    if shared3 is None:
+        grams = [0.0] * len(ranges.blocks)
+    else:
+        grams = _means(_running_count(shared3)[ranges.gram_cuts].tolist(), ranges.gram_blocks)
+    return _Shares(int(running[-1]) / doc.n_tokens if doc.n_tokens else 0.0, sentences, blocks, grams)
+
+
+def _matched(doc: Document, shares: _Shares) -> tuple[float, int]:
     """Share of tokens in matched blocks, and tokens in unmatched blocks at the text's edges.
 
     A block is matched when verbatim passages cover half of it, or when half of its word 3-grams
     are found in the other text (a short paragraph with two edits has no long verbatim run).
     Unmatched blocks before the first and after the last matched one wrap the story (a site's
     header and footer, an added lead-in or follow-up); unmatched blocks inside it are edits.
-    `covered`: the `_prefix` of the tokens in verbatim passages; `shared3`: per 3-gram, found.
     """
     if doc.n_tokens == 0:
         return 0.0, 0
-    cuts, n_grams = doc.block_bounds.tolist(), len(shared3)
-    blocks = list(pairwise(cuts))
-    # A block's 3-grams start in it and end by its last token.
-    gram_blocks = [(min(lo, n_grams), min(max(lo, hi - VERIFY_K + 1), n_grams)) for lo, hi in blocks]
-    verbatim = _range_means(covered, np.array(blocks, dtype=np.int64).reshape(-1, 2))
-    grams = _range_means(_prefix(shared3), np.array(gram_blocks, dtype=np.int64).reshape(-1, 2))
-    sizes = [hi - lo for lo, hi in blocks]
-    ok = [n > 0 and (v >= 0.5 or g >= 0.5) for n, v, g in zip(sizes, verbatim, grams, strict=True)]
+    sizes = [hi - lo for lo, hi in view(doc).ranges(doc).blocks]
+    ok = [n > 0 and (v >= 0.5 or g >= 0.5) for n, v, g in zip(sizes, shares.blocks, shares.block_grams, strict=True)]
     matched = sum(n for n, good in zip(sizes, ok, strict=True) if good)
     if not any(ok):
         return 0.0, doc.n_tokens
@@ -288,7 +308,7 @@ def _presence(n_sentences: int, rows: tuple[np.ndarray, np.ndarray, np.ndarray],
     """Per sentence, over `vocab`: content-word presence (0/1)."""
     presence = np.zeros((n_sentences, len(vocab)), dtype=np.float32)
     sentence_of, buckets, _ = rows
-    presence[sentence_of, np.searchsorted(vocab, buckets)] = 1.0
+    presence[sentence_of, vocab.searchsorted(buckets)] = 1.0
     return presence
 
 
@@ -303,24 +323,23 @@ def _names_agree(x: frozenset[str], y: frozenset[str]) -> bool:
 
 
 def _best_matches(
-    da: Document, db: Document, sim: np.ndarray, shared: np.ndarray, covered: np.ndarray
+    da: Document, db: Document, sim: np.ndarray, shared: np.ndarray, verbatims: list[float]
 ) -> tuple[SentenceMatch, ...]:
-    """Each sentence of a and its most similar sentence of b (`covered`: the `_prefix` of a's tokens
-    in verbatim passages)."""
-    if not len(da.sentence_bounds):
+    """Each sentence of a and its most similar sentence of b (`verbatims`: each sentence of a's
+    share in verbatim passages)."""
+    sentences = view(da).ranges(da).sentences
+    if not sentences:
         return ()
-    bounds = da.sentence_bounds.tolist()
-    sizes = [hi - lo for lo, hi in bounds]
+    sizes = [hi - lo for lo, hi in sentences]
     spans_a = view(da).sentence_spans(da)
     if not sim.shape[1]:
         return tuple(
             SentenceMatch(size, 0.0, 0.0, 0, False, False, span, (0, 0), -1)
             for size, span in zip(sizes, spans_a, strict=True)
         )
-    best_at = np.argmax(sim, axis=1)
-    rows = np.arange(len(bounds))
+    best_at = sim.argmax(axis=1)
+    rows = np.arange(len(sentences))
     sims, counts, best = sim[rows, best_at].tolist(), shared[rows, best_at].tolist(), best_at.tolist()
-    verbatims = _range_means(covered, da.sentence_bounds)
     spans_b = view(db).sentence_spans(db)
     numbers_a, numbers_b = da.sentence_numbers, db.sentence_numbers
     names_a, names_b = da.sentence_names, db.sentence_names
@@ -335,10 +354,9 @@ def _best_matches(
 
 
 def _align_sentences(
-    da: Document, db: Document, idf: IdfTable, cov_a: np.ndarray, cov_b: np.ndarray
+    da: Document, db: Document, idf: IdfTable, shares_a: _Shares, shares_b: _Shares
 ) -> tuple[tuple[SentenceMatch, ...], tuple[SentenceMatch, ...], float]:
-    """Both sides' `_best_matches` and the TF-IDF cosine (`cov_a`, `cov_b`: `_prefix` of the tokens
-    in verbatim passages)."""
+    """Both sides' `_best_matches` and the TF-IDF cosine."""
     rows_a = view(da).content_rows(da, idf.n_buckets)
     rows_b = view(db).content_rows(db, idf.n_buckets)
     vocab = unique(np.concatenate([rows_a[2], rows_b[2]]))
@@ -349,11 +367,11 @@ def _align_sentences(
     na, nb = (wa * wa).sum(axis=1), (wb * wb).sum(axis=1)
     # IDF weights are 1 or more, so a norm is 0 only for a sentence without content words, whose
     # similarities are 0 (0/0 and nothing else).
-    norms = np.sqrt(np.outer(na, nb))
+    norms = np.sqrt(na[:, None] * nb)  # np.outer(na, nb), without its checks
     sim = np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0)
     shared = pa @ pb.T
-    sa = _best_matches(da, db, sim, shared, cov_a)
-    sb = _best_matches(db, da, sim.T, shared.T, cov_b)
+    sa = _best_matches(da, db, sim, shared, shares_a.sentences)
+    sb = _best_matches(db, da, sim.T, shared.T, shares_b.sentences)
     return sa, sb, _tfidf_cosine(wa, wb)
 
 
@@ -384,7 +402,7 @@ def tile_documents(da: Document, db: Document) -> Tiling:
     in_b, in_a = isin_sorted(va.grams, vb.distinct), isin_sorted(vb.grams, va.distinct)
     tiles, template = _drop_template_tiles(da, db, _tiles(va.gram_list, vb.gram_list, in_b, in_a))
     cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
-    return Tiling(in_b, in_a, tiles, template, cov_a, _copied_figures(va, cov_a))
+    return Tiling(in_b, in_a, tiles, template, cov_a, _copied_figures(va, tiles, cov_a))
 
 
 def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling | None = None) -> PairFeatures:
@@ -397,17 +415,16 @@ def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling 
     # is covered both times, though tiling a against b pairs it only once.
     back = [] if template else _tiles(vb.gram_list, va.gram_list, in_a, in_b)
     cov_b = _coverage(db.n_tokens, [(t[0], t[1]) for t in back])
-    prefix_a, prefix_b = _prefix(cov_a), _prefix(cov_b)
-    sa, sb, cosine = _align_sentences(da, db, idf, prefix_a, prefix_b)
-    shared_a = in_b if not template else np.zeros(0, dtype=bool)
-    shared_b = in_a if not template else np.zeros(0, dtype=bool)
-    matched_a, added_a = _matched(da, prefix_a, shared_a)
-    matched_b, added_b = _matched(db, prefix_b, shared_b)
+    shares_a = _shares(da, cov_a, None if template else in_b)
+    shares_b = _shares(db, cov_b, None if template else in_a)
+    sa, sb, cosine = _align_sentences(da, db, idf, shares_a, shares_b)
+    matched_a, added_a = _matched(da, shares_a)
+    matched_b, added_b = _matched(db, shares_b)
     return PairFeatures(
         a_tokens=da.n_tokens,
         b_tokens=db.n_tokens,
-        verbatim_a=int(prefix_a[-1]) / da.n_tokens if da.n_tokens else 0.0,
-        verbatim_b=int(prefix_b[-1]) / db.n_tokens if db.n_tokens else 0.0,
+        verbatim_a=shares_a.verbatim,
+        verbatim_b=shares_b.verbatim,
         matched_a=matched_a,
         matched_b=matched_b,
         added_a=added_a,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from dedup.shingle import _multipliers, kgram_hashes
 __all__ = [
     "VERIFY_K",
     "Figures",
+    "Ranges",
     "View",
     "copied_figures",
     "figures",
@@ -82,6 +84,34 @@ def title_words(title: str) -> frozenset[str]:
     return frozenset(w for w in normalize(title).split() if w not in STOPWORDS and len(w) > 1)
 
 
+# Cached: figures recur across the documents of a corpus (dates, amounts, counts).
+@lru_cache(maxsize=1 << 16)
+def _counted_figure(token: str) -> bool:
+    """A figure `copied_figures` counts: precise, or two significant digits or more."""
+    return bool(significant_digits(token) or precise_figure(token))
+
+
+@dataclass(frozen=True)
+class Ranges:
+    """Token ranges of a document's sentences and blocks, and 3-gram ranges of its blocks (a block's
+    3-grams start in it and end by its last token), with their ends as one array of cut points: a
+    running count over the tokens or 3-grams, read at the cuts, counts every range in one gather."""
+
+    sentences: list[tuple[int, int]]
+    blocks: list[tuple[int, int]]
+    token_cuts: np.ndarray  # lo and hi of each sentence, then of each block
+    gram_blocks: list[tuple[int, int]]
+    gram_cuts: np.ndarray  # lo and hi of each block's 3-grams
+
+
+def _ranges(doc: Document, n_grams: int) -> Ranges:
+    sentences = [(lo, hi) for lo, hi in doc.sentence_bounds.tolist()]
+    blocks = list(pairwise(doc.block_bounds.tolist()))
+    gram_blocks = [(min(lo, n_grams), min(max(lo, hi - VERIFY_K + 1), n_grams)) for lo, hi in blocks]
+    token_cuts = np.array([i for r in (*sentences, *blocks) for i in r], dtype=np.int64)
+    return Ranges(sentences, blocks, token_cuts, gram_blocks, np.array(gram_blocks, dtype=np.int64).reshape(-1))
+
+
 @dataclass
 class View:
     """Per-document inputs of `compare_documents` that do not depend on the other side."""
@@ -93,11 +123,11 @@ class View:
     numbers: frozenset[str]  # figures, money and percentages
     _rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     _spans: list[Span] | None = None
+    _ranges: Ranges | None = None
 
     @cached_property
     def _figures(self) -> list[int]:
-        tokens = self.tokens
-        return [i for i, t in enumerate(tokens) if "0" <= t[0] <= "9" and (significant_digits(t) or precise_figure(t))]
+        return [i for i, t in enumerate(self.tokens) if "0" <= t[0] <= "9" and _counted_figure(t)]
 
     @cached_property
     def figure_at(self) -> np.ndarray:
@@ -114,6 +144,12 @@ class View:
         if rows is None:
             rows = self._rows[n_buckets] = _content_rows(doc, n_buckets)
         return rows
+
+    def ranges(self, doc: Document) -> Ranges:
+        """The document's `Ranges` (on first use: only pairs whose sentences are aligned ask)."""
+        if self._ranges is None:
+            self._ranges = _ranges(doc, len(self.gram_list))
+        return self._ranges
 
     def sentence_spans(self, doc: Document) -> list[Span]:
         """Character span of each sentence (on first use: only pairs whose sentences are aligned ask)."""
