@@ -98,18 +98,24 @@ class Detector:
         """Decided None by document-level facts alone (`unrelated_before_alignment`)."""
         if max(da.n_tokens, db.n_tokens) >= self.model.short_tokens:
             return False
-        agree = numbers_contained(da, db) and titles_agree(da.article.title, db.article.title)
+        agree = _figures_and_titles_agree(da, db)
         return unrelated_before_alignment(da.n_tokens, db.n_tokens, is_sentence_pair(da, db), agree, self.model)
 
     def _unrelated_tiled(self, da: Document, db: Document, tiling: Tiling) -> bool:
         """Decided None by a's tiles in b and document-level facts (`unrelated_after_tiling`)."""
         if not tiling.template and min(da.n_tokens, db.n_tokens) >= self.model.short_tokens:
             return False
-        agree = numbers_contained(da, db) and titles_agree(da.article.title, db.article.title)
+        agree = _figures_and_titles_agree(da, db)
         sentence_pair = is_sentence_pair(da, db)
         return unrelated_after_tiling(
             da.n_tokens, db.n_tokens, sentence_pair, tiling.template, agree, tiling.copied_figures, self.model
         )
+
+
+def _figures_and_titles_agree(da: Document, db: Document) -> bool:
+    """`numbers_contained` and `titles_agree`: headlines first, as they are cheap to compare and a
+    short item whose headline disagrees then never needs its figures found."""
+    return titles_agree(da.article.title, db.article.title) and numbers_contained(da, db)
 
 
 def is_exact(da: Document, db: Document) -> bool:

@@ -162,11 +162,11 @@ def figures_kept(da: Document, db: Document) -> float:
     mine, theirs = short.counted, long_.every
     if not mine:
         return 1.0
-    kept = sum(1 for f in mine if f in theirs or _rounded_in(f, theirs))
+    kept = sum(1 for f in mine if f in theirs or _rounded_in(f, long_))
     return kept / len(mine)
 
 
-def _rounded_in(fact: str, theirs: frozenset[str]) -> bool:
+def _rounded_in(fact: str, theirs: Figures) -> bool:
     """A second release prints the same results rounded ("13.5 mln" for "13,555,000"): `fact` is a
     rounding of one of `theirs`, or one of them a rounding of it."""
     # `rounded_match` only pairs "num:" with "num:" and "money:" with "money:": the other kinds and
@@ -174,8 +174,7 @@ def _rounded_in(fact: str, theirs: frozenset[str]) -> bool:
     kind, _, _ = fact.partition(":")
     if kind not in _ROUNDED_KINDS:
         return False
-    prefix = kind + ":"
-    return any(rounded_match(fact, g) or rounded_match(g, fact) for g in theirs if g.startswith(prefix))
+    return any(rounded_match(fact, g) or rounded_match(g, fact) for g in theirs.by_kind.get(kind, ()))
 
 
 _ROUNDED_KINDS = ("num", "money")

@@ -190,6 +190,14 @@ class Figures:
     numbers: frozenset[str]  # figures, money, percentages and dates
     counted: frozenset[str]  # the same with small counts and ordinals
 
+    @cached_property
+    def by_kind(self) -> dict[str, list[str]]:
+        """Every figure by its kind ("num", "money", ...)."""
+        kinds: dict[str, list[str]] = {}
+        for f in self.every:
+            kinds.setdefault(f.partition(":")[0], []).append(f)
+        return kinds
+
 
 NUMBER_KINDS = ("num:", "money:", "pct:", "date:")
 COUNTED_KINDS = (*NUMBER_KINDS, "count:", "ord:")
