@@ -216,11 +216,12 @@ def _drop_template_tiles(
 
 
 def _coverage(n: int, ranges: list[tuple[int, int]]) -> np.ndarray:
-    mask = np.zeros(n + 1, dtype=np.int32)
+    """Per token of n: inside one of `ranges` (a pair has a few tiles: a slice each is cheaper than
+    a running sum over every token)."""
+    mask = np.zeros(n, dtype=bool)
     for lo, hi in ranges:
-        mask[lo] += 1
-        mask[hi] -= 1
-    return np.cumsum(mask[:n]) > 0
+        mask[lo:hi] = True
+    return mask
 
 
 def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int, int]]) -> list[Passage]:
@@ -337,8 +338,7 @@ def _best_matches(
             for size, span in zip(sizes, spans_a, strict=True)
         )
     best_at = sim.argmax(axis=1)
-    rows = np.arange(len(sentences))
-    sims, counts, best = sim[rows, best_at].tolist(), shared[rows, best_at].tolist(), best_at.tolist()
+    sims, counts, best = sim.max(axis=1).tolist(), shared[np.arange(len(sentences)), best_at].tolist(), best_at.tolist()
     spans_b = view(db).sentence_spans(db)
     numbers_a, numbers_b = da.sentence_numbers, db.sentence_numbers
     names_a, names_b = da.sentence_names, db.sentence_names
