@@ -14,10 +14,8 @@ from dedup.config import DetectorConfig
 from dedup.detect.align import (
     PairFeatures,
     Passage,
-    Tiling,
     compare_documents,
     numbers_contained,
-    tile_documents,
     titles_agree,
 )
 from dedup.detect.relation import (
@@ -29,6 +27,7 @@ from dedup.detect.relation import (
     unrelated_before_alignment,
 )
 from dedup.detect.sentence_pair import is_sentence_pair
+from dedup.detect.tiling import Tiling, tile_documents
 from dedup.document import Document, prepare, prepare_many
 from dedup.idf import IdfTable
 from dedup.lsh import lsh_params

@@ -7,8 +7,9 @@ import itertools
 import pytest
 
 from dedup.article import Article
-from dedup.detect.align import _coverage, _means, _running_count, compare_documents, figures_kept, numbers_contained
+from dedup.detect.align import _means, _running_count, compare_documents, figures_kept, numbers_contained
 from dedup.detect.relation import classify
+from dedup.detect.tiling import _coverage
 from dedup.detector import Detector
 from dedup.document import Document
 from dedup.facts import rounded_match

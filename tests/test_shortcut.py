@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from dedup.article import Article
-from dedup.detect.align import compare_documents, tile_documents
+from dedup.detect.align import compare_documents
 from dedup.detect.relation import classify
+from dedup.detect.tiling import tile_documents
 from dedup.detector import Detector
 from dedup.idf import IdfTable
 

@@ -1,23 +1,21 @@
 """Verify a candidate pair: verbatim tiles, reworded sentences, and the features its relation rests on.
 
-Verbatim passages are found by greedy tiling over word 3-gram hashes (exact, not estimated): each tile
-is a run of at least `MIN_RUN` tokens present in both texts in the same order. Tiles whose figures
-disagree between two texts whose figures mostly differ are template matches ("X mln stg" poured into
-one daily form) and are dropped. Sentences not copied verbatim are paired with their most similar
-sentence in the other text by IDF-weighted content-word overlap, which finds close rewording.
+Verbatim passages are the pair's tiles (`dedup.detect.tiling`). Sentences not copied verbatim are
+paired with their most similar sentence in the other text by IDF-weighted content-word overlap,
+which finds close rewording.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import asdict, dataclass, field, fields
 from typing import NamedTuple
 
 import numpy as np
 
-from dedup.arrays import isin_sorted, unique
+from dedup.arrays import unique
 from dedup.detect.sentence_pair import SentencePairFeatures, sentence_pair_features
-from dedup.detect.view import VERIFY_K, Figures, View, copied_figures, figures, title_words, view
+from dedup.detect.tiling import Tiling, covered_back, jaccard, tile_documents
+from dedup.detect.view import Figures, figures, title_words, view
 from dedup.document import Document
 from dedup.facts import rounded_match
 from dedup.idf import IdfTable
@@ -27,17 +25,13 @@ __all__ = [
     "PairFeatures",
     "Passage",
     "SentenceMatch",
-    "Tiling",
     "compare_documents",
     "figures_kept",
     "numbers_contained",
-    "tile_documents",
     "titles_agree",
 ]
 
-MIN_RUN = 6
 MERGE_GAP = 4
-_MAX_CANDIDATE_POSITIONS = 16
 
 
 @dataclass(frozen=True)
@@ -114,33 +108,6 @@ def _match_row(s: SentenceMatch) -> list[object]:
     return [s.tokens, round(s.verbatim, 4), round(s.similarity, 4), s.shared_words, s.numbers_agree, s.names_agree]
 
 
-def _tiles(ha: list[int], hb: list[int], starts: np.ndarray, in_b: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Greedy tiling: maximal common runs of 3-gram hashes, as token ranges (a_lo, a_hi, b_lo, b_hi).
-
-    `starts`: the positions in a whose 3-gram occurs in b; `in_b`: the same mask for b. A run can
-    only start at one of them, so the rest of a is skipped without a Python step per token.
-    """
-    where: dict[int, list[int]] = {}
-    for j in in_b.nonzero()[0].tolist():
-        where.setdefault(hb[j], []).append(j)
-    out, i, n, m = [], 0, len(ha), len(hb)
-    for s in starts.nonzero()[0].tolist():
-        if s < i:
-            continue
-        best, bj = 0, 0
-        for j in where[ha[s]][:_MAX_CANDIDATE_POSITIONS]:
-            length = 1
-            while s + length < n and j + length < m and ha[s + length] == hb[j + length]:
-                length += 1
-            if length > best:
-                best, bj = length, j
-        tokens = best + VERIFY_K - 1
-        if tokens >= MIN_RUN:
-            out.append((s, s + tokens, bj, bj + tokens))
-        i = s + best
-    return out
-
-
 def _shorter_first(da: Document, db: Document) -> tuple[Figures, Figures]:
     """The shorter text's figures, then the longer one's."""
     return (figures(da), figures(db)) if da.n_tokens <= db.n_tokens else (figures(db), figures(da))
@@ -187,41 +154,7 @@ def titles_agree(ta: str | None, tb: str | None) -> bool:
     wa, wb = title_words(ta), title_words(tb)
     if not wa or not wb:
         return True
-    return _jaccard(wa, wb) >= 0.5
-
-
-def _jaccard(x: frozenset[str] | set[str], y: frozenset[str] | set[str]) -> float:
-    return len(x & y) / len(x | y) if x or y else 1.0
-
-
-def _drop_template_tiles(
-    da: Document, db: Document, tiles: list[tuple[int, int, int, int]]
-) -> tuple[list[tuple[int, int, int, int]], bool]:
-    """Drop every tile when the shared wording only ever joins blocks whose figures disagree."""
-    na, nb = view(da).numbers, view(db).numbers
-    if not tiles or not na or not nb or _jaccard(na, nb) >= 0.5:
-        return tiles, False
-    disagree = agree = 0
-    cuts_a, cuts_b = da.block_bounds.tolist(), db.block_bounds.tolist()
-    for a_lo, _, b_lo, _ in tiles:
-        fa, fb = da.block_numbers(bisect_right(cuts_a, a_lo) - 1), db.block_numbers(bisect_right(cuts_b, b_lo) - 1)
-        if fa and fb:
-            if _jaccard(fa, fb) >= 0.5:
-                agree += 1
-            else:
-                disagree += 1
-    if disagree and not agree:
-        return [], True
-    return tiles, False
-
-
-def _coverage(n: int, ranges: list[tuple[int, int]]) -> np.ndarray:
-    """Per token of n: inside one of `ranges` (a pair has a few tiles: a slice each is cheaper than
-    a running sum over every token)."""
-    mask = np.zeros(n, dtype=bool)
-    for lo, hi in ranges:
-        mask[lo:hi] = True
-    return mask
+    return jaccard(wa, wb) >= 0.5
 
 
 def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int, int]]) -> list[Passage]:
@@ -237,13 +170,6 @@ def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int,
         Passage(da.span_of_tokens(a_lo, a_hi), db.span_of_tokens(b_lo, b_hi), "verbatim")
         for a_lo, a_hi, b_lo, b_hi in merged
     ]
-
-
-def _copied_figures(v: View, tiles: list[tuple[int, int, int, int]], covered: np.ndarray) -> int:
-    """Figures inside verbatim passages (`view.copied_figures`): a form filled in again changes these."""
-    if not tiles or not v.figure_tokens:
-        return 0
-    return copied_figures(v.figure_tokens[k] for k in covered[v.figure_at].nonzero()[0].tolist())
 
 
 def _running_count(mask: np.ndarray) -> np.ndarray:
@@ -345,7 +271,7 @@ def _best_matches(
     out = []
     for i, j in enumerate(best):
         fa, fb = numbers_a[i], numbers_b[j]
-        agree = not (fa and fb) or _jaccard(fa, fb) >= 0.5
+        agree = not (fa and fb) or jaccard(fa, fb) >= 0.5
         names = _names_agree(names_a[i], names_b[j])
         match = SentenceMatch(sizes[i], verbatims[i], sims[i], int(counts[i]), agree, names, spans_a[i], spans_b[j], j)
         out.append(match)
@@ -382,38 +308,12 @@ def _tfidf_cosine(wa: np.ndarray, wb: np.ndarray) -> float:
     return float(ta @ tb) / norm if norm else 0.0
 
 
-@dataclass(frozen=True)
-class Tiling:
-    """The first step of `compare_documents`, a tiled against b: what some decisions need alone
-    (`relation.unrelated_after_tiling`), so that verification aligns sentences only when it must."""
-
-    in_b: np.ndarray  # per word 3-gram of a: found in b
-    in_a: np.ndarray  # per word 3-gram of b: found in a
-    tiles: list[tuple[int, int, int, int]]  # a's verbatim tiles in b (none when `template`)
-    template: bool
-    covered_a: np.ndarray  # per token of a: inside a tile
-    copied_figures: int
-
-
-def tile_documents(da: Document, db: Document) -> Tiling:
-    """Tile a against b (`Tiling`)."""
-    va, vb = view(da), view(db)
-    in_b, in_a = isin_sorted(va.grams, vb.distinct), isin_sorted(vb.grams, va.distinct)
-    tiles, template = _drop_template_tiles(da, db, _tiles(va.gram_list, vb.gram_list, in_b, in_a))
-    cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
-    return Tiling(in_b, in_a, tiles, template, cov_a, _copied_figures(va, tiles, cov_a))
-
-
 def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling | None = None) -> PairFeatures:
     """Measure everything the relation between two prepared documents is decided on (`tiling`: their
     `tile_documents`, when already made)."""
     tiled = tiling or tile_documents(da, db)
-    va, vb = view(da), view(db)
     in_b, in_a, tiles, template, cov_a = tiled.in_b, tiled.in_a, tiled.tiles, tiled.template, tiled.covered_a
-    # Each side's coverage comes from tiling it against the other: a passage printed twice in b
-    # is covered both times, though tiling a against b pairs it only once.
-    back = [] if template else _tiles(vb.gram_list, va.gram_list, in_a, in_b)
-    cov_b = _coverage(db.n_tokens, [(t[0], t[1]) for t in back])
+    cov_b = covered_back(da, db, tiled)
     shares_a = _shares(da, cov_a, None if template else in_b)
     shares_b = _shares(db, cov_b, None if template else in_a)
     sa, sb, cosine = _align_sentences(da, db, idf, shares_a, shares_b)
