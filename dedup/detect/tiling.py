@@ -84,8 +84,10 @@ def _drop_template_tiles(
     da: Document, db: Document, tiles: list[tuple[int, int, int, int]]
 ) -> tuple[list[tuple[int, int, int, int]], bool]:
     """Drop every tile when the shared wording only ever joins blocks whose figures disagree."""
-    na, nb = view(da).numbers, view(db).numbers
-    if not tiles or not na or not nb or jaccard(na, nb) >= 0.5:
+    if not tiles:
+        return tiles, False
+    na, nb = view(da).numbers(da), view(db).numbers(db)
+    if not na or not nb or jaccard(na, nb) >= 0.5:
         return tiles, False
     disagree = agree = 0
     cuts_a, cuts_b = da.block_bounds.tolist(), db.block_bounds.tolist()

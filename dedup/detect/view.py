@@ -120,10 +120,10 @@ class View:
     grams: np.ndarray  # uint32 word 3-gram hashes, in token order
     gram_list: list[int]
     distinct: np.ndarray  # sorted distinct 3-gram hashes
-    numbers: frozenset[str]  # figures, money and percentages
     _rows: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
     _spans: list[Span] | None = None
     _ranges: Ranges | None = None
+    _numbers: frozenset[str] | None = None
 
     @cached_property
     def _figures(self) -> list[int]:
@@ -145,6 +145,13 @@ class View:
             rows = self._rows[n_buckets] = _content_rows(doc, n_buckets)
         return rows
 
+    def numbers(self, doc: Document) -> frozenset[str]:
+        """Figures, money and percentages (on first use: only pairs with tiles ask, and a document
+        whose pairs never do has no facts to find)."""
+        if self._numbers is None:
+            self._numbers = frozenset(f for f in doc.facts if f.startswith(("num:", "money:", "pct:")))
+        return self._numbers
+
     def ranges(self, doc: Document) -> Ranges:
         """The document's `Ranges` (on first use: only pairs whose sentences are aligned ask)."""
         if self._ranges is None:
@@ -162,10 +169,18 @@ class View:
 
 def _content_rows(doc: Document, n_buckets: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ids, bounds = doc.content_ids, doc.sentence_bounds
-    distinct = unique(bucket_of(ids[ids != 0], n_buckets))
+    content = ids != 0
+    buckets = bucket_of(ids[content], n_buckets)
+    distinct = unique(buckets)
     if not len(bounds):
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, distinct
+    rows = bounds.tolist()
+    if rows[0][0] == 0 and rows[-1][1] == len(ids) and all(a[1] == b[0] for a, b in pairwise(rows)):
+        # The sentences tile the tokens in order (as documents split them): the content tokens in
+        # sentences are all of them, in order, so their buckets are the ones found above.
+        sentence_of = np.repeat(np.arange(len(rows)), bounds[:, 1] - bounds[:, 0])
+        return sentence_of[content], buckets, distinct
     sentence_of, token_range = range_rows(bounds)
     keep = ids[token_range] != 0
     return sentence_of[keep], bucket_of(ids[token_range][keep], n_buckets), distinct
@@ -178,7 +193,6 @@ def _build(doc: Document) -> View:
         grams=grams,
         gram_list=grams.tolist(),
         distinct=unique(grams),
-        numbers=frozenset(f for f in doc.facts if f.startswith(("num:", "money:", "pct:"))),
     )
 
 
