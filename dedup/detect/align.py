@@ -17,7 +17,7 @@ from dedup.detect.sentence_pair import SentencePairFeatures, sentence_pair_featu
 from dedup.detect.tiling import Tiling, covered_back, jaccard, tile_documents
 from dedup.detect.view import Figures, figures, title_words, view
 from dedup.document import Document
-from dedup.facts import rounded_match
+from dedup.facts import _mantissa_digits, rounded_match
 from dedup.idf import IdfTable
 from dedup.segment import Span
 
@@ -136,12 +136,19 @@ def figures_kept(da: Document, db: Document) -> float:
 def _rounded_in(fact: str, theirs: Figures) -> bool:
     """A second release prints the same results rounded ("13.5 mln" for "13,555,000"): `fact` is a
     rounding of one of `theirs`, or one of them a rounding of it."""
-    # `rounded_match` only pairs "num:" with "num:" and "money:" with "money:": the other kinds and
-    # other-kind figures are skipped here without a call each.
+    # `rounded_match` only pairs "num:" with "num:" and "money:" with "money:", and a coarse figure
+    # of two significant digits or more with a finer one: only those pairs are asked, each one way.
     kind, _, _ = fact.partition(":")
     if kind not in _ROUNDED_KINDS:
         return False
-    return any(rounded_match(fact, g) or rounded_match(g, fact) for g in theirs.by_kind.get(kind, ()))
+    digits = _mantissa_digits(fact)
+    for other in theirs.by_kind.get(kind, ()):
+        other_digits = _mantissa_digits(other)
+        if other_digits > digits >= 2 and rounded_match(fact, other):
+            return True
+        if digits > other_digits >= 2 and rounded_match(other, fact):
+            return True
+    return False
 
 
 _ROUNDED_KINDS = ("num", "money")
