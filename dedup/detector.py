@@ -23,10 +23,9 @@ from dedup.detect.relation import (
     Model,
     classify,
     load_model,
-    unrelated_after_tiling,
-    unrelated_before_alignment,
 )
 from dedup.detect.sentence_pair import is_sentence_pair
+from dedup.detect.shortcut import unrelated_after_tiling, unrelated_before_alignment
 from dedup.detect.tiling import Tiling, tile_documents
 from dedup.document import Document, prepare, prepare_many
 from dedup.idf import IdfTable

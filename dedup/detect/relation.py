@@ -24,7 +24,6 @@ side is mostly verbatim (`copy_min_verbatim`) and a `rewrite` otherwise.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import MISSING, asdict, dataclass, fields
 from datetime import datetime
 from importlib import resources
@@ -34,6 +33,7 @@ from typing import Any, Literal
 from dedup.detect.align import PairFeatures, Passage, SentenceMatch
 from dedup.detect.level import LevelModel, level_features
 from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
+from dedup.detect.shortcut import form_mismatch, sentence_path
 from dedup.errors import ConfigError
 
 __all__ = [
@@ -44,8 +44,6 @@ __all__ = [
     "classify",
     "features_from_row",
     "load_model",
-    "unrelated_after_tiling",
-    "unrelated_before_alignment",
 ]
 
 Relation = Literal["exact", "near_duplicate", "copy", "partial", "rewrite"]
@@ -299,21 +297,7 @@ def _formulaic_mismatch(f: PairFeatures, model: Model) -> bool:
     are the same news only when their figures and headlines agree. A longer story that prints lines
     of one with their figures has copied them, whatever its headline."""
     agree = f.numbers_contained and f.titles_agree
-    return _form_mismatch(f.a_tokens, f.b_tokens, agree, f.copied_figures, model, lambda: _refilled(f, model))
-
-
-def _form_mismatch(
-    a_tokens: int, b_tokens: int, agree: bool, copied_figures: int, model: Model, refilled: Callable[[], bool] | None
-) -> bool:
-    """`_formulaic_mismatch` over its inputs; `refilled` (`_refilled`, which needs the sentence
-    alignment) is asked only for two short items whose figures and headlines agree, and None (not
-    aligned yet) leaves those undecided: no mismatch."""
-    if min(a_tokens, b_tokens) >= model.short_tokens:
-        return False
-    both_short = max(a_tokens, b_tokens) < model.short_tokens
-    if agree:
-        return both_short and refilled is not None and refilled()
-    return both_short or copied_figures < model.partial_min_figures
+    return form_mismatch(f.a_tokens, f.b_tokens, agree, f.copied_figures, model, lambda: _refilled(f, model))
 
 
 def _refilled(f: PairFeatures, model: Model) -> bool:
@@ -330,43 +314,6 @@ def _refilled(f: PairFeatures, model: Model) -> bool:
     return any(not (s.numbers_agree and s.names_agree) for s in paired)
 
 
-def unrelated_before_alignment(
-    a_tokens: int, b_tokens: int, sentence_pair: bool, figures_and_titles_agree: bool, model: Model
-) -> bool:
-    """True when `classify` returns None whatever the alignment measures: two short items (both under
-    `short_tokens`) whose figures or headlines disagree, unless both are single sentences that the
-    sentence-pair model decides. Verification skips aligning such pairs (half of Reuters' candidates).
-    """
-    if _sentence_path(a_tokens, b_tokens, sentence_pair, model):
-        return False
-    return max(a_tokens, b_tokens) < model.short_tokens and not figures_and_titles_agree
-
-
-def unrelated_after_tiling(
-    a_tokens: int,
-    b_tokens: int,
-    sentence_pair: bool,
-    template: bool,
-    figures_and_titles_agree: bool,
-    copied_figures: int,
-    model: Model,
-) -> bool:
-    """True when `classify` returns None whatever the sentence alignment measures: the shared wording
-    is a template's, or a short item's figures or headline disagree with a longer text that copies
-    too few of its figures (`_formulaic_mismatch`); never for the sentence-pair model's pairs.
-    Verification tiles such pairs but aligns no sentences (40% of the Reuters pairs it tiles)."""
-    if _sentence_path(a_tokens, b_tokens, sentence_pair, model):
-        return False
-    return template or _form_mismatch(a_tokens, b_tokens, figures_and_titles_agree, copied_figures, model, None)
-
-
-def _sentence_path(a_tokens: int, b_tokens: int, sentence_pair: bool, model: Model) -> bool:
-    """Whether `classify` leaves the pair to the sentence-pair model (`sentence_pair`: both sides are
-    single sentences, `dedup.detect.sentence_pair.is_sentence_pair`)."""
-    sentences = model.sentence_pair
-    return sentences is not None and sentence_pair and max(a_tokens, b_tokens) <= sentences.max_tokens
-
-
 def classify(
     f: PairFeatures,
     exact: bool,
@@ -380,7 +327,7 @@ def classify(
     sentences = model.sentence_pair
     s = f.sentence_pair
     # Two sentences have their own look-alike rule (`SentencePairModel.different_news`).
-    if sentences is not None and s is not None and _sentence_path(f.a_tokens, f.b_tokens, True, model):
+    if sentences is not None and s is not None and sentence_path(f.a_tokens, f.b_tokens, True, model):
         return _sentence_pair(f, s, dates, model, sentences)
     if f.template or _formulaic_mismatch(f, model):
         return None

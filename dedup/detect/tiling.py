@@ -26,7 +26,7 @@ _MAX_CANDIDATE_POSITIONS = 16
 @dataclass(frozen=True)
 class Tiling:
     """The first step of `compare_documents`, a tiled against b: what some decisions need alone
-    (`relation.unrelated_after_tiling`), so that verification aligns sentences only when it must."""
+    (`shortcut.unrelated_after_tiling`), so that verification aligns sentences only when it must."""
 
     in_b: np.ndarray  # per word 3-gram of a: found in b
     in_a: np.ndarray  # per word 3-gram of b: found in a
