@@ -11,9 +11,22 @@ import xxhash
 
 from dedup.article import Article
 from dedup.config import DetectorConfig
-from dedup.detect.align import PairFeatures, Passage, compare_documents, numbers_contained, titles_agree
-from dedup.detect.relation import Decision, Model, classify, load_model, unrelated_before_alignment
+from dedup.detect.align import (
+    PairFeatures,
+    Passage,
+    compare_documents,
+    numbers_contained,
+    titles_agree,
+)
+from dedup.detect.relation import (
+    Decision,
+    Model,
+    classify,
+    load_model,
+)
 from dedup.detect.sentence_pair import is_sentence_pair
+from dedup.detect.shortcut import unrelated_after_tiling, unrelated_before_alignment
+from dedup.detect.tiling import Tiling, tile_documents
 from dedup.document import Document, prepare, prepare_many
 from dedup.idf import IdfTable
 from dedup.lsh import lsh_params
@@ -70,17 +83,37 @@ class Detector:
         if is_exact(da, db) and (not short or titles_agree(da.article.title, db.article.title)):
             span_a, span_b = da.span_of_tokens(0, da.n_tokens), db.span_of_tokens(0, db.n_tokens)
             return Decision("exact", None, 1.0, 1.0, (Passage(span_a, span_b, "verbatim"),))
-        if features is None and self._unrelated_unmeasured(da, db):
-            return None
-        features = features or compare_documents(da, db, idf)
+        if features is None:
+            if self._unrelated_unmeasured(da, db):
+                return None
+            tiling = tile_documents(da, db)
+            if self._unrelated_tiled(da, db, tiling):
+                return None
+            features = compare_documents(da, db, idf, tiling)
         return classify(features, False, _dates(da, db), self.model)
 
     def _unrelated_unmeasured(self, da: Document, db: Document) -> bool:
         """Decided None by document-level facts alone (`unrelated_before_alignment`)."""
         if max(da.n_tokens, db.n_tokens) >= self.model.short_tokens:
             return False
-        agree = numbers_contained(da, db) and titles_agree(da.article.title, db.article.title)
+        agree = _figures_and_titles_agree(da, db)
         return unrelated_before_alignment(da.n_tokens, db.n_tokens, is_sentence_pair(da, db), agree, self.model)
+
+    def _unrelated_tiled(self, da: Document, db: Document, tiling: Tiling) -> bool:
+        """Decided None by a's tiles in b and document-level facts (`unrelated_after_tiling`)."""
+        if not tiling.template and min(da.n_tokens, db.n_tokens) >= self.model.short_tokens:
+            return False
+        agree = _figures_and_titles_agree(da, db)
+        sentence_pair = is_sentence_pair(da, db)
+        return unrelated_after_tiling(
+            da.n_tokens, db.n_tokens, sentence_pair, tiling.template, agree, tiling.copied_figures, self.model
+        )
+
+
+def _figures_and_titles_agree(da: Document, db: Document) -> bool:
+    """`numbers_contained` and `titles_agree`: headlines first, as they are cheap to compare and a
+    short item whose headline disagrees then never needs its figures found."""
+    return titles_agree(da.article.title, db.article.title) and numbers_contained(da, db)
 
 
 def is_exact(da: Document, db: Document) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from typing import Any
 
 from dedup.memo import Memo
@@ -283,6 +284,9 @@ def counts_in_tokens(text: str, tokens: Sequence[str], spans: Any) -> list[tuple
 _ROUNDED_FROM = 10_000
 
 
+# Cached: verification tests each figure of one text against each of another's (`rounded_match`),
+# so the same figure is measured again for every pair its text is in.
+@lru_cache(maxsize=1 << 16)
 def _mantissa_digits(fact: str) -> int:
     """Significant digits a canonical figure was printed with ("num:1.35e+07" 3, "num:226653" 6)."""
     body = fact.split(":", 1)[1].split("e")[0].replace(".", "").lstrip("-0")

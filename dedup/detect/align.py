@@ -1,23 +1,23 @@
 """Verify a candidate pair: verbatim tiles, reworded sentences, and the features its relation rests on.
 
-Verbatim passages are found by greedy tiling over word 3-gram hashes (exact, not estimated): each tile
-is a run of at least `MIN_RUN` tokens present in both texts in the same order. Tiles whose figures
-disagree between two texts whose figures mostly differ are template matches ("X mln stg" poured into
-one daily form) and are dropped. Sentences not copied verbatim are paired with their most similar
-sentence in the other text by IDF-weighted content-word overlap, which finds close rewording.
+Verbatim passages are the pair's tiles (`dedup.detect.tiling`). Sentences not copied verbatim are
+paired with their most similar sentence in the other text by IDF-weighted content-word overlap,
+which finds close rewording.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 
-from dedup.arrays import isin_sorted, unique
+from dedup.arrays import unique
 from dedup.detect.sentence_pair import SentencePairFeatures, sentence_pair_features
-from dedup.detect.view import VERIFY_K, View, copied_figures, title_words, view
+from dedup.detect.tiling import Tiling, covered_back, jaccard, tile_documents
+from dedup.detect.view import Figures, figures, title_words, view
 from dedup.document import Document
-from dedup.facts import rounded_match
+from dedup.facts import _mantissa_digits, rounded_match
 from dedup.idf import IdfTable
 from dedup.segment import Span
 
@@ -31,9 +31,7 @@ __all__ = [
     "titles_agree",
 ]
 
-MIN_RUN = 6
 MERGE_GAP = 4
-_MAX_CANDIDATE_POSITIONS = 16
 
 
 @dataclass(frozen=True)
@@ -45,9 +43,11 @@ class Passage:
     kind: str
 
 
-@dataclass(frozen=True)
-class SentenceMatch:
+class SentenceMatch(NamedTuple):
     """One sentence of one side and its best counterpart on the other side."""
+
+    # A named tuple, not a frozen dataclass: a pair makes one per sentence of each side, and a
+    # frozen dataclass's __init__ costs four times as much.
 
     tokens: int
     verbatim: float
@@ -108,56 +108,50 @@ def _match_row(s: SentenceMatch) -> list[object]:
     return [s.tokens, round(s.verbatim, 4), round(s.similarity, 4), s.shared_words, s.numbers_agree, s.names_agree]
 
 
-def _tiles(ha: list[int], hb: list[int], starts: np.ndarray, in_b: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Greedy tiling: maximal common runs of 3-gram hashes, as token ranges (a_lo, a_hi, b_lo, b_hi).
-
-    `starts`: the positions in a whose 3-gram occurs in b; `in_b`: the same mask for b. A run can
-    only start at one of them, so the rest of a is skipped without a Python step per token.
-    """
-    where: dict[int, list[int]] = {}
-    for j in np.flatnonzero(in_b).tolist():
-        where.setdefault(hb[j], []).append(j)
-    out, i, n, m = [], 0, len(ha), len(hb)
-    for s in np.flatnonzero(starts).tolist():
-        if s < i:
-            continue
-        best, bj = 0, 0
-        for j in where[ha[s]][:_MAX_CANDIDATE_POSITIONS]:
-            length = 1
-            while s + length < n and j + length < m and ha[s + length] == hb[j + length]:
-                length += 1
-            if length > best:
-                best, bj = length, j
-        tokens = best + VERIFY_K - 1
-        if tokens >= MIN_RUN:
-            out.append((s, s + tokens, bj, bj + tokens))
-        i = s + best
-    return out
-
-
-def _shorter_figures(da: Document, db: Document, kinds: tuple[str, ...]) -> tuple[set[str], frozenset[str]]:
-    """The shorter text's figures of `kinds` (facts and counts), and every figure of the longer one."""
-    short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
-    return {f for f in short.facts | short.counts if f.startswith(kinds)}, long_.facts | long_.counts
+def _shorter_first(da: Document, db: Document) -> tuple[Figures, Figures]:
+    """The shorter text's figures, then the longer one's."""
+    return (figures(da), figures(db)) if da.n_tokens <= db.n_tokens else (figures(db), figures(da))
 
 
 def numbers_contained(da: Document, db: Document) -> bool:
     """Most of the shorter text's figures and dates appear in the longer one (a trim or a retelling
     keeps them; a form filled in for another company or day does not)."""
     # Counts stay out: a form's fixed terms ("three months", "six-day") agree in every filling-in.
-    mine, theirs = _shorter_figures(da, db, ("num:", "money:", "pct:", "date:"))
-    return len(mine & theirs) >= 0.5 * len(mine)
+    short, long_ = _shorter_first(da, db)
+    mine = short.numbers
+    return len(mine & long_.every) >= 0.5 * len(mine)
 
 
 def figures_kept(da: Document, db: Document) -> float:
     """Share of the shorter text's figures found in the longer one, small counts and dates included
     (1.0 when it has none): a correction changes one or two of them, a form filled in again most."""
-    mine, theirs = _shorter_figures(da, db, ("num:", "money:", "pct:", "date:", "count:", "ord:"))
+    short, long_ = _shorter_first(da, db)
+    mine, theirs = short.counted, long_.every
     if not mine:
         return 1.0
-    # A second release prints the same results rounded ("13.5 mln" for "13,555,000").
-    kept = sum(1 for f in mine if f in theirs or any(rounded_match(f, g) or rounded_match(g, f) for g in theirs))
+    kept = sum(1 for f in mine if f in theirs or _rounded_in(f, long_))
     return kept / len(mine)
+
+
+def _rounded_in(fact: str, theirs: Figures) -> bool:
+    """A second release prints the same results rounded ("13.5 mln" for "13,555,000"): `fact` is a
+    rounding of one of `theirs`, or one of them a rounding of it."""
+    # `rounded_match` only pairs "num:" with "num:" and "money:" with "money:", and a coarse figure
+    # of two significant digits or more with a finer one: only those pairs are asked, each one way.
+    kind, _, _ = fact.partition(":")
+    if kind not in _ROUNDED_KINDS:
+        return False
+    digits = _mantissa_digits(fact)
+    for other in theirs.by_kind.get(kind, ()):
+        other_digits = _mantissa_digits(other)
+        if other_digits > digits >= 2 and rounded_match(fact, other):
+            return True
+        if digits > other_digits >= 2 and rounded_match(other, fact):
+            return True
+    return False
+
+
+_ROUNDED_KINDS = ("num", "money")
 
 
 def titles_agree(ta: str | None, tb: str | None) -> bool:
@@ -167,41 +161,7 @@ def titles_agree(ta: str | None, tb: str | None) -> bool:
     wa, wb = title_words(ta), title_words(tb)
     if not wa or not wb:
         return True
-    return _jaccard(wa, wb) >= 0.5
-
-
-def _jaccard(x: frozenset[str] | set[str], y: frozenset[str] | set[str]) -> float:
-    return len(x & y) / len(x | y) if x or y else 1.0
-
-
-def _drop_template_tiles(
-    da: Document, db: Document, tiles: list[tuple[int, int, int, int]]
-) -> tuple[list[tuple[int, int, int, int]], bool]:
-    """Drop every tile when the shared wording only ever joins blocks whose figures disagree."""
-    na, nb = view(da).numbers, view(db).numbers
-    if not tiles or not na or not nb or _jaccard(na, nb) >= 0.5:
-        return tiles, False
-    disagree = agree = 0
-    for a_lo, _, b_lo, _ in tiles:
-        ia = int(np.searchsorted(da.block_bounds, a_lo, "right")) - 1
-        ib = int(np.searchsorted(db.block_bounds, b_lo, "right")) - 1
-        fa, fb = da.block_numbers(ia), db.block_numbers(ib)
-        if fa and fb:
-            if _jaccard(fa, fb) >= 0.5:
-                agree += 1
-            else:
-                disagree += 1
-    if disagree and not agree:
-        return [], True
-    return tiles, False
-
-
-def _coverage(n: int, ranges: list[tuple[int, int]]) -> np.ndarray:
-    mask = np.zeros(n + 1, dtype=np.int32)
-    for lo, hi in ranges:
-        mask[lo] += 1
-        mask[hi] -= 1
-    return np.cumsum(mask[:n]) > 0
+    return jaccard(wa, wb) >= 0.5
 
 
 def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int, int]]) -> list[Passage]:
@@ -219,23 +179,46 @@ def _merge_passages(da: Document, db: Document, tiles: list[tuple[int, int, int,
     ]
 
 
-def _copied_figures(v: View, covered: np.ndarray) -> int:
-    """Figures inside verbatim passages (`view.copied_figures`): a form filled in again changes these."""
-    if not covered.any() or not len(v.figure_at):
-        return 0
-    return copied_figures(v.figure_tokens[k] for k in np.flatnonzero(covered[v.figure_at]).tolist())
+def _running_count(mask: np.ndarray) -> np.ndarray:
+    """Running count of the true values of `mask`, from 0 (one value more than `mask`): a range's
+    count is the difference of two, so each share below is the exact ratio of two integers."""
+    out = np.zeros(len(mask) + 1, dtype=np.int64)
+    np.cumsum(mask, out=out[1:])
+    return out
 
 
-def _range_means(values: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Mean of values[lo:hi] for every (lo, hi) row at once (0 for empty ranges)."""
-    sums = np.zeros(len(values) + 1, dtype=np.float64)
-    np.cumsum(values, out=sums[1:])
-    width = hi - lo
-    out = np.zeros(len(lo), dtype=np.float64)
-    return np.divide(sums[hi] - sums[lo], width, out=out, where=width > 0)
+def _means(counts: list[int], ranges: list[tuple[int, int]]) -> list[float]:
+    """Mean of a 0/1 mask over each [lo, hi) of `ranges` (0 for an empty range), from the mask's
+    running count read at each range's lo and hi in turn (`counts`)."""
+    return [(counts[2 * k + 1] - counts[2 * k]) / (hi - lo) if hi > lo else 0.0 for k, (lo, hi) in enumerate(ranges)]
 
 
-def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[float, int]:
+@dataclass(frozen=True)
+class _Shares:
+    """One side's shares inside verbatim passages (of its tokens, each sentence, each block) and
+    of each block's 3-grams found in the other side."""
+
+    verbatim: float
+    sentences: list[float]
+    blocks: list[float]
+    block_grams: list[float]
+
+
+def _shares(doc: Document, covered: np.ndarray, shared3: np.ndarray | None) -> _Shares:
+    """`_Shares` of one side (`shared3`: per 3-gram, found in the other; None: none counted)."""
+    ranges = view(doc).ranges(doc)
+    running = _running_count(covered)
+    counts = running[ranges.token_cuts].tolist()
+    cut = 2 * len(ranges.sentences)
+    sentences, blocks = _means(counts[:cut], ranges.sentences), _means(counts[cut:], ranges.blocks)
+    if shared3 is None:
+        grams = [0.0] * len(ranges.blocks)
+    else:
+        grams = _means(_running_count(shared3)[ranges.gram_cuts].tolist(), ranges.gram_blocks)
+    return _Shares(int(running[-1]) / doc.n_tokens if doc.n_tokens else 0.0, sentences, blocks, grams)
+
+
+def _matched(doc: Document, shares: _Shares) -> tuple[float, int]:
     """Share of tokens in matched blocks, and tokens in unmatched blocks at the text's edges.
 
     A block is matched when verbatim passages cover half of it, or when half of its word 3-grams
@@ -245,12 +228,8 @@ def _matched(doc: Document, covered: np.ndarray, shared3: np.ndarray) -> tuple[f
     """
     if doc.n_tokens == 0:
         return 0.0, 0
-    lo, hi = doc.block_bounds[:-1], doc.block_bounds[1:]
-    sizes = (hi - lo).tolist()
-    verbatim = _range_means(covered, lo, hi)
-    g_hi = np.maximum(lo, hi - VERIFY_K + 1)
-    grams = _range_means(shared3, np.minimum(lo, len(shared3)), np.minimum(g_hi, len(shared3)))
-    ok = ((hi > lo) & ((verbatim >= 0.5) | (grams >= 0.5))).tolist()
+    sizes = [hi - lo for lo, hi in view(doc).ranges(doc).blocks]
+    ok = [n > 0 and (v >= 0.5 or g >= 0.5) for n, v, g in zip(sizes, shares.blocks, shares.block_grams, strict=True)]
     matched = sum(n for n, good in zip(sizes, ok, strict=True) if good)
     if not any(ok):
         return 0.0, doc.n_tokens
@@ -262,7 +241,7 @@ def _presence(n_sentences: int, rows: tuple[np.ndarray, np.ndarray, np.ndarray],
     """Per sentence, over `vocab`: content-word presence (0/1)."""
     presence = np.zeros((n_sentences, len(vocab)), dtype=np.float32)
     sentence_of, buckets, _ = rows
-    presence[sentence_of, np.searchsorted(vocab, buckets)] = 1.0
+    presence[sentence_of, vocab.searchsorted(buckets)] = 1.0
     return presence
 
 
@@ -277,28 +256,29 @@ def _names_agree(x: frozenset[str], y: frozenset[str]) -> bool:
 
 
 def _best_matches(
-    da: Document, db: Document, sim: np.ndarray, shared: np.ndarray, covered: np.ndarray
+    da: Document, db: Document, sim: np.ndarray, shared: np.ndarray, verbatims: list[float]
 ) -> tuple[SentenceMatch, ...]:
-    bounds = da.sentence_bounds
-    n = len(bounds)
-    if not n:
+    """Each sentence of a and its most similar sentence of b (`verbatims`: each sentence of a's
+    share in verbatim passages)."""
+    sentences = view(da).ranges(da).sentences
+    if not sentences:
         return ()
-    sizes = (bounds[:, 1] - bounds[:, 0]).tolist()
-    spans_a = view(da).sentence_spans
+    sizes = [hi - lo for lo, hi in sentences]
+    spans_a = view(da).sentence_spans(da)
     if not sim.shape[1]:
-        return tuple(SentenceMatch(sizes[i], 0.0, 0.0, 0, False, False, spans_a[i], (0, 0), -1) for i in range(n))
-    best_at = np.argmax(sim, axis=1)
-    rows = np.arange(n)
-    sims, counts, best = sim[rows, best_at].tolist(), shared[rows, best_at].tolist(), best_at.tolist()
-    verbatims = _range_means(covered, bounds[:, 0], bounds[:, 1]).tolist()
-    spans_b = view(db).sentence_spans
+        return tuple(
+            SentenceMatch(size, 0.0, 0.0, 0, False, False, span, (0, 0), -1)
+            for size, span in zip(sizes, spans_a, strict=True)
+        )
+    best_at = sim.argmax(axis=1)
+    sims, counts, best = sim.max(axis=1).tolist(), shared[np.arange(len(sentences)), best_at].tolist(), best_at.tolist()
+    spans_b = view(db).sentence_spans(db)
     numbers_a, numbers_b = da.sentence_numbers, db.sentence_numbers
     names_a, names_b = da.sentence_names, db.sentence_names
     out = []
-    for i in range(n):
-        j = best[i]
+    for i, j in enumerate(best):
         fa, fb = numbers_a[i], numbers_b[j]
-        agree = not (fa and fb) or _jaccard(fa, fb) >= 0.5
+        agree = not (fa and fb) or jaccard(fa, fb) >= 0.5
         names = _names_agree(names_a[i], names_b[j])
         match = SentenceMatch(sizes[i], verbatims[i], sims[i], int(counts[i]), agree, names, spans_a[i], spans_b[j], j)
         out.append(match)
@@ -306,8 +286,9 @@ def _best_matches(
 
 
 def _align_sentences(
-    da: Document, db: Document, idf: IdfTable, cov_a: np.ndarray, cov_b: np.ndarray
+    da: Document, db: Document, idf: IdfTable, shares_a: _Shares, shares_b: _Shares
 ) -> tuple[tuple[SentenceMatch, ...], tuple[SentenceMatch, ...], float]:
+    """Both sides' `_best_matches` and the TF-IDF cosine."""
     rows_a = view(da).content_rows(da, idf.n_buckets)
     rows_b = view(db).content_rows(db, idf.n_buckets)
     vocab = unique(np.concatenate([rows_a[2], rows_b[2]]))
@@ -316,41 +297,40 @@ def _align_sentences(
     wa, wb = pa * root, pb * root
     dot = wa @ wb.T
     na, nb = (wa * wa).sum(axis=1), (wb * wb).sum(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sim = np.nan_to_num(dot / np.sqrt(np.outer(na, nb)))
+    # IDF weights are 1 or more, so a norm is 0 only for a sentence without content words, whose
+    # similarities are 0 (0/0 and nothing else).
+    norms = np.sqrt(na[:, None] * nb)  # np.outer(na, nb), without its checks
+    sim = np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0)
     shared = pa @ pb.T
-    sa = _best_matches(da, db, sim, shared, cov_a)
-    sb = _best_matches(db, da, sim.T, shared.T, cov_b)
+    sa = _best_matches(da, db, sim, shared, shares_a.sentences)
+    sb = _best_matches(db, da, sim.T, shared.T, shares_b.sentences)
     return sa, sb, _tfidf_cosine(wa, wb)
 
 
 def _tfidf_cosine(wa: np.ndarray, wb: np.ndarray) -> float:
     """Cosine of the two texts' TF-IDF vectors (term frequency counted per sentence)."""
     ta, tb = wa.sum(axis=0), wb.sum(axis=0)
-    norm = float(np.linalg.norm(ta) * np.linalg.norm(tb))
+    # `np.linalg.norm` of a vector, without its checks: the square root of its dot with itself.
+    norm = float(np.sqrt(ta @ ta) * np.sqrt(tb @ tb))
     return float(ta @ tb) / norm if norm else 0.0
 
 
-def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures:
-    """Measure everything the relation between two prepared documents is decided on."""
-    va, vb = view(da), view(db)
-    in_b, in_a = isin_sorted(va.grams, vb.distinct), isin_sorted(vb.grams, va.distinct)
-    tiles, template = _drop_template_tiles(da, db, _tiles(va.gram_list, vb.gram_list, in_b, in_a))
-    # Each side's coverage comes from tiling it against the other: a passage printed twice in b
-    # is covered both times, though tiling a against b pairs it only once.
-    back = [] if template else _tiles(vb.gram_list, va.gram_list, in_a, in_b)
-    cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
-    cov_b = _coverage(db.n_tokens, [(t[0], t[1]) for t in back])
-    sa, sb, cosine = _align_sentences(da, db, idf, cov_a, cov_b)
-    shared_a = in_b if not template else np.zeros(0)
-    shared_b = in_a if not template else np.zeros(0)
-    matched_a, added_a = _matched(da, cov_a, shared_a)
-    matched_b, added_b = _matched(db, cov_b, shared_b)
+def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling | None = None) -> PairFeatures:
+    """Measure everything the relation between two prepared documents is decided on (`tiling`: their
+    `tile_documents`, when already made)."""
+    tiled = tiling or tile_documents(da, db)
+    in_b, in_a, tiles, template, cov_a = tiled.in_b, tiled.in_a, tiled.tiles, tiled.template, tiled.covered_a
+    cov_b = covered_back(da, db, tiled)
+    shares_a = _shares(da, cov_a, None if template else in_b)
+    shares_b = _shares(db, cov_b, None if template else in_a)
+    sa, sb, cosine = _align_sentences(da, db, idf, shares_a, shares_b)
+    matched_a, added_a = _matched(da, shares_a)
+    matched_b, added_b = _matched(db, shares_b)
     return PairFeatures(
         a_tokens=da.n_tokens,
         b_tokens=db.n_tokens,
-        verbatim_a=float(cov_a.mean()) if da.n_tokens else 0.0,
-        verbatim_b=float(cov_b.mean()) if db.n_tokens else 0.0,
+        verbatim_a=shares_a.verbatim,
+        verbatim_b=shares_b.verbatim,
         matched_a=matched_a,
         matched_b=matched_b,
         added_a=added_a,
@@ -365,7 +345,7 @@ def compare_documents(da: Document, db: Document, idf: IdfTable) -> PairFeatures
         tiles=tuple(_merge_passages(da, db, tiles)),
         sentences_a=sa,
         sentences_b=sb,
-        copied_figures=_copied_figures(va, cov_a),
+        copied_figures=tiled.copied_figures,
         figures_kept=figures_kept(da, db),
         sentence_pair=sentence_pair_features(da, db),
     )

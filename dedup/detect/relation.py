@@ -33,6 +33,7 @@ from typing import Any, Literal
 from dedup.detect.align import PairFeatures, Passage, SentenceMatch
 from dedup.detect.level import LevelModel, level_features
 from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
+from dedup.detect.shortcut import form_mismatch, sentence_path
 from dedup.errors import ConfigError
 
 __all__ = [
@@ -43,7 +44,6 @@ __all__ = [
     "classify",
     "features_from_row",
     "load_model",
-    "unrelated_before_alignment",
 ]
 
 Relation = Literal["exact", "near_duplicate", "copy", "partial", "rewrite"]
@@ -296,13 +296,8 @@ def _formulaic_mismatch(f: PairFeatures, model: Model) -> bool:
     """Short items (dividend notices, results tables, market reports) are one form filled in: they
     are the same news only when their figures and headlines agree. A longer story that prints lines
     of one with their figures has copied them, whatever its headline."""
-    short = min(f.a_tokens, f.b_tokens) < model.short_tokens
-    if not short:
-        return False
-    both_short = max(f.a_tokens, f.b_tokens) < model.short_tokens
-    if f.numbers_contained and f.titles_agree:
-        return both_short and _refilled(f, model)
-    return both_short or not _copies_figures(f, model)
+    agree = f.numbers_contained and f.titles_agree
+    return form_mismatch(f.a_tokens, f.b_tokens, agree, f.copied_figures, model, lambda: _refilled(f, model))
 
 
 def _refilled(f: PairFeatures, model: Model) -> bool:
@@ -319,19 +314,6 @@ def _refilled(f: PairFeatures, model: Model) -> bool:
     return any(not (s.numbers_agree and s.names_agree) for s in paired)
 
 
-def unrelated_before_alignment(
-    a_tokens: int, b_tokens: int, sentence_pair: bool, figures_and_titles_agree: bool, model: Model
-) -> bool:
-    """True when `classify` returns None whatever the alignment measures: two short items (both under
-    `short_tokens`) whose figures or headlines disagree, unless both are single sentences that the
-    sentence-pair model decides. Verification skips aligning such pairs (half of Reuters' candidates).
-    """
-    sentences = model.sentence_pair
-    if sentences is not None and sentence_pair and max(a_tokens, b_tokens) <= sentences.max_tokens:
-        return False
-    return max(a_tokens, b_tokens) < model.short_tokens and not figures_and_titles_agree
-
-
 def classify(
     f: PairFeatures,
     exact: bool,
@@ -345,7 +327,7 @@ def classify(
     sentences = model.sentence_pair
     s = f.sentence_pair
     # Two sentences have their own look-alike rule (`SentencePairModel.different_news`).
-    if sentences is not None and s is not None and max(f.a_tokens, f.b_tokens) <= sentences.max_tokens:
+    if sentences is not None and s is not None and sentence_path(f.a_tokens, f.b_tokens, True, model):
         return _sentence_pair(f, s, dates, model, sentences)
     if f.template or _formulaic_mismatch(f, model):
         return None

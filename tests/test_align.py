@@ -1,0 +1,78 @@
+"""Pair measurements of `dedup.detect.align` against their plain definitions."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from dedup.article import Article
+from dedup.detect.align import _means, _running_count, compare_documents, figures_kept, numbers_contained
+from dedup.detect.relation import classify
+from dedup.detect.tiling import _coverage
+from dedup.detector import Detector
+from dedup.document import Document
+from dedup.facts import rounded_match
+from dedup.idf import IdfTable
+
+RELEASES = [
+    "Net 13.5 mln vs 9.7 mln\n Revs 104.6 mln vs 98.2 mln, up 12 pct, 3rd qtr, April 3\n",
+    "Net 13,555,000 vs 9,729,000\n Revs 104,606,000 vs 98.2 mln, up 12.4 pct, 3rd qtr, April 3\n",
+    "Net 13,755,000 vs 9.7 mln\n Revs 2 bln vs 2.5 bln, up 12 pct, six qtrs, April 4\n",
+    "Shr 50 cts vs 50.75 cts\n Net 13.5 mln dlrs vs 13,555,000 stg\n",
+]
+
+
+def _kept_by_definition(da: Document, db: Document) -> float:
+    """`figures_kept` as defined: every figure of the longer side tested both ways."""
+    short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
+    kinds = ("num:", "money:", "pct:", "date:", "count:", "ord:")
+    mine = {f for f in short.facts | short.counts if f.startswith(kinds)}
+    theirs = long_.facts | long_.counts
+    if not mine:
+        return 1.0
+    kept = sum(1 for f in mine if f in theirs or any(rounded_match(f, g) or rounded_match(g, f) for g in theirs))
+    return kept / len(mine)
+
+
+@pytest.mark.parametrize("i", range(len(RELEASES)))
+@pytest.mark.parametrize("j", range(len(RELEASES)))
+def test_figures_kept_counts_roundings_either_way(detector: Detector, i: int, j: int) -> None:
+    da, db = (detector.prepare(Article(str(k), RELEASES[k])) for k in (i, j))
+    assert figures_kept(da, db) == _kept_by_definition(da, db)
+
+
+def test_figures_kept_finds_a_rounded_second_release(detector: Detector) -> None:
+    da, db = (detector.prepare(Article(str(k), RELEASES[k])) for k in (0, 1))
+    assert 0.0 < _kept_by_definition(da, db) == figures_kept(da, db)
+    assert figures_kept(da, db) > figures_kept(da, detector.prepare(Article("c", RELEASES[2])))
+
+
+@pytest.mark.parametrize("i", range(len(RELEASES)))
+@pytest.mark.parametrize("j", range(len(RELEASES)))
+def test_numbers_contained_as_defined(detector: Detector, i: int, j: int) -> None:
+    da, db = (detector.prepare(Article(str(k), RELEASES[k])) for k in (i, j))
+    short, long_ = (da, db) if da.n_tokens <= db.n_tokens else (db, da)
+    mine = {f for f in short.facts | short.counts if f.startswith(("num:", "money:", "pct:", "date:"))}
+    assert numbers_contained(da, db) == (len(mine & (long_.facts | long_.counts)) >= 0.5 * len(mine))
+
+
+def test_means_are_the_means_of_the_mask() -> None:
+    mask = _coverage(12, [(1, 4), (3, 7), (10, 12)])
+    ranges = [(0, 12), (0, 3), (2, 2), (5, 11), (11, 12)]
+    expected = [float(mask[lo:hi].mean()) if hi > lo else 0.0 for lo, hi in ranges]
+    counts = _running_count(mask)[[i for r in ranges for i in r]].tolist()
+    assert _means(counts, ranges) == expected
+    assert _means([], []) == []
+
+
+def test_decisions_do_not_depend_on_which_agreement_test_runs_first(detector: Detector) -> None:
+    """Headlines are compared before figures: a pair whose headlines disagree is decided without
+    its figures, and the decision is the one the full measurement gives."""
+    idf = IdfTable(1024)
+    for (i, a), (j, b) in itertools.permutations(enumerate(RELEASES), 2):
+        for title in ("TSYS FIRST QUARTER NET", "GRAIN SHIPS WAITING", None):
+            da = detector.prepare(Article("a", a, title="TSYS FIRST QUARTER NET"))
+            db = detector.prepare(Article("b", b, title=title))
+            full = classify(compare_documents(da, db, idf), False, (None, None), detector.model)
+            assert detector.decide(da, db, idf) == full, (i, j, title)
