@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
 
+from dedup.blocks_many import blocks_many
 from dedup.config import SegmentConfig
 from dedup.normalize import normalize
-from dedup.segment import Span, block_sentences, blocks, sentences
+from dedup.segment import Span, block_sentences, sentences
 from dedup.shingle import TokenHasher, frame_bytes, token_spans
 
 __all__ = ["TOKEN", "Located", "Placed", "locate_many", "spans_in", "tokenize"]
@@ -127,16 +127,13 @@ class _Layout(NamedTuple):
     sentence_text: np.ndarray
 
 
-def _layout(texts: Sequence[str], plain: list[bool], config: SegmentConfig, buf: bytes, offsets: np.ndarray) -> _Layout:
+def _layout(texts: Sequence[str], config: SegmentConfig, buf: bytes, offsets: np.ndarray) -> _Layout:
     """Blocks (per text) and sentences (over the whole buffer) of the ASCII texts; other texts get none.
-    `buf` holds the texts as they are, framed as `frame_bytes` does."""
-    layouts = [blocks(text, config) if ok else [] for text, ok in zip(texts, plain, strict=True)]
-    block_text = np.repeat(np.arange(len(texts), dtype=np.int64), [len(b) for b in layouts])
-    flat = list(chain.from_iterable(layouts))
-    spans = np.fromiter(chain.from_iterable(flat), dtype=np.int64, count=2 * len(flat)).reshape(-1, 2)
-    spans += offsets[block_text][:, None]
+    `buf` holds the ASCII texts as they are (others empty), framed as `frame_bytes` does."""
+    found_blocks = blocks_many(texts, buf, offsets, config)
+    spans = found_blocks.spans
     found, block = block_sentences(buf, spans)
-    return _Layout(layouts, block_text, spans[:, 1], found, block_text[block])
+    return _Layout(found_blocks.per_text, found_blocks.text, spans[:, 1], found, found_blocks.text[block])
 
 
 class _Bounds(NamedTuple):
@@ -180,7 +177,7 @@ def locate_many(texts: Sequence[str], config: SegmentConfig, hasher: TokenHasher
     shift = np.repeat(offsets[:-1], np.diff(bounds))
     spans = np.stack([starts - shift, ends - shift], axis=1)
     words = _words(buf, starts, ends)
-    layout = _layout(texts, plain, config, raw, offsets)
+    layout = _layout(texts, config, raw, offsets)
     found = _token_bounds(layout, starts, ends, bounds)
     cut_list, bc, sc = bounds.tolist(), found.block_cuts, found.sentence_cuts
     out: list[Located | None] = []
