@@ -9,6 +9,7 @@ key per (item, band) instead of a bytes object and a Python set entry.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import pairwise
 
 import numpy as np
 
@@ -76,6 +77,33 @@ def _group_pairs(
     return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
 
 
+# Below this many keys one sort is about as fast; above it, a radix pass first keeps each part's sort
+# in cache (argsort 5.2 vs 6.6 ms at 100k keys, 61 vs 36 ms at 800k, 1.09 vs 0.61 s at 8M).
+_PARTITION_MIN = 1 << 19
+
+
+def _grouped_order(column: np.ndarray) -> np.ndarray:
+    """An order of `column` (uint64 keys) in which equal keys are adjacent.
+
+    Large columns are ordered in two steps, a linear radix pass on one byte of a hash of the key, then
+    a sort of each of the 256 parts, so time per key stays near flat as the corpus grows instead of paying the cache
+    misses of one sort over the whole column.
+    """
+    if len(column) < _PARTITION_MIN:
+        # Not a stable sort: order inside a bucket does not change its pairs, and numpy's default
+        # sort is 4-5 times faster on 64-bit keys.
+        return np.argsort(column)
+    # The top byte of a multiplicative hash: some key kinds (topic bands) leave their own top byte unused.
+    top = ((column * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(56)).astype(np.uint8)
+    by_top = np.argsort(top, kind="stable")  # a counting sort for one-byte keys
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(top, minlength=256))]).tolist()
+    keys = column[by_top]
+    for lo, hi in pairwise(bounds):
+        if hi - lo > 1:
+            by_top[lo:hi] = by_top[lo:hi][np.argsort(keys[lo:hi])]
+    return by_top
+
+
 def collide(keys: np.ndarray, owner: np.ndarray, max_bucket: int = 200, star: bool = True) -> np.ndarray:
     """Distinct owner pairs (lo, hi), lo < hi, whose items share a key in any band.
 
@@ -85,9 +113,7 @@ def collide(keys: np.ndarray, owner: np.ndarray, max_bucket: int = 200, star: bo
     found = []
     for band in range(keys.shape[1]):
         column = keys[:, band]
-        # Not a stable sort: order inside a bucket does not change its pairs, and numpy's default
-        # sort is 4-5 times faster on 64-bit keys.
-        order = np.argsort(column)
+        order = _grouped_order(column)
         ordered = column[order]
         edges = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
         starts = np.concatenate([[0], edges])

@@ -49,6 +49,41 @@ def test_oversized_buckets_star_or_skip() -> None:
     assert set(map(tuple, skip.tolist())) == {(i, j) for i in range(35, 40) for j in range(i + 1, 40)}
 
 
+def _pairs_by_dict(keys: np.ndarray, owner: np.ndarray, max_bucket: int) -> set[tuple[int, int]]:
+    """The collision join the slow, obvious way (no star joins: buckets stay under max_bucket)."""
+    out: set[tuple[int, int]] = set()
+    for band in range(keys.shape[1]):
+        buckets: dict[int, list[int]] = {}
+        for row, key in enumerate(keys[:, band].tolist()):
+            buckets.setdefault(key, []).append(int(owner[row]))
+        assert all(len(m) <= max_bucket for m in buckets.values())
+        out |= {(min(a, b), max(a, b)) for m in buckets.values() for a in m for b in m if a != b}
+    return out
+
+
+@pytest.mark.parametrize("top_byte_used", [True, False])
+def test_partitioned_ordering_joins_what_one_sort_joins(monkeypatch: pytest.MonkeyPatch, top_byte_used: bool) -> None:
+    """Large columns are ordered by a radix pass then per-part sorts; the pairs must not change,
+    whether the keys use their top byte (block keys) or leave it empty (topic keys)."""
+    from dedup import lsh
+
+    rng = np.random.default_rng(5)
+    high = 2**63 if top_byte_used else 2**40
+    keys = rng.integers(0, high, size=(3000, 3), dtype=np.int64).astype(np.uint64)
+    keys[rng.integers(0, 3000, 900)] = keys[rng.integers(0, 3000, 900)]  # shared rows: real collisions
+    owner = rng.integers(0, 1200, 3000)
+    whole = collide(keys, owner, max_bucket=50)
+    monkeypatch.setattr(lsh, "_PARTITION_MIN", 64)
+    order = lsh._grouped_order(keys[:, 0])
+    assert sorted(order.tolist()) == list(range(3000))
+    runs = keys[order, 0]
+    starts = np.r_[True, runs[1:] != runs[:-1]]
+    assert len(np.unique(runs)) == int(starts.sum())  # each key's rows form one run
+    parted = collide(keys, owner, max_bucket=50)
+    assert np.array_equal(whole, parted)
+    assert set(map(tuple, parted.tolist())) == _pairs_by_dict(keys, owner, 50)
+
+
 def test_rewrite_path_keeps_the_seed_rewrite_and_skips_crowded_buckets(detector: Detector, seeds: list[Any]) -> None:
     articles = [Article(id=p.stem, text=p.read_text(encoding="utf-8")) for p in seeds]
     shard = sign_shard(articles, detector)
