@@ -394,7 +394,10 @@ def _notes(results: dict[str, Any]) -> list[str]:
     loads = {r["label"]: r["load_1min_before"] for r in _runs(results) if r.get("load_1min_before", 0) > 1.0}
     if loads:
         busy = ", ".join(f"{k} {v}" for k, v in loads.items())
-        notes.append(f"other work shared the machine (1-min load before: {busy}): wall s inflated, CPU s less so")
+        notes.append(
+            f"1-min load average above 1 before: {busy} (mostly the previous measured run's own load, which takes"
+            " a minute to decay; other work on the machine would inflate wall s, CPU s less so)"
+        )
     return notes
 
 
