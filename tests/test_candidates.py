@@ -229,3 +229,18 @@ def test_containment_path_skips_crowded_terms_and_keeps_a_few_per_article(detect
     base = {tuple(p) for p in find_candidates(shard, replace(wide, contain_max_tokens=0)).pairs.tolist()}
     extra = {tuple(p) for p in find_candidates(shard, wide).pairs.tolist()} - base
     assert extra and len(extra) <= lsh.contain_candidates * len(briefs) < len(briefs) * (len(briefs) - 1) // 2
+
+
+@pytest.mark.parametrize("width", [64, 16, 12])
+def test_equal_bytes_counts_what_a_byte_compare_counts(width: int) -> None:
+    """The word-wise zero-byte test agrees with comparing byte by byte, for every byte value (0x00,
+    0x80 and 0xFF included), and widths that are no multiple of eight take the byte path."""
+    from dedup.batch.candidates import _equal_bytes
+
+    rng = np.random.default_rng(11)
+    sketches = rng.choice(np.array([0, 1, 0x7F, 0x80, 0xFE, 0xFF], dtype=np.uint8), size=(300, width))
+    sketches[::3] = rng.integers(0, 256, size=(100, width), dtype=np.uint8)
+    pairs = rng.integers(0, 300, size=(5000, 2))
+    expected = (sketches[pairs[:, 0]] == sketches[pairs[:, 1]]).sum(axis=1)
+    assert np.array_equal(_equal_bytes(sketches, pairs), expected)
+    assert np.array_equal(_equal_bytes(sketches, np.repeat(pairs[:, :1], 2, axis=1)), np.full(5000, width))

@@ -127,14 +127,33 @@ def _facts_kept(shard: SignedShard, pairs: np.ndarray, share: float) -> np.ndarr
     return pairs[keep]
 
 
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+
+
+def _equal_bytes(sketches: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """How many bytes of each pair's two sketch rows are equal."""
+    if sketches.shape[1] % 8 or not sketches.flags.c_contiguous:
+        return np.count_nonzero(sketches[pairs[:, 0]] == sketches[pairs[:, 1]], axis=1)
+    # Eight bytes per word: a byte of a ^ b is zero exactly when its high bit survives this mask
+    # (the classic zero-byte test, exact since no carry crosses bytes); 1.5x the byte compare.
+    words = sketches.view(np.uint64)
+    x = words[pairs[:, 0]]
+    x ^= words[pairs[:, 1]]
+    t = x & _LOW7
+    t += _LOW7
+    t |= x
+    t |= _LOW7
+    np.invert(t, out=t)
+    return np.bitwise_count(t).sum(axis=1, dtype=np.int64)
+
+
 def _estimate_jaccard(sketches: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Jaccard estimated from 8-bit sketches (b-bit MinHash); eight bits collide by chance 1 time
     in 256, which the estimate corrects for."""
     out = np.empty(len(pairs), dtype=np.float32)
     for s in range(0, len(pairs), 1 << 19):
         p = pairs[s : s + (1 << 19)]
-        # Counted, not averaged: a mean over booleans converts them to floats first (3 times slower).
-        out[s : s + len(p)] = np.count_nonzero(sketches[p[:, 0]] == sketches[p[:, 1]], axis=1) / sketches.shape[1]
+        out[s : s + len(p)] = _equal_bytes(sketches, p) / sketches.shape[1]
     return np.clip((out - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
 
 
