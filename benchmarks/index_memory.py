@@ -142,7 +142,7 @@ def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:
     half, end = sorted(rss)[1], sorted(rss)[2]
     grow_all = rss[end] - rss[0]
     grow_half = (rss[end] - rss[half]) - (store[end] - store[half])
-    caches = out["caches"]
+    caches, memos = out["caches"], bounded_memos(index)
     return {
         "articles": n,
         "memory_per_article_bytes": round(memory_per_article(index), 1),  # band tables + ids
@@ -156,9 +156,9 @@ def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:
         "rss_growth_per_article_beyond_store_and_memos_second_half": round(
             (grow_half - (caches[end] - caches[half])) / (end - half), 1
         ),
-        "memo_bytes": {name: memo_bytes(m) for name, m in bounded_memos(index).items()},
+        "memo_bytes": {name: memo_bytes(m) for name, m in memos.items()},
         "memo_limits": {
-            **{name: getattr(m, "limit", None) for name, m in bounded_memos(index).items()},
+            **{name: getattr(m, "limit", None) for name, m in memos.items()},
             "token_hashes": getattr(index.detector.hasher, "_cache_limit", None),
         },
         "add_ms_median": round(float(np.median(ms)), 3),
@@ -166,10 +166,7 @@ def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:
         "add_ms_mean": round(float(ms.mean()), 3),
         "cache_entries": {
             "index_documents": len(getattr(index, "_docs", ())),
-            "token_hashes": len(getattr(index.detector.hasher, "_cache", ())),
-            "content_words": len(document._CONTENT_IDS),
-            "fact_hashes": len(batched._FACT_HASHES),
-            "name_hashes": len(batched._NAME_HASHES),
+            **{name: len(m) for name, m in memos.items()},
         },
         "relations_found": len(out["relations"]),
         "relations_by_type": dict(sorted(Counter(r[2] for r in out["relations"]).items())),

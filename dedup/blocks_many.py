@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from dedup.config import SegmentConfig
-from dedup.segment import _TERMINAL, Span, _table, sentences, skip_class
+from dedup.segment import _TERMINAL, Span, _table, sentence_windows, skip_class
 
 __all__ = ["Blocks", "blocks_many"]
 
@@ -98,13 +98,6 @@ def _cuts(raw: np.ndarray, lines: _Lines) -> np.ndarray:
     return opens | layout_cut
 
 
-def _windows(text: str, span: Span, config: SegmentConfig) -> list[Span]:
-    """A long paragraph's sentence windows, as `segment.blocks` cuts them."""
-    sents = sentences(text, *span)
-    step = config.window_sentences
-    return [(sents[i][0], sents[min(i + step, len(sents)) - 1][1]) for i in range(0, len(sents), step)]
-
-
 def blocks_many(texts: Sequence[str], buf: bytes, offsets: np.ndarray, config: SegmentConfig) -> Blocks:
     """`segment.blocks(text, config)` of each text framed in `buf` as `shingle.frame_bytes` frames
     ASCII texts (a text framed empty gets no blocks)."""
@@ -135,7 +128,7 @@ def _cut_long(
             owners.append(t)
             continue
         base = int(offsets[t])
-        found = _windows(texts[t], (s - base, e - base), config)
+        found = sentence_windows(texts[t], (s - base, e - base), config)
         out.extend((a + base, b + base) for a, b in found)
         owners.extend([t] * len(found))
     return np.array(out, dtype=np.int64).reshape(-1, 2), np.array(owners, dtype=np.int64)

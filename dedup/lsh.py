@@ -19,6 +19,7 @@ from dedup.errors import ConfigError
 __all__ = ["band_keys", "collide", "lsh_params"]
 
 _GRID = np.linspace(0.0, 1.0, 2001)
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: an odd multiplier that mixes bits well
 
 
 @lru_cache(maxsize=64)
@@ -48,7 +49,7 @@ def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
         key = (key ^ used[:, :, j]) * np.uint64(0x100000001B3)
         key ^= key >> np.uint64(29)
     # Salt with the band index so equal values in different bands never share a key.
-    return key ^ (np.arange(bands, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+    return key ^ (np.arange(bands, dtype=np.uint64) * _GOLDEN)
 
 
 @lru_cache(maxsize=256)
@@ -86,15 +87,15 @@ def _grouped_order(column: np.ndarray) -> np.ndarray:
     """An order of `column` (uint64 keys) in which equal keys are adjacent.
 
     Large columns are ordered in two steps, a linear radix pass on one byte of a hash of the key, then
-    a sort of each of the 256 parts, so time per key stays near flat as the corpus grows instead of paying the cache
-    misses of one sort over the whole column.
+    a sort of each of the 256 parts: each part's sort stays in cache, where one sort over the whole
+    column would miss it at every step.
     """
     if len(column) < _PARTITION_MIN:
         # Not a stable sort: order inside a bucket does not change its pairs, and numpy's default
         # sort is 4-5 times faster on 64-bit keys.
         return np.argsort(column)
     # The top byte of a multiplicative hash: some key kinds (topic bands) leave their own top byte unused.
-    top = ((column * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(56)).astype(np.uint8)
+    top = ((column * _GOLDEN) >> np.uint64(56)).astype(np.uint8)
     by_top = np.argsort(top, kind="stable")  # a counting sort for one-byte keys
     bounds = np.concatenate([[0], np.cumsum(np.bincount(top, minlength=256))]).tolist()
     keys = column[by_top]

@@ -15,7 +15,16 @@ import numpy as np
 
 from dedup.config import SegmentConfig
 
-__all__ = ["Span", "block_sentences", "blocks", "paragraphs", "sentence_ends", "sentences", "skip_class"]
+__all__ = [
+    "Span",
+    "block_sentences",
+    "blocks",
+    "paragraphs",
+    "sentence_ends",
+    "sentence_windows",
+    "sentences",
+    "skip_class",
+]
 
 Span = tuple[int, int]
 
@@ -248,13 +257,16 @@ def blocks(text: str, config: SegmentConfig | None = None) -> list[Span]:
     for s, e in paragraphs(text):
         if e - s <= config.max_block_chars:
             out.append((s, e))
-            continue
-        sents = sentences(text, s, e)
-        step = config.window_sentences
-        for i in range(0, len(sents), step):
-            window = sents[i : i + step]
-            out.append((window[0][0], window[-1][1]))
+        else:
+            out += sentence_windows(text, (s, e), config)
     return out
+
+
+def sentence_windows(text: str, span: Span, config: SegmentConfig) -> list[Span]:
+    """A long paragraph cut into windows of `window_sentences` sentences."""
+    sents = sentences(text, *span)
+    step = config.window_sentences
+    return [(sents[i][0], sents[min(i + step, len(sents)) - 1][1]) for i in range(0, len(sents), step)]
 
 
 def _table(test: Callable[[str], bool]) -> np.ndarray:

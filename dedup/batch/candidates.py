@@ -228,7 +228,7 @@ def find_candidates(
     """
     rep = _representatives(shard.norm_hash)
     # The rewrite path is the costliest and independent of the others; numpy's sorts and joins let
-    # go of the GIL, so it runs beside them on a second core (Reuters: 0.70 -> 0.45 s wall).
+    # go of the GIL, so it runs beside them on a second core (Reuters: 0.72 -> 0.47 s wall).
     with ThreadPoolExecutor(max_workers=1) as pool:
         topic_future = pool.submit(_top_topic_pairs, shard, config, fact_share)
         verbatim = _canonical(
