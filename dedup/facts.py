@@ -49,14 +49,14 @@ _TAIL = (
 # Figures in digits are everywhere; spelled amounts ("two billion dlrs") only matter before a scale
 # word, so that slower pattern runs only on texts that have one.
 # The lookahead only lets the engine skip, without backtracking, positions where no figure starts.
-_NUMBER = re.compile(rf"(?=[$£€¥\d]|\s\d)(?P<cur>[$£€¥])?\s?{_DIGITS}{_TAIL}", re.IGNORECASE)
+_NUMBER = re.compile(rf"(?=[$£€¥#\d]|\s\d)(?P<cur>[$£€¥#])?\s?{_DIGITS}{_TAIL}", re.IGNORECASE)
 _SPELLED = re.compile(rf"(?P<cur>[$£€¥])?\s?{_WORD_NUMBER}{_TAIL}", re.IGNORECASE)
 # Spelled amounts are looked for only where a scale word follows a space (a fast scan of the
 # lower-cased text), instead of trying the spelled pattern at every position.
 _SCALE_WORD = re.compile(r"\s(?:thousand|million|mln|billion|bln|trillion)\b")
 # Where a figure can start: a digit or a currency sign. A plain character class is found by the
 # regex engine's fast scan, where _NUMBER's lookahead is tried at every position of the text.
-_FIGURE_START = re.compile(r"[$£€¥\d]")
+_FIGURE_START = re.compile(r"[$£€¥#\d]")
 _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -82,12 +82,22 @@ def _number_fact(m: re.Match[str]) -> str | None:
         value *= _SCALE[scale.lower()]
     if m.group("pct"):
         return f"pct:{value:g}"
-    if m.group("cur") or m.group("unit"):
+    if _currency(m) or m.group("unit"):
         return f"money:{value:.4g}"
     # Small bare integers ("two of the 5 suspects") are too common to tell stories apart.
     if value < _SMALL and not m.group("frac") and not scale and not m.group("fd"):
         return None
     return f"num:{value:.6g}"
+
+
+def _currency(m: re.Match[str]) -> bool:
+    """A currency sign before the figure. British wire copy in 7-bit code (ISO 646-GB, as PA sent it)
+    prints the pound sign as '#': "#2.9 million", "#55,000", "#200". Before a bare number under ten
+    ("#1 single", "#3 seed") a '#' still means "number"."""
+    cur = m.group("cur")
+    if cur != "#":
+        return bool(cur)
+    return bool(m.group("frac") or m.group("scale") or int(m.group("num").replace(",", "")) >= _SMALL)
 
 
 # Memo of `_number_fact` on `_NUMBER` matches, which reads nothing but their groups; wire copy

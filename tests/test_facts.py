@@ -46,6 +46,12 @@ from dedup.tokens import TOKEN
         ("Omar 15 said so.", {"num:15"}),
         ("Two of the 5 suspects ran.", set()),
         ("SACRAMENTO, Calif. - It cost 12 percent more.", {"pct:12", "dateline:sacramento"}),
+        # PA's 7-bit wire copy prints the pound sign as '#': the same amounts as the paper's '£'.
+        ("He was awarded #2.9 million and #55,000 costs.", {"money:2.9e+06", "money:5.5e+04"}),
+        ("He was awarded £2.9 million and £55,000 costs.", {"money:2.9e+06", "money:5.5e+04"}),
+        ("A fine of #200 and #1.50 a week.", {"money:200", "money:1.5"}),
+        # Before a bare number under ten, '#' means "number".
+        ("It went to #1 in the charts.", set()),
     ],
 )
 def test_facts_of_a_sentence(text: str, expected: set[str]) -> None:

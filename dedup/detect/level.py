@@ -18,10 +18,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Literal
 
+import numpy as np
+
 from dedup.detect.align import PairFeatures, SentenceMatch
 from dedup.errors import ConfigError
 
-__all__ = ["FEATURES", "LEVELS", "Level", "LevelFeatures", "LevelModel", "level_features"]
+__all__ = [
+    "FEATURES",
+    "LEVELS",
+    "Level",
+    "LevelFeatures",
+    "LevelModel",
+    "SideEvidence",
+    "evidence_features",
+    "judged",
+    "level_features",
+    "merge_evidence",
+    "side_evidence",
+]
 
 Level = Literal["none", "partial", "whole"]
 LEVELS: tuple[Level, ...] = ("none", "partial", "whole")
@@ -57,41 +71,122 @@ class LevelFeatures:
 FEATURES: tuple[str, ...] = tuple(f.name for f in fields(LevelFeatures))
 
 
-def _sentence_shares(side: Sequence[SentenceMatch], reworded: SentenceTest, close: SentenceTest) -> tuple[float, ...]:
-    """(verbatim, reworded, close, mean similarity, copied sentences) of one side's sentences."""
-    total = sum(s.tokens for s in side)
-    if total == 0:
-        return 0.0, 0.0, 0.0, 0.0, 0.0
-    verbatim = sum(s.tokens * s.verbatim for s in side) / total
-    rew = sum(s.tokens * (1.0 - s.verbatim) for s in side if reworded(s)) / total
-    near = sum(s.tokens for s in side if close(s)) / total
-    similarity = sum(s.tokens * s.similarity for s in side) / total
-    copied = sum(1 for s in side if s.verbatim >= 0.5 and s.tokens >= 8)
-    return verbatim, rew, near, similarity, math.log1p(copied)
+@dataclass(frozen=True, eq=False)
+class SideEvidence:
+    """What a source accounts for of a derived article `d`, sentence by sentence (one array entry per
+    sentence of d), with the pair's whole-text measurements. Merged over several sources (wire takes
+    and updates a story was put together from) it is what they account for together."""
+
+    tokens: np.ndarray  # int32: tokens of each sentence of d
+    verbatim: np.ndarray  # float32: share of the sentence copied verbatim
+    similarity: np.ndarray  # float32: similarity to its best counterpart in the source
+    reworded: np.ndarray  # bool: closely reworded (the cascade's test)
+    close: np.ndarray  # bool: still pairs with a sentence of the source (the rewrite test)
+    verbatim_share: float  # of d inside verbatim passages
+    matched_share: float  # of d inside shared passages
+    cosine: float
+    shared_facts: int
+    source_matched: float
+    source_verbatim: float
+    d_tokens: int
+    s_tokens: int
+
+
+def side_evidence(f: PairFeatures, derived: str, reworded: SentenceTest, close: SentenceTest) -> SideEvidence:
+    """The evidence of one pair for its `derived` side ("a" or "b"); `reworded` and `close` are the
+    cascade's sentence tests (`relation._is_reworded`, `relation._is_close`), passed in to keep their
+    thresholds."""
+    d, s = ("a", "b") if derived == "a" else ("b", "a")
+    side: Sequence[SentenceMatch] = getattr(f, f"sentences_{d}")
+    return SideEvidence(
+        tokens=np.fromiter((m.tokens for m in side), dtype=np.int32, count=len(side)),
+        verbatim=np.fromiter((m.verbatim for m in side), dtype=np.float32, count=len(side)),
+        similarity=np.fromiter((m.similarity for m in side), dtype=np.float32, count=len(side)),
+        reworded=np.fromiter((reworded(m) for m in side), dtype=bool, count=len(side)),
+        close=np.fromiter((close(m) for m in side), dtype=bool, count=len(side)),
+        verbatim_share=getattr(f, f"verbatim_{d}"),
+        matched_share=getattr(f, f"matched_{d}"),
+        cosine=f.cosine,
+        shared_facts=f.shared_facts,
+        source_matched=getattr(f, f"matched_{s}"),
+        source_verbatim=getattr(f, f"verbatim_{s}"),
+        d_tokens=getattr(f, f"{d}_tokens"),
+        s_tokens=getattr(f, f"{s}_tokens"),
+    )
+
+
+def merge_evidence(parts: Sequence[SideEvidence]) -> tuple[SideEvidence, np.ndarray]:
+    """What several sources of one article account for together, and which part each sentence of the
+    article is credited to: for each sentence, the source it is most copied or closest from; whole-text
+    measurements of the best part (the largest share of each)."""
+    if len(parts) == 1:
+        return parts[0], np.zeros(len(parts[0].tokens), dtype=np.int64)
+    sizes = {len(p.tokens) for p in parts}
+    if len(sizes) != 1:
+        raise ValueError("merge_evidence: every part must measure the same derived article")
+    strength = np.stack([p.verbatim + p.similarity for p in parts])
+    best = np.argmax(strength, axis=0)
+    rows = np.arange(strength.shape[1])
+
+    def pick(name: str) -> np.ndarray:
+        return np.stack([getattr(p, name) for p in parts])[best, rows]
+
+    merged = SideEvidence(
+        tokens=parts[0].tokens,
+        verbatim=pick("verbatim"),
+        similarity=pick("similarity"),
+        reworded=pick("reworded"),
+        close=pick("close"),
+        verbatim_share=max(p.verbatim_share for p in parts),
+        matched_share=max(p.matched_share for p in parts),
+        cosine=max(p.cosine for p in parts),
+        shared_facts=max(p.shared_facts for p in parts),
+        source_matched=max(p.source_matched for p in parts),
+        source_verbatim=max(p.source_verbatim for p in parts),
+        d_tokens=parts[0].d_tokens,
+        s_tokens=max(p.s_tokens for p in parts),
+    )
+    return merged, best
+
+
+def evidence_features(e: SideEvidence) -> LevelFeatures:
+    """The level model's inputs from (possibly merged) evidence."""
+    tokens = e.tokens.astype(np.float64)
+    total = float(tokens.sum())
+    if total > 0:
+        sentence_verbatim = float(tokens @ e.verbatim) / total
+        reworded = float(tokens @ ((1.0 - e.verbatim) * e.reworded)) / total
+        close = float(tokens[e.close].sum()) / total
+        similarity = float(tokens @ e.similarity) / total
+    else:
+        sentence_verbatim = reworded = close = similarity = 0.0
+    copied = int(np.count_nonzero((e.verbatim >= 0.5) & (e.tokens >= 8)))
+    d_tokens, s_tokens = max(1, e.d_tokens), max(1, e.s_tokens)
+    return LevelFeatures(
+        verbatim=e.verbatim_share,
+        matched=e.matched_share,
+        sentence_verbatim=sentence_verbatim,
+        reworded=reworded,
+        close=close,
+        similarity=similarity,
+        cosine=e.cosine,
+        shared_facts=math.log1p(e.shared_facts),
+        source_matched=e.source_matched,
+        source_verbatim=e.source_verbatim,
+        length_ratio=math.log(d_tokens / s_tokens),
+        length=math.log(d_tokens),
+        copied_sentences=math.log1p(copied),
+    )
 
 
 def level_features(f: PairFeatures, derived: str, reworded: SentenceTest, close: SentenceTest) -> LevelFeatures:
-    """The level model's inputs for `derived` ("a" or "b"); `reworded` and `close` are the cascade's
-    sentence tests (`relation._is_reworded`, `relation._is_close`), passed in to keep their thresholds."""
-    d, s = ("a", "b") if derived == "a" else ("b", "a")
-    side: Sequence[SentenceMatch] = getattr(f, f"sentences_{d}")
-    sentence_verbatim, rew, near, similarity, copied = _sentence_shares(side, reworded, close)
-    d_tokens, s_tokens = max(1, getattr(f, f"{d}_tokens")), max(1, getattr(f, f"{s}_tokens"))
-    return LevelFeatures(
-        verbatim=getattr(f, f"verbatim_{d}"),
-        matched=getattr(f, f"matched_{d}"),
-        sentence_verbatim=sentence_verbatim,
-        reworded=rew,
-        close=near,
-        similarity=similarity,
-        cosine=f.cosine,
-        shared_facts=math.log1p(f.shared_facts),
-        source_matched=getattr(f, f"matched_{s}"),
-        source_verbatim=getattr(f, f"verbatim_{s}"),
-        length_ratio=math.log(d_tokens / s_tokens),
-        length=math.log(d_tokens),
-        copied_sentences=copied,
-    )
+    """The level model's inputs for `derived` ("a" or "b") of one pair (see `side_evidence`)."""
+    return evidence_features(side_evidence(f, derived, reworded, close))
+
+
+def judged(f: PairFeatures, min_tokens: int = MIN_TOKENS, min_cosine: float = MIN_COSINE) -> bool:
+    """A pair of the kind the level model decides (see `LevelModel.applies`)."""
+    return max(f.a_tokens, f.b_tokens) >= min_tokens and f.cosine >= min_cosine
 
 
 def _tuple(value: object, name: str) -> tuple[float, ...]:
@@ -145,7 +240,7 @@ class LevelModel:
     def applies(self, f: PairFeatures) -> bool:
         """Whether the model decides this pair: its longer side is an article, not a sentence, and the
         two are alike enough to be one story (what the model was fitted on)."""
-        return max(f.a_tokens, f.b_tokens) >= self.min_tokens and f.cosine >= self.min_cosine
+        return judged(f, self.min_tokens, self.min_cosine)
 
     def probabilities(self, x: LevelFeatures) -> tuple[float, ...]:
         """P(none), P(partial), P(whole) for one pair."""
