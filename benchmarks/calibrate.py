@@ -47,9 +47,8 @@ from benchmarks.loaders import load_meter, load_mrpc, meter_story
 from dedup.compare import measure_pairs
 from dedup.detect.align import PairFeatures
 from dedup.detect.level import FEATURES as LEVEL_FEATURES
-from dedup.detect.level import LevelModel, evidence_features, merge_evidence
-from dedup.detect.relation import Decision, Model, classify, features_from_row, load_model
-from dedup.detect.sources import Support, joint_decisions, support
+from dedup.detect.level import LevelModel, level_features
+from dedup.detect.relation import Model, _is_close, _is_reworded, classify, features_from_row, load_model
 from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +77,7 @@ GRID: dict[str, Sequence[float]] = {
 SENTENCE_FEATURES = ("words", "bigrams", "chars", "new_words", "largest_edit", "new_run", "figures_differ")
 SENTENCE_C = 1.0
 LEVEL_CLASSES = {"non": 0, "partially": 1, "wholly": 2}  # METER class -> index of LEVELS
-LEVEL_C = 0.1
+LEVEL_C = 1.0
 
 
 @dataclass
@@ -128,40 +127,12 @@ def mrpc_data(corpora: Path) -> MrpcData:
     return MrpcData(np.array([label for *_, label in rows]), features)
 
 
-def _pair_dates(is_a: bool) -> tuple[datetime, datetime]:
-    """Dates that make the newspaper side (a when `is_a`) the later one, as the scan's dates do."""
-    return (_LATE, _EARLY) if is_a else (_EARLY, _LATE)
-
-
-def _decided(
-    candidates: list[tuple[PairFeatures, bool]], model: Model, joint: bool
-) -> list[tuple[Decision | None, Support | None]]:
-    """Each pair decided alone, and (when `joint`) its support of the newspaper side for a joint decision."""
-    out = []
-    for features, is_a in candidates:
-        dates = _pair_dates(is_a)
-        decision = classify(features, False, dates, model)
-        s = support(features, dates, model, decision) if joint else None
-        out.append((decision, s if s is not None and s.derived == ("a" if is_a else "b") else None))
-    return out
-
-
-def meter_class(
-    candidates: list[tuple[PairFeatures, bool]], model: Model, others: list[tuple[PairFeatures, bool]] = ()  # type: ignore[assignment]
-) -> str:
-    """wholly / partially / non: the strongest relation in which the newspaper article is derived,
-    with a PA file of its story (`candidates`), after the joint decision over all its sources (the
-    story's PA files and `others`, candidate PA files of other stories), as a scan decides it."""
-    decided = _decided([*candidates, *others], model, model.level is not None)
-    joined = [k for k, (_, s) in enumerate(decided) if s is not None]
-    decisions = [d for d, _ in decided]
-    if len(joined) >= 2:
-        supports = [s for _, s in decided if s is not None]
-        upgraded, _ = joint_decisions(supports, [decisions[k] for k in joined], model)
-        for k, d in zip(joined, upgraded, strict=True):
-            decisions[k] = d
+def meter_class(candidates: list[tuple[PairFeatures, bool]], model: Model) -> str:
+    """wholly / partially / non: the strongest relation in which the newspaper article is derived."""
     best = "non"
-    for (_, is_a), decision in zip(candidates, decisions, strict=False):
+    for features, is_a in candidates:
+        dates = (_LATE, _EARLY) if is_a else (_EARLY, _LATE)
+        decision = classify(features, False, dates, model)
         if decision is None or (decision.derived is not None and decision.derived != ("a" if is_a else "b")):
             continue
         if decision.relation in WHOLLY:
@@ -172,7 +143,7 @@ def meter_class(
 
 def meter_scores(data: MeterData, ids: Sequence[str], model: Model) -> dict[str, float]:
     gold = [data.labels[n] for n in ids]
-    pred = [meter_class(data.pairs[n], model, data.others.get(n, [])) for n in ids]
+    pred = [meter_class(data.pairs[n], model) for n in ids]
     binary = [[x != "non" for x in v] for v in (gold, pred)]
     return {
         "ternary_macro_f1": float(f1_score(gold, pred, average="macro")),
@@ -219,27 +190,29 @@ def fit_sentence_pair(mrpc: MrpcData, idx: np.ndarray, note: str = "MRPC train")
     return dataclasses.replace(model, threshold=float(best))
 
 
+def _level_row(f: PairFeatures, is_a: bool, model: Model) -> np.ndarray:
+    x = level_features(f, "a" if is_a else "b", lambda s: _is_reworded(s, model), lambda s: _is_close(s, model))
+    return np.array([getattr(x, n) for n in LEVEL_FEATURES], dtype=np.float64)
+
+
 def level_matrix(meter: MeterData, ids: Sequence[str], model: Model) -> tuple[np.ndarray, np.ndarray]:
-    """One row per article in `ids` that has a support (a pair the level model judges, in which the
-    article is the derived side): the evidence of all its supports merged, as the scan's joint
-    decision merges them, labelled with the article's class."""
+    """One row per article in `ids` with a candidate pair: its most-reused pair (verbatim, reworded
+    and matched shares of the newspaper side), labelled with the article's class."""
     rows, labels = [], []
+    used = [LEVEL_FEATURES.index(n) for n in ("sentence_verbatim", "reworded", "matched")]
     for n in ids:
-        decided = _decided([*meter.pairs[n], *meter.others.get(n, [])], model, True)
-        supports = [s.evidence for _, s in decided if s is not None]
-        if not supports:
+        pairs = [_level_row(f, is_a, model) for f, is_a in meter.pairs[n]]
+        if not pairs:
             continue
-        x = evidence_features(merge_evidence(supports)[0])
-        rows.append([getattr(x, name) for name in LEVEL_FEATURES])
+        rows.append(max(pairs, key=lambda r: float(r[used].sum())))
         labels.append(LEVEL_CLASSES[meter.labels[n]])
-    return np.array(rows, dtype=np.float64).reshape(-1, len(LEVEL_FEATURES)), np.array(labels, dtype=int)
+    return np.array(rows).reshape(-1, len(LEVEL_FEATURES)), np.array(labels, dtype=int)
 
 
 def fit_level(meter: MeterData, ids: Sequence[str], model: Model, note: str = "METER dev") -> LevelModel:
-    """Multinomial logistic regression of the reuse level on the articles `ids`, classes weighted
-    to balance (METER has twice as many partially derived articles as either other class)."""
-    x, y = level_matrix(meter, ids, dataclasses.replace(model, level=None))
-    pipe = make_pipeline(StandardScaler(), LogisticRegression(C=LEVEL_C, max_iter=5000, class_weight="balanced"))
+    """Multinomial logistic regression of the reuse level on the articles `ids`."""
+    x, y = level_matrix(meter, ids, model)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(C=LEVEL_C, max_iter=5000))
     pipe.fit(x, y)
     scaler, lr = pipe[0], pipe[1]
     if list(lr.classes_) != [0, 1, 2]:
@@ -250,8 +223,7 @@ def fit_level(meter: MeterData, ids: Sequence[str], model: Model, note: str = "M
         scale=tuple(float(v) for v in scaler.scale_),
         coef=tuple(tuple(float(v) for v in row) for row in lr.coef_),
         intercept=tuple(float(v) for v in lr.intercept_),
-        fitted_on=f"{note}: {len(y)} newspaper articles (all their sources merged), multinomial LR "
-        f"C={LEVEL_C}, balanced classes",
+        fitted_on=f"{note}: {len(y)} newspaper articles (most-reused PA pair), multinomial LR C={LEVEL_C}",
     )
 
 
@@ -322,7 +294,7 @@ def cross_validate(
             base = dataclasses.replace(level_base or model, level=None)
             decide = dataclasses.replace(base, level=fit_level(meter, train, base))
         for i in m_test:
-            meter_pred[ids[i]] = meter_class(meter.pairs[ids[i]], decide, meter.others.get(ids[i], []))
+            meter_pred[ids[i]] = meter_class(meter.pairs[ids[i]], decide)
         mrpc_pred[p_test] = mrpc_predict(mrpc, p_test, model)
     return _report(meter, ids, meter_pred, mrpc, mrpc_pred)
 

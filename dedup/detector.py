@@ -25,7 +25,6 @@ from dedup.detect.relation import (
     load_model,
 )
 from dedup.detect.sentence_pair import is_sentence_pair
-from dedup.detect.sources import Support, support
 from dedup.detect.shortcut import unrelated_after_tiling, unrelated_before_alignment
 from dedup.detect.tiling import Tiling, tile_documents
 from dedup.document import Document, prepare, prepare_many
@@ -78,31 +77,20 @@ class Detector:
         self, da: Document, db: Document, idf: IdfTable, features: PairFeatures | None = None
     ) -> Decision | None:
         """Verify a candidate pair and decide its relation (None when unrelated)."""
-        return self.verify(da, db, idf, features)[0]
-
-    def verify(
-        self, da: Document, db: Document, idf: IdfTable, features: PairFeatures | None = None
-    ) -> tuple[Decision | None, Support | None]:
-        """`decide`, and the pair's part in a joint decision over the derived side's sources
-        (`dedup.detect.sources`; None when it can take none or the model has no level regression)."""
         if da.n_tokens == 0 or db.n_tokens == 0:
-            return None, None
+            return None
         short = da.n_tokens < self.model.short_tokens
         if is_exact(da, db) and (not short or titles_agree(da.article.title, db.article.title)):
             span_a, span_b = da.span_of_tokens(0, da.n_tokens), db.span_of_tokens(0, db.n_tokens)
-            return Decision("exact", None, 1.0, 1.0, (Passage(span_a, span_b, "verbatim"),)), None
+            return Decision("exact", None, 1.0, 1.0, (Passage(span_a, span_b, "verbatim"),))
         if features is None:
             if self._unrelated_unmeasured(da, db):
-                return None, None
+                return None
             tiling = tile_documents(da, db)
             if self._unrelated_tiled(da, db, tiling):
-                return None, None
+                return None
             features = compare_documents(da, db, idf, tiling)
-        dates = _dates(da, db)
-        decision = classify(features, False, dates, self.model)
-        if self.model.level is None:
-            return decision, None
-        return decision, support(features, dates, self.model, decision)
+        return classify(features, False, _dates(da, db), self.model)
 
     def _unrelated_unmeasured(self, da: Document, db: Document) -> bool:
         """Decided None by document-level facts alone (`unrelated_before_alignment`)."""
@@ -141,11 +129,10 @@ def _passage(p: Passage) -> dict[str, Any]:
     return {"a": list(p.a), "b": list(p.b), "kind": p.kind}
 
 
-def relation_record(a: str, b: str, d: Decision, sources: Sequence[str] = ()) -> dict[str, Any]:
-    """The output-contract form of a decision between articles a and b; `sources`, when the relation
-    was decided jointly, names every source the derived article was found to draw on together."""
+def relation_record(a: str, b: str, d: Decision) -> dict[str, Any]:
+    """The output-contract form of a decision between articles a and b."""
     derived = None if d.derived is None else (a if d.derived == "a" else b)
-    record = {
+    return {
         "a": a,
         "b": b,
         "relation": d.relation,
@@ -154,6 +141,3 @@ def relation_record(a: str, b: str, d: Decision, sources: Sequence[str] = ()) ->
         "score": round(float(min(1.0, d.score)), 4),
         "evidence": [_passage(p) for p in d.evidence],
     }
-    if sources:
-        record["sources"] = list(sources)
-    return record

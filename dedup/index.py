@@ -19,8 +19,6 @@ import numpy as np
 from dedup.arrays import unique
 from dedup.article import Article
 from dedup.batch.sign import sign_documents, sign_shard
-from dedup.detect.relation import Decision, Model
-from dedup.detect.sources import Support, joint_decisions
 from dedup.detector import Detector, relation_record
 from dedup.document import Document
 from dedup.errors import StoreError
@@ -154,7 +152,6 @@ class Index:
         rewrite_only = set(topic)
         gate = min(self.detector.config.lsh.rewrite_min_cosine, self.detector.model.rewrite_min_cosine)
         new_terms = (signed.terms, signed.term_counts)
-        found: list[tuple[str, Decision | None, Support | None]] = []
         for item in verbatim + topic:
             old = self._document(self._id(item))
             if old is None or old.id == article.id:
@@ -162,9 +159,9 @@ class Index:
             # As in a scan: a rewrite-path candidate too far in vocabulary to be a rewrite is not verified.
             if item in rewrite_only and gate > 0 and idf.cosine(_terms(idf, old), new_terms) < gate:
                 continue
-            decision, support = self.detector.verify(old, new, idf)
-            found.append((old.id, decision, support))
-        report.relations = _records(found, article.id, self.detector.model)
+            decision = self.detector.decide(old, new, idf)
+            if decision is not None:
+                report.relations.append(relation_record(old.id, article.id, decision))
         blocks = signed.repeats.get(0, [])
         if blocks:
             report.repeats = [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]
@@ -180,28 +177,6 @@ class Index:
     def nbytes(self) -> int:
         """Memory held by the band tables, ids and IDF counts (not the store, nor the bounded document cache)."""
         return self.article_nbytes + int(self.idf.counts.nbytes)
-
-
-def _records(
-    found: list[tuple[str, Decision | None, Support | None]], new_id: str, model: Model
-) -> list[dict[str, Any]]:
-    """Relation records of the new article (side b) with earlier ones, the pairs in which it is the
-    derived side decided jointly over its sources (`dedup.detect.sources`)."""
-    decisions = [d for _, d, _ in found]
-    joined = [k for k, (_, _, s) in enumerate(found) if s is not None and s.derived == "b"]
-    sources: list[str] = []
-    if len(joined) >= 2:
-        supports = [s for _, _, s in found if s is not None and s.derived == "b"]
-        upgraded, joins = joint_decisions(supports, [decisions[k] for k in joined], model)
-        for k, decision in zip(joined, upgraded, strict=True):
-            decisions[k] = decision
-        sources = sorted(found[k][0] for k, j in zip(joined, joins, strict=True) if j)
-    records = []
-    for (old_id, _, _), decision in zip(found, decisions, strict=True):
-        if decision is not None:
-            named = sources if old_id in sources else ()
-            records.append(relation_record(old_id, new_id, decision, named))
-    return records
 
 
 def _terms(idf: IdfTable, doc: Document) -> tuple[np.ndarray, np.ndarray]:

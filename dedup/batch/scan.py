@@ -18,7 +18,6 @@ import numpy as np
 from dedup.article import Article
 from dedup.batch.boilerplate import drop_boilerplate_partials
 from dedup.batch.candidates import Candidates, find_candidates
-from dedup.batch.joint import join_sources
 from dedup.batch.sign import SignedShard, concat_shards, sign_shard
 from dedup.batch.stream import InputStream
 from dedup.batch.tasks import SignTask, relocate, run_sign, run_verify, verify_tasks
@@ -199,7 +198,6 @@ def _finish(
     verified = list(exact_relations(candidates, articles, detector))
     verified += _verify_all(candidates, articles, detector, idf, stage.with_features, stage.progress, stage.engine)
     verified = drop_boilerplate_partials(verified, articles, detector, shard)
-    verified = join_sources(verified, detector.model)
     timings["verify"] = time.perf_counter() - t
     t = time.perf_counter()
     related = sorted((v for v in verified if v.decision is not None), key=lambda v: (v.a, v.b))
@@ -208,7 +206,7 @@ def _finish(
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - clock
     return ScanResult(
-        relations=[_record(ids, v) for v in related],
+        relations=[relation_record(ids[v.a], ids[v.b], v.decision) for v in related if v.decision is not None],
         repeats=_repeat_rows(ids, shard),
         clusters=clusters,
         errors=[],
@@ -217,11 +215,6 @@ def _finish(
         candidates=len(candidates.pairs),
         articles=len(ids),
     )
-
-
-def _record(ids: list[str], v: Verified) -> dict[str, Any]:
-    assert v.decision is not None
-    return relation_record(ids[v.a], ids[v.b], v.decision, [ids[i] for i in v.sources])
 
 
 def _needed(candidates: Candidates, shard: SignedShard) -> set[int]:

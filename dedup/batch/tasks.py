@@ -116,4 +116,4 @@ def _by_locality(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def relocate(results: list[Verified], index_map: list[int]) -> list[Verified]:
     """Map a chunk's local article indices back to corpus indices."""
-    return [Verified(index_map[v.a], index_map[v.b], v.decision, v.features, v.support) for v in results]
+    return [Verified(index_map[v.a], index_map[v.b], v.decision, v.features) for v in results]

@@ -13,7 +13,6 @@ from dedup.arrays import unique
 from dedup.article import Article
 from dedup.batch.candidates import Candidates
 from dedup.detect.relation import Decision
-from dedup.detect.sources import Support
 from dedup.detector import Detector
 from dedup.document import Document
 from dedup.idf import IdfTable
@@ -25,16 +24,12 @@ _CACHE_SIZE = 4096
 
 @dataclass(frozen=True)
 class Verified:
-    """A verified pair of article indices, its decision (None: unrelated) and its features row; its
-    part in a joint decision over the derived side's sources until that is made, then the sources the
-    joint relation names (article indices, empty when the pair was decided alone)."""
+    """A verified pair of article indices, its decision (None: unrelated) and its features row."""
 
     a: int
     b: int
     decision: Decision | None
     features: dict[str, Any] | None = None
-    support: Support | None = None
-    sources: tuple[int, ...] = ()
 
 
 class _DocumentCache:
@@ -74,12 +69,12 @@ def verify_pairs(
     for n, (i, j) in enumerate(candidates.pairs.tolist()):
         da, db = docs[i], docs[j]
         features = detector.measure(da, db, idf) if with_features else None
-        decision, support = detector.verify(da, db, idf, features)
+        decision = detector.decide(da, db, idf, features)
         row = None
         if features is not None:
             row = {"a": da.id, "b": db.id, **features.as_row()}
             row["relation"] = decision.relation if decision else None
-        yield Verified(i, j, decision, row, support)
+        yield Verified(i, j, decision, row)
         if tick and n % 64 == 63:
             tick(64)
 

@@ -14,13 +14,13 @@ only to fit it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Literal
 
 import numpy as np
 
-from dedup.detect.align import PairFeatures, SentenceMatch
+from dedup.detect.align import PairFeatures
+from dedup.detect.evidence import SentenceTest, SideEvidence, side_evidence
 from dedup.errors import ConfigError
 
 __all__ = [
@@ -29,12 +29,9 @@ __all__ = [
     "Level",
     "LevelFeatures",
     "LevelModel",
-    "SideEvidence",
     "evidence_features",
     "judged",
     "level_features",
-    "merge_evidence",
-    "side_evidence",
 ]
 
 Level = Literal["none", "partial", "whole"]
@@ -45,8 +42,6 @@ MIN_TOKENS = 81
 # METER's pairs are all one story told twice (TF-IDF cosine 0.35 and up for 90% of them): the model
 # has seen little less alike, so below this cosine the cascade's rules decide.
 MIN_COSINE = 0.35
-
-SentenceTest = Callable[[SentenceMatch], bool]
 
 
 @dataclass(frozen=True)
@@ -69,84 +64,6 @@ class LevelFeatures:
 
 
 FEATURES: tuple[str, ...] = tuple(f.name for f in fields(LevelFeatures))
-
-
-@dataclass(frozen=True, eq=False)
-class SideEvidence:
-    """What a source accounts for of a derived article `d`, sentence by sentence (one array entry per
-    sentence of d), with the pair's whole-text measurements. Merged over several sources (wire takes
-    and updates a story was put together from) it is what they account for together."""
-
-    tokens: np.ndarray  # int32: tokens of each sentence of d
-    verbatim: np.ndarray  # float32: share of the sentence copied verbatim
-    similarity: np.ndarray  # float32: similarity to its best counterpart in the source
-    reworded: np.ndarray  # bool: closely reworded (the cascade's test)
-    close: np.ndarray  # bool: still pairs with a sentence of the source (the rewrite test)
-    verbatim_share: float  # of d inside verbatim passages
-    matched_share: float  # of d inside shared passages
-    cosine: float
-    shared_facts: int
-    source_matched: float
-    source_verbatim: float
-    d_tokens: int
-    s_tokens: int
-
-
-def side_evidence(f: PairFeatures, derived: str, reworded: SentenceTest, close: SentenceTest) -> SideEvidence:
-    """The evidence of one pair for its `derived` side ("a" or "b"); `reworded` and `close` are the
-    cascade's sentence tests (`relation._is_reworded`, `relation._is_close`), passed in to keep their
-    thresholds."""
-    d, s = ("a", "b") if derived == "a" else ("b", "a")
-    side: Sequence[SentenceMatch] = getattr(f, f"sentences_{d}")
-    return SideEvidence(
-        tokens=np.fromiter((m.tokens for m in side), dtype=np.int32, count=len(side)),
-        verbatim=np.fromiter((m.verbatim for m in side), dtype=np.float32, count=len(side)),
-        similarity=np.fromiter((m.similarity for m in side), dtype=np.float32, count=len(side)),
-        reworded=np.fromiter((reworded(m) for m in side), dtype=bool, count=len(side)),
-        close=np.fromiter((close(m) for m in side), dtype=bool, count=len(side)),
-        verbatim_share=getattr(f, f"verbatim_{d}"),
-        matched_share=getattr(f, f"matched_{d}"),
-        cosine=f.cosine,
-        shared_facts=f.shared_facts,
-        source_matched=getattr(f, f"matched_{s}"),
-        source_verbatim=getattr(f, f"verbatim_{s}"),
-        d_tokens=getattr(f, f"{d}_tokens"),
-        s_tokens=getattr(f, f"{s}_tokens"),
-    )
-
-
-def merge_evidence(parts: Sequence[SideEvidence]) -> tuple[SideEvidence, np.ndarray]:
-    """What several sources of one article account for together, and which part each sentence of the
-    article is credited to: for each sentence, the source it is most copied or closest from; whole-text
-    measurements of the best part (the largest share of each)."""
-    if len(parts) == 1:
-        return parts[0], np.zeros(len(parts[0].tokens), dtype=np.int64)
-    sizes = {len(p.tokens) for p in parts}
-    if len(sizes) != 1:
-        raise ValueError("merge_evidence: every part must measure the same derived article")
-    strength = np.stack([p.verbatim + p.similarity for p in parts])
-    best = np.argmax(strength, axis=0)
-    rows = np.arange(strength.shape[1])
-
-    def pick(name: str) -> np.ndarray:
-        return np.stack([getattr(p, name) for p in parts])[best, rows]
-
-    merged = SideEvidence(
-        tokens=parts[0].tokens,
-        verbatim=pick("verbatim"),
-        similarity=pick("similarity"),
-        reworded=pick("reworded"),
-        close=pick("close"),
-        verbatim_share=max(p.verbatim_share for p in parts),
-        matched_share=max(p.matched_share for p in parts),
-        cosine=max(p.cosine for p in parts),
-        shared_facts=max(p.shared_facts for p in parts),
-        source_matched=max(p.source_matched for p in parts),
-        source_verbatim=max(p.source_verbatim for p in parts),
-        d_tokens=parts[0].d_tokens,
-        s_tokens=max(p.s_tokens for p in parts),
-    )
-    return merged, best
 
 
 def evidence_features(e: SideEvidence) -> LevelFeatures:

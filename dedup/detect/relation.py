@@ -30,8 +30,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from dedup.detect.align import PairFeatures, Passage, SentenceMatch
-from dedup.detect.level import LevelModel, level_features
+from dedup.detect.evidence import SideEvidence, side_evidence
+from dedup.detect.level import LevelModel, evidence_features
 from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
 from dedup.detect.shortcut import form_mismatch, sentence_path
 from dedup.errors import ConfigError
@@ -42,6 +45,8 @@ __all__ = [
     "Model",
     "Relation",
     "classify",
+    "derived_evidence",
+    "evidence_relation",
     "features_from_row",
     "load_model",
 ]
@@ -220,62 +225,70 @@ def _evidence(f: PairFeatures, derived: str, model: Model, relation: str) -> tup
     return tuple(sorted(passages, key=lambda p: (p.a, p.b)))
 
 
-def _has_passage(f: PairFeatures, derived: str, model: Model) -> bool:
-    side = f.sentences_a if derived == "a" else f.sentences_b
-    long_tiles = any(p.a[1] - p.a[0] >= 5 * model.min_passage_tokens for p in f.tiles)
+def _has_passage(e: SideEvidence, model: Model) -> bool:
+    long_tiles = e.longest_tile >= 5 * model.min_passage_tokens
     return long_tiles or any(
-        s.tokens >= model.min_passage_tokens and (s.verbatim >= 0.5 or _is_reworded(s, model)) for s in side
+        t >= model.min_passage_tokens and (v >= 0.5 or r)
+        for t, v, r in zip(e.tokens.tolist(), e.verbatim.tolist(), e.reworded.tolist(), strict=True)
     )
 
 
-def _retold(f: PairFeatures, derived: str, model: Model) -> float:
-    """Share of `derived` retold from the other: 0 unless the whole-text signals of a rewrite hold.
+def _shares(e: SideEvidence) -> tuple[float, float]:
+    """(verbatim share, reworded share) of the derived side's sentence tokens (as `reuse_shares`)."""
+    tokens, verbatim = e.tokens.tolist(), e.verbatim.tolist()
+    total = sum(tokens)
+    if total == 0:
+        return 0.0, 0.0
+    copied = sum(t * v for t, v in zip(tokens, verbatim, strict=True))
+    reworded = sum(t * (1.0 - v) for t, v, r in zip(tokens, verbatim, e.reworded.tolist(), strict=True) if r)
+    return copied / total, reworded / total
+
+
+def _retold(e: SideEvidence, model: Model) -> float:
+    """Share of the derived side retold from the source: 0 unless the whole-text signals of a rewrite hold.
 
     A rewrite shares the story's facts (figures, dateline) and vocabulary, and some of its sentences
     still pair closely with the source's; independent reports of one event share names and facts but
     no such passages.
     """
-    facts = f.facts_a if derived == "a" else f.facts_b
-    need = min(model.rewrite_min_facts, facts)
+    need = min(model.rewrite_min_facts, e.d_facts)
     # A retelling keeps its source's figures; independent reports share a few and add their own.
-    kept = f.shared_facts / facts if facts else 1.0
+    kept = e.shared_facts / e.d_facts if e.d_facts else 1.0
     min_cosine = max(model.rewrite_min_cosine, model.article_rewrite_cosine)
-    if f.cosine < min_cosine or f.shared_facts < need or kept < model.rewrite_fact_share:
+    if e.cosine < min_cosine or e.shared_facts < need or kept < model.rewrite_fact_share:
         return 0.0
-    side = f.sentences_a if derived == "a" else f.sentences_b
-    close = [s for s in side if _is_close(s, model)]
-    total = sum(s.tokens for s in side)
-    share = sum(s.tokens for s in close) / total if total else 0.0
-    if len(close) < model.rewrite_min_sentences or share < model.rewrite_min_share:
+    total = int(e.tokens.sum())
+    share = int(e.tokens[e.close].sum()) / total if total else 0.0
+    if int(np.count_nonzero(e.close)) < model.rewrite_min_sentences or share < model.rewrite_min_share:
         return 0.0
     return share
 
 
-def _reuse_relation(f: PairFeatures, derived: str, model: Model) -> tuple[Relation, float] | None:
+def _reuse_relation(e: SideEvidence, model: Model) -> tuple[Relation, float] | None:
     """copy, rewrite or partial from sentence-level reuse of the derived side."""
-    verbatim, reworded = reuse_shares(f.sentences_a if derived == "a" else f.sentences_b, model)
+    verbatim, reworded = _shares(e)
     reuse = verbatim + reworded
     if reuse >= model.whole_reuse and verbatim >= model.copy_min_verbatim:
         return "copy", reuse
     if verbatim < model.copy_min_verbatim:
-        retold = _retold(f, derived, model)
+        retold = _retold(e, model)
         if retold > 0.0:
             return "rewrite", max(reuse, retold)
     # A paragraph copied verbatim is reuse however long the article around it is.
-    copied_tokens = (f.verbatim_a * f.a_tokens) if derived == "a" else (f.verbatim_b * f.b_tokens)
-    if (reuse >= model.partial_reuse and _has_passage(f, derived, model)) or copied_tokens >= model.partial_min_tokens:
+    copied_tokens = e.copied_tokens()
+    if (reuse >= model.partial_reuse and _has_passage(e, model)) or copied_tokens >= model.partial_min_tokens:
         return "partial", reuse
     # So are a few lines of a table copied with their figures: a form filled in again changes them.
-    if _copies_figures(f, model) and copied_tokens >= model.min_passage_tokens:
+    if e.copied_figures >= model.partial_min_figures and copied_tokens >= model.min_passage_tokens:
         return "partial", reuse
     return None
 
 
-def _level_relation(f: PairFeatures, derived: str, model: Model, level: LevelModel) -> tuple[Relation, float] | None:
+def _level_relation(e: SideEvidence, model: Model, level: LevelModel) -> tuple[Relation, float] | None:
     """copy, rewrite or partial from the reuse-level regression: `whole` is a copy when the derived
     side is mostly verbatim, else a rewrite. A retelling the rewrite rule finds stays a rewrite."""
-    x = level_features(f, derived, lambda s: _is_reworded(s, model), lambda s: _is_close(s, model))
-    if x.sentence_verbatim < model.copy_min_verbatim and (retold := _retold(f, derived, model)) > 0.0:
+    x = evidence_features(e)
+    if x.sentence_verbatim < model.copy_min_verbatim and (retold := _retold(e, model)) > 0.0:
         return "rewrite", max(x.sentence_verbatim + x.reworded, retold)
     decided, _ = level.decide(x)
     if decided == "none":
@@ -288,8 +301,18 @@ def _level_relation(f: PairFeatures, derived: str, model: Model, level: LevelMod
     return "rewrite", max(reuse, x.close)
 
 
-def _copies_figures(f: PairFeatures, model: Model) -> bool:
-    return f.copied_figures >= model.partial_min_figures
+def evidence_relation(e: SideEvidence, model: Model, use_level: bool) -> tuple[Relation, float] | None:
+    """copy, rewrite or partial (with the share of the derived side reused) from what one source, or
+    several merged, account for of it: by the level regression when `use_level` and the model has
+    one, else by the cascade's reuse rules."""
+    if use_level and model.level is not None:
+        return _level_relation(e, model, model.level)
+    return _reuse_relation(e, model)
+
+
+def derived_evidence(f: PairFeatures, derived: str, model: Model) -> SideEvidence:
+    """The pair's evidence for its `derived` side, under the model's sentence tests."""
+    return side_evidence(f, derived, lambda s: _is_reworded(s, model), lambda s: _is_close(s, model))
 
 
 def _formulaic_mismatch(f: PairFeatures, model: Model) -> bool:
@@ -373,10 +396,8 @@ def _cascade(f: PairFeatures, dates: tuple[datetime | None, datetime | None], mo
     verbatim_d = f.verbatim_a if derived == "a" else f.verbatim_b
     if max(f.matched_a, f.matched_b) >= model.full:
         return Decision("copy", derived, verbatim_d, max(f.matched_a, f.matched_b), f.tiles)  # type: ignore[arg-type]
-    if model.level is not None and model.level.applies(f):
-        found = _level_relation(f, derived, model, model.level)
-    else:
-        found = _reuse_relation(f, derived, model)
+    use_level = model.level is not None and model.level.applies(f)
+    found = evidence_relation(derived_evidence(f, derived, model), model, use_level)
     if found is None:
         return None
     relation, reuse = found
