@@ -33,12 +33,13 @@ import orjson
 
 from benchmarks import archive, sigbench
 from benchmarks.plain_datasketch import load_reuters
+from benchmarks.results_md import markers, replace_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT / ".." / "shared" / "corpora" / "reuters21578"
 CACHE = ROOT / "benchmarks" / ".cache"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
-START, END = "<!-- throughput:start -->", "<!-- throughput:end -->"
+START, END = markers("throughput")
 LARGE = 100_000
 GNU_TIME = Path("/usr/bin/time")
 # Memory cap for every measured child (address space of each process, and PSS of the whole process
@@ -428,14 +429,7 @@ def markdown(results: dict[str, Any]) -> str:
 
 def update_results_md(section: str, path: Path | None = None) -> None:
     """Replace the throughput section between its markers, or append it; leave the rest untouched."""
-    path = path or RESULTS_MD
-    text = path.read_text() if path.is_file() else "# Benchmark results\n"
-    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END) + r"\n?", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text)
+    replace_section("throughput", section, path or RESULTS_MD)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -1,0 +1,199 @@
+"""How far METER's labels can be reached from shared words: an article-level classifier, story at once.
+
+    python -m benchmarks.meter_ceiling [--corpora ../shared/corpora] [--folds 5] [--repeats 5]
+
+The detector decides pairs of articles found by its candidate stage. This benchmark asks what words
+alone can tell of METER's wholly / partially / non-derived labels under the most generous setting:
+each newspaper article compared with all of its story's PA files at once (their union, no candidate
+stage), and a classifier fitted per fold on the other stories (balanced multinomial logistic
+regression). Feature sets:
+
+- containment: word 1- to 5-gram containment of the article in the PA copy, and its length;
+- lexical: containment plus verbatim coverage (runs of 8 words), the share of the article's sentences
+  aligned with one of the PA copy's (IDF-weighted content-word overlap of 0.5 or more), their mean
+  overlap, the IDF share of content words the PA copy never uses, TF-IDF cosine, length ratio;
+- lexical, best PA file: the lexical set against each PA file alone, the best value of each.
+
+Figures are macro-F1 over out-of-fold predictions, the mean and spread over `repeats` shuffled story
+splits, and on the quality benchmark's own folds (GroupKFold by story, unshuffled). Written to
+benchmarks/results/meter_ceiling.json and a section of benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import GroupKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from benchmarks.baselines import words
+from benchmarks.loaders import load_meter, meter_story
+from benchmarks.results_md import markers, replace_section
+from dedup.stopwords import ENGLISH_STOP_WORDS
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMAND = "python -m benchmarks.meter_ceiling"
+_SENTENCE = re.compile(r"(?<=[.!?])[\"']?\s+(?=[A-Z\"'`])|\n\s*\n")
+CONTAINMENT = ("c1", "c2", "c3", "c4", "c5", "length")
+LEXICAL = (*CONTAINMENT, "verbatim8", "aligned", "alignment", "new_words", "cosine", "length_ratio")
+
+
+def _grams(tokens: Sequence[str], n: int) -> set[tuple[str, ...]]:
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def _covered(tokens: Sequence[str], source: set[tuple[str, ...]], k: int) -> float:
+    """Share of tokens inside a run of k words that the source also prints."""
+    mask = np.zeros(len(tokens), dtype=bool)
+    for i in range(len(tokens) - k + 1):
+        if tuple(tokens[i : i + k]) in source:
+            mask[i : i + k] = True
+    return float(mask.mean()) if len(tokens) else 0.0
+
+
+def _alignment(article: str, source: str, idf: Callable[[str], float]) -> tuple[float, float]:
+    """(token share of sentences whose IDF-weighted content words are half in one source sentence,
+    token-weighted mean of that best overlap)."""
+    targets = [{w for w in words(s) if w not in ENGLISH_STOP_WORDS} for s in _SENTENCE.split(source)]
+    best, sizes = [], []
+    for sentence in _SENTENCE.split(article):
+        content = {w for w in words(sentence) if w not in ENGLISH_STOP_WORDS}
+        if len(content) < 2:
+            continue
+        weight = sum(idf(w) for w in content)
+        best.append(max((sum(idf(w) for w in content & t) / weight for t in targets), default=0.0))
+        sizes.append(len(words(sentence)))
+    if not sizes:
+        return 0.0, 0.0
+    b, s = np.array(best), np.array(sizes, dtype=float)
+    return float(s[b >= 0.5].sum() / s.sum()), float((b * s).sum() / s.sum())
+
+
+def features(article: str, source: str, idf: Callable[[str], float], tfidf: TfidfVectorizer) -> dict[str, float]:
+    """The lexical features of `article` against `source` (one PA file, or the story's together)."""
+    at, st = words(article), words(source)
+    out = {f"c{n}": len(_grams(at, n) & _grams(st, n)) / max(1, len(_grams(at, n))) for n in range(1, 6)}
+    out["length"] = math.log1p(len(at))
+    out["verbatim8"] = _covered(at, _grams(st, 8), 8)
+    out["aligned"], out["alignment"] = _alignment(article, source, idf)
+    content, known = [w for w in at if w not in ENGLISH_STOP_WORDS], set(st)
+    total = sum(idf(w) for w in content)
+    out["new_words"] = sum(idf(w) for w in content if w not in known) / total if total else 0.0
+    vectors = tfidf.transform([article, source])
+    out["cosine"] = float((vectors[0] @ vectors[1].T).toarray()[0, 0])
+    out["length_ratio"] = math.log1p(len(at)) - math.log1p(len(st))
+    return out
+
+
+def feature_table(corpora: Path) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(article ids, labels, story groups, features against the story's PA union, against the best file)."""
+    articles, labels, stories = load_meter(corpora / "meter-dev")
+    text = {a["id"]: a["text"] for a in articles}
+    tfidf = TfidfVectorizer(sublinear_tf=True, token_pattern=r"[a-z0-9]+").fit([t.lower() for t in text.values()])
+    weights = dict(zip(tfidf.get_feature_names_out(), tfidf.idf_, strict=True))
+
+    def idf(w: str) -> float:
+        return float(weights.get(w, 8.0))
+
+    ids = sorted(labels)
+    union, best = [], []
+    for n in ids:
+        sources = [text[p] for p in stories[n]] or [""]
+        union.append([features(text[n], "\n\n".join(sources), idf, tfidf)[f] for f in LEXICAL])
+        each = np.array([[features(text[n], s, idf, tfidf)[f] for f in LEXICAL] for s in sources])
+        smaller_is_closer = [LEXICAL.index("new_words")]
+        row = each.max(axis=0)
+        row[smaller_is_closer] = each[:, smaller_is_closer].min(axis=0)
+        best.append(row)
+    y = np.array([labels[n] for n in ids])
+    groups = np.array([meter_story(n) for n in ids])
+    return ids, y, groups, np.array(union), np.array(best)
+
+
+def scores(x: np.ndarray, y: np.ndarray, groups: np.ndarray, folds: int, seed: int | None) -> tuple[float, float]:
+    """Ternary and binary macro-F1 of out-of-fold predictions (folds by story; `seed` None: unshuffled)."""
+    split = GroupKFold(folds) if seed is None else GroupKFold(folds, shuffle=True, random_state=seed)
+    pred = np.empty(len(y), dtype=object)
+    for train, test in split.split(x, y, groups):
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=5000, class_weight="balanced"))
+        pred[test] = model.fit(x[train], y[train]).predict(x[test])
+    ternary = float(f1_score(y, pred.astype(str), average="macro"))
+    return ternary, float(f1_score(y == "non", pred == "non", average="macro"))
+
+
+def evaluate(corpora: Path, folds: int, repeats: int) -> dict[str, dict[str, float]]:
+    """Figures of each feature set (see the module docstring)."""
+    _, y, groups, union, best = feature_table(corpora)
+    sets = {
+        "containment, story's PA union": union[:, [LEXICAL.index(f) for f in CONTAINMENT]],
+        "lexical, story's PA union": union,
+        "lexical, best PA file": best,
+    }
+    out = {}
+    for name, x in sets.items():
+        fixed = scores(x, y, groups, folds, None)
+        shuffled = np.array([scores(x, y, groups, folds, seed) for seed in range(repeats)])
+        out[name] = {
+            "ternary_fixed_folds": round(fixed[0], 3),
+            "binary_fixed_folds": round(fixed[1], 3),
+            "ternary_mean": round(float(shuffled[:, 0].mean()), 3),
+            "ternary_sd": round(float(shuffled[:, 0].std()), 3),
+            "binary_mean": round(float(shuffled[:, 1].mean()), 3),
+            "binary_sd": round(float(shuffled[:, 1].std()), 3),
+        }
+    return out
+
+
+def markdown(results: dict[str, dict[str, float]], when: str, argv: str) -> str:
+    start, end = markers("meter_ceiling")
+    lines = [
+        start,
+        "## METER: what shared words can tell at best",
+        "",
+        f"`{argv}` ({when}): balanced multinomial logistic regression per fold, each newspaper article "
+        "compared with its story's PA files at once (no candidate stage); see the module docstring.",
+        "",
+        "| features | ternary macro-F1 (benchmark folds) | binary (benchmark folds) | ternary, shuffled splits | binary, shuffled splits |",
+        "|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        lines.append(
+            f"| {name} | {r['ternary_fixed_folds']:.3f} | {r['binary_fixed_folds']:.3f} | "
+            f"{r['ternary_mean']:.3f} ± {r['ternary_sd']:.3f} | {r['binary_mean']:.3f} ± {r['binary_sd']:.3f} |"
+        )
+    return "\n".join([*lines, end]) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "meter_ceiling.json")
+    parser.add_argument("--results-md", type=Path, default=None, help="default: benchmarks/RESULTS.md")
+    args = parser.parse_args(argv)
+    results = evaluate(args.corpora, args.folds, args.repeats)
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    command = COMMAND if argv is None else " ".join([COMMAND, *argv])
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"command": command, "date": when, "results": results}, indent=2) + "\n")
+    replace_section("meter_ceiling", markdown(results, when, command), args.results_md)
+    for name, r in results.items():
+        print(f"{name:34s} ternary {r['ternary_fixed_folds']:.3f} binary {r['binary_fixed_folds']:.3f} (folds); "
+              f"shuffled {r['ternary_mean']:.3f}±{r['ternary_sd']:.3f} / {r['binary_mean']:.3f}±{r['binary_sd']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
