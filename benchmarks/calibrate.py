@@ -44,6 +44,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from benchmarks.loaders import load_meter, load_mrpc, meter_story
+from benchmarks.model_file import write_level, write_model, write_sentence_pair
 from dedup.compare import measure_pairs
 from dedup.detect.align import PairFeatures
 from dedup.detect.level import FEATURES as LEVEL_FEATURES
@@ -52,7 +53,6 @@ from dedup.detect.relation import Model, _is_close, _is_reworded, classify, feat
 from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
 
 ROOT = Path(__file__).resolve().parent.parent
-MODEL_FILE = ROOT / "dedup" / "calibration" / "model.json"
 WHOLLY = {"exact", "near_duplicate", "copy", "rewrite"}
 _EARLY, _LATE = datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 2, tzinfo=UTC)
 
@@ -324,57 +324,6 @@ def _report(
             "predicted": mrpc_pred.tolist(),
         },
     }
-
-
-def write_model(model: Model, cv: dict[str, Any], command: str) -> None:
-    payload = {
-        "version": model.version,
-        "fitted_on": "METER dev (all labelled newspaper articles) + MRPC train",
-        "fitted_at": datetime.now(UTC).date().isoformat(),
-        "command": command,
-        "cross_validated": {
-            "meter_ternary_macro_f1": round(cv["meter"]["ternary_macro_f1"], 4),
-            "meter_binary_macro_f1": round(cv["meter"]["binary_macro_f1"], 4),
-            "mrpc_f1": round(cv["mrpc"]["f1"], 4),
-        },
-        "params": dataclasses.asdict(model),
-    }
-    MODEL_FILE.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-
-
-def write_sentence_pair(sentence_pair: SentencePairModel, cv: dict[str, Any], folds: int, command: str) -> None:
-    """Refit only the sentence-pair regression into the shipped model, keeping its thresholds."""
-    payload = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    payload["params"]["sentence_pair"] = dataclasses.asdict(sentence_pair)
-    payload["sentence_pair_provenance"] = {
-        "fitted_on": sentence_pair.fitted_on,
-        "fitted_at": datetime.now(UTC).date().isoformat(),
-        "command": command,
-        "cross_validated": {"mrpc_f1": round(cv["mrpc"]["f1"], 4), "folds": folds},
-        "note": "the thresholds above are kept as they were; only params.sentence_pair was refitted",
-    }
-    MODEL_FILE.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-
-
-def write_level(level: LevelModel, cv: dict[str, Any], folds: int, command: str) -> None:
-    """Refit only the reuse-level regression into the shipped model, keeping its thresholds."""
-    payload = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
-    payload["version"] = payload["params"]["version"] = Model().version
-    payload["params"]["level"] = dataclasses.asdict(level)
-    meter = cv["meter"]
-    payload["level_provenance"] = {
-        "fitted_on": level.fitted_on,
-        "fitted_at": datetime.now(UTC).date().isoformat(),
-        "command": command,
-        "cross_validated": {
-            "meter_ternary_macro_f1": round(meter["ternary_macro_f1"], 4),
-            "meter_binary_macro_f1": round(meter["binary_macro_f1"], 4),
-            "folds": folds,
-            "grouped_by": "story (domain/date/catchline)",
-        },
-        "note": "the thresholds are kept as they were; only params.level was refitted",
-    }
-    MODEL_FILE.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -164,7 +164,8 @@ def markdown(results: dict[str, dict[str, float]], when: str, argv: str) -> str:
         f"`{argv}` ({when}): balanced multinomial logistic regression per fold, each newspaper article "
         "compared with its story's PA files at once (no candidate stage); see the module docstring.",
         "",
-        "| features | ternary macro-F1 (benchmark folds) | binary (benchmark folds) | ternary, shuffled splits | binary, shuffled splits |",
+        "| features | ternary macro-F1 (benchmark folds) | binary (benchmark folds) "
+        "| ternary, shuffled splits | binary, shuffled splits |",
         "|---|---|---|---|---|",
     ]
     for name, r in results.items():
@@ -190,8 +191,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps({"command": command, "date": when, "results": results}, indent=2) + "\n")
     replace_section("meter_ceiling", markdown(results, when, command), args.results_md)
     for name, r in results.items():
-        print(f"{name:34s} ternary {r['ternary_fixed_folds']:.3f} binary {r['binary_fixed_folds']:.3f} (folds); "
-              f"shuffled {r['ternary_mean']:.3f}±{r['ternary_sd']:.3f} / {r['binary_mean']:.3f}±{r['binary_sd']:.3f}")
+        print(
+            f"{name:34s} ternary {r['ternary_fixed_folds']:.3f} binary {r['binary_fixed_folds']:.3f} (folds); "
+            f"shuffled {r['ternary_mean']:.3f}±{r['ternary_sd']:.3f} / {r['binary_mean']:.3f}±{r['binary_sd']:.3f}"
+        )
     return 0
 
 
