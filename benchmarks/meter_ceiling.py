@@ -173,6 +173,13 @@ def markdown(results: dict[str, dict[str, float]], when: str, argv: str) -> str:
             f"| {name} | {r['ternary_fixed_folds']:.3f} | {r['binary_fixed_folds']:.3f} | "
             f"{r['ternary_mean']:.3f} ± {r['ternary_sd']:.3f} | {r['binary_mean']:.3f} ± {r['binary_sd']:.3f} |"
         )
+    lines += [
+        "",
+        "- This is the setting most favourable to words: the story's PA files are given, not found, and the "
+        "classifier sees each article whole. The detector, which finds its pairs and decides each pair "
+        "alone, is scored in the METER table above.",
+        "- A classifier of this kind is not a detector: it needs the story's sources named in advance.",
+    ]
     return "\n".join([*lines, end]) + "\n"
 
 
