@@ -1,9 +1,13 @@
 """Memory and latency of the streaming `Index`: index n Reuters-21578 stories one `add` at a time.
 
     python -m benchmarks.index_memory [--corpus ../shared/corpora/reuters21578] [--n 5000]
-                                      [--out benchmarks/results/index_memory.json]
+                                      [--archive archive.jsonl] [--out benchmarks/results/index_memory.json]
 
-Reports the index's own accounting (`memory_per_article`, `Index.nbytes`), the process RSS growth per
+`--archive` indexes the first n articles of a synthetic archive made by `python -m benchmarks.archive`
+instead (its `.truth.jsonl` sidecar is not read; results go to index_memory_archive.json unless --out
+says otherwise): runs long enough for the bounded memos to stop growing.
+
+Reports the index's own accounting (`memory_per_article`, `Index.nbytes` and its parts), the process RSS growth per
 article read from /proc/self/statm with the store's articles (texts, ids, titles, dates, their objects
 and the store's dict) subtracted, both over the whole run and over its second half (the marginal
 cost, once fixed costs such as the bounded document cache are paid), the median and p95 milliseconds
@@ -24,11 +28,14 @@ import shlex
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
 
 from benchmarks.loaders import load_reuters
 from dedup import document, facts
@@ -40,6 +47,7 @@ from dedup.store import MemoryStore
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT / ".." / "shared" / "corpora" / "reuters21578"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "index_memory.json"
+DEFAULT_ARCHIVE_OUT = ROOT / "benchmarks" / "results" / "index_memory_archive.json"
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 Packed = tuple[bytes, bytes, bytes, str | None]
@@ -61,7 +69,19 @@ def rss_bytes() -> int:
         return int(fh.read().split()[1]) * PAGE
 
 
-def pack(rows: list[dict[str, Any]]) -> list[Packed]:
+def read_archive(path: Path, n: int) -> Iterator[dict[str, Any]]:
+    """The first n articles of a `benchmarks.archive` JSONL, read lazily; never its truth sidecar."""
+    if path.name.endswith(".truth.jsonl"):
+        raise ValueError(f"{path} is an archive's truth sidecar (pairs), not its articles")
+    return islice(_jsonl_rows(path), n)
+
+
+def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as fh:
+        yield from (orjson.loads(line) for line in fh if line.strip())
+
+
+def pack(rows: Iterable[dict[str, Any]]) -> list[Packed]:
     """Corpus rows as UTF-8 bytes, so no article string exists before its `add`."""
     out = []
     for row in rows:
@@ -135,6 +155,13 @@ def run(records: list[Packed]) -> dict[str, Any]:
     return {"index": index, "times": times, "relations": relations, "rss": rss, "store": store, "caches": caches}
 
 
+def index_parts(index: Index) -> dict[str, dict[str, int]]:
+    """What `Index.nbytes` is made of: each band table's entries, runs and bytes, the ids and the IDF counts."""
+    parts = {name: {"entries": len(t), "runs": t.runs, "bytes": t.nbytes} for name, t in index._tables.items()}
+    ids = sys.getsizeof(index._id_bytes) + sys.getsizeof(index._id_ends)
+    return {**parts, "ids": {"entries": len(index), "bytes": ids}, "idf": {"bytes": int(index.idf.counts.nbytes)}}
+
+
 def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:
     """The figures of one run (see the module docstring)."""
     index, ms = out["index"], out["times"] * 1000.0
@@ -148,6 +175,7 @@ def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:
         "memory_per_article_bytes": round(memory_per_article(index), 1),  # band tables + ids
         "index_nbytes": int(index.nbytes),
         "index_nbytes_per_article": round(index.nbytes / n, 1),
+        "index_parts": index_parts(index),
         "store_bytes_per_article": round(store[end] / n, 1),
         "rss_growth_bytes": grow_all,
         "rss_growth_per_article_beyond_store": round((grow_all - store[end]) / n, 1),
@@ -178,21 +206,25 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="Reuters-21578 directory")
     parser.add_argument("--n", type=int, default=5000, help="stories to index (in corpus order)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file")
-    return parser.parse_args(argv)
+    parser.add_argument("--archive", type=Path, help="index a synthetic archive JSONL (benchmarks.archive) instead")
+    parser.add_argument("--out", type=Path, help=f"JSON results file ({DEFAULT_OUT.name}, {DEFAULT_ARCHIVE_OUT.name})")
+    args = parser.parse_args(argv)
+    args.out = args.out or (DEFAULT_ARCHIVE_OUT if args.archive else DEFAULT_OUT)
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark, print its figures and write the JSON results."""
     args = parse_args(argv)
-    records = pack(load_reuters(args.corpus)[: args.n])
+    rows = read_archive(args.archive, args.n) if args.archive else load_reuters(args.corpus)[: args.n]
+    records = pack(rows)
     gc.collect()
     figures = summarise(len(records), run(records))
     results = {
         "command": shlex.join(["python", "-m", "benchmarks.index_memory", *(sys.argv[1:] if argv is None else argv)]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
-        "corpus": str(args.corpus),
+        "corpus": str(args.archive or args.corpus),
         **figures,
     }
     for key, value in results.items():
