@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["isin", "isin_sorted", "offsets", "range_rows", "unique", "unique_counts", "unique_inverse", "unique_pairs"]
+__all__ = [
+    "isin",
+    "isin_sorted",
+    "offsets",
+    "range_rows",
+    "split_pairs",
+    "unique",
+    "unique_counts",
+    "unique_inverse",
+    "unique_pairs",
+]
 
 
 def _first_flags(ordered: np.ndarray) -> np.ndarray:
@@ -35,12 +45,30 @@ def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values and, for each input value, the index of its distinct value."""
+    if values.dtype.kind in "ui" and values.dtype.itemsize <= 4 and len(values) <= 1 << 32:
+        return _unique_inverse_small(values)
     order = np.argsort(values)  # equal values share their index whatever their order
     ordered = values[order]
     flags = _first_flags(ordered)
     inverse = np.empty(len(values), dtype=np.int64)
     inverse[order] = np.cumsum(flags) - 1
     return ordered[flags], inverse
+
+
+def _unique_inverse_small(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`unique_inverse` of integers of at most 32 bits: one sort of (value, position) words, where an
+    argsort of the values takes 3-5 times as long (the 9.6M fact hashes of 1M articles: 0.4-0.6 vs 1.7-2.2 s)."""
+    offset = -int(np.iinfo(values.dtype).min)  # signed values shifted to start at zero, order kept
+    words = (values.astype(np.int64) + offset).astype(np.uint64) if offset else values.astype(np.uint64)
+    words <<= np.uint64(32)
+    words |= np.arange(len(values), dtype=np.uint64)
+    words.sort()
+    order = (words & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    words >>= np.uint64(32)
+    flags = _first_flags(words)
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = np.cumsum(flags) - 1
+    return values[order[flags]], inverse
 
 
 def isin(values: np.ndarray, others: np.ndarray) -> np.ndarray:
@@ -76,5 +104,9 @@ def unique_pairs(pairs: np.ndarray) -> np.ndarray:
     """Distinct rows of an (n, 2) array of non-negative indices below 2**31, sorted."""
     if not len(pairs):
         return pairs.reshape(0, 2).astype(np.int64)
-    keys = unique((pairs[:, 0].astype(np.int64) << 32) | pairs[:, 1].astype(np.int64))
+    return split_pairs(unique((pairs[:, 0].astype(np.int64) << 32) | pairs[:, 1].astype(np.int64)))
+
+
+def split_pairs(keys: np.ndarray) -> np.ndarray:
+    """The (n, 2) int64 pairs of int64 pair keys `(a << 32) | b`."""
     return np.stack([keys >> 32, keys & 0xFFFFFFFF], axis=1)

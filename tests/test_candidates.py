@@ -62,26 +62,22 @@ def _pairs_by_dict(keys: np.ndarray, owner: np.ndarray, max_bucket: int) -> set[
 
 
 @pytest.mark.parametrize("top_byte_used", [True, False])
-def test_partitioned_ordering_joins_what_one_sort_joins(monkeypatch: pytest.MonkeyPatch, top_byte_used: bool) -> None:
-    """Large columns are ordered by a radix pass then per-part sorts; the pairs must not change,
-    whether the keys use their top byte (block keys) or leave it empty (topic keys)."""
-    from dedup import lsh
+def test_sorted_word_join_finds_what_dictionaries_find(top_byte_used: bool) -> None:
+    """Buckets come from one sort of (key's top bits, row) words; the pairs must not change, whether
+    the keys use their top byte (block keys) or leave it empty (their top bits then tie often)."""
+    from dedup.lsh import buckets
 
     rng = np.random.default_rng(5)
     high = 2**63 if top_byte_used else 2**40
     keys = rng.integers(0, high, size=(3000, 3), dtype=np.int64).astype(np.uint64)
     keys[rng.integers(0, 3000, 900)] = keys[rng.integers(0, 3000, 900)]  # shared rows: real collisions
     owner = rng.integers(0, 1200, 3000)
-    whole = collide(keys, owner, max_bucket=50)
-    monkeypatch.setattr(lsh, "_PARTITION_MIN", 64)
-    order = lsh._grouped_order(keys[:, 0])
-    assert sorted(order.tolist()) == list(range(3000))
-    runs = keys[order, 0]
-    starts = np.r_[True, runs[1:] != runs[:-1]]
-    assert len(np.unique(runs)) == int(starts.sum())  # each key's rows form one run
-    parted = collide(keys, owner, max_bucket=50)
-    assert np.array_equal(whole, parted)
-    assert set(map(tuple, parted.tolist())) == _pairs_by_dict(keys, owner, 50)
+    rows, starts, ends = buckets(keys[:, 0])
+    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):
+        assert len(set(keys[rows[s:e], 0].tolist())) == 1  # each key's rows form one bucket
+    assert len(starts) == len({k for k, c in zip(*np.unique(keys[:, 0], return_counts=True), strict=True) if c > 1})
+    joined = collide(keys, owner, max_bucket=50)
+    assert set(map(tuple, joined.tolist())) == _pairs_by_dict(keys, owner, 50)
 
 
 def test_rewrite_path_keeps_the_seed_rewrite_and_skips_crowded_buckets(detector: Detector, seeds: list[Any]) -> None:

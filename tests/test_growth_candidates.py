@@ -1,0 +1,183 @@
+"""The candidate stage's per-band rewrite path, rare-term gathering and chunked cosines give exactly
+what the whole-shard versions they replaced gave (those are kept here as references)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from dedup.arrays import unique_pairs
+from dedup.article import Article
+from dedup.batch import candidates
+from dedup.batch.candidates import (
+    _close_topic_pairs,
+    _contained_pairs,
+    _estimate_jaccard,
+    _FactRows,
+    _merged,
+    _on_two_threads,
+    _rare_terms,
+    _topic_pairs,
+    tfidf_cosines,
+)
+from dedup.batch.sign import SignedShard, sign_shard
+from dedup.config import LSHConfig
+from dedup.detector import Detector
+from dedup.idf import IdfTable
+from dedup.lsh import bucket_scratch, collide
+
+
+def _old_topic_collisions(shard: SignedShard, config: LSHConfig, bands_per_pass: int = 8) -> np.ndarray:
+    kept = []
+    owner = np.arange(len(shard))
+    for lo in range(0, shard.topic_keys.shape[1], bands_per_pass):
+        keys = shard.topic_keys[:, lo : lo + bands_per_pass]
+        pairs = collide(keys, owner, config.rewrite_max_bucket, star=False)
+        kept.append(pairs[_estimate_jaccard(shard.topic_sketch, pairs) >= config.rewrite_threshold])
+    return unique_pairs(np.concatenate(kept)) if kept else np.empty((0, 2), dtype=np.int64)
+
+
+def _topic_collisions(shard: SignedShard, config: LSHConfig) -> np.ndarray:
+    scratch = bucket_scratch(len(shard))
+    return _merged([_close_topic_pairs(column, shard.topic_sketch, config, scratch) for column in shard.topic_keys.T])
+
+
+def _old_tfidf_cosines(shard: SignedShard, idf: IdfTable, pairs: np.ndarray) -> np.ndarray:
+    weight = shard.term_counts * np.sqrt(idf.weights(shard.terms))
+    row = np.repeat(np.arange(len(shard)), np.diff(shard.term_bounds))
+    norms = np.sqrt(np.bincount(row, weights=weight * weight, minlength=len(shard)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        data = np.nan_to_num(weight / norms[row])
+    vectors = sparse.csr_matrix((data, shard.terms, shard.term_bounds), shape=(len(shard), idf.n_buckets))
+    return np.asarray(vectors[pairs[:, 0]].multiply(vectors[pairs[:, 1]]).sum(axis=1)).ravel()
+
+
+def _old_rare_terms(shard: SignedShard, max_df: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    freq = np.bincount(shard.terms, minlength=int(shard.terms.max()) + 1)[shard.terms]
+    row = np.repeat(np.arange(len(shard)), np.diff(shard.term_bounds))
+    rare = (freq >= 2) & (freq <= max_df)
+    return row[rare], shard.terms[rare], freq[rare]
+
+
+def _old_contained_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
+    n_terms = int(shard.terms.max()) + 1
+    freq = np.bincount(shard.terms, minlength=n_terms)[shard.terms]
+    row = np.repeat(np.arange(len(shard)), np.diff(shard.term_bounds))
+    rare = (freq >= 2) & (freq <= config.contain_max_df)
+    usable = rare & (shard.n_tokens[row] <= config.contain_max_tokens)
+    keep = candidates._top_per_owner(row[usable], -freq[usable].astype(np.float64), config.contain_query_terms)
+    rows, terms = row[usable][keep], shard.terms[usable][keep]
+    owner = row[rare]
+    held = sparse.csr_matrix((np.ones(len(owner)), (shard.terms[rare], owner)), shape=(n_terms, len(shard)))
+    asked = sparse.csr_matrix((np.ones(len(rows)), (rows, terms)), shape=(len(shard), n_terms))
+    n_asked = np.maximum(np.bincount(rows, minlength=len(shard)), 1)
+    shared = (asked @ held).tocoo()
+    a, b = shared.row.astype(np.int64), shared.col.astype(np.int64)
+    share = shared.data / n_asked[a]
+    ok = (a != b) & (shared.data >= config.contain_min_shared) & (share >= config.contain_share)
+    pairs = np.stack([a[ok], b[ok]], axis=1)
+    pairs = pairs[candidates._top_per_owner(pairs[:, 0], share[ok], config.contain_candidates)]
+    pairs.sort(axis=1)
+    return unique_pairs(pairs)
+
+
+def _random_topic_shard(n: int, seed: int) -> SignedShard:
+    """Only what the rewrite path reads: 32-bit band keys with shared values, sketches with near twins."""
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, n // 8, size=(n, 24)).astype(np.uint32)
+    keys[: n // 20] = 7  # a crowded bucket in every band
+    sketch = rng.integers(0, 256, size=(n, 64), dtype=np.uint8)
+    twins = rng.integers(0, n, size=(n // 2, 2))
+    copied = rng.random((len(twins), 64)) < rng.random((len(twins), 1))
+    sketch[twins[:, 1]] = np.where(copied, sketch[twins[:, 0]], sketch[twins[:, 1]])
+    keys[twins[:, 1], :12] = np.where(
+        rng.random((len(twins), 12)) < 0.3, keys[twins[:, 0], :12], keys[twins[:, 1], :12]
+    )
+    e = np.empty(0)
+    return SignedShard(np.arange(n, dtype=np.uint64), e, e, e, e, keys, sketch, e, e, e, e, e, e, e, e, e, n_units=0)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_topic_collisions_band_by_band_equal_eight_bands_a_pass(seed: int) -> None:
+    shard = _random_topic_shard(3000, seed)
+    for config in (LSHConfig(), LSHConfig(rewrite_max_bucket=80, rewrite_threshold=0.3)):
+        got, want = _topic_collisions(shard, config), _old_topic_collisions(shard, config)
+        assert len(want) > 100 and got.dtype == want.dtype and np.array_equal(got, want)
+
+
+@pytest.fixture(scope="module")
+def fiction_shard(detector: Detector, fiction: list[dict[str, Any]]) -> SignedShard:
+    articles = [Article(id=r["id"], text=r["text"]) for r in fiction]
+    brief = "Dredging of the channel begins next month; shipping agents say the delay cost contracts."
+    articles += [Article(f"brief-{i}", f"Item {i}. {brief}") for i in range(3)]
+    return sign_shard(articles, detector)
+
+
+def test_topic_collisions_of_articles_equal_the_old_path(fiction_shard: SignedShard, detector: Detector) -> None:
+    config = replace(detector.config.lsh, rewrite_threshold=0.05)
+    got, want = _topic_collisions(fiction_shard, config), _old_topic_collisions(fiction_shard, config)
+    assert len(want) and np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
+def test_facts_kept_band_groups_apart_equal_facts_kept_of_all(
+    fiction_shard: SignedShard, detector: Detector, share: float
+) -> None:
+    config = replace(detector.config.lsh, rewrite_threshold=0.05)
+    facts = _FactRows(fiction_shard)
+    n_bands = fiction_shard.topic_keys.shape[1]
+    groups = [
+        _topic_pairs(fiction_shard, config, range(lo, min(lo + 4, n_bands)), facts, share)
+        for lo in range(0, n_bands, 4)
+    ]
+    want = _FactRows(fiction_shard).kept(_topic_collisions(fiction_shard, config), share)
+    assert len(want) and np.array_equal(_merged(groups), want)
+
+
+def test_two_threads_give_each_task_s_result_in_order() -> None:
+    tasks = [lambda i=i: np.full(3, i) for i in range(40)]
+    assert [r[0] for r in _on_two_threads(tasks)] == list(range(40))  # type: ignore[arg-type]
+    assert _on_two_threads([]) == []
+
+    def fails() -> np.ndarray:
+        raise ValueError("task")
+
+    with pytest.raises(ValueError, match="task"):
+        _on_two_threads([*tasks, fails, *tasks])
+
+
+@pytest.mark.parametrize("chunk", [3, 1 << 14])
+def test_chunked_cosines_equal_the_whole_shard_ones_bit_for_bit(
+    fiction_shard: SignedShard, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(candidates, "_COSINE_CHUNK", chunk)
+    idf = fiction_shard.idf_table()
+    n = len(fiction_shard)
+    pairs = np.array([(i, j) for i in range(n) for j in range(i + 1, n)], dtype=np.int64)
+    pairs = np.concatenate([pairs, pairs[::-1, ::-1], [[0, 0]]])  # reversed pairs, an article with itself
+    got = tfidf_cosines(fiction_shard, idf, pairs)
+    assert np.array_equal(got, _old_tfidf_cosines(fiction_shard, idf, pairs))
+    assert tfidf_cosines(fiction_shard, idf, pairs[:0]).shape == (0,)
+
+
+@pytest.mark.parametrize("max_df", [1, 2, 3, 16, 1000])
+def test_rare_terms_equal_the_whole_shard_masks(fiction_shard: SignedShard, max_df: int) -> None:
+    got, want = _rare_terms(fiction_shard, max_df), _old_rare_terms(fiction_shard, max_df)
+    for g, w in zip(got, want, strict=True):
+        assert np.array_equal(g, w)
+    assert len(got[0]) or max_df < 2
+
+
+def test_containment_pairs_are_found_as_before(fiction_shard: SignedShard, detector: Detector) -> None:
+    config = replace(detector.config.lsh, contain_max_tokens=400, contain_max_df=8, contain_min_shared=2)
+    pairs = _contained_pairs(fiction_shard, config)
+    n = len(fiction_shard)
+    assert {(n - 3, n - 2), (n - 3, n - 1), (n - 2, n - 1)} <= set(map(tuple, pairs.tolist()))
+    assert np.array_equal(pairs, _old_contained_pairs(fiction_shard, config))
+    assert np.array_equal(
+        _contained_pairs(fiction_shard, detector.config.lsh), _old_contained_pairs(fiction_shard, detector.config.lsh)
+    )
