@@ -2,11 +2,13 @@
 
 Keys are folded to 40-bit fingerprints (`fold`). Entries live in sorted runs, merged as they grow
 (a log-structured merge), so inserts are amortised O(log n) and a lookup is one vectorised probe
-per run. A run stores each entry in about six bytes, against twelve for a uint64 key and a uint32 item:
+per run. A run stores each entry in five to six bytes, against twelve for a uint64 key and a uint32 item:
 
 - the top `bits` bits of a fingerprint are implicit: a directory of bucket offsets (one bucket per
   8-16 entries, so half a byte an entry or less) says where each value of them starts;
-- the remaining 40 - `bits` bits (at most 32) as uint32;
+- the remaining 40 - `bits` bits: as uint32 in small runs, and in the large runs that hold most
+  entries (`bits` of 16 or more, so 24 bits or fewer remain) as a uint16 of their low 16 bits and a
+  uint8 of the rest, three bytes;
 - the item number as an offset from the run's first item, uint8 when the run spans fewer than 256
   items and uint16 otherwise: item numbers are grouped in windows of 65,536, a run never holds two
   windows, and a window's runs are merged into one when it closes.
@@ -32,7 +34,9 @@ KEY_BITS = 40
 _WINDOW = 1 << 16  # items a run may span: offsets from its first item fit in uint16
 _HEAD = 8192  # entries the head run takes before it joins the run list
 _MIN_BITS = KEY_BITS - 32  # directory bits below which the stored remainder would not fit in uint32
+_SPLIT_BITS = 24  # remainders of at most this many bits are stored in three bytes
 _EMPTY = np.empty(0, dtype=np.uint32)
+_EMPTY8 = np.empty(0, dtype=np.uint8)
 _NO_MATCH = (np.empty(0, dtype=np.intp), _EMPTY)
 
 
@@ -55,12 +59,14 @@ def _size(array: np.ndarray) -> int:
 
 @dataclass(frozen=True, slots=True)
 class _Run:
-    """Sorted entries of one item window: directory, key remainders and item offsets from `base`."""
+    """Sorted entries of one item window: directory, key remainders (`rest`, and `high` bits 16-23
+    when the remainder is split) and item offsets from `base`."""
 
     base: int
     bits: int
     directory: np.ndarray
     rest: np.ndarray
+    high: np.ndarray
     items: np.ndarray
 
     def __len__(self) -> int:
@@ -72,12 +78,20 @@ class _Run:
 
     @property
     def nbytes(self) -> int:
-        return _size(self.directory) + _size(self.rest) + _size(self.items) + sys.getsizeof(self)
+        arrays = (self.directory, self.rest, self.high, self.items)
+        return sum(_size(a) for a in arrays) + sys.getsizeof(self)
+
+    def remainders(self) -> np.ndarray:
+        """The entries' fingerprints below the directory's bits, in order (uint64)."""
+        rest = self.rest.astype(np.uint64)
+        if len(self.high):
+            rest |= self.high.astype(np.uint64) << np.uint64(16)
+        return rest
 
     def fingerprints(self) -> np.ndarray:
         """The entries' 40-bit fingerprints, in order."""
         high = np.repeat(np.arange(len(self.directory) - 1, dtype=np.uint64), np.diff(self.directory))
-        return (high << np.uint64(KEY_BITS - self.bits)) | self.rest.astype(np.uint64)
+        return (high << np.uint64(KEY_BITS - self.bits)) | self.remainders()
 
     def absolute_items(self) -> np.ndarray:
         return self.items.astype(np.uint32) + np.uint32(self.base)
@@ -94,8 +108,10 @@ class _Run:
         # Every entry of each probed bucket, as one flat gather; keep those whose remainder matches.
         ends = np.cumsum(sizes)
         positions = np.repeat(lo - ends + sizes, sizes) + np.arange(total)
-        wanted = np.repeat((fps & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.uint32), sizes)
-        hit = self.rest[positions] == wanted
+        wanted = np.repeat(fps & ((np.uint64(1) << shift) - np.uint64(1)), sizes)
+        hit = self.rest[positions] == (wanted & np.uint64(0xFFFF if len(self.high) else 0xFFFFFFFF))
+        if len(self.high):
+            hit &= self.high[positions] == (wanted >> np.uint64(16))
         queries = np.repeat(np.arange(len(fps)), sizes)[hit]
         return queries, self.items[positions[hit]].astype(np.uint32) + np.uint32(self.base)
 
@@ -110,9 +126,14 @@ def _build(fps: np.ndarray, items: np.ndarray) -> _Run:
     shift = np.uint64(KEY_BITS - bits)
     dtype = np.uint16 if len(fps) < (1 << 16) else np.uint32
     edges = np.searchsorted(fps >> shift, np.arange((1 << bits) + 1, dtype=np.uint64)).astype(dtype)
-    rest = (fps & ((np.uint64(1) << shift) - np.uint64(1))).astype(np.uint32)
+    rest = fps & ((np.uint64(1) << shift) - np.uint64(1))
     offsets = (items[order] - np.uint32(base)).astype(np.uint8 if span < (1 << 8) else np.uint16)
-    return _Run(base, bits, edges, rest, offsets)
+    if KEY_BITS - bits <= 16:
+        return _Run(base, bits, edges, rest.astype(np.uint16), _EMPTY8, offsets)
+    if KEY_BITS - bits <= _SPLIT_BITS:
+        # Three bytes instead of four: the low 16 bits, then the (at most 8) bits above them.
+        return _Run(base, bits, edges, rest.astype(np.uint16), (rest >> np.uint64(16)).astype(np.uint8), offsets)
+    return _Run(base, bits, edges, rest.astype(np.uint32), _EMPTY8, offsets)
 
 
 def _merge(runs: list[_Run]) -> _Run:

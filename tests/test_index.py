@@ -34,6 +34,38 @@ def test_keytable_finds_every_entry_across_runs_and_buffer() -> None:
     assert table.lookup([123_456]).size == 0
 
 
+def test_keytable_large_runs_keep_remainders_in_three_bytes_and_find_every_entry() -> None:
+    # 2,800 items of 400 keys: the runs merge past 2^19 entries, where remainders are split in two.
+    rng = np.random.default_rng(11)
+    keys = rng.integers(0, 2**64, size=(2800, 400), dtype=np.uint64)
+    table = KeyTable()
+    for item, row in enumerate(keys):
+        table.add(row, item)
+    runs = table._all_runs()
+    split = [r for r in runs if len(r.high)]
+    assert split and all(r.rest.dtype == np.uint16 and len(r.high) == len(r) for r in split)
+    assert sum(r.nbytes for r in split) < 5.5 * sum(len(r) for r in split)
+    asked = rng.choice(2800, size=300, replace=False)
+    found = table.matches(keys[asked, 7])
+    assert sorted(zip(found[0].tolist(), found[1].tolist(), strict=True)) == [(k, int(i)) for k, i in enumerate(asked)]
+    absent = rng.integers(0, 2**64, size=2000, dtype=np.uint64)
+    assert table.lookup(absent).size == 0
+    assert len(table) == keys.size
+    stored = np.sort(np.concatenate([r.fingerprints() for r in runs]))
+    assert np.array_equal(stored, np.sort(fold(keys.ravel())))
+
+
+def test_split_remainders_tell_apart_fingerprints_that_differ_only_above_their_low_16_bits() -> None:
+    rng = np.random.default_rng(5)
+    fps = np.unique(rng.integers(0, 2**KEY_BITS, size=600_000, dtype=np.uint64))
+    twin = fps[0] ^ np.uint64(1 << 17)  # same directory bucket and low 16 bits, another bit 17
+    fps = np.setdiff1d(fps, [twin])
+    run = keytable._build(fps, np.arange(len(fps), dtype=np.uint32) % 50)
+    assert len(run.high) == len(fps)
+    queries, items = run.matches(np.array([fps[0], twin], dtype=np.uint64))
+    assert queries.tolist() == [0] and items.tolist() == [0]
+
+
 def test_keytable_folds_keys_to_40_bits_and_keeps_near_keys_apart() -> None:
     near = [5, 5 + (1 << 32), 5 + (1 << 40), 6, 2**63 + 5, 2**64 - 1]
     table = KeyTable()
