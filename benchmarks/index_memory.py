@@ -158,8 +158,8 @@ def run(records: list[Packed]) -> dict[str, Any]:
 def index_parts(index: Index) -> dict[str, dict[str, int]]:
     """What `Index.nbytes` is made of: each band table's entries, runs and bytes, the ids and the IDF counts."""
     parts = {name: {"entries": len(t), "runs": t.runs, "bytes": t.nbytes} for name, t in index._tables.items()}
-    ids = sys.getsizeof(index._id_bytes) + sys.getsizeof(index._id_ends)
-    return {**parts, "ids": {"entries": len(index), "bytes": ids}, "idf": {"bytes": int(index.idf.counts.nbytes)}}
+    ids = {"entries": len(index), "bytes": index.ids_nbytes}
+    return {**parts, "ids": ids, "idf": {"bytes": int(index.idf.counts.nbytes)}}
 
 
 def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:

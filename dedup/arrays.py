@@ -84,7 +84,7 @@ def isin_sorted(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
     return ordered[at] == values
 
 
-def offsets(sizes: list[int]) -> np.ndarray:
+def offsets(sizes: list[int] | np.ndarray) -> np.ndarray:
     """Where each of consecutive parts of these sizes starts, and the total at the end (int64)."""
     out = np.zeros(len(sizes) + 1, dtype=np.int64)
     np.cumsum(sizes, out=out[1:])

@@ -170,8 +170,12 @@ class Index:
     @property
     def article_nbytes(self) -> int:
         """Bytes that grow with the articles indexed: band tables and the ids (buffers and objects)."""
-        ids = sys.getsizeof(self._id_bytes) + sys.getsizeof(self._id_ends)
-        return sum(t.nbytes for t in self._tables.values()) + ids
+        return sum(t.nbytes for t in self._tables.values()) + self.ids_nbytes
+
+    @property
+    def ids_nbytes(self) -> int:
+        """Bytes of the article ids: their UTF-8 buffer and end offsets, objects included."""
+        return sys.getsizeof(self._id_bytes) + sys.getsizeof(self._id_ends)
 
     @property
     def nbytes(self) -> int:

@@ -128,12 +128,11 @@ def _build(fps: np.ndarray, items: np.ndarray) -> _Run:
     edges = np.searchsorted(fps >> shift, np.arange((1 << bits) + 1, dtype=np.uint64)).astype(dtype)
     rest = fps & ((np.uint64(1) << shift) - np.uint64(1))
     offsets = (items[order] - np.uint32(base)).astype(np.uint8 if span < (1 << 8) else np.uint16)
-    if KEY_BITS - bits <= 16:
-        return _Run(base, bits, edges, rest.astype(np.uint16), _EMPTY8, offsets)
-    if KEY_BITS - bits <= _SPLIT_BITS:
-        # Three bytes instead of four: the low 16 bits, then the (at most 8) bits above them.
-        return _Run(base, bits, edges, rest.astype(np.uint16), (rest >> np.uint64(16)).astype(np.uint8), offsets)
-    return _Run(base, bits, edges, rest.astype(np.uint32), _EMPTY8, offsets)
+    if KEY_BITS - bits > _SPLIT_BITS:
+        return _Run(base, bits, edges, rest.astype(np.uint32), _EMPTY8, offsets)
+    # Three bytes instead of four: the low 16 bits, then the (at most 8) bits above them, if any.
+    high = (rest >> np.uint64(16)).astype(np.uint8) if KEY_BITS - bits > 16 else _EMPTY8
+    return _Run(base, bits, edges, rest.astype(np.uint16), high, offsets)
 
 
 def _merge(runs: list[_Run]) -> _Run:

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from dedup.arrays import range_rows, split_pairs, unique
+from dedup.arrays import offsets, range_rows, split_pairs, unique
 from dedup.errors import ConfigError
 
 __all__ = ["band_keys", "bucket_scratch", "buckets", "collide", "group_pairs", "lsh_params"]
@@ -104,9 +104,8 @@ def _runs(words: np.ndarray, low_bits: int = 0) -> tuple[np.ndarray, np.ndarray]
 def _gather_runs(values: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, ...]:
     """The runs' values side by side, and (starts, ends) of each run among them."""
     _, index = range_rows(np.stack([starts, ends], axis=1))
-    lengths = ends - starts
-    at = np.cumsum(lengths) - lengths
-    return values[index], at, at + lengths
+    at = offsets(ends - starts)
+    return values[index], at[:-1], at[1:]
 
 
 def _split_ties(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dedup.arrays import isin, range_rows, unique_inverse, unique_pairs
+from dedup.arrays import isin, offsets, range_rows, unique_inverse, unique_pairs
 from dedup.batch.sign import SignedShard
 from dedup.config import LSHConfig
 from dedup.idf import IdfTable
@@ -241,8 +241,7 @@ def _unit_vectors(shard: SignedShard, idf: IdfTable, rows: np.ndarray) -> sparse
     norms = np.sqrt(np.bincount(row, weights=weight * weight, minlength=len(rows)))
     with np.errstate(divide="ignore", invalid="ignore"):
         data = np.nan_to_num(weight / norms[row])
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(bounds[:, 1] - bounds[:, 0], out=indptr[1:])
+    indptr = offsets(bounds[:, 1] - bounds[:, 0])
     return sparse.csr_matrix((data, terms, indptr), shape=(len(rows), idf.n_buckets))
 
 
