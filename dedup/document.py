@@ -25,9 +25,19 @@ from dedup.normalize import normalize
 from dedup.segment import Span, blocks
 from dedup.shingle import TokenHasher
 from dedup.stopwords import ENGLISH_STOP_WORDS
+from dedup.token_table import TokenTable
 from dedup.tokens import Located, locate_many, spans_in, tokenize
 
-__all__ = ["STOPWORDS", "Document", "Joined", "join_documents", "prepare", "prepare_many"]
+__all__ = [
+    "STOPWORDS",
+    "Document",
+    "Joined",
+    "join_documents",
+    "mark_names",
+    "names_by_sentence",
+    "prepare",
+    "prepare_many",
+]
 
 STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | frozenset({"said", "says", "told", "would", "also", "year"})
 # The leading lookahead is implied by the pattern; it lets the engine reject most positions with one
@@ -42,12 +52,11 @@ def _content_id(tok: str) -> int:
     return xxhash.xxh3_64_intdigest(_stem(tok).encode("utf-8")) | 1
 
 
-# Tokens recur across a corpus: their ids are looked up (`_content_id` is pure).
+# Tokens recur across a corpus: their ids are looked up (`_content_id` is pure), by token hash
+# for whole documents, by token for the few a table misses.
 _CONTENT_IDS = Memo(_content_id, 1 << 20)
-
-
-def _content_ids(tokens: list[str]) -> np.ndarray:
-    return np.fromiter(map(_CONTENT_IDS.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+CONTENT_TABLE = TokenTable(_CONTENT_IDS.__getitem__)
+_STOPWORD_TABLE = TokenTable(lambda tok: tok in STOPWORDS, bits=18)
 
 
 def _capitals(text: str, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -62,6 +71,32 @@ def _capitals(text: str, spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # ASCII: upper-case means no lower-case letter and at least one capital (the initial here).
     initial = capital[spans[:, 0]]
     return initial, initial & (lower_before[spans[:, 1]] == lower_before[spans[:, 0]])
+
+
+def mark_names(
+    text: str, spans: np.ndarray, sentence_starts: np.ndarray, hashes: np.ndarray, tokens: Sequence[str]
+) -> np.ndarray:
+    """Per token (`spans` in `text`, `hashes`, `tokens`): written as a name, capitalised inside a
+    sentence (`sentence_starts`: token indices) or an upper-case acronym, and not a stopword.
+    `text` may join several documents: their spans then point into it."""
+    first = np.zeros(len(spans), dtype=bool)
+    first[sentence_starts] = True
+    initial, upper = _capitals(text, spans)
+    length = spans[:, 1] - spans[:, 0]
+    mask = initial & (length >= 2) & ((~first & ~upper) | (upper & (length > 2)))
+    at = np.flatnonzero(mask)
+    where = at.tolist()
+    mask[at] = _STOPWORD_TABLE.lookup(hashes[at], lambda k: tokens[where[k]]) == 0
+    return mask
+
+
+def names_by_sentence(mask: np.ndarray, bounds: np.ndarray, tokens: Sequence[str]) -> list[frozenset[str]]:
+    """The name tokens (`mask`) of each sentence (`bounds`: token (start, end) rows, in token order)."""
+    at = np.flatnonzero(mask)
+    # Names of sentence k are at[cuts[k]:cuts[k + 1]] (sentences are in token order).
+    cuts = np.searchsorted(at, bounds.reshape(-1)).reshape(-1, 2).tolist() if len(bounds) else []
+    where = at.tolist()
+    return [frozenset(tokens[i] for i in where[lo:hi]) for lo, hi in cuts]
 
 
 class Document:
@@ -157,22 +192,14 @@ class Document:
     @cached_property
     def content_ids(self) -> np.ndarray:
         """Per token: a hash of its stemmed form for content words, 0 for stopwords and short tokens."""
-        return _content_ids(self.tokens)
+        return CONTENT_TABLE.lookup(self.token_hashes, self.tokens.__getitem__)
 
     @cached_property
     def name_mask(self) -> np.ndarray:
         """Per token: written as a name (capitalised inside a sentence, or an upper-case acronym)."""
-        mask = np.zeros(self.n_tokens, dtype=bool)
         if not self.n_tokens:
-            return mask
-        first = np.zeros(self.n_tokens, dtype=bool)
-        first[self.sentence_bounds[:, 0]] = True
-        initial, upper = _capitals(self.text, self.token_spans)
-        length = self.token_spans[:, 1] - self.token_spans[:, 0]
-        mask = initial & (length >= 2) & ((~first & ~upper) | (upper & (length > 2)))
-        for i in np.flatnonzero(mask).tolist():
-            mask[i] = self.tokens[i] not in STOPWORDS
-        return mask
+            return np.zeros(0, dtype=bool)
+        return mark_names(self.text, self.token_spans, self.sentence_bounds[:, 0], self.token_hashes, self.tokens)
 
     @cached_property
     def quick_names(self) -> frozenset[str]:
@@ -184,12 +211,7 @@ class Document:
     @cached_property
     def sentence_names(self) -> list[frozenset[str]]:
         """Names in each sentence."""
-        tokens, bounds = self.tokens, self.sentence_bounds
-        at = np.flatnonzero(self.name_mask)
-        # Names of sentence k are at[cuts[k]:cuts[k + 1]] (sentences are in token order).
-        cuts = np.searchsorted(at, bounds.reshape(-1)).reshape(-1, 2).tolist() if len(bounds) else []
-        where = at.tolist()
-        return [frozenset(tokens[i] for i in where[lo:hi]) for lo, hi in cuts]
+        return names_by_sentence(self.name_mask, self.sentence_bounds, self.tokens)
 
     @cached_property
     def facts(self) -> frozenset[str]:

@@ -15,6 +15,7 @@ import xxhash
 
 from dedup.arrays import offsets, range_rows, unique, unique_counts
 from dedup.batch.names import quick_names_many
+from dedup.batch.warm import content_ids_many
 from dedup.document import Document, Joined, join_documents
 from dedup.idf import DEFAULT_BUCKETS, bucket_of
 from dedup.memo import Memo
@@ -54,6 +55,7 @@ def sentence_terms_many(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`idf.sentence_terms` of every document: buckets (int32), counts (uint16), bounds per document."""
     joined = joined or join_documents(docs)
+    content_ids_many(docs)
     ids = np.concatenate([d.content_ids for d in docs]) if docs else np.empty(0, dtype=np.uint64)
     unit, index = range_rows(joined.sentence_bounds)
     term = ids[index] if len(index) else np.empty(0, dtype=np.uint64)

@@ -12,6 +12,7 @@ import numpy as np
 from dedup.arrays import unique
 from dedup.article import Article
 from dedup.batch.candidates import Candidates
+from dedup.batch.warm import warm_documents
 from dedup.detect.relation import Decision
 from dedup.detector import Detector
 from dedup.document import Document
@@ -43,7 +44,9 @@ class _DocumentCache:
         self.cache: OrderedDict[int, Document] = OrderedDict()
         used = unique(pairs.reshape(-1)).tolist()
         if len(used) <= _CACHE_SIZE:
-            self.cache.update(zip(used, detector.prepare_many([articles[i] for i in used]), strict=True))
+            docs = detector.prepare_many([articles[i] for i in used])
+            warm_documents(docs)
+            self.cache.update(zip(used, docs, strict=True))
 
     def __getitem__(self, i: int) -> Document:
         doc = self.cache.get(i)
