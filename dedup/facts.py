@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
+from itertools import compress
 from typing import Any
 
 from dedup.memo import Memo
@@ -54,9 +55,21 @@ _SPELLED = re.compile(rf"(?P<cur>[$£€¥])?\s?{_WORD_NUMBER}{_TAIL}", re.IGNOR
 # Spelled amounts are looked for only where a scale word follows a space (a fast scan of the
 # lower-cased text), instead of trying the spelled pattern at every position.
 _SCALE_WORD = re.compile(r"\s(?:thousand|million|mln|billion|bln|trillion)\b")
-# Where a figure can start: a digit or a currency sign. A plain character class is found by the
-# regex engine's fast scan, where _NUMBER's lookahead is tried at every position of the text.
-_FIGURE_START = re.compile(r"[$£€¥#\d]")
+# `_NUMBER`'s matches by one `finditer`: opening with a plain character class (the digit or sign a
+# figure starts with), the pattern is tried only where the engine's fast scan finds one, where
+# `_NUMBER`'s lookahead is tried everywhere. Past that first digit a number needs two digits fewer.
+# Where `_NUMBER` starts at the whitespace before a digit, this starts at the digit with the empty
+# group matched (no match ends in whitespace, so that one is never in the match before). The tail's
+# lookaheads, implied by their groups, only make a group that cannot match fail at once.
+_FIGURE_BODY = (
+    r"(?:(?<=\s\d)()|(?<=\d)|\s?\d)(?:\d{0,2}(?:,\d{3})+|\d*)(?:\.\d+)?(?:[- ]\d{1,2}/\d{1,2})?"
+    r"(?:\s?(?=[tmbk])(?:thousand|million|mln|billion|bln|trillion|tln|bn|mn|[mbk])\b)?"
+    r"(?:\s?(?=[%p])(?:%|percent\b|per cent\b|pct\b))?"
+    r"(?:\s?(?=[dpsey])(?:dollars|dlrs|pounds|stg|euros|yen)\b)?"
+)
+_FIGURE = re.compile(rf"[$£€¥#\d]{_FIGURE_BODY}", re.IGNORECASE)
+# The same on ASCII text: this class is a bitmap, tested faster than one holding the category \d.
+_FIGURE_ASCII = re.compile(rf"[$£€¥#0-9]{_FIGURE_BODY}", re.IGNORECASE)
 _MONTHS = (
     "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -100,25 +113,29 @@ def _currency(m: re.Match[str]) -> bool:
     return bool(m.group("frac") or m.group("scale") or int(m.group("num").replace(",", "")) >= _SMALL)
 
 
-# Memo of `_number_fact` on `_NUMBER` matches, which reads nothing but their groups; wire copy
-# repeats its figures ("1986", "mln dlrs", "pct") across thousands of stories.
-_FACT_MEMO: dict[tuple[str | Any, ...], str | None] = {}
-_FACT_MEMO_LIMIT = 1 << 16
+def _figure_fact(figure: str) -> str | None:
+    """`_number_fact` of the `_NUMBER` match whose text from its digit or sign is `figure`. That text
+    fixes the groups: `_NUMBER` reads past a match only in a `\\b` after a letter, and one at the
+    match's end held in the text too (the match ends in that letter: in a word and its `\\b`)."""
+    m = _NUMBER.match(figure)
+    return _number_fact(m) if m else None
 
 
-def _memo_fact(m: re.Match[str]) -> str | None:
-    """`_number_fact` of a `_NUMBER` match."""
-    key = m.groups()
-    if key in _FACT_MEMO:
-        return _FACT_MEMO[key]
-    fact = _number_fact(m)
-    if len(_FACT_MEMO) < _FACT_MEMO_LIMIT:
-        _FACT_MEMO[key] = fact
-    return fact
+def _figure_day(figure: str) -> int | None:
+    """`_day` of the `_NUMBER` match whose text is `figure` (as in `_figure_fact`)."""
+    m = _NUMBER.match(figure)
+    return _day(m) if m else None
+
+
+# Wire copy repeats its figures ("1986", "mln dlrs", "pct") across thousands of stories.
+_FACT_MEMO = Memo(_figure_fact, 1 << 16)
+_DAY_MEMO = Memo(_figure_day, 1 << 16)
 
 
 def _month_before(text: str, start: int) -> str | None:
     """The month word ("Sept.", "april") ending, with only spaces after it, right before `start`."""
+    if not start or text[start - 1] in _NO_MONTH_BEFORE:
+        return None
     return _MONTH_MEMO[text[max(0, start - 13) : start]]
 
 
@@ -142,6 +159,10 @@ def _month_ending(key: str) -> str | None:
 
 # Figures recur after the same words: `_month_before` looks up the only characters it reads.
 _MONTH_MEMO = Memo(_month_ending, 1 << 16)
+# ASCII characters no month word ends before (all but whitespace, '.' and the letters month words
+# end in): most figures follow one, and skip the lookup.
+_MONTH_ENDS = frozenset(word[-1] for word in _MONTH_WORDS) | {"."}
+_NO_MONTH_BEFORE = frozenset(c for c in map(chr, range(128)) if not c.isspace() and c.lower() not in _MONTH_ENDS)
 
 
 def _day(m: re.Match[str]) -> int | None:
@@ -150,39 +171,27 @@ def _day(m: re.Match[str]) -> int | None:
     return int(num) if whole and not m.group("scale") and not m.group("pct") else None
 
 
-def _figures(text: str) -> Iterator[re.Match[str]]:
-    """`_NUMBER.finditer(text)`, trying the pattern only where a figure can start.
-
-    A match that starts at whitespace is the one that starts at the digit after it, so each digit or
-    currency sign found is tried once, from the space before it when that is free.
-    """
-    pos, search, match = 0, _FIGURE_START.search, _NUMBER.match
-    while (hit := search(text, pos)) is not None:
-        q = hit.start()
-        p = q - 1 if q > pos and text[q - 1].isspace() and text[q].isdecimal() else q
-        m = match(text, p)
-        if m is None:
-            pos = q + 1
-            continue
-        yield m
-        pos = m.end()
-
-
 def scan_facts(text: str) -> tuple[list[tuple[int, str]], set[str]]:
     """(offset, fact) of every figure in `text` in order, and its month-day dates, in one pass."""
     out: list[tuple[int, str]] = []
     dates: set[str] = set()
-    for m in _figures(text):
-        month = _month_before(text, m.start())
-        if month is not None:
-            # The day of a date ("April 15") is a date fact, not a figure.
-            day = _day(m)
-            if day is not None and text[m.start()].isspace():
-                dates.add(f"date:{month[:3]}-{day}")
-            continue
-        fact = _memo_fact(m)
+    # Inlined `_month_before` and `_FACT_MEMO` lookups: this loop runs for every figure of every text.
+    memo, days, months, no_month = _FACT_MEMO, _DAY_MEMO, _MONTH_MEMO, _NO_MONTH_BEFORE
+    for m in (_FIGURE_ASCII if text.isascii() else _FIGURE).finditer(text):
+        at, figure, spaced = m.start(), m[0], m.lastindex
+        if spaced:
+            at -= 1  # `_NUMBER` starts this figure at the whitespace before it
+        if at and text[at - 1] not in no_month:
+            month = months[text[at - 13 if at > 13 else 0 : at]]
+            if month is not None:
+                # The day of a date ("April 15") is a date fact, not a figure.
+                day = days[figure] if spaced else None
+                if day is not None:
+                    dates.add(f"date:{month[:3]}-{day}")
+                continue
+        fact = memo[figure]
         if fact:
-            out.append((m.start(), fact))
+            out.append((at, fact))
     spelled = _spelled(text)
     if spelled:
         out.extend(spelled)
@@ -190,21 +199,25 @@ def scan_facts(text: str) -> tuple[list[tuple[int, str]], set[str]]:
     return out, dates
 
 
-_SCALE_NAMES = ("thousand", "million", "mln", "billion", "bln", "trillion")
+# A piece of every scale word, with where the words holding it start before it: "illion" is in
+# million, billion (1 before) and trillion (2); "ln" in mln and bln. Three scans instead of six.
+_SCALE_CORES = (("illion", (1, 2)), ("ln", (1,)), ("thousand", (0,)))
 
 
 def _scale_hits(low: str) -> list[int]:
     """Starts of the `_SCALE_WORD` matches in `low` that follow a letter (those a spelled number can
-    precede), in order. Each scale word is found by substring search and the pattern tried at the
-    character before it: its matches (a space, then letters) cannot overlap, so these are all of
-    them. Several times faster than the pattern's own scan."""
+    precede), in order. Each is tried where a piece of a scale word is found by substring search:
+    every match starts at one of these places, so these are all of them. Several times faster than
+    the pattern's own scan."""
     found = set()
-    for name in _SCALE_NAMES:
-        i = low.find(name, 2)
-        while i != -1:
-            if low[i - 2].isalpha() and _SCALE_WORD.match(low, i - 1):
-                found.add(i - 1)
-            i = low.find(name, i + 1)
+    for core, backs in _SCALE_CORES:
+        j = low.find(core, 2)
+        while j != -1:
+            for back in backs:
+                i = j - back
+                if i >= 2 and low[i - 2].isalpha() and _SCALE_WORD.match(low, i - 1):
+                    found.add(i - 1)
+            j = low.find(core, j + 1)
     return sorted(found)
 
 
@@ -249,6 +262,14 @@ _COUNT_TOKENS: dict[str, tuple[int, bool]] = {
     **{f"{n:02d}": (n, False) for n in range(10)},
     **{f"{n}{sfx}": (n, True) for n in range(100) for sfx in ("st", "nd", "rd", "th")},
 }
+_COUNT_SET = frozenset(_COUNT_TOKENS)
+# token -> (value, is ordinal, its fact when no month comes before it): none for "one" ("one of
+# them": a pronoun far more often than a count) or larger bare figures (those are "num:" facts).
+_COUNT_FACTS = {
+    tok: (value, ordinal, None if tok == "one" or not (ordinal or value < 10 or not tok.isdecimal())
+          else f"{'ord' if ordinal else 'count'}:{value}")
+    for tok, (value, ordinal) in _COUNT_TOKENS.items()
+}  # fmt: skip
 _WORDISH = re.compile(r"\w+(?:['’.,&]\w+)*")
 _FIGURE_JOINS = "0123456789.,/-"
 
@@ -269,25 +290,26 @@ def counts_in_tokens(text: str, tokens: Sequence[str], spans: Any) -> list[tuple
     """`counts_at` over a text already split into lower-cased tokens; `spans[i]` is token i's
     (start, end) in `text` (a list of pairs, or an (n, 2) array: only the few hits are read)."""
     out: list[tuple[int, str]] = []
-    get = _COUNT_TOKENS.get
-    for i, tok in enumerate(tokens):
-        hit = get(tok)
-        if hit is None:
-            continue
-        start, end = int(spans[i][0]), int(spans[i][1])
+    months, no_month = _MONTH_MEMO, _NO_MONTH_BEFORE  # `_month_before`, inlined as in `scan_facts`
+    # The few tokens that can be counts are picked out in C (one set test a token), not in a loop.
+    for i in compress(range(len(tokens)), map(_COUNT_SET.__contains__, tokens)):
+        row = spans[i]
+        start = int(row[0])
         # A piece of a larger figure ("7-1/4", "2.5", "1,000") has its canonical form in `scan_facts`.
         if start and text[start - 1] in _FIGURE_JOINS:
             continue
+        end = int(row[1])
         if end + 1 < len(text) and text[end] in ".,/-" and text[end + 1].isdecimal():
             continue
-        value, ordinal = hit
-        month = _month_before(text, start)
-        if month is not None and not ordinal:
-            out.append((start, f"date:{month[:3]}-{value}"))
-        elif tok == "one":
-            continue  # "one of them": a pronoun far more often than a count
-        elif ordinal or value < 10 or not tok.isdecimal():  # larger bare figures are "num:" facts
-            out.append((start, f"{'ord' if ordinal else 'count'}:{value}"))
+        value, ordinal, fact = _COUNT_FACTS[tokens[i]]
+        # A number after a month is its day ("April 3"); an ordinal ("May fourth") stays an ordinal.
+        if not ordinal and start and text[start - 1] not in no_month:
+            month = months[text[start - 13 if start > 13 else 0 : start]]
+            if month is not None:
+                out.append((start, f"date:{month[:3]}-{value}"))
+                continue
+        if fact is not None:
+            out.append((start, fact))
     return out
 
 

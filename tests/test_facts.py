@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import re
 from typing import Any
 
 import numpy as np
@@ -14,14 +16,22 @@ from dedup.batch.candidates import tfidf_cosines
 from dedup.batch.sign import sign_shard
 from dedup.detector import Detector
 from dedup.facts import (
+    _FACT_MEMO,
+    _FIGURE,
+    _FIGURE_ASCII,
     _MONTH_WORDS,
+    _NO_MONTH_BEFORE,
+    _NUMBER,
     _SCALE_WORD,
-    _figures,
-    _memo_fact,
+    _WORDS,
+    _day,
+    _figure_day,
     _month_before,
+    _month_ending,
     _number_fact,
     _scale_hits,
     counts_at,
+    counts_in_tokens,
     facts,
     numeric_facts_at,
     rounded_match,
@@ -114,9 +124,17 @@ _FIGURE_TEXT = st.lists(
                 "\u212a",
                 "İ",
                 "ﬁ",
+                "ſtg",
+                "#",
+                "€",
+                "\u0663",
+                "5m",
+                "per cent",
+                "%",
+                "1/2",
             ]
         ),
-        st.text(alphabet=" \n\t.,-/'", min_size=1, max_size=2),
+        st.text(alphabet=" \n\t.,-/'\u00a0", min_size=1, max_size=2),
     ),
     max_size=30,
 ).map("".join)
@@ -131,12 +149,23 @@ def test_scale_words_found_by_substring_search_are_the_patterns_matches_after_a_
     ]
 
 
-@settings(max_examples=200, deadline=None)
+def _figures_of(text: str) -> list[tuple[int, str]]:
+    """(offset, text from the digit or sign) of each figure as `scan_facts` finds it."""
+    pattern = _FIGURE_ASCII if text.isascii() else _FIGURE
+    return [(m.start() - (1 if m.lastindex else 0), m[0]) for m in pattern.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
 @given(_FIGURE_TEXT)
-def test_remembered_figure_facts_equal_fresh_ones(text: str) -> None:
-    for m in _figures(text):
-        assert _memo_fact(m) == _number_fact(m)
-        assert _memo_fact(m) == _number_fact(m)  # once more, from the memo
+def test_figures_are_the_number_patterns_matches_and_their_text_gives_the_fact(text: str) -> None:
+    numbers = list(_NUMBER.finditer(text))
+    expected = [(m.start(), m[0][1:] if m[0][0].isspace() else m[0]) for m in numbers]
+    assert _figures_of(text) == expected
+    assert [(m.start() - (1 if m.lastindex else 0), m[0]) for m in _FIGURE.finditer(text)] == expected
+    for m, (_, figure) in zip(numbers, expected, strict=True):
+        assert _FACT_MEMO[figure] == _number_fact(m)
+        assert _FACT_MEMO[figure] == _number_fact(m)  # once more, from the memo
+        assert _figure_day(figure) == _day(m)
 
 
 def _month_before_reference(text: str, start: int) -> str | None:
@@ -181,6 +210,135 @@ def test_remembered_months_equal_the_reference(text: str, data: st.DataObject) -
 )
 def test_month_words_at_the_edge_of_the_window(text: str, start: int, month: str | None) -> None:
     assert _month_before(text, start) == _month_before_reference(text, start) == month
+
+
+def test_no_month_ends_before_the_characters_that_skip_the_lookup() -> None:
+    months = sorted(_MONTH_WORDS) + [w.upper() + "." for w in _MONTH_WORDS] + ["May  ", "x", ""]
+    for c in _NO_MONTH_BEFORE:
+        for head in months:
+            assert _month_ending((head + c)[-13:]) is None
+
+
+_PIECES = (
+    "$", "£", "#", "€", "¥", "5.7", "1,000", "7-1/4", "5-15/16", " pct", " mln", "bn", " per cent", "%",
+    " dlrs", "two billion", "an", " thousand", "April 15", "Sept. 3", "Omar 5", "May", "xmay", " 12", "3",
+    "07", "K", "İ", "é", "\u0663", "\u00a0", "\t", "\n", " ", "  ", ".", ",", "-", "/", "one",
+    "1234", ",567", "a trillion", "six bln", "Thousand", "illion",
+)  # fmt: skip
+
+
+def test_random_texts_keep_the_scan_invariants() -> None:
+    """Facts in text order, at a figure (a digit, a currency sign, the whitespace before a digit) or a
+    spelled amount; dates well formed; a second scan (memos now warm) the same. Figures are the
+    number pattern's matches and scale words the scale pattern's."""
+    rng = random.Random(20240611)
+    for _ in range(3000):
+        text = "".join(
+            rng.choice(_PIECES) if rng.random() < 0.7 else rng.choice("0123456789abcxyzMJS .,")
+            for _ in range(rng.randint(0, 30))
+        )
+        numbers, dates = scan_facts(text)
+        assert [o for o, _ in numbers] == sorted(o for o, _ in numbers)
+        for o, fact in numbers:
+            assert fact.partition(":")[0] in ("num", "money", "pct")
+            head = text[o:]
+            head = head[1:] if head and head[0] in "$£€¥#" else head
+            head = head[1:] if head and head[0].isspace() else head
+            assert head[:1].isdecimal() or head.lower().startswith(tuple(_WORDS)), (text, o)
+        assert all(re.fullmatch(r"date:[a-z]{3}-\d{1,2}", d) for d in dates)
+        assert scan_facts(text) == (numbers, dates)
+        assert _figures_of(text) == [
+            (m.start(), m[0][1:] if m[0][0].isspace() else m[0]) for m in _NUMBER.finditer(text)
+        ]
+        low = text.lower()
+        assert _scale_hits(low) == [
+            m.start() for m in _SCALE_WORD.finditer(low) if m.start() and low[m.start() - 1].isalpha()
+        ]
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers", "dates"),
+    [
+        ("", [], set()),
+        ("5", [], set()),
+        ("12 pct rise", [(0, "pct:12")], set()),
+        ("Net 1,234,567.89 dlrs vs 1,00 and 1,000,00 units", [(3, "money:1.235e+06"), (33, "num:1000")], set()),
+        (
+            "It paid $ 5 million, #3 seed, # 55,000, £1.5bn, €5, ¥100 yen and $$5 or $x 5.",
+            [
+                (8, "money:5e+06"),
+                (30, "money:5.5e+04"),
+                (40, "money:1.5e+09"),
+                (48, "money:5"),
+                (52, "money:100"),
+                (66, "money:5"),
+            ],
+            set(),
+        ),
+        (
+            "Omar 15 and xMay 3, on May.  3 and Sept. 30 stores, December 2.28 billion.",
+            [(4, "num:15")],
+            {"date:may-3", "date:sep-30"},
+        ),
+        (
+            "Rates at 7 1/2 pct, 7-1/4 pct, 5-15/16 and 10 per cent, 5 percentage.",
+            [(8, "pct:7.5"), (19, "pct:7.25"), (30, "num:5.9375"), (42, "pct:10")],
+            set(),
+        ),
+        # A scale word must end a word; IGNORECASE lets the Kelvin sign be a "k".
+        ("Up 5mx, 5 mlnx, 5m, 5 k and 5 \u212a units.", [(15, "num:5e+06"), (19, "num:5000"), (27, "num:5000")], set()),
+        (
+            "Tab\t12 pct,\n1986 and 1987\u00a012 pct; 3 4 5 6 77",
+            [(3, "pct:12"), (11, "num:1986"), (20, "num:1987"), (25, "pct:12"), (41, "num:77")],
+            set(),
+        ),
+        ("Arabic \u0663\u0664 mln and fullwidth \uff15\uff10 pct", [(6, "num:3.4e+07"), (27, "pct:50")], set()),
+        (
+            "It lost two billion dlrs and an extra million, a thousand stg.",
+            [(7, "money:2e+09"), (46, "money:1000")],
+            set(),
+        ),
+        # Lower-casing "İ" moves offsets: spelled amounts are then looked for everywhere.
+        (
+            "İstanbul said two billion dlrs on April 15 and 12 pct.",
+            [(13, "money:2e+09"), (46, "pct:12")],
+            {"date:apr-15"},
+        ),
+        (
+            "TWO BILLION DLRS, Two Million, seventy million, one thousand",
+            [(0, "money:2e+09"), (17, "num:2e+06"), (47, "num:1000")],
+            set(),
+        ),
+        (
+            "April 15April 16 may 5 MAY 5 jan. 1 Jan 1 mar15 _jan 3",
+            [(13, "num:16")],
+            {"date:apr-15", "date:may-5", "date:jan-1"},
+        ),
+        # A month word must start within the 12 characters before the figure, at a word's start.
+        ("xdecember     15 and december     16", [(13, "num:15")], {"date:dec-16"}),
+        ("xdecember    15, december    16", [(12, "num:15")], {"date:dec-16"}),
+        (
+            "It owes a trillion yen, one bln stg, six mln dlrs and 1234,567 or 12,34 units.",
+            [
+                (7, "money:1e+12"),
+                (23, "money:1e+09"),
+                (36, "money:6e+06"),
+                (53, "num:1234"),
+                (59, "num:567"),
+                (65, "num:12"),
+                (69, "num:34"),
+            ],
+            set(),
+        ),
+        (
+            "1/2 of 3/4 pct; 1986/87 and 10-1/0 and 3-1/2 and 12 1/2",
+            [(9, "pct:4"), (15, "num:1986"), (21, "num:87"), (27, "num:10"), (38, "num:3.5"), (48, "num:12.5")],
+            set(),
+        ),
+    ],
+)
+def test_scan_of_tricky_texts(text: str, numbers: list[tuple[int, str]], dates: set[str]) -> None:
+    assert scan_facts(text) == (numbers, dates)
 
 
 _DETECTOR = Detector()
@@ -260,12 +418,20 @@ def test_sorted_unique_helpers_match_numpy(values: list[int], pairs: list[tuple[
         ("7-1/4 pct, 2.5 mln, 1,000 and 3 cts", ["count:3"]),
         ("one of the men said July One", ["date:jul-1"]),
         ("up 45 cts", []),
+        ("May fourth, Sept. 07 and April One; 5th of 12 lots", ["ord:4", "date:sep-7", "date:apr-1", "ord:5"]),
+        ("one 1 01 10 99 100 first 21st 3-4 2/3 5,6 7.8 9-", ["count:1", "count:1", "ord:1", "ord:21", "count:9"]),
+        ("Dec. 31st, dec 3rd, X9 and mar 2 vs omar 2", ["ord:31", "ord:3", "date:mar-2", "count:2"]),
+        ("xdecember    15, december    16", ["date:dec-16"]),
     ],
 )
 def test_counts_are_the_small_numbers_facts_leave_out(text: str, expected: list[str]) -> None:
     found = counts_at(text)
     assert [f for _, f in found] == expected
     assert all(text[o].isalnum() for o, _ in found)
+    doc = _DETECTOR.prepare(Article("a", text))
+    assert counts_in_tokens(text, doc.tokens, doc.token_spans) == counts_in_tokens(
+        text, doc.tokens, doc.token_spans.tolist()
+    )
 
 
 @pytest.mark.parametrize(
