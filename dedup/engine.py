@@ -32,6 +32,33 @@ def _set_batch_gc() -> None:
     gc.set_threshold(*BATCH_GC_THRESHOLD)
 
 
+# glibc's mallopt parameters (malloc.h) and the values a batch worker runs with.
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
+_WORKER_MALLOC = ((_M_MMAP_THRESHOLD, 256 << 20), (_M_TRIM_THRESHOLD, 512 << 20), (_M_TOP_PAD, 64 << 20))
+
+
+def _keep_heap() -> None:
+    """Let a worker's heap keep the memory its tasks free for the next task.
+
+    A task allocates and frees the same arrays of a few MB again and again; by default glibc maps
+    each from the system and unmaps it when freed, and every page is faulted in afresh (Reuters scan:
+    170,000 page faults). A no-op where there is no glibc.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+        for param, value in _WORKER_MALLOC:
+            libc.mallopt(param, value)
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_worker() -> None:
+    _set_batch_gc()
+    _keep_heap()
+
+
 @contextmanager
 def batch_gc() -> Iterator[None]:
     """Collect garbage less often while a batch stage runs in this process (restored after)."""
@@ -91,7 +118,7 @@ class ProcessEngine:
             yield from map(fn, chain(head, stream))
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_set_batch_gc)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker)
         pending: deque[Future[R]] = deque()
         try:
             for item in chain(head, stream):
