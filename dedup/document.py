@@ -108,7 +108,6 @@ class Document:
         self.article = article
         self.config = config
         text = article.text
-        self.norm_hash = xxhash.xxh3_64_intdigest(normalize(text).encode("utf-8"))
         placed = located.placed if located is not None else None
         if placed is not None:
             self.blocks: list[Span] = placed.blocks
@@ -131,6 +130,12 @@ class Document:
         self._hasher = hasher
         # Results of pure functions of this document kept by their callers (see dedup.detect.view).
         self.memo: dict[str, object] = {}
+
+    @cached_property
+    def norm_hash(self) -> int:
+        """Hash of the normalized text: equal texts after normalization, equal hashes (on first use:
+        verification compares documents of different exact groups, and rarely needs it)."""
+        return xxhash.xxh3_64_intdigest(normalize(self.article.text).encode("utf-8"))
 
     @property
     def id(self) -> str:
