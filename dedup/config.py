@@ -66,7 +66,13 @@ class LSHConfig:
     # partial reuse this path also finds).
     rewrite_min_cosine: float = 0.2
     false_negative_weight: float = 0.7
-    max_bucket: int = 200
+    # Paragraph and document buckets larger than this are joined as a star on their first article, not
+    # pair by pair: a paragraph printed by so many articles is a site's header or a notice far more
+    # often than one story (no related pair of the synthetic archives came from a bucket over 20), and
+    # its pairs grow with the square of the corpus (1M archive at 200: 137,000 unrelated pairs from
+    # buckets of 51 to 200). Copies of a story printed more widely still join one cluster, each
+    # related to the star's centre.
+    max_bucket: int = 50
     # Rewrite-path buckets larger than this are skipped: a name or figure shared by so many articles
     # does not point at a retelling, and keeping them would grow the pairs with the square of the
     # corpus (45M pairs among 100k archive articles at 200).

@@ -240,3 +240,36 @@ def test_equal_bytes_counts_what_a_byte_compare_counts(width: int) -> None:
     expected = (sketches[pairs[:, 0]] == sketches[pairs[:, 1]]).sum(axis=1)
     assert np.array_equal(_equal_bytes(sketches, pairs), expected)
     assert np.array_equal(_equal_bytes(sketches, np.repeat(pairs[:, :1], 2, axis=1)), np.full(5000, width))
+
+
+_HEADER = "From the Valley Courier news desk, serving the county with local news, weather and sport every day"
+
+
+def test_a_paragraph_printed_by_more_than_max_bucket_articles_joins_them_as_a_star(
+    detector: Detector, fiction: list[dict[str, Any]]
+) -> None:
+    """A site's header printed by many otherwise unrelated stories gives one pair per story (to the
+    first), not a pair for every two of them; what other evidence finds is unchanged."""
+    stories = [r["text"] for r in fiction[:11]]
+    lsh = replace(detector.config.lsh, max_bucket=6)
+    crowd = sign_shard([Article(f"s{i}", f"{_HEADER}\n\n{t}") for i, t in enumerate(stories)], detector)
+    alone = sign_shard([Article(f"s{i}", t) for i, t in enumerate(stories)], detector)
+    base = set(map(tuple, find_candidates(alone, lsh).pairs.tolist()))
+    star = set(map(tuple, find_candidates(crowd, lsh).pairs.tolist()))
+    assert star == base | {(0, j) for j in range(1, 11)}
+    every = set(map(tuple, find_candidates(crowd, replace(lsh, max_bucket=11)).pairs.tolist()))
+    assert every == {(i, j) for i in range(11) for j in range(i + 1, 11)}
+
+
+def test_copies_printed_more_widely_than_max_bucket_still_form_one_cluster(fiction: list[dict[str, Any]]) -> None:
+    from dedup.batch.scan import scan_articles
+    from dedup.config import DetectorConfig
+
+    config = DetectorConfig()
+    detector = Detector(replace(config, lsh=replace(config.lsh, max_bucket=3)))
+    story = fiction[0]["text"]
+    copies = [Article(f"c{i}", f"Printed by site number {i} of the network\n\n{story}") for i in range(7)]
+    others = [Article(r["id"], r["text"]) for r in fiction[1:4]]
+    result = scan_articles([*copies, *others], detector)
+    assert [sorted(c.members) for c in result.clusters if len(c.members) > 1] == [[f"c{i}" for i in range(7)]]
+    assert {r["b"] for r in result.relations if r["a"] == "c0"} == {f"c{i}" for i in range(1, 7)}
