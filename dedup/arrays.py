@@ -36,6 +36,17 @@ def unique(values: np.ndarray) -> np.ndarray:
     return ordered[_first_flags(ordered)]
 
 
+def unique_per_run(flat: np.ndarray, bounds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct uint32 values of each run flat[bounds[i]:bounds[i + 1]]: flat, and bounds per run.
+
+    One sort for every run: the run's index in the high 32 bits keeps its values together."""
+    n = len(bounds) - 1
+    run = np.repeat(np.arange(n, dtype=np.uint64), np.diff(bounds))
+    keys = unique((run << np.uint64(32)) | flat.astype(np.uint64))
+    cuts = np.searchsorted(keys >> np.uint64(32), np.arange(n + 1, dtype=np.uint64))
+    return (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32), cuts
+
+
 def unique_counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Sorted distinct values and how often each occurs."""
     ordered = np.sort(values)

@@ -118,9 +118,9 @@ def _figures_and_titles_agree(da: Document, db: Document) -> bool:
 
 def is_exact(da: Document, db: Document) -> bool:
     """Identical after normalization (the hash is checked against the tokens, never trusted alone).
-    Tokens first: two documents of a candidate pair differ in them at once, and then neither needs
-    its normalized text."""
-    return da.n_tokens == db.n_tokens and da.tokens == db.tokens and da.norm_hash == db.norm_hash
+    Tokens first (list equality compares lengths before items): two documents of a candidate pair
+    differ in them at once, and then neither needs its normalized text."""
+    return da.tokens == db.tokens and da.norm_hash == db.norm_hash
 
 
 def _dates(da: Document, db: Document) -> tuple[datetime | None, datetime | None]:

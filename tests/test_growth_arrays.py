@@ -28,3 +28,17 @@ def test_split_pairs_undoes_pair_keys() -> None:
     keys = (pairs[:, 0] << 32) | pairs[:, 1]
     assert np.array_equal(split_pairs(keys), pairs)
     assert unique_pairs(pairs).tolist() == [[0, 1], [3, 9], [2**31 - 1, 5]]
+
+
+def test_unique_per_run_is_numpy_unique_of_each_run() -> None:
+    from dedup.arrays import unique_per_run
+
+    rng = np.random.default_rng(11)
+    sizes = rng.integers(0, 30, 200)
+    sizes[[3, 50]] = 0  # empty runs keep their place
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    flat = rng.integers(0, 40, int(bounds[-1])).astype(np.uint32)
+    values, cuts = unique_per_run(flat, bounds)
+    assert values.dtype == np.uint32 and len(cuts) == len(sizes) + 1
+    for i in range(len(sizes)):
+        assert np.array_equal(values[cuts[i] : cuts[i + 1]], np.unique(flat[bounds[i] : bounds[i + 1]]))

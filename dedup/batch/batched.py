@@ -13,7 +13,7 @@ from itertools import chain
 import numpy as np
 import xxhash
 
-from dedup.arrays import offsets, range_rows, unique, unique_counts
+from dedup.arrays import offsets, range_rows, unique, unique_counts, unique_per_run
 from dedup.batch.names import quick_names_many
 from dedup.batch.warm import content_ids_many
 from dedup.document import Document, Joined, join_documents
@@ -36,12 +36,7 @@ def block_shingles_many(
     """
     joined = joined or join_documents(docs)
     flat, bounds = hasher.kgrams_many(joined.hashes, joined.block_bounds)
-    n = len(bounds) - 1
-    # One sort for every block: the block's index in the high bits keeps its hashes together.
-    block = np.repeat(np.arange(n, dtype=np.uint64), np.diff(bounds))
-    keys = unique((block << np.uint64(32)) | flat.astype(np.uint64))
-    values = (keys & _LOW32).astype(np.uint32)
-    cuts = np.searchsorted(keys >> np.uint64(32), np.arange(n + 1, dtype=np.uint64))
+    values, cuts = unique_per_run(flat, bounds)
     first_block = offsets([len(d.blocks) for d in docs]).tolist()
     cut_list = cuts.tolist()
     for d, b in zip(docs, first_block, strict=False):

@@ -15,7 +15,7 @@ import numpy as np
 
 from dedup.arrays import offsets
 from dedup.detect.view import views_many
-from dedup.document import CONTENT_TABLE, Document, mark_names, names_by_sentence
+from dedup.document import CONTENT_TABLE, Document, join_documents, mark_names, names_by_sentence
 
 __all__ = ["content_ids_many", "name_masks_many", "warm_documents"]
 
@@ -45,17 +45,15 @@ def name_masks_many(docs: Sequence[Document]) -> None:
     todo = [d for d in docs if d.n_tokens and "name_mask" not in d.__dict__ and d.text.isascii()]
     if not todo:
         return
-    text_at = offsets([len(d.text) + 1 for d in todo])
-    token_at = offsets([d.n_tokens for d in todo])
+    joined = join_documents(todo)
     sizes = [d.n_tokens for d in todo]
+    text_at = offsets([len(d.text) + 1 for d in todo])
     spans = np.concatenate([d.token_spans for d in todo]) + np.repeat(text_at[:-1], sizes)[:, None]
-    n_sentences = [len(d.sentence_bounds) for d in todo]
-    bounds = np.concatenate([d.sentence_bounds for d in todo]) + np.repeat(token_at[:-1], n_sentences)[:, None]
     tokens = list(chain.from_iterable(d.tokens for d in todo))
-    hashes = np.concatenate([d.token_hashes for d in todo])
-    mask = mark_names("\n".join(d.text for d in todo), spans, bounds[:, 0], hashes, tokens)
+    bounds = joined.sentence_bounds
+    mask = mark_names("\n".join(d.text for d in todo), spans, bounds[:, 0], joined.hashes, tokens)
     names = names_by_sentence(mask, bounds, tokens)
-    cuts, sentence_cuts = token_at.tolist(), offsets(n_sentences).tolist()
+    cuts, sentence_cuts = offsets(sizes).tolist(), offsets([len(d.sentence_bounds) for d in todo]).tolist()
     for k, d in enumerate(todo):
         d.__dict__["name_mask"] = mask[cuts[k] : cuts[k + 1]]
         d.__dict__["sentence_names"] = names[sentence_cuts[k] : sentence_cuts[k + 1]]

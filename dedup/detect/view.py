@@ -14,7 +14,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from dedup.arrays import offsets, range_rows, unique
+from dedup.arrays import offsets, range_rows, unique, unique_per_run
 from dedup.document import STOPWORDS, Document
 from dedup.idf import bucket_of
 from dedup.normalize import normalize
@@ -233,17 +233,14 @@ def figures(doc: Document) -> Figures:
 
 def views_many(docs: Sequence[Document]) -> None:
     """Build and keep the view of every document of `VERIFY_K` tokens or more that has none yet: their
-    3-gram hashes in one pass, and each document's distinct ones from one sort of (document, hash)."""
+    3-gram hashes in one pass, and each document's distinct ones from one sort (`unique_per_run`)."""
     todo = [d for d in docs if _MEMO_KEY not in d.memo and d.n_tokens >= VERIFY_K]
     if not todo:
         return
     bounds = offsets([d.n_tokens for d in todo])
     grams, cuts = kgram_hashes_many(np.concatenate([d.token_hashes for d in todo]), bounds, _MULT3)
-    owner = np.repeat(np.arange(len(todo), dtype=np.uint64), np.diff(cuts))
-    keys = unique((owner << np.uint64(32)) | grams.astype(np.uint64))
-    distinct = (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
-    distinct_cuts = np.searchsorted(keys >> np.uint64(32), np.arange(len(todo) + 1, dtype=np.uint64)).tolist()
-    gram_list, at = grams.tolist(), cuts.tolist()
+    distinct, distinct_at = unique_per_run(grams, cuts)
+    gram_list, at, distinct_cuts = grams.tolist(), cuts.tolist(), distinct_at.tolist()
     for k, d in enumerate(todo):
         lo, hi = at[k], at[k + 1]
         parts = View(d.tokens, grams[lo:hi], gram_list[lo:hi], distinct[distinct_cuts[k] : distinct_cuts[k + 1]])
