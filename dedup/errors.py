@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DedupError", "InputError", "StoreError"]
+__all__ = ["ConfigError", "DedupError", "DuplicateIdError", "InputError", "StoreError"]
 
 
 class DedupError(Exception):
@@ -19,3 +19,7 @@ class InputError(DedupError, ValueError):
 
 class StoreError(DedupError):
     """A store backend failed or is misused (duplicate id, unknown id)."""
+
+
+class DuplicateIdError(StoreError):
+    """An article id is already stored or indexed: a client's conflict, not a backend failure."""

@@ -21,7 +21,7 @@ from dedup.article import Article
 from dedup.batch.sign import sign_documents, sign_shard
 from dedup.detector import Detector, relation_record
 from dedup.document import Document
-from dedup.errors import StoreError
+from dedup.errors import DuplicateIdError
 from dedup.idf import IdfTable
 from dedup.keytable import KeyTable
 from dedup.store import MemoryStore, Store
@@ -79,10 +79,10 @@ class Index:
                 self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units, sign=-1)
 
     def add(self, article: Article) -> IndexReport:
-        """Check `article`, then add it; a duplicate id raises StoreError and changes nothing."""
+        """Check `article`, then add it; a duplicate id raises DuplicateIdError (a StoreError) and changes nothing."""
         with self._lock:
             if article.id in self.store:
-                raise StoreError(f"duplicate id {article.id!r}: it is already indexed")
+                raise DuplicateIdError(f"duplicate id {article.id!r}: it is already indexed")
             new = self.detector.prepare(article)
             signed = sign_documents([new], self.detector)
             self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)

@@ -8,7 +8,7 @@ from dedup.article import Article
 
 @runtime_checkable
 class Store(Protocol):
-    """Articles by id, in insertion order. `put` of an existing id raises StoreError."""
+    """Articles by id, in insertion order. `put` of an existing id raises DuplicateIdError (a StoreError)."""
 
     def put(self, article: Article) -> None: ...
     def get(self, article_id: str) -> Article | None: ...

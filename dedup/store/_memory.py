@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dedup.article import Article
-from dedup.errors import StoreError
+from dedup.errors import DuplicateIdError
 
 
 class MemoryStore:
@@ -14,7 +14,7 @@ class MemoryStore:
 
     def put(self, article: Article) -> None:
         if article.id in self._articles:
-            raise StoreError(f"duplicate id {article.id!r}: it is already in the store")
+            raise DuplicateIdError(f"duplicate id {article.id!r}: it is already in the store")
         self._articles[article.id] = article
 
     def get(self, article_id: str) -> Article | None:

@@ -6,7 +6,7 @@ from typing import Any
 import orjson
 
 from dedup.article import Article, parse_published
-from dedup.errors import StoreError
+from dedup.errors import DuplicateIdError
 
 try:
     import redis
@@ -31,7 +31,7 @@ class RedisStore:
             "published": article.published.isoformat() if article.published else None, "url": article.url,
         }  # fmt: skip
         if not self._r.set(self._key(article.id), orjson.dumps(doc), nx=True):
-            raise StoreError(f"duplicate id {article.id!r}: it is already in the Redis store")
+            raise DuplicateIdError(f"duplicate id {article.id!r}: it is already in the Redis store")
         self._r.rpush(self._order, article.id)
 
     def get(self, article_id: str) -> Article | None:

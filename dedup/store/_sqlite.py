@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from dedup.article import Article, parse_published
-from dedup.errors import StoreError
+from dedup.errors import DuplicateIdError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -44,7 +44,7 @@ class SQLiteStore:
             try:
                 self._db.execute(f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", row)
             except sqlite3.IntegrityError as e:
-                raise StoreError(f"duplicate id {article.id!r}: it is already in {self.path}") from e
+                raise DuplicateIdError(f"duplicate id {article.id!r}: it is already in {self.path}") from e
 
     def get(self, article_id: str) -> Article | None:
         with self._lock:
