@@ -38,7 +38,7 @@ import numpy as np
 import orjson
 
 from benchmarks.loaders import load_reuters
-from dedup import document, facts
+from dedup import document, facts, heap
 from dedup.article import Article, parse_published
 from dedup.batch import batched
 from dedup.index import Index, memory_per_article
@@ -59,12 +59,7 @@ def rss_bytes() -> int:
     Heap that glibc keeps after frees (the index's merged runs, per-article temporaries) is given
     back first, so that the figure counts memory in use rather than the allocator's reserve.
     """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    heap.trim()
     with open("/proc/self/statm", encoding="ascii") as fh:
         return int(fh.read().split()[1]) * PAGE
 

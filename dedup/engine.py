@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Protocol, TypeVar
 
+from dedup import heap
 from dedup.errors import ConfigError
 
 __all__ = ["BATCH_GC_THRESHOLD", "Engine", "ProcessEngine", "SerialEngine", "batch_gc", "default_engine"]
@@ -32,9 +33,8 @@ def _set_batch_gc() -> None:
     gc.set_threshold(*BATCH_GC_THRESHOLD)
 
 
-# glibc's mallopt parameters (malloc.h) and the values a batch worker runs with.
-_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
-_WORKER_MALLOC = ((_M_MMAP_THRESHOLD, 256 << 20), (_M_TRIM_THRESHOLD, 512 << 20), (_M_TOP_PAD, 64 << 20))
+# The glibc heap parameters a batch worker runs with.
+_WORKER_MALLOC = ((heap.M_MMAP_THRESHOLD, 256 << 20), (heap.M_TRIM_THRESHOLD, 512 << 20), (heap.M_TOP_PAD, 64 << 20))
 
 
 def _keep_heap() -> None:
@@ -44,14 +44,7 @@ def _keep_heap() -> None:
     each from the system and unmaps it when freed, and every page is faulted in afresh (Reuters scan:
     170,000 page faults). A no-op where there is no glibc.
     """
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6")
-        for param, value in _WORKER_MALLOC:
-            libc.mallopt(param, value)
-    except (OSError, AttributeError):
-        pass
+    heap.set_params(_WORKER_MALLOC)
 
 
 def _start_worker() -> None:

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from dedup import heap
 from dedup.article import Article
 from dedup.batch.boilerplate import drop_boilerplate_partials
 from dedup.batch.candidates import Candidates, find_candidates
@@ -110,12 +111,7 @@ def _kept(engine: Engine | None) -> AbstractContextManager[object]:
 def _release_freed_memory() -> None:
     """Give the heap freed by joining shards back to the system (glibc keeps it otherwise, and the
     candidate stage that follows needs the room); a no-op where there is no glibc."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    heap.trim()
 
 
 def _verify_all(
