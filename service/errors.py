@@ -1,0 +1,135 @@
+"""The one place where exceptions become HTTP statuses, and every error body `{"error", "detail"}`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+
+from dedup.errors import DedupError, DuplicateIdError, InputError
+
+__all__ = [
+    "ArticleNotFoundError",
+    "BodyEncodingError",
+    "BodyTooLargeError",
+    "InvalidJSONError",
+    "describe",
+    "error_response",
+    "install_error_handlers",
+]
+
+
+class BodyTooLargeError(Exception):
+    """The request body is over `Settings.max_body_bytes`."""
+
+
+class BodyEncodingError(Exception):
+    """A JSON body (or a batch line) is not UTF-8."""
+
+    @classmethod
+    def at(cls, what: str, data: bytes, err: UnicodeDecodeError) -> BodyEncodingError:
+        """The error for `data` (`what`: "request body", "line") failing to decode, with the bad byte."""
+        byte = data[err.start : err.start + 1].hex()
+        return cls(f"{what} is not UTF-8 (byte 0x{byte} at offset {err.start}); send JSON in UTF-8")
+
+
+class InvalidJSONError(Exception):
+    """A batch line is not a JSON document."""
+
+
+class ArticleNotFoundError(LookupError):
+    """No article with this id is indexed."""
+
+
+def _backend_errors() -> tuple[type[Exception], ...]:
+    """Exceptions of the store backends themselves: the store is down or unusable, not the request."""
+    try:
+        from redis.exceptions import RedisError
+    except ImportError:  # pragma: no cover - the redis extra is not installed
+        return (sqlite3.Error,)
+    return (sqlite3.Error, RedisError)
+
+
+# Most specific first: the first class an exception is an instance of decides its status.
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (DuplicateIdError, 409),
+    (InputError, 422),
+    (InvalidJSONError, 422),
+    (DedupError, 400),
+    (BodyEncodingError, 400),
+    (BodyTooLargeError, 413),
+    (ArticleNotFoundError, 404),
+    *((backend, 503) for backend in _backend_errors()),
+)
+_UNEXPECTED = "internal error; the server log has the traceback"
+
+
+def describe(exc: BaseException) -> tuple[int, str, str]:
+    """Status, error type and message for an exception (500 for anything not mapped above)."""
+    if isinstance(exc, RequestValidationError | ValidationError):
+        return 422, "ValidationError", _validation_detail(exc.errors())
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            name = "StoreUnavailable" if status == 503 else type(exc).__name__
+            return status, name, str(exc)
+    return 500, "InternalServerError", _UNEXPECTED
+
+
+def error_response(exc: BaseException) -> JSONResponse:
+    """The JSON error response for `exc`."""
+    status, name, detail = describe(exc)
+    return _body(status, name, detail)
+
+
+def _body(status: int, name: str, detail: str) -> JSONResponse:
+    return JSONResponse({"error": name, "detail": detail}, status_code=status)
+
+
+def _validation_problem(err: Any) -> str:
+    """One pydantic error as `location: message`, in words a client can act on."""
+    loc = tuple(err["loc"])
+    if err["type"] == "json_invalid":
+        reason = (err.get("ctx") or {}).get("error", "")
+        return f"body: invalid JSON at character {loc[-1]}: {reason}"
+    if loc == ("body",) and isinstance(err.get("input"), bytes | str):
+        # FastAPI parses JSON only when the content type says so; anything else arrives as raw bytes.
+        return "body: expected a JSON object; send it with content-type: application/json"
+    return f"{'.'.join(str(part) for part in loc)}: {err['msg']}"
+
+
+def _validation_detail(errors: Sequence[Any]) -> str:
+    """pydantic's errors as one line: `body.text: Field required; body.id: Input should be a valid string`."""
+    return "; ".join(_validation_problem(err) for err in errors)
+
+
+async def _on_mapped(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(exc)
+
+
+async def _on_http(request: Request, exc: Exception) -> JSONResponse:
+    # Routing errors (unknown path, wrong method) and FastAPI's own refusals keep their status.
+    assert isinstance(exc, HTTPException)
+    try:
+        name = HTTPStatus(exc.status_code).phrase.replace(" ", "")
+    except ValueError:
+        name = "HTTPError"
+    response = _body(exc.status_code, name, str(exc.detail))
+    response.headers.update(exc.headers or {})
+    return response
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every error response the same JSON shape."""
+    for kind, _ in _STATUS:
+        app.add_exception_handler(kind, _on_mapped)
+    app.add_exception_handler(RequestValidationError, _on_mapped)
+    app.add_exception_handler(HTTPException, _on_http)
+    # Handled last by Starlette's server-error middleware, which still logs the traceback.
+    app.add_exception_handler(Exception, _on_mapped)

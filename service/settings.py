@@ -1,0 +1,56 @@
+"""Service settings, read from `DEDUP_*` environment variables (or given to `create_app`)."""
+
+from __future__ import annotations
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings"]
+
+# The URL forms `dedup.store.open_store` accepts; checked here so a bad value fails at startup
+# with the fix in the message, not on the first request.
+_STORE_PREFIXES = ("memory://", "sqlite:///", "redis://")
+_STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+_MIN_BODY_BYTES = 1024
+_MIN_DOC_CHARS = 1000  # DetectorConfig's own lower bound
+
+
+class Settings(BaseSettings):
+    """What the service needs to start: the store, and the limits on what a client may send."""
+
+    model_config = SettingsConfigDict(env_prefix="DEDUP_", extra="ignore")
+
+    store: str = "memory://"
+    """Store URL for `dedup.store.open_store`: memory://, sqlite:///PATH.db or redis://HOST:PORT/DB."""
+    max_body_bytes: int = 2_000_000
+    """Request bodies above this many bytes are refused with 413 (the batch endpoint included)."""
+    max_doc_chars: int = 1_000_000
+    """Articles with longer texts are refused with 422 (`DetectorConfig.max_doc_chars`)."""
+
+    @field_validator("store")
+    @classmethod
+    def _known_store(cls, value: str) -> str:
+        if value.startswith(_STORE_PREFIXES) or value.endswith(_STORE_SUFFIXES):
+            return value
+        raise ValueError(
+            f"store (DEDUP_STORE): {value!r} is not a store URL; use memory://, sqlite:///PATH.db or redis://HOST:PORT/DB"
+        )
+
+    @field_validator("max_body_bytes")
+    @classmethod
+    def _body_limit(cls, value: int) -> int:
+        if value < _MIN_BODY_BYTES:
+            raise ValueError(f"max_body_bytes (DEDUP_MAX_BODY_BYTES): use at least {_MIN_BODY_BYTES} bytes")
+        return value
+
+    @field_validator("max_doc_chars")
+    @classmethod
+    def _doc_limit(cls, value: int) -> int:
+        if value < _MIN_DOC_CHARS:
+            raise ValueError(f"max_doc_chars (DEDUP_MAX_DOC_CHARS): allow at least {_MIN_DOC_CHARS} characters")
+        return value
+
+    @property
+    def store_kind(self) -> str:
+        """The store's backend without its address (a Redis URL may carry a password)."""
+        return "sqlite" if self.store.endswith(_STORE_SUFFIXES) else self.store.split("://", 1)[0]
