@@ -54,7 +54,7 @@ def _content_id(tok: str) -> int:
 
 # Tokens recur across a corpus: their ids are looked up (`_content_id` is pure), by token hash
 # for whole documents, by token for the few a table misses.
-_CONTENT_IDS = Memo(_content_id, 1 << 20)
+_CONTENT_IDS = Memo(_content_id, 1 << 16)
 CONTENT_TABLE = TokenTable(_CONTENT_IDS.__getitem__)
 _STOPWORD_TABLE = TokenTable(lambda tok: tok in STOPWORDS, bits=18)
 

@@ -141,7 +141,7 @@ class TokenHasher:
     `token_hashes` of token lists keeps up to `cache_limit` hashes; the batch path needs no cache.
     """
 
-    def __init__(self, config: ShingleConfig | None = None, cache_limit: int = 2_000_000) -> None:
+    def __init__(self, config: ShingleConfig | None = None, cache_limit: int = 1 << 16) -> None:
         self.config = config or ShingleConfig()
         self._seed = self.config.seed
         self._mult = _multipliers(self.config.k, self._seed)
