@@ -20,7 +20,10 @@ _LINE_ERRORS = (DedupError, BodyEncodingError, InvalidJSONError, ValidationError
 
 
 def add_lines(index: Index, body: bytes, max_chars: int) -> BatchOut:
-    """Add every line that is a valid article; blank lines are skipped, line numbers count from 1."""
+    """Add every line that is a valid article; blank lines are skipped, line numbers count from 1.
+
+    A store that fails stops the batch (503 for the request); the lines before it stay added.
+    """
     reports: list[BatchReportOut] = []
     errors: list[LineErrorOut] = []
     for number, raw in enumerate(body.splitlines(), start=1):

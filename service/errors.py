@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Sequence
 from http import HTTPStatus
@@ -69,6 +70,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     *((backend, 503) for backend in _backend_errors()),
 )
 _UNEXPECTED = "internal error; the server log has the traceback"
+_log = logging.getLogger("service")
 
 
 def describe(exc: BaseException) -> tuple[int, str, str]:
@@ -77,8 +79,9 @@ def describe(exc: BaseException) -> tuple[int, str, str]:
         return 422, "ValidationError", _validation_detail(exc.errors())
     for kind, status in _STATUS:
         if isinstance(exc, kind):
-            name = "StoreUnavailable" if status == 503 else type(exc).__name__
-            return status, name, str(exc)
+            if status == 503:
+                return status, "StoreUnavailable", f"the store is unavailable: {exc}"
+            return status, type(exc).__name__, str(exc)
     return 500, "InternalServerError", _UNEXPECTED
 
 
@@ -110,7 +113,11 @@ def _validation_detail(errors: Sequence[Any]) -> str:
 
 
 async def _on_mapped(request: Request, exc: Exception) -> JSONResponse:
-    return error_response(exc)
+    response = error_response(exc)
+    if response.status_code == 503:
+        # Handled here, so nothing else would log it: the operator needs the traceback.
+        _log.error("store failed on %s %s", request.method, request.url.path, exc_info=exc)
+    return response
 
 
 async def _on_http(request: Request, exc: Exception) -> JSONResponse:

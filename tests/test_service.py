@@ -225,10 +225,11 @@ def test_sqlite_articles_survive_a_restart_and_the_store_is_closed_at_shutdown(t
         _assert_error(client.post("/articles", json=_record(SEED_A)), 409, "DuplicateIdError")
 
 
-def test_a_store_that_fails_is_503_not_a_crash(tmp_path: Path) -> None:
+def test_a_store_that_fails_is_503_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with TestClient(create_app(Settings(store=f"sqlite:///{tmp_path / 'index.db'}"))) as client:
         client.app.state.index.store.close()  # type: ignore[attr-defined]
         _assert_error(client.post("/articles", json=_record(SEED_A)), 503, "StoreUnavailable")
+    assert any(r.name == "service" and r.exc_info for r in caplog.records)
 
 
 def test_an_unexpected_error_is_a_json_500(monkeypatch: pytest.MonkeyPatch) -> None:
