@@ -9,7 +9,7 @@ import ctypes
 from collections.abc import Iterable
 from functools import cache
 
-__all__ = ["M_MMAP_THRESHOLD", "M_TOP_PAD", "M_TRIM_THRESHOLD", "set_params", "trim"]
+__all__ = ["M_MMAP_THRESHOLD", "M_TOP_PAD", "M_TRIM_THRESHOLD", "RETURN_LARGE", "set_params", "trim"]
 
 # glibc's mallopt parameters (malloc.h).
 M_TRIM_THRESHOLD, M_TOP_PAD, M_MMAP_THRESHOLD = -1, -2, -3
@@ -37,3 +37,12 @@ def set_params(params: Iterable[tuple[int, int]]) -> None:
     if libc is not None:
         for param, value in params:
             libc.mallopt(param, value)
+
+
+# A long-running process (the HTTP service) frees arrays of every size, from kilobytes to the index's
+# merged runs of megabytes. glibc raises its mmap threshold to the size of each mapped block freed (up
+# to 32 MB), after which such arrays come from the heap, and the holes they leave stay resident. A fixed
+# threshold keeps every array of 256 KB or more mapped and returned when freed: an Index of 19,000
+# Reuters articles over SQLite held 309 MB RSS with the default, 238 MB with this (233 MB after
+# malloc_trim), at the same speed.
+RETURN_LARGE = ((M_MMAP_THRESHOLD, 256 << 10),)

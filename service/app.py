@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from dedup import __version__
+from dedup import __version__, heap
 from dedup.config import DetectorConfig
 from dedup.detector import Detector
 from dedup.index import Index
@@ -24,6 +24,8 @@ __all__ = ["create_app"]
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the store and build the index over it (re-signing stored articles); close the store at shutdown."""
     settings: Settings = app.state.settings
+    # The server process lives long and frees arrays of every size: return the large ones (see heap).
+    heap.set_params(heap.RETURN_LARGE)
     store = open_store(settings.store)
     try:
         app.state.index = Index(Detector(DetectorConfig(max_doc_chars=settings.max_doc_chars)), store)

@@ -114,6 +114,7 @@ class HealthOut(BaseModel):
     status: Literal["ok"] = "ok"
     articles: int = Field(description="Articles indexed")
     store: str = Field(description="Store backend: memory, sqlite or redis")
+    index_bytes: int = Field(description="Memory of the index's band tables and ids, which grow with the articles")
 
 
 class BatchReportOut(ReportOut):

@@ -165,12 +165,15 @@ def test_unknown_ids_and_paths_are_404_in_the_same_shape(client: TestClient) -> 
     _assert_error(client.delete("/articles/x"), 405, "MethodNotAllowed")
 
 
-def test_health_counts_what_is_added(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok", "articles": 0, "store": "memory"}
+def test_health_counts_what_is_added_and_the_index_memory_it_takes(client: TestClient) -> None:
+    empty = client.get("/health").json()
+    assert {k: empty[k] for k in ("status", "articles", "store")} == {"status": "ok", "articles": 0, "store": "memory"}
     for path in (SEED_A, SEED_B):
         client.post("/articles", json=_record(path))
     client.post("/articles", json=_record(SEED_A))  # refused: counts nothing
     assert _count(client) == 2
+    index: Index = client.app.state.index  # type: ignore[attr-defined]
+    assert client.get("/health").json()["index_bytes"] == index.article_nbytes > empty["index_bytes"]
 
 
 def test_batch_adds_the_good_lines_and_reports_the_bad_ones_by_line_number(client: TestClient) -> None:
@@ -218,7 +221,8 @@ def test_sqlite_articles_survive_a_restart_and_the_store_is_closed_at_shutdown(t
     with pytest.raises(Exception, match="closed"):
         len(app.state.index.store)
     with TestClient(create_app(settings)) as client:
-        assert client.get("/health").json() == {"status": "ok", "articles": 1, "store": "sqlite"}
+        health = client.get("/health").json()
+        assert (health["articles"], health["store"]) == (1, "sqlite")
         assert client.get(f"/articles/{SEED_A.name}").status_code == 200
         report = client.post("/articles", json=_record(SEED_B)).json()
         assert [(r["a"], r["relation"]) for r in report["relations"]] == [(SEED_A.name, "rewrite")]

@@ -14,5 +14,5 @@ router = APIRouter(tags=["health"])
 
 @router.get("/health")
 def health(index: IndexDep, settings: SettingsDep) -> HealthOut:
-    """Status and number of indexed articles."""
-    return HealthOut(articles=len(index), store=settings.store_kind)
+    """Status, number of indexed articles and the memory their index entries take."""
+    return HealthOut(articles=len(index), store=settings.store_kind, index_bytes=index.article_nbytes)
