@@ -107,6 +107,7 @@ class Run:
     relations: Counter[str] = field(default_factory=Counter)
     refused: Counter[int] = field(default_factory=Counter)
     text_bytes: int = 0
+    index_bytes: dict[int, int] = field(default_factory=dict)
 
 
 def post_all(base: str, pid: int, records: list[dict[str, Any]], every: int) -> Run:
@@ -126,6 +127,8 @@ def post_all(base: str, pid: int, records: list[dict[str, Any]], every: int) -> 
                 run.refused[response.status_code] += 1
             if i + 1 == half or (i + 1) % every == 0 or i + 1 == n:
                 run.rss.append((i + 1, rss_bytes(pid)))
+            if i + 1 in (half, n):
+                run.index_bytes[i + 1] = client.get("/health").json()["index_bytes"]
     return run
 
 
@@ -133,11 +136,20 @@ def _at(rss: list[tuple[int, int]], articles: int) -> int:
     return dict(rss)[articles]
 
 
+def _slope(samples: list[tuple[int, int]], since: int) -> float:
+    """Least-squares bytes per article of the RSS samples taken from `since` articles on."""
+    points = np.array([s for s in samples if s[0] >= since], dtype=float)
+    if len(points) < 2 or np.ptp(points[:, 0]) == 0:
+        return float("nan")
+    return float(np.polyfit(points[:, 0], points[:, 1], 1)[0])
+
+
 def summarise(run: Run) -> dict[str, Any]:
     """Growth per article over the whole run and its second half, latency percentiles, relations."""
     ms, n = run.times * 1000.0, len(run.times)
     half = n // 2
     start, middle, end = _at(run.rss, 0), _at(run.rss, half), _at(run.rss, n)
+    index_half, index_end = run.index_bytes.get(half), run.index_bytes.get(n)
     return {
         "articles": n,
         "added": n - sum(run.refused.values()),
@@ -146,6 +158,13 @@ def summarise(run: Run) -> dict[str, Any]:
         "rss_end_bytes": end,
         "rss_growth_per_article": round((end - start) / n, 1) if n else float("nan"),
         "rss_growth_per_article_second_half": round((end - middle) / (n - half), 1) if n - half else float("nan"),
+        "rss_slope_per_article_second_half": round(_slope(run.rss, half), 1),
+        "index_bytes_per_article": round(index_end / n, 1) if n and index_end is not None else float("nan"),
+        "index_growth_per_article_second_half": (
+            round((index_end - index_half) / (n - half), 1)
+            if n - half and index_end is not None and index_half is not None
+            else float("nan")
+        ),
         "text_bytes_per_article": round(run.text_bytes / n, 1) if n else float("nan"),
         "post_ms_median": round(float(np.median(ms)), 3),
         "post_ms_p95": round(float(np.percentile(ms, 95)), 3),
@@ -161,8 +180,9 @@ def load_records(corpus: Path, articles: Path | None, n: int) -> list[dict[str, 
     if articles is None:
         rows = load_reuters(corpus)[:n]
     else:
-        lines = (line for line in articles.read_text(encoding="utf-8").splitlines() if line.strip())
-        rows = [json.loads(line) for _, line in zip(range(n), lines, strict=False)]
+        with articles.open(encoding="utf-8") as fh:  # an archive may be large: read only its first n lines
+            lines = (line for line in fh if line.strip())
+            rows = [json.loads(line) for _, line in zip(range(n), lines, strict=False)]
     return [contract_record(row) for row in rows]
 
 
@@ -172,6 +192,9 @@ def _table(figures: dict[str, Any]) -> str:
         ("store", f"{figures['store']} ({figures['store_file_bytes'] / 1e6:.1f} MB on disk)"),
         ("RSS growth per article, whole run", f"{figures['rss_growth_per_article']:,.0f} B"),
         ("RSS growth per article, second half", f"{figures['rss_growth_per_article_second_half']:,.0f} B"),
+        ("  least-squares slope, second half", f"{figures['rss_slope_per_article_second_half']:,.0f} B"),
+        ("index entries per article (GET /health)", f"{figures['index_bytes_per_article']:,.0f} B"),
+        ("  their growth, second half", f"{figures['index_growth_per_article_second_half']:,.0f} B"),
         ("text per article (UTF-8)", f"{figures['text_bytes_per_article']:,.0f} B"),
         ("POST ms median / p95", f"{figures['post_ms_median']:.2f} / {figures['post_ms_p95']:.2f}"),
         ("relations found", f"{figures['relations_found']:,} {figures['relations_by_type']}"),
