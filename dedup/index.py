@@ -29,6 +29,8 @@ from dedup.store import MemoryStore, Store
 __all__ = ["Index", "IndexReport"]
 
 _DOC_CACHE = 512
+# Articles of a reopened store signed together: one at a time, re-signing is several times slower.
+_REOPEN_SHARD = 1000
 
 
 @dataclass
@@ -54,10 +56,7 @@ class Index:
         self.idf = IdfTable()
         self._docs: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.RLock()
-        for article in self.store:
-            signed = sign_shard([article], self.detector)
-            self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
-            self._insert(article, signed)
+        self._reopen()
 
     def __len__(self) -> int:
         return len(self._id_ends)
@@ -93,20 +92,46 @@ class Index:
                 # Take back the counts merged for the check (cheaper than copying the table).
                 self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units, sign=-1)
                 raise
-            self._insert(article, signed)
+            self._insert(article, signed.norm_hash, signed.block_keys, signed.doc_keys, signed.topic_keys)
             report.added = True
             return report
 
-    def _insert(self, article: Article, signed: Any) -> None:
+    def _reopen(self) -> None:
+        """Index the articles the store already holds, in its order, signed shard by shard."""
+        shard: list[Article] = []
+        for article in self.store:
+            shard.append(article)
+            if len(shard) == _REOPEN_SHARD:
+                self._insert_shard(shard)
+                shard = []
+        if shard:
+            self._insert_shard(shard)
+
+    def _insert_shard(self, articles: list[Article]) -> None:
+        signed = sign_shard(articles, self.detector)
+        self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
+        blocks = np.searchsorted(signed.block_owner, np.arange(len(articles) + 1))
+        for i, article in enumerate(articles):
+            block_keys = signed.block_keys[blocks[i] : blocks[i + 1]]
+            self._insert(article, signed.norm_hash[i : i + 1], block_keys, signed.doc_keys[i], signed.topic_keys[i])
+
+    def _insert(
+        self,
+        article: Article,
+        norm_hash: np.ndarray,
+        block_keys: np.ndarray,
+        doc_keys: np.ndarray,
+        topic_keys: np.ndarray,
+    ) -> None:
         """Number the article and add its keys; its IDF counts are already merged."""
         item = len(self._id_ends)
         self._id_bytes += article.id.encode()
         self._id_ends.append(len(self._id_bytes))
-        self._tables["exact"].add(signed.norm_hash, item)
+        self._tables["exact"].add(norm_hash, item)
         # A paragraph printed twice holds its keys twice; one entry each is enough for a candidate.
-        self._tables["block"].add(unique(signed.block_keys.ravel()), item)
-        self._tables["doc"].add(signed.doc_keys, item)
-        self._tables["topic"].add(signed.topic_keys, item)
+        self._tables["block"].add(unique(block_keys.ravel()), item)
+        self._tables["doc"].add(doc_keys, item)
+        self._tables["topic"].add(topic_keys, item)
 
     def _candidates(self, signed: Any) -> tuple[list[int], list[int]]:
         """Items found by a verbatim path (exact, paragraph, document), and the rewrite path's others."""

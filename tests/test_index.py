@@ -142,6 +142,33 @@ def test_sqlite_index_survives_a_restart(tmp_path: Path) -> None:
     assert [r["relation"] for r in report.relations] == ["rewrite"]
 
 
+def test_a_reopened_store_is_indexed_shard_by_shard_as_it_was_added(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from dedup import index as index_module
+
+    articles = [Article(r["id"], r["text"]) for r in read_jsonl(FICTION)]
+    *earlier, last = [_seed(SEED_A), *articles[:-1], _seed(SEED_B)]
+    db = tmp_path / "index.db"
+    original = Index(store=SQLiteStore(db))
+    for article in earlier:
+        original.add(article)
+    monkeypatch.setattr(index_module, "_REOPEN_SHARD", 4)  # several shards and a short last one
+    reopened = Index(store=SQLiteStore(db))
+    assert [reopened._id(i) for i in range(len(reopened))] == [a.id for a in earlier]
+    for name, table in original._tables.items():
+        assert len(reopened._tables[name]) == len(table)
+        for i, article in enumerate(earlier[:6]):
+            signed = index_module.sign_shard([article], original.detector)
+            keys = {"exact": signed.norm_hash, "block": signed.block_keys, "doc": signed.doc_keys}
+            keys["topic"] = signed.topic_keys
+            assert i in reopened._tables[name].lookup(keys[name]).tolist(), (name, article.id)
+    assert np.array_equal(reopened.idf.counts, original.idf.counts) and reopened.idf.n_units == original.idf.n_units
+    assert reopened.check(last).relations == original.check(last).relations != []
+
+
 def test_open_store_rejects_unknown_urls() -> None:
     with pytest.raises(ConfigError, match="store url"):
         open_store("ftp://nowhere")
