@@ -169,6 +169,20 @@ def test_a_reopened_store_is_indexed_shard_by_shard_as_it_was_added(
     assert reopened.check(last).relations == original.check(last).relations != []
 
 
+@pytest.mark.parametrize("make_store", [MemoryStore, lambda: SQLiteStore(":memory:")])
+def test_stores_iterate_in_insertion_order_across_pages(
+    make_store: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dedup.store import _sqlite
+
+    monkeypatch.setattr(_sqlite, "_PAGE", 3)
+    store = make_store()
+    ids = [f"story/{n}" for n in (5, 1, 9, 2, 8, 3, 7)]  # not sorted: the order is the store's
+    for rid in ids:
+        store.put(Article(rid, f"Text of {rid}."))
+    assert [(a.id, a.text) for a in store] == [(rid, f"Text of {rid}.") for rid in ids]
+
+
 def test_open_store_rejects_unknown_urls() -> None:
     with pytest.raises(ConfigError, match="store url"):
         open_store("ftp://nowhere")

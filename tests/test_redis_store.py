@@ -70,3 +70,15 @@ def test_index_over_redis_finds_the_seed_rewrite_after_reopening(redis_url: str)
     Index(store=open_store(url)).add(_seed(first))
     report = Index(store=open_store(url)).add(_seed(second))
     assert [(r["a"], r["relation"]) for r in report.relations] == [(first.name, "rewrite")]
+
+
+def test_redis_store_iterates_in_insertion_order_across_pages(redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dedup.store import _redis
+
+    monkeypatch.setattr(_redis, "_PAGE", 3)
+    store = open_store(redis_url[:-1] + "2")
+    ids = [f"story/{n}" for n in (5, 1, 9, 2, 8, 3, 7)]  # not sorted: the order is the store's
+    for rid in ids:
+        store.put(Article(rid, f"Text of {rid}."))
+    assert [(a.id, a.text) for a in store] == [(rid, f"Text of {rid}.") for rid in ids]
+    store.close()

@@ -14,6 +14,9 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
     raise ImportError("the Redis store needs the redis extra: pip install 'newsdedup[redis]'") from e
 
 
+_PAGE = 1000
+
+
 class RedisStore:
     """Articles in a Redis server: a hash per article and a list keeping insertion order."""
 
@@ -45,10 +48,14 @@ class RedisStore:
         return int(self._r.llen(self._order))
 
     def __iter__(self) -> Iterator[Article]:
-        for rid in self._r.lrange(self._order, 0, -1):
-            article = self.get(rid.decode() if isinstance(rid, bytes) else str(rid))
-            if article is not None:
-                yield article
+        """Articles in insertion order, read a page at a time (one round trip per page, not per article)."""
+        start = 0
+        while ids := self._r.lrange(self._order, start, start + _PAGE - 1):
+            keys = [self._key(rid.decode() if isinstance(rid, bytes) else str(rid)) for rid in ids]
+            for raw in self._r.mget(keys):
+                if raw:
+                    yield _to_article(bytes(raw) if isinstance(raw, bytes) else str(raw).encode())
+            start += len(ids)
 
     def close(self) -> None:
         self._r.close()

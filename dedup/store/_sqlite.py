@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS articles (
 )
 """
 _COLUMNS = "id, text, title, source, published, url"
+_PAGE = 1000
 
 
 def _row_to_article(row: tuple[str, str, str | None, str | None, str | None, str | None]) -> Article:
@@ -60,9 +61,17 @@ class SQLiteStore:
             return int(self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
     def __iter__(self) -> Iterator[Article]:
-        with self._lock:
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM articles ORDER BY seq").fetchall()
-        return (_row_to_article(r) for r in rows)
+        """Articles in insertion order, read a page at a time: a large store is never held whole."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(
+                    f"SELECT seq, {_COLUMNS} FROM articles WHERE seq > ? ORDER BY seq LIMIT ?", (last, _PAGE)
+                ).fetchall()
+            if not rows:
+                return
+            yield from (_row_to_article(row[1:]) for row in rows)
+            last = rows[-1][0]
 
     def close(self) -> None:
         with self._lock:
