@@ -118,6 +118,8 @@ def bounded_memos(index: Index) -> dict[str, dict[Any, Any]]:
         "fact_hashes": batched._FACT_HASHES,
         "name_hashes": batched._NAME_HASHES,
         "month_endings": facts._MONTH_MEMO,
+        "figure_facts": facts._FACT_MEMO,
+        "figure_days": facts._DAY_MEMO,
     }
 
 
@@ -165,6 +167,8 @@ def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:
     grow_all = rss[end] - rss[0]
     grow_half = (rss[end] - rss[half]) - (store[end] - store[half])
     caches, memos = out["caches"], bounded_memos(index)
+    limits = {name: getattr(m, "limit", None) for name, m in memos.items()}
+    limits["token_hashes"] = getattr(index.detector.hasher, "_cache_limit", None)
     return {
         "articles": n,
         "memory_per_article_bytes": round(memory_per_article(index), 1),  # band tables + ids
@@ -180,10 +184,11 @@ def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:
             (grow_half - (caches[end] - caches[half])) / (end - half), 1
         ),
         "memo_bytes": {name: memo_bytes(m) for name, m in memos.items()},
-        "memo_limits": {
-            **{name: getattr(m, "limit", None) for name, m in memos.items()},
-            "token_hashes": getattr(index.detector.hasher, "_cache_limit", None),
-        },
+        "memo_limits": limits,
+        # Bytes per entry so far times the limit: what the memos hold once full, in a long-running index.
+        "memo_bytes_when_full": sum(
+            round(memo_bytes(m) / len(m) * limits[name]) for name, m in memos.items() if len(m) and limits[name]
+        ),
         "add_ms_median": round(float(np.median(ms)), 3),
         "add_ms_p95": round(float(np.percentile(ms, 95)), 3),
         "add_ms_mean": round(float(ms.mean()), 3),
