@@ -16,9 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from dedup.arrays import unique
 from dedup.article import Article
-from dedup.batch.sign import sign_documents, sign_shard
+from dedup.batch.sign import SignedShard, sign_documents, sign_shard
 from dedup.detector import Detector, relation_record
 from dedup.document import Document
 from dedup.errors import DuplicateIdError
@@ -92,7 +91,7 @@ class Index:
                 # Take back the counts merged for the check (cheaper than copying the table).
                 self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units, sign=-1)
                 raise
-            self._insert(article, signed.norm_hash, signed.block_keys, signed.doc_keys, signed.topic_keys)
+            self._insert([article], signed)
             report.added = True
             return report
 
@@ -110,30 +109,22 @@ class Index:
     def _insert_shard(self, articles: list[Article]) -> None:
         signed = sign_shard(articles, self.detector)
         self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
-        blocks = np.searchsorted(signed.block_owner, np.arange(len(articles) + 1))
-        for i, article in enumerate(articles):
-            block_keys = signed.block_keys[blocks[i] : blocks[i + 1]]
-            self._insert(article, signed.norm_hash[i : i + 1], block_keys, signed.doc_keys[i], signed.topic_keys[i])
+        self._insert(articles, signed)
 
-    def _insert(
-        self,
-        article: Article,
-        norm_hash: np.ndarray,
-        block_keys: np.ndarray,
-        doc_keys: np.ndarray,
-        topic_keys: np.ndarray,
-    ) -> None:
-        """Number the article and add its keys; its IDF counts are already merged."""
-        item = len(self._id_ends)
-        self._id_bytes += article.id.encode()
-        self._id_ends.append(len(self._id_bytes))
-        self._tables["exact"].add(norm_hash, item)
-        # A paragraph printed twice holds its keys twice; one entry each is enough for a candidate.
-        self._tables["block"].add(unique(block_keys.ravel()), item)
-        self._tables["doc"].add(doc_keys, item)
-        self._tables["topic"].add(topic_keys, item)
+    def _insert(self, articles: list[Article], signed: SignedShard) -> None:
+        """Number the articles in order and add their keys; their IDF counts are already merged."""
+        first = len(self._id_ends)
+        for article in articles:
+            self._id_bytes += article.id.encode()
+            self._id_ends.append(len(self._id_bytes))
+        items = np.arange(first, first + len(articles), dtype=np.uint32)
+        block_items, block_keys = _distinct_per_item(signed.block_keys, items[signed.block_owner])
+        self._tables["exact"].add_many(signed.norm_hash, items)
+        self._tables["block"].add_many(block_keys, block_items)
+        for name, keys in (("doc", signed.doc_keys), ("topic", signed.topic_keys)):
+            self._tables[name].add_many(keys.ravel(), np.repeat(items, keys.shape[1]))
 
-    def _candidates(self, signed: Any) -> tuple[list[int], list[int]]:
+    def _candidates(self, signed: SignedShard) -> tuple[list[int], list[int]]:
         """Items found by a verbatim path (exact, paragraph, document), and the rewrite path's others."""
         found: set[int] = set()
         for name, keys in (
@@ -169,7 +160,7 @@ class Index:
                 self._docs.popitem(last=False)
         return doc
 
-    def _check(self, article: Article, new: Document, signed: Any) -> IndexReport:
+    def _check(self, article: Article, new: Document, signed: SignedShard) -> IndexReport:
         """Relations to the candidates; `self.idf` holds the article's counts already."""
         report = IndexReport(article.id)
         idf = self.idf
@@ -206,6 +197,18 @@ class Index:
     def nbytes(self) -> int:
         """Memory held by the band tables, ids and IDF counts (not the store, nor the bounded document cache)."""
         return self.article_nbytes + int(self.idf.counts.nbytes)
+
+
+def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(item, key) pairs of each row of `keys` (the band keys of one paragraph of article `items[row]`),
+    in item order, each pair once: a paragraph printed twice holds its keys twice."""
+    width = keys.shape[1] if keys.ndim == 2 else 1
+    flat_items, flat_keys = np.repeat(items, width), keys.ravel()
+    order = np.lexsort((flat_keys, flat_items))
+    flat_items, flat_keys = flat_items[order], flat_keys[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (flat_items[1:] != flat_items[:-1]) | (flat_keys[1:] != flat_keys[:-1])
+    return flat_items[first], flat_keys[first]
 
 
 def _terms(idf: IdfTable, doc: Document) -> tuple[np.ndarray, np.ndarray]:

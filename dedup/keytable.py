@@ -166,14 +166,29 @@ class KeyTable:
         if item < self._last:
             raise ValueError(f"item {item}: items must be added in non-decreasing order (last was {self._last})")
         self._last = item
-        fps = fold(keys)
-        if not len(fps):
+        keys = np.asarray(keys, dtype=np.uint64).ravel()
+        self.add_many(keys, np.full(len(keys), item, dtype=np.uint32))
+
+    def add_many(self, keys: np.ndarray, items: np.ndarray) -> None:
+        """Record that `items[i]` holds `keys[i]` (many articles at once); items come in non-decreasing order."""
+        items = np.asarray(items, dtype=np.uint32)
+        if not len(items):
             return
+        if int(items[0]) < self._last or bool(np.any(items[1:] < items[:-1])):
+            raise ValueError(f"items must be added in non-decreasing order (last was {self._last})")
+        self._last = int(items[-1])
+        fps = fold(keys)
+        windows = items // np.uint32(_WINDOW)
+        cuts = (np.flatnonzero(windows[1:] != windows[:-1]) + 1).tolist()
+        for lo, hi in zip([0, *cuts], [*cuts, len(fps)], strict=True):
+            self._append(fps[lo:hi], items[lo:hi])
+
+    def _append(self, fps: np.ndarray, items: np.ndarray) -> None:
+        """Add entries of one item window to the head run, sealing it when it is full or of another window."""
         head = self._head
-        if head is not None and head.window != item // _WINDOW:
+        if head is not None and head.window != int(items[0]) // _WINDOW:
             self._seal()
             head = None
-        items = np.full(len(fps), item, dtype=np.uint32)
         if head is not None:
             fps, items = np.concatenate([head.fingerprints(), fps]), np.concatenate([head.absolute_items(), items])
         self._head = _build(fps, items)

@@ -100,6 +100,39 @@ def test_keytable_matches_a_dict_across_merges_and_item_windows(monkeypatch: pyt
     assert closed == sorted(set(closed)) == list(range(item // 64))  # one run per closed window
 
 
+def test_keytable_add_many_matches_adding_item_by_item_across_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keytable, "_WINDOW", 64)
+    monkeypatch.setattr(keytable, "_HEAD", 50)
+    rng = np.random.default_rng(11)
+    pool = rng.integers(0, 2**64, size=500, dtype=np.uint64)
+    one, many, item = KeyTable(), KeyTable(), 0
+    for _ in range(40):  # batches spanning several item windows, some items without keys
+        batch_keys, batch_items = [], []
+        for _ in range(int(rng.integers(1, 30))):
+            item += int(rng.integers(0, 4))
+            keys = pool[rng.integers(0, len(pool), size=int(rng.integers(0, 12)))]
+            one.add(keys, item)
+            batch_keys.append(keys)
+            batch_items.append(np.full(len(keys), item, dtype=np.uint32))
+        many.add_many(np.concatenate(batch_keys), np.concatenate(batch_items))
+    assert len(many) == len(one)
+    for key in pool[:200]:
+        assert sorted(many.lookup([key]).tolist()) == sorted(one.lookup([key]).tolist())
+    assert [r.window for r in many._runs][: item // 64] == list(range(item // 64))
+    with pytest.raises(ValueError, match="non-decreasing"):
+        many.add_many(pool[:2], np.array([item + 2, item + 1], dtype=np.uint32))
+    with pytest.raises(ValueError, match="non-decreasing"):
+        many.add_many(pool[:1], np.array([item - 1], dtype=np.uint32))
+
+
+def test_distinct_per_item_keeps_each_key_once_per_article() -> None:
+    from dedup.index import _distinct_per_item
+
+    keys = np.array([[5, 6], [6, 7], [5, 6], [1, 2]], dtype=np.uint64)  # article 3 prints [5, 6] twice
+    items, flat = _distinct_per_item(keys, np.array([3, 3, 3, 4], dtype=np.uint32))
+    assert list(zip(items.tolist(), flat.tolist(), strict=True)) == [(3, 5), (3, 6), (3, 7), (4, 1), (4, 2)]
+
+
 def test_keytable_holds_about_six_bytes_an_entry_and_refuses_older_items() -> None:
     table = KeyTable()
     keys = np.random.default_rng(5).integers(0, 2**64, size=(2_000, 100), dtype=np.uint64)
