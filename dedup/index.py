@@ -51,7 +51,9 @@ class Index:
         # Article ids as one UTF-8 buffer and its end offsets: no Python object per article.
         self._id_bytes = bytearray()
         self._id_ends = array("Q")
-        self._tables = {name: KeyTable() for name in ("exact", "block", "doc", "topic")}
+        self._tables = {name: KeyTable() for name in ("exact", "block", "doc")}
+        # Topic band keys are folded to 32 bits when signed: kept whole, a byte less an entry.
+        self._tables["topic"] = KeyTable(key_bits=32)
         self.idf = IdfTable()
         self._docs: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.RLock()

@@ -1,14 +1,16 @@
 """A compact multimap from 64-bit LSH band keys to item numbers, for a growing index.
 
-Keys are folded to 40-bit fingerprints (`fold`). Entries live in sorted runs, merged as they grow
-(a log-structured merge), so inserts are amortised O(log n) and a lookup is one vectorised probe
-per run. A run stores each entry in five to six bytes, against twelve for a uint64 key and a uint32 item:
+Keys are folded to 40-bit fingerprints (`fold`); a table of keys below 2**32 (`KeyTable(key_bits=32)`,
+for band keys already folded to 32 bits) keeps each key whole, mixed by a bijection (`fold32`).
+Entries live in sorted runs, merged as they grow (a log-structured merge), so inserts are amortised
+O(log n) and a lookup is one vectorised probe per run. A run stores each entry in five to six bytes,
+against twelve for a uint64 key and a uint32 item:
 
 - the top `bits` bits of a fingerprint are implicit: a directory of bucket offsets (one bucket per
   8-16 entries, so half a byte an entry or less) says where each value of them starts;
 - the remaining 40 - `bits` bits: as uint32 in small runs, and in the large runs that hold most
   entries (`bits` of 16 or more, so 24 bits or fewer remain) as a uint16 of their low 16 bits and a
-  uint8 of the rest, three bytes;
+  uint8 of the rest, three bytes (of 32-bit keys, 16 bits or fewer remain: two bytes);
 - the item number as an offset from the run's first item, uint8 when the run spans fewer than 256
   items and uint16 otherwise: item numbers are grouped in windows of 65,536, a run never holds two
   windows, and a window's runs are merged into one when it closes.
@@ -18,7 +20,8 @@ joins the run list once it holds `_HEAD` entries. Items must be added in non-dec
 index numbering its articles does.
 
 False matches: two different band keys share a fingerprint with probability 2^-40, so a lookup of q
-keys in a table of n entries returns about q * n / 2^40 entries that do not hold any of its keys.
+keys in a table of n entries returns about q * n / 2^40 entries that do not hold any of its keys (none
+in a 32-bit table: its keys' own collisions were chosen when they were folded).
 """
 
 from __future__ import annotations
@@ -28,12 +31,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["KEY_BITS", "KeyTable", "fold"]
+__all__ = ["KEY_BITS", "KeyTable", "fold", "fold32"]
 
 KEY_BITS = 40
+_WIDTHS = (32, KEY_BITS)  # fingerprint bits a table may use: of 32-bit keys (all of them), of 64-bit keys
 _WINDOW = 1 << 16  # items a run may span: offsets from its first item fit in uint16
 _HEAD = 8192  # entries the head run takes before it joins the run list
-_MIN_BITS = KEY_BITS - 32  # directory bits below which the stored remainder would not fit in uint32
 _SPLIT_BITS = 24  # remainders of at most this many bits are stored in three bytes
 _EMPTY = np.empty(0, dtype=np.uint32)
 _EMPTY8 = np.empty(0, dtype=np.uint8)
@@ -52,6 +55,18 @@ def fold(keys: np.ndarray | list[int] | int) -> np.ndarray:
     return (k ^ (k >> np.uint64(33))) >> np.uint64(64 - KEY_BITS)
 
 
+def fold32(keys: np.ndarray | list[int] | int) -> np.ndarray:
+    """Fingerprints (as uint64) of keys below 2**32: MurmurHash3's 32-bit finaliser, a bijection, so
+    distinct keys never share one; its top bits are well mixed for the directory."""
+    k = np.asarray(keys, dtype=np.uint64).ravel()
+    if len(k) and int(k.max()) >> 32:
+        raise ValueError("a 32-bit key table takes keys below 2**32 (use KeyTable() for 64-bit keys)")
+    mask = np.uint64(0xFFFFFFFF)
+    k = ((k ^ (k >> np.uint64(16))) * np.uint64(0x85EBCA6B)) & mask
+    k = ((k ^ (k >> np.uint64(13))) * np.uint64(0xC2B2AE35)) & mask
+    return k ^ (k >> np.uint64(16))
+
+
 def _size(array: np.ndarray) -> int:
     """Bytes an array object holds, header included (every array here owns its data)."""
     return sys.getsizeof(array)
@@ -63,6 +78,7 @@ class _Run:
     when the remainder is split) and item offsets from `base`."""
 
     base: int
+    key_bits: int
     bits: int
     directory: np.ndarray
     rest: np.ndarray
@@ -89,16 +105,16 @@ class _Run:
         return rest
 
     def fingerprints(self) -> np.ndarray:
-        """The entries' 40-bit fingerprints, in order."""
+        """The entries' fingerprints (`key_bits` wide), in order."""
         high = np.repeat(np.arange(len(self.directory) - 1, dtype=np.uint64), np.diff(self.directory))
-        return (high << np.uint64(KEY_BITS - self.bits)) | self.remainders()
+        return (high << np.uint64(self.key_bits - self.bits)) | self.remainders()
 
     def absolute_items(self) -> np.ndarray:
         return self.items.astype(np.uint32) + np.uint32(self.base)
 
     def matches(self, fps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(index into `fps`, item number) of every entry holding one of `fps`, by fingerprint then item."""
-        shift = np.uint64(KEY_BITS - self.bits)
+        shift = np.uint64(self.key_bits - self.bits)
         bucket = (fps >> shift).astype(np.intp)
         lo = self.directory[bucket].astype(np.intp)
         sizes = self.directory[bucket + 1].astype(np.intp) - lo
@@ -116,30 +132,31 @@ class _Run:
         return queries, self.items[positions[hit]].astype(np.uint32) + np.uint32(self.base)
 
 
-def _build(fps: np.ndarray, items: np.ndarray) -> _Run:
-    """A run of entries (fingerprint, absolute item), all of one item window."""
+def _build(fps: np.ndarray, items: np.ndarray, key_bits: int) -> _Run:
+    """A run of entries (fingerprint of `key_bits`, absolute item), all of one item window."""
     base = int(items.min())
     span = int(items.max()) - base
     order = np.argsort(fps, kind="stable")
     fps = fps[order]
-    bits = max(_MIN_BITS, len(fps).bit_length() - 4)
-    shift = np.uint64(KEY_BITS - bits)
+    # Enough directory bits that the stored remainder fits in uint32.
+    bits = max(key_bits - 32, len(fps).bit_length() - 4)
+    shift = np.uint64(key_bits - bits)
     dtype = np.uint16 if len(fps) < (1 << 16) else np.uint32
     edges = np.searchsorted(fps >> shift, np.arange((1 << bits) + 1, dtype=np.uint64)).astype(dtype)
     rest = fps & ((np.uint64(1) << shift) - np.uint64(1))
     offsets = (items[order] - np.uint32(base)).astype(np.uint8 if span < (1 << 8) else np.uint16)
-    if KEY_BITS - bits > _SPLIT_BITS:
-        return _Run(base, bits, edges, rest.astype(np.uint32), _EMPTY8, offsets)
+    if key_bits - bits > _SPLIT_BITS:
+        return _Run(base, key_bits, bits, edges, rest.astype(np.uint32), _EMPTY8, offsets)
     # Three bytes instead of four: the low 16 bits, then the (at most 8) bits above them, if any.
-    high = (rest >> np.uint64(16)).astype(np.uint8) if KEY_BITS - bits > 16 else _EMPTY8
-    return _Run(base, bits, edges, rest.astype(np.uint16), high, offsets)
+    high = (rest >> np.uint64(16)).astype(np.uint8) if key_bits - bits > 16 else _EMPTY8
+    return _Run(base, key_bits, bits, edges, rest.astype(np.uint16), high, offsets)
 
 
 def _merge(runs: list[_Run]) -> _Run:
     """One run holding the entries of `runs` (all of one window)."""
     fps = np.concatenate([r.fingerprints() for r in runs])
     items = np.concatenate([r.absolute_items() for r in runs])
-    return _build(fps, items)
+    return _build(fps, items, runs[0].key_bits)
 
 
 def _compact(runs: list[_Run]) -> list[_Run]:
@@ -154,9 +171,17 @@ def _compact(runs: list[_Run]) -> list[_Run]:
 
 
 class KeyTable:
-    """uint64 key -> item numbers (with repeats when an item holds a key twice)."""
+    """uint64 key -> item numbers (with repeats when an item holds a key twice).
 
-    def __init__(self) -> None:
+    `key_bits=32` is for keys below 2**32 (such as 32-bit folded band keys): each is its own
+    fingerprint, so the table tells apart exactly the keys it is given, in about a byte less an entry.
+    """
+
+    def __init__(self, key_bits: int = KEY_BITS) -> None:
+        if key_bits not in _WIDTHS:
+            raise ValueError(f"key_bits: use {KEY_BITS} (64-bit keys) or 32 (keys below 2**32), got {key_bits}")
+        self.key_bits = key_bits
+        self._fold = fold32 if key_bits == 32 else fold
         self._runs: list[_Run] = []
         self._head: _Run | None = None
         self._last = -1
@@ -177,7 +202,7 @@ class KeyTable:
         if int(items[0]) < self._last or bool(np.any(items[1:] < items[:-1])):
             raise ValueError(f"items must be added in non-decreasing order (last was {self._last})")
         self._last = int(items[-1])
-        fps = fold(keys)
+        fps = self._fold(keys)
         windows = items // np.uint32(_WINDOW)
         cuts = (np.flatnonzero(windows[1:] != windows[:-1]) + 1).tolist()
         for lo, hi in zip([0, *cuts], [*cuts, len(fps)], strict=True):
@@ -191,7 +216,7 @@ class KeyTable:
             head = None
         if head is not None:
             fps, items = np.concatenate([head.fingerprints(), fps]), np.concatenate([head.absolute_items(), items])
-        self._head = _build(fps, items)
+        self._head = _build(fps, items, self.key_bits)
         if len(self._head) >= _HEAD:
             self._seal()
 
@@ -213,7 +238,7 @@ class KeyTable:
 
     def matches(self, keys: np.ndarray | list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(index into the flattened `keys`, item number) of every matching entry."""
-        fps = fold(keys)
+        fps = self._fold(keys)
         found = [r.matches(fps) for r in self._all_runs()] if len(fps) else []
         found = [f for f in found if len(f[0])]
         if not found:

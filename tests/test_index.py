@@ -60,10 +60,29 @@ def test_split_remainders_tell_apart_fingerprints_that_differ_only_above_their_l
     fps = np.unique(rng.integers(0, 2**KEY_BITS, size=600_000, dtype=np.uint64))
     twin = fps[0] ^ np.uint64(1 << 17)  # same directory bucket and low 16 bits, another bit 17
     fps = np.setdiff1d(fps, [twin])
-    run = keytable._build(fps, np.arange(len(fps), dtype=np.uint32) % 50)
+    run = keytable._build(fps, np.arange(len(fps), dtype=np.uint32) % 50, KEY_BITS)
     assert len(run.high) == len(fps)
     queries, items = run.matches(np.array([fps[0], twin], dtype=np.uint64))
     assert queries.tolist() == [0] and items.tolist() == [0]
+
+
+def test_a_32_bit_table_keeps_every_key_whole_in_two_byte_remainders() -> None:
+    rng = np.random.default_rng(3)
+    keys = rng.integers(0, 2**32, size=(17_000, 64), dtype=np.uint64).astype(np.uint32)
+    keys[7, 0] = keys[5, 0] ^ np.uint32(1)  # near keys: told apart, as every distinct key is
+    items = np.repeat(np.arange(len(keys), dtype=np.uint32), keys.shape[1])
+    table, wide = KeyTable(key_bits=32), KeyTable()
+    table.add_many(keys.ravel(), items)
+    wide.add_many(keys.ravel(), items)
+    assert len(table) == keys.size and [len(r.high) for r in table._runs] == [0]  # one run of 2-byte remainders
+    assert table.nbytes < wide.nbytes - 0.9 * keys.size  # a byte less an entry
+    for probe in (keys[5], keys[7], keys[16_999], rng.integers(0, 2**32, 64, np.uint64)):
+        assert sorted(table.lookup(probe).tolist()) == sorted(wide.lookup(probe).tolist())
+    assert len(np.unique(keytable.fold32(np.arange(1 << 16, dtype=np.uint64) << np.uint64(16)))) == 1 << 16
+    with pytest.raises(ValueError, match="below 2"):
+        table.add([2**32], 17_000)
+    with pytest.raises(ValueError, match="key_bits"):
+        KeyTable(key_bits=48)
 
 
 def test_keytable_folds_keys_to_40_bits_and_keeps_near_keys_apart() -> None:
