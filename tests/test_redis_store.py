@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,35 +11,16 @@ from dedup.article import Article
 from dedup.errors import StoreError
 from dedup.index import Index
 from dedup.store import open_store
-from tests.conftest import SEEDS
+from tests.conftest import REDIS_SERVER, SEEDS, running_redis
 
 pytest.importorskip("redis")
-SERVER = shutil.which("redis-server")
-pytestmark = pytest.mark.skipif(SERVER is None, reason="redis-server not installed (scripts/test.sh installs it)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not installed (scripts/test.sh installs it)")
 
 
 @pytest.fixture(scope="module")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port, work = _free_port(), tmp_path_factory.mktemp("redis")
-    assert SERVER is not None
-    args = [SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(work)]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 def _seed(path: Path) -> Article:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,16 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import REDIS_SERVER, ROOT, SEEDS, free_port, running_redis
 
 SEED_A, SEED_B = sorted(SEEDS.glob("*.txt"))
-REDIS_SERVER = shutil.which("redis-server")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_for(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
@@ -45,7 +36,7 @@ def _wait_for(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float
 @contextmanager
 def _serve(args: list[str], store: str, log: Path) -> Iterator[str]:
     """Run `python <args> --port P` with DEDUP_STORE=store; yield its base URL; stop it with SIGTERM."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DEDUP_STORE": store}
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -102,23 +93,12 @@ def test_uvicorn_over_sqlite_finds_the_seed_rewrite_and_keeps_it_across_a_restar
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A real redis-server on a free loopback port (as in test_redis_store.py), stopped afterwards."""
+    """A real redis-server on a free loopback port, stopped afterwards."""
     pytest.importorskip("redis")
     if REDIS_SERVER is None:
         pytest.skip("redis-server not installed (scripts/test.sh installs it)")
-    port = _free_port()
-    args = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)]
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with running_redis(tmp_path) as url:
+        yield url
 
 
 def test_python_m_service_over_redis_finds_the_seed_rewrite_and_reopens(redis_url: str, tmp_path: Path) -> None:
