@@ -128,9 +128,9 @@ def caches_bytes(index: Index) -> int:
     return sum(memo_bytes(m) for m in bounded_memos(index).values())
 
 
-def run(records: list[Packed]) -> dict[str, Any]:
+def run(records: list[Packed], paragraph_bands: int | None = None) -> dict[str, Any]:
     """Index every record; time each `add`, sample RSS at the start, half-way and the end."""
-    index = Index(store=MemoryStore())
+    index = Index(store=MemoryStore(), paragraph_bands=paragraph_bands)
     times, relations = np.zeros(len(records)), list[tuple[str, str, str]]()
     half, stored = len(records) // 2, 0
     gc.collect()
@@ -208,6 +208,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=5000, help="stories to index (in corpus order)")
     parser.add_argument("--archive", type=Path, help="index a synthetic archive JSONL (benchmarks.archive) instead")
     parser.add_argument("--out", type=Path, help=f"JSON results file ({DEFAULT_OUT.name}, {DEFAULT_ARCHIVE_OUT.name})")
+    parser.add_argument("--paragraph-bands", type=int, help="paragraph LSH bands the index keeps (default: all)")
     args = parser.parse_args(argv)
     args.out = args.out or (DEFAULT_ARCHIVE_OUT if args.archive else DEFAULT_OUT)
     return args
@@ -219,12 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = read_archive(args.archive, args.n) if args.archive else load_reuters(args.corpus)[: args.n]
     records = pack(rows)
     gc.collect()
-    figures = summarise(len(records), run(records))
+    figures = summarise(len(records), run(records, args.paragraph_bands))
     results = {
         "command": shlex.join(["python", "-m", "benchmarks.index_memory", *(sys.argv[1:] if argv is None else argv)]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
         "corpus": str(args.archive or args.corpus),
+        "paragraph_bands": args.paragraph_bands,
         **figures,
     }
     for key, value in results.items():

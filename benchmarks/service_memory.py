@@ -76,14 +76,17 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: fl
 
 
 @contextmanager
-def serve(store_url: str, log: Path) -> Iterator[tuple[str, int]]:
+def serve(store_url: str, log: Path, paragraph_bands: int | None = None) -> Iterator[tuple[str, int]]:
     """A uvicorn process over `store_url`: yields its base URL and pid, stops it with SIGTERM."""
+    env = {**os.environ, "DEDUP_STORE": store_url}
+    if paragraph_bands is not None:
+        env["DEDUP_PARAGRAPH_BANDS"] = str(paragraph_bands)
     port = _free_port()
     args = [sys.executable, "-m", "uvicorn", "--factory", "service.app:create_app", "--host", "127.0.0.1"]
     args += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            args, cwd=ROOT, env={**os.environ, "DEDUP_STORE": store_url}, stdout=out, stderr=subprocess.STDOUT
+            args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -219,15 +222,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--articles", type=Path, help="POST the records of this JSONL file instead of Reuters")
     parser.add_argument("--every", type=int, help="read the server's RSS every this many articles (default: n/100)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file")
+    parser.add_argument("--paragraph-bands", type=int, help="DEDUP_PARAGRAPH_BANDS for the server (default: all)")
     return parser.parse_args(argv)
 
 
-def measure(records: list[dict[str, Any]], store: str, every: int) -> dict[str, Any]:
+def measure(
+    records: list[dict[str, Any]], store: str, every: int, paragraph_bands: int | None = None
+) -> dict[str, Any]:
     """Start a server with a fresh store in a temporary directory, POST every record, stop it."""
     with tempfile.TemporaryDirectory(prefix="service_memory-") as tmp:
         db = Path(tmp) / "index.db"
         url = f"sqlite:///{db}" if store == "sqlite" else "memory://"
-        with serve(url, Path(tmp) / "server.log") as (base, pid):
+        with serve(url, Path(tmp) / "server.log", paragraph_bands) as (base, pid):
             figures = summarise(post_all(base, pid, records, every))
         on_disk = sum(p.stat().st_size for p in Path(tmp).glob("index.db*"))
     return {"store": store, "store_file_bytes": on_disk, **figures}
@@ -238,13 +244,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     records = load_records(args.corpus, args.articles, args.n)
     every = args.every or max(1, len(records) // 100)
-    figures = measure(records, args.store, every)
+    figures = measure(records, args.store, every, args.paragraph_bands)
     results = {
         "command": shlex.join(["python", "-m", "benchmarks.service_memory", *(sys.argv[1:] if argv is None else argv)]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(),
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
         "corpus": str(args.articles or args.corpus),
+        "paragraph_bands": args.paragraph_bands,
         **figures,
     }
     print(_table(results))

@@ -20,7 +20,7 @@ from dedup.article import Article
 from dedup.batch.sign import SignedShard, sign_documents, sign_shard
 from dedup.detector import Detector, relation_record
 from dedup.document import Document
-from dedup.errors import DuplicateIdError
+from dedup.errors import ConfigError, DuplicateIdError
 from dedup.idf import IdfTable
 from dedup.keytable import KeyTable
 from dedup.store import MemoryStore, Store
@@ -43,10 +43,22 @@ class IndexReport:
 
 
 class Index:
-    """Incremental detector over a store; thread-safe (one writer at a time)."""
+    """Incremental detector over a store; thread-safe (one writer at a time).
 
-    def __init__(self, detector: Detector | None = None, store: Store | None = None) -> None:
+    `paragraph_bands` keeps only that many of each paragraph's LSH bands (default: all of them, so the
+    index finds what a scan finds). Paragraph keys are most of the index's memory, about 5.3 bytes a
+    band: 16 of the 25 bands cut it by a fifth, and cost 17 of Reuters' 1,878 partial relations
+    (single reused paragraphs with light edits; `python -m benchmarks.index_memory --paragraph-bands 16`).
+    """
+
+    def __init__(
+        self, detector: Detector | None = None, store: Store | None = None, paragraph_bands: int | None = None
+    ) -> None:
         self.detector = detector or Detector()
+        bands = self.detector.block_bands[0]
+        if paragraph_bands is not None and not 1 <= paragraph_bands <= bands:
+            raise ConfigError(f"paragraph_bands: use 1 to {bands} (the detector's paragraph bands), or None for all")
+        self.paragraph_bands = paragraph_bands or bands
         self.store: Store = store if store is not None else MemoryStore()
         # Article ids as one UTF-8 buffer and its end offsets: no Python object per article.
         self._id_bytes = bytearray()
@@ -120,18 +132,21 @@ class Index:
             self._id_bytes += article.id.encode()
             self._id_ends.append(len(self._id_bytes))
         items = np.arange(first, first + len(articles), dtype=np.uint32)
-        block_items, block_keys = _distinct_per_item(signed.block_keys, items[signed.block_owner])
+        block_items, block_keys = _distinct_per_item(self._paragraph_keys(signed), items[signed.block_owner])
         self._tables["exact"].add_many(signed.norm_hash, items)
         self._tables["block"].add_many(block_keys, block_items)
         for name, keys in (("doc", signed.doc_keys), ("topic", signed.topic_keys)):
             self._tables[name].add_many(keys.ravel(), np.repeat(items, keys.shape[1]))
+
+    def _paragraph_keys(self, signed: SignedShard) -> np.ndarray:
+        return signed.block_keys[:, : self.paragraph_bands]
 
     def _candidates(self, signed: SignedShard) -> tuple[list[int], list[int]]:
         """Items found by a verbatim path (exact, paragraph, document), and the rewrite path's others."""
         found: set[int] = set()
         for name, keys in (
             ("exact", signed.norm_hash),
-            ("block", signed.block_keys),
+            ("block", self._paragraph_keys(signed)),
             ("doc", signed.doc_keys),
         ):
             found.update(self._tables[name].lookup(keys).tolist())

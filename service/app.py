@@ -28,7 +28,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     heap.set_params(heap.RETURN_LARGE)
     store = open_store(settings.store)
     try:
-        app.state.index = Index(Detector(DetectorConfig(max_doc_chars=settings.max_doc_chars)), store)
+        detector = Detector(DetectorConfig(max_doc_chars=settings.max_doc_chars))
+        app.state.index = Index(detector, store, paragraph_bands=settings.paragraph_bands)
         yield
     finally:
         store.close()

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     """Request bodies above this many bytes are refused with 413 (the batch endpoint included)."""
     max_doc_chars: int = 1_000_000
     """Articles with longer texts are refused with 422 (`DetectorConfig.max_doc_chars`)."""
+    paragraph_bands: int | None = None
+    """Paragraph LSH bands the index keeps (`Index(paragraph_bands=...)`; default all): fewer save memory."""
 
     @field_validator("store")
     @classmethod
@@ -48,6 +50,13 @@ class Settings(BaseSettings):
     def _doc_limit(cls, value: int) -> int:
         if value < _MIN_DOC_CHARS:
             raise ValueError(f"max_doc_chars (DEDUP_MAX_DOC_CHARS): allow at least {_MIN_DOC_CHARS} characters")
+        return value
+
+    @field_validator("paragraph_bands")
+    @classmethod
+    def _bands(cls, value: int | None) -> int | None:
+        if value is not None and value < 1:
+            raise ValueError("paragraph_bands (DEDUP_PARAGRAPH_BANDS): use 1 or more, or leave it unset for all")
         return value
 
     @property

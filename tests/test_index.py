@@ -298,3 +298,19 @@ def test_ids_round_trip_and_a_check_leaves_the_idf_counts_as_they_were() -> None
     report = index.check(Article("другой", text))
     assert [(r["a"], r["relation"]) for r in report.relations] == [("café-ñ/1", "exact")]
     assert index.idf.n_units == units and np.array_equal(index.idf.counts, counts)  # a check adds nothing
+
+
+def test_an_index_keeping_fewer_paragraph_bands_holds_fewer_keys_and_still_finds_copies(
+    indexed: tuple[Index, list[tuple[str, str, str]]],
+) -> None:
+    full = indexed[0]
+    lean, found = Index(paragraph_bands=16), []
+    for article in full.store:
+        found += [(r["a"], r["b"], r["relation"]) for r in lean.add(article).relations]
+    assert 0.6 * len(full._tables["block"]) <= len(lean._tables["block"]) <= 0.68 * len(full._tables["block"])
+    assert lean.article_nbytes < full.article_nbytes
+    # Verbatim and lightly edited copies share every band of their paragraphs: none is lost.
+    assert {f for f in EXPECTED if f[2] in ("exact", "near_duplicate", "copy")} <= set(found) <= set(EXPECTED)
+    for bad in (0, 26):
+        with pytest.raises(ConfigError, match="paragraph_bands"):
+            Index(paragraph_bands=bad)

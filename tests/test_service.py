@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from dedup.article import Article
 from dedup.detect.relation import RELATIONS
-from dedup.errors import DuplicateIdError
+from dedup.errors import ConfigError, DuplicateIdError
 from dedup.index import Index
 from dedup.store import MemoryStore, SQLiteStore, Store
 from service import Settings, create_app
@@ -268,6 +268,7 @@ def test_settings_come_from_dedup_env_and_bad_ones_name_the_field_and_fix(
         ("store", "ftp://x", "sqlite:///"),
         ("max_body_bytes", 10, "at least"),
         ("max_doc_chars", 5, "at least"),
+        ("paragraph_bands", 0, "1 or more"),
     ]:
         with pytest.raises(ValidationError, match=f"(?s){field}.*DEDUP_{field.upper()}.*{fix}"):
             Settings.model_validate({field: value})
@@ -290,3 +291,12 @@ def test_dedup_never_imports_service() -> None:
     assert out.stdout.strip() == "[]"
     texts = {p: p.read_text(encoding="utf-8") for p in (ROOT / "dedup").rglob("*.py")}
     assert [p for p, text in texts.items() if "import service" in text or "from service" in text] == []
+
+
+def test_the_paragraph_bands_setting_reaches_the_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEDUP_PARAGRAPH_BANDS", "16")
+    with TestClient(create_app()) as client:
+        index: Index = client.app.state.index  # type: ignore[attr-defined]
+        assert index.paragraph_bands == 16
+    with pytest.raises(ConfigError, match="paragraph_bands"), TestClient(create_app(Settings(paragraph_bands=99))):
+        pass  # more bands than the detector has: the start fails, naming the setting
