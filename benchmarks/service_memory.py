@@ -11,6 +11,8 @@ Reports RSS growth per article over the whole run and over its second half (the 
 fixed costs such as the bounded memos' first fill are paid), the median and p95 milliseconds per POST
 measured here, client side (HTTP, JSON and validation included), and the relations the service found.
 `--articles` posts the first n records of a JSONL file in the `dedup scan` contract instead of Reuters.
+`--warmup FILE --warmup-n N` first POSTs N records of another JSONL file, unmeasured, so that the
+server's bounded caches are full before the measured run (a service that has been up for a while).
 
 Unlike `benchmarks.index_memory` the server's C heap is not trimmed before each reading (it is
 another process): the figures are what a deployed service holds, the allocator's reserve included.
@@ -41,7 +43,7 @@ import numpy as np
 
 from benchmarks.loaders import contract_record, load_reuters
 
-__all__ = ["Run", "load_records", "main", "post_all", "rss_bytes", "serve", "summarise"]
+__all__ = ["Run", "load_records", "main", "post_all", "rss_bytes", "serve", "summarise", "warm_up"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT / ".." / "shared" / "corpora" / "reuters21578"
@@ -119,6 +121,7 @@ def post_all(base: str, pid: int, records: list[dict[str, Any]], every: int) -> 
     run = Run(times=np.zeros(n))
     run.rss.append((0, rss_bytes(pid)))
     with httpx.Client(base_url=base, timeout=60.0) as client:
+        run.index_bytes[0] = client.get("/health").json()["index_bytes"]
         for i, record in enumerate(records):
             t0 = time.perf_counter()
             response = client.post("/articles", json=record)
@@ -139,6 +142,19 @@ def _at(rss: list[tuple[int, int]], articles: int) -> int:
     return dict(rss)[articles]
 
 
+def warm_up(base: str, records: list[dict[str, Any]]) -> int:
+    """POST `records` (ids prefixed with "warmup:") before the measured run; how many were added.
+
+    Fills the server's bounded caches first, so that the run measures what each article costs once
+    they are full, as in a service that has been up for a while."""
+    added = 0
+    with httpx.Client(base_url=base, timeout=60.0) as client:
+        for record in records:
+            response = client.post("/articles", json={**record, "id": f"warmup:{record['id']}"})
+            added += response.status_code == 201
+    return added
+
+
 def _slope(samples: list[tuple[int, int]], since: int) -> float:
     """Least-squares bytes per article of the RSS samples taken from `since` articles on."""
     points = np.array([s for s in samples if s[0] >= since], dtype=float)
@@ -152,7 +168,7 @@ def summarise(run: Run) -> dict[str, Any]:
     ms, n = run.times * 1000.0, len(run.times)
     half = n // 2
     start, middle, end = _at(run.rss, 0), _at(run.rss, half), _at(run.rss, n)
-    index_half, index_end = run.index_bytes.get(half), run.index_bytes.get(n)
+    index_start, index_half, index_end = run.index_bytes.get(0, 0), run.index_bytes.get(half), run.index_bytes.get(n)
     return {
         "articles": n,
         "added": n - sum(run.refused.values()),
@@ -162,7 +178,9 @@ def summarise(run: Run) -> dict[str, Any]:
         "rss_growth_per_article": round((end - start) / n, 1) if n else float("nan"),
         "rss_growth_per_article_second_half": round((end - middle) / (n - half), 1) if n - half else float("nan"),
         "rss_slope_per_article_second_half": round(_slope(run.rss, half), 1),
-        "index_bytes_per_article": round(index_end / n, 1) if n and index_end is not None else float("nan"),
+        "index_bytes_per_article": (
+            round((index_end - index_start) / n, 1) if n and index_end is not None else float("nan")
+        ),
         "index_growth_per_article_second_half": (
             round((index_end - index_half) / (n - half), 1)
             if n - half and index_end is not None and index_half is not None
@@ -223,20 +241,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--every", type=int, help="read the server's RSS every this many articles (default: n/100)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON results file")
     parser.add_argument("--paragraph-bands", type=int, help="DEDUP_PARAGRAPH_BANDS for the server (default: all)")
+    parser.add_argument("--warmup", type=Path, help="JSONL whose records are POSTed first, unmeasured, to fill caches")
+    parser.add_argument("--warmup-n", type=int, default=40000, help="warm-up records to POST (default 40000)")
     return parser.parse_args(argv)
 
 
 def measure(
-    records: list[dict[str, Any]], store: str, every: int, paragraph_bands: int | None = None
+    records: list[dict[str, Any]],
+    store: str,
+    every: int,
+    paragraph_bands: int | None = None,
+    warmup: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """Start a server with a fresh store in a temporary directory, POST every record, stop it."""
     with tempfile.TemporaryDirectory(prefix="service_memory-") as tmp:
         db = Path(tmp) / "index.db"
         url = f"sqlite:///{db}" if store == "sqlite" else "memory://"
         with serve(url, Path(tmp) / "server.log", paragraph_bands) as (base, pid):
+            warmed = warm_up(base, warmup) if warmup else 0
             figures = summarise(post_all(base, pid, records, every))
         on_disk = sum(p.stat().st_size for p in Path(tmp).glob("index.db*"))
-    return {"store": store, "store_file_bytes": on_disk, **figures}
+    return {"store": store, "store_file_bytes": on_disk, "warmup_articles": warmed, **figures}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     records = load_records(args.corpus, args.articles, args.n)
     every = args.every or max(1, len(records) // 100)
-    figures = measure(records, args.store, every, args.paragraph_bands)
+    warmup = load_records(args.corpus, args.warmup, args.warmup_n) if args.warmup else None
+    figures = measure(records, args.store, every, args.paragraph_bands, warmup)
     results = {
         "command": shlex.join(["python", "-m", "benchmarks.service_memory", *(sys.argv[1:] if argv is None else argv)]),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -252,6 +278,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
         "corpus": str(args.articles or args.corpus),
         "paragraph_bands": args.paragraph_bands,
+        "warmup": str(args.warmup) if args.warmup else None,
         **figures,
     }
     print(_table(results))

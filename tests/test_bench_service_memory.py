@@ -31,12 +31,12 @@ def test_rss_is_read_for_another_process_in_bytes() -> None:
 def test_growth_is_per_article_over_the_run_and_its_second_half() -> None:
     run = Run(times=np.array([0.001, 0.002, 0.003, 0.010]), rss=[(0, 1000), (2, 1400), (3, 1900), (4, 2200)])
     run.refused[409] += 1
-    run.index_bytes = {2: 500, 4: 1300}
+    run.index_bytes = {0: 100, 2: 500, 4: 1300}
     figures = summarise(run)
     assert figures["rss_growth_per_article"] == (2200 - 1000) / 4
     assert figures["rss_growth_per_article_second_half"] == (2200 - 1400) / 2
     assert figures["rss_slope_per_article_second_half"] == pytest.approx(400.0)  # fit of (2,1400) (3,1900) (4,2200)
-    assert (figures["index_bytes_per_article"], figures["index_growth_per_article_second_half"]) == (325.0, 400.0)
+    assert (figures["index_bytes_per_article"], figures["index_growth_per_article_second_half"]) == (300.0, 400.0)
     assert figures["post_ms_median"] == 2.5 and figures["post_ms_median"] <= figures["post_ms_p95"] <= 10
     assert (figures["added"], figures["refused_by_status"]) == (3, {"409": 1})
 
@@ -62,3 +62,12 @@ def test_a_short_run_posts_every_article_and_finds_what_the_library_finds(
     assert 0 < figures["post_ms_median"] <= figures["post_ms_p95"]
     assert figures["command"].startswith("python -m benchmarks.service_memory --articles")
     assert "RSS growth per article, second half" in capsys.readouterr().out
+
+
+def test_a_warm_up_is_posted_first_and_left_out_of_the_figures(tmp_path: Path) -> None:
+    out = tmp_path / "service_memory.json"
+    args = ["--articles", str(FICTION), "--n", "5", "--warmup", str(FICTION), "--warmup-n", "3", "--out", str(out)]
+    assert main(args) == 0
+    figures = json.loads(out.read_text())
+    assert (figures["warmup_articles"], figures["articles"], figures["added"]) == (3, 5, 5)
+    assert figures["warmup"] == str(FICTION) and 0 < figures["index_bytes_per_article"] < 20_000
