@@ -219,8 +219,7 @@ class Index:
 def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(item, key) pairs of each row of `keys` (the band keys of one paragraph of article `items[row]`),
     in item order, each pair once: a paragraph printed twice holds its keys twice."""
-    width = keys.shape[1] if keys.ndim == 2 else 1
-    flat_items, flat_keys = np.repeat(items, width), keys.ravel()
+    flat_items, flat_keys = np.repeat(items, keys.shape[1]), keys.ravel()
     order = np.lexsort((flat_keys, flat_items))
     flat_items, flat_keys = flat_items[order], flat_keys[order]
     first = np.ones(len(order), dtype=bool)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings"]
@@ -11,8 +11,8 @@ __all__ = ["Settings"]
 # with the fix in the message, not on the first request.
 _STORE_PREFIXES = ("memory://", "sqlite:///", "redis://")
 _STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
-_MIN_BODY_BYTES = 1024
-_MIN_DOC_CHARS = 1000  # DetectorConfig's own lower bound
+# The least value of each limit and its unit (max_doc_chars: DetectorConfig's own lower bound).
+_LEAST = {"max_body_bytes": (1024, "bytes"), "max_doc_chars": (1000, "characters")}
 
 
 class Settings(BaseSettings):
@@ -38,18 +38,13 @@ class Settings(BaseSettings):
             f"store (DEDUP_STORE): {value!r} is not a store URL; use memory://, sqlite:///PATH.db or redis://HOST:PORT/DB"
         )
 
-    @field_validator("max_body_bytes")
+    @field_validator("max_body_bytes", "max_doc_chars")
     @classmethod
-    def _body_limit(cls, value: int) -> int:
-        if value < _MIN_BODY_BYTES:
-            raise ValueError(f"max_body_bytes (DEDUP_MAX_BODY_BYTES): use at least {_MIN_BODY_BYTES} bytes")
-        return value
-
-    @field_validator("max_doc_chars")
-    @classmethod
-    def _doc_limit(cls, value: int) -> int:
-        if value < _MIN_DOC_CHARS:
-            raise ValueError(f"max_doc_chars (DEDUP_MAX_DOC_CHARS): allow at least {_MIN_DOC_CHARS} characters")
+    def _at_least(cls, value: int, info: ValidationInfo) -> int:
+        name = str(info.field_name)
+        least, unit = _LEAST[name]
+        if value < least:
+            raise ValueError(f"{name} (DEDUP_{name.upper()}): use at least {least} {unit}")
         return value
 
     @field_validator("paragraph_bands")

@@ -39,7 +39,7 @@ class RedisStore:
 
     def get(self, article_id: str) -> Article | None:
         raw = self._r.get(self._key(article_id))
-        return _to_article(bytes(raw) if isinstance(raw, bytes) else str(raw).encode()) if raw else None
+        return _to_article(raw) if raw else None
 
     def __contains__(self, article_id: object) -> bool:
         return bool(self._r.exists(self._key(str(article_id))))
@@ -54,15 +54,16 @@ class RedisStore:
             keys = [self._key(rid.decode() if isinstance(rid, bytes) else str(rid)) for rid in ids]
             for raw in self._r.mget(keys):
                 if raw:
-                    yield _to_article(bytes(raw) if isinstance(raw, bytes) else str(raw).encode())
+                    yield _to_article(raw)
             start += len(ids)
 
     def close(self) -> None:
         self._r.close()
 
 
-def _to_article(raw: bytes) -> Article:
-    d = orjson.loads(raw)
+def _to_article(raw: Any) -> Article:
+    """The article of one stored JSON value (bytes, or str from a client decoding responses)."""
+    d = orjson.loads(raw if isinstance(raw, bytes | str) else str(raw))
     return Article(
         d["id"], d["text"], d.get("title"), d.get("source"), parse_published(d.get("published")), d.get("url")
     )
