@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import shutil
 import socket
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from dedup.detector import Detector
@@ -48,6 +50,35 @@ def running_redis(work: Path) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+# struct mallinfo2 (malloc.h), every field a size_t.
+_MALLINFO2_FIELDS = (
+    "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",
+)  # fmt: skip
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in _MALLINFO2_FIELDS]
+
+
+def has_mallinfo2() -> bool:
+    """glibc 2.33 or later: its allocator says what it maps (`mallinfo2`)."""
+    try:
+        return hasattr(ctypes.CDLL("libc.so.6"), "mallinfo2")
+    except OSError:
+        return False
+
+
+def mapped_for(size: int) -> int:
+    """Bytes glibc maps from the system on their own (not from its heap) for a live array of `size` bytes."""
+    info = ctypes.CDLL("libc.so.6").mallinfo2
+    info.restype = _MallInfo2
+    before = info().hblkhd
+    held = np.ones(size, dtype=np.uint8)
+    mapped = int(info().hblkhd - before)
+    del held
+    return mapped
 
 
 @pytest.fixture(scope="session")

@@ -2,42 +2,25 @@
 
 from __future__ import annotations
 
-import ctypes
 import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from tests.conftest import ROOT
-
-
-def _has_mallinfo2() -> bool:
-    try:
-        return hasattr(ctypes.CDLL("libc.so.6"), "mallinfo2")
-    except OSError:
-        return False
-
+from tests.conftest import ROOT, has_mallinfo2
 
 # Frees a 20 MB mapped array (glibc then raises its mmap threshold to 20 MB), runs SETUP, and prints
 # whether a fresh 1 MB array is mapped on its own (1) or taken from the heap (0).
 _PROBE = """
-import ctypes
 import numpy as np
 from dedup import heap
+from tests.conftest import mapped_for
 
-class Info(ctypes.Structure):
-    names = "arena ordblks smblks hblks hblkhd usmblks fsmblks uordblks fordblks keepcost"
-    _fields_ = [(n, ctypes.c_size_t) for n in names.split()]
-
-info = ctypes.CDLL("libc.so.6").mallinfo2
-info.restype = Info
 del_me = np.ones(20 << 20, dtype=np.uint8)
 del del_me
 {setup}
-before = info().hblkhd
-held = np.ones(1 << 20, dtype=np.uint8)
-print(int(info().hblkhd - before >= 1 << 20))
+print(int(mapped_for(1 << 20) >= 1 << 20))
 """
 
 
@@ -47,13 +30,13 @@ def _mapped_after(setup: str) -> bool:
     return out.stdout.strip() == "1"
 
 
-@pytest.mark.skipif(not _has_mallinfo2(), reason="needs glibc 2.33 or later")
+@pytest.mark.skipif(not has_mallinfo2(), reason="needs glibc 2.33 or later")
 def test_return_large_keeps_arrays_mapped_after_a_larger_one_was_freed() -> None:
     assert not _mapped_after("")  # glibc's default: the freed 20 MB raised the threshold
     assert _mapped_after("heap.set_params(heap.RETURN_LARGE)")
 
 
-@pytest.mark.skipif(not _has_mallinfo2(), reason="needs glibc 2.33 or later")
+@pytest.mark.skipif(not has_mallinfo2(), reason="needs glibc 2.33 or later")
 def test_the_service_process_returns_large_arrays() -> None:
     setup = """
     from fastapi.testclient import TestClient
