@@ -12,7 +12,16 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-__all__ = ["clean_pa_text", "load_meter", "load_mrpc", "load_reuters", "meter_story", "parse_reuters_file"]
+__all__ = [
+    "clean_pa_text",
+    "load_meter",
+    "load_meter_spans",
+    "load_mrpc",
+    "load_reuters",
+    "meter_spans",
+    "meter_story",
+    "parse_reuters_file",
+]
 
 Article = dict[str, Any]
 
@@ -125,6 +134,38 @@ def load_meter(root: str | Path) -> tuple[list[Article], dict[str, str], dict[st
         by_story.setdefault(meter_story(art["id"]), []).append(art["id"])
     stories = {art["id"]: by_story.get(meter_story(art["id"]), []) for art in papers}
     return pa + papers, labels, stories
+
+
+SPAN_KINDS = ("Verbatim", "Rewrite", "New")
+_SPAN = re.compile(r"<(Verbatim|Rewrite|New)\b[^>]*>(.*?)</\1\s*>", re.DOTALL)
+
+
+def meter_spans(sgml: str) -> list[tuple[str, int]]:
+    """An annotated METER newspaper file's reuse spans in text order, as runs of one kind and their
+    word counts (adjacent spans of one kind joined; empty spans dropped)."""
+    runs: list[tuple[str, int]] = []
+    for found in _SPAN.finditer(sgml):
+        kind, n = found.group(1), len(found.group(2).split())
+        if not n:
+            continue
+        if runs and runs[-1][0] == kind:
+            runs[-1] = (kind, runs[-1][1] + n)
+        else:
+            runs.append((kind, n))
+    return runs
+
+
+def load_meter_spans(root: str | Path) -> dict[str, list[tuple[str, int]]]:
+    """The annotators' Verbatim / Rewrite / New spans of METER's newspaper articles, by the article's
+    id in `load_meter` (only the articles the corpus annotated at that level: about half)."""
+    root = Path(root)
+    out: dict[str, list[tuple[str, int]]] = {}
+    for path in sorted((root / "newspapers" / "annotated").glob("*/*/*/*.sgml")):
+        runs = meter_spans(_read_latin1(path))
+        if runs:
+            rel = path.relative_to(root).with_suffix(".txt").as_posix()
+            out[rel.replace("newspapers/annotated/", "newspapers/rawtexts/", 1)] = runs
+    return out
 
 
 def load_mrpc(path: str | Path) -> list[tuple[str, str, str, int]]:

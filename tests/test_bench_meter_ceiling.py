@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from benchmarks.meter_ceiling import LEXICAL, features, markdown, scores
+from benchmarks.loaders import meter_spans
+from benchmarks.meter_ceiling import LEXICAL, SPAN_FEATURES, features, forest, markdown, scores, span_features
 
 WIRE = (
     "A man who stole a painting from the city museum was jailed for three years today. "
@@ -54,6 +55,68 @@ def test_scores_are_out_of_fold_and_high_only_where_features_tell_the_classes() 
 
 def test_markdown_is_one_marked_section() -> None:
     r = dict.fromkeys(("ternary_fixed_folds", "binary_fixed_folds", "ternary_mean", "ternary_sd"), 0.5)
-    text = markdown({"containment": {**r, "binary_mean": 0.6, "binary_sd": 0.01}}, "2026-01-01", "cmd")
+    text = markdown({"containment": {**r, "articles": 9, "binary_mean": 0.6, "binary_sd": 0.01}}, "2026-01-01", "cmd")
     assert text.startswith("<!-- meter_ceiling:start -->") and text.rstrip().endswith("<!-- meter_ceiling:end -->")
-    assert "| containment | 0.500 | 0.500 | 0.500 ± 0.500 | 0.600 ± 0.010 |" in text
+    assert "| containment | 9 | 0.500 | 0.500 | 0.500 ± 0.500 | 0.600 ± 0.010 |" in text
+
+
+ANNOTATED = """<meterdocument newspaper="sun" classification="partially-derived">
+<body>
+<Verbatim PAsource="" >A man who stole </Verbatim>
+<Verbatim PAsource="" >a painting </Verbatim>
+<Rewrite PAsource="" >was locked up </Rewrite>
+<New PAsource="" >
+</New>
+<New PAsource="" >for what locals called a crime of the decade. </New>
+<Verbatim PAsource="" >The judge said the theft had shocked the town.</Verbatim>
+</body></meterdocument>
+"""
+
+
+def test_annotated_spans_are_runs_of_one_kind_in_text_order() -> None:
+    # Adjacent Verbatim spans join; the empty New span (a bare newline) is dropped and does not split
+    # the New run that follows it.
+    assert meter_spans(ANNOTATED) == [("Verbatim", 6), ("Rewrite", 3), ("New", 9), ("Verbatim", 9)]
+    assert meter_spans("<body>no marks here</body>") == []
+
+
+def test_span_features_measure_shares_runs_and_long_derived_runs() -> None:
+    f = dict(zip(SPAN_FEATURES, span_features(meter_spans(ANNOTATED)), strict=True))
+    total = 27
+    assert f["verbatim_share"] == pytest.approx(15 / total) and f["rewrite_share"] == pytest.approx(3 / total)
+    assert f["new_share"] == pytest.approx(9 / total) and f["new_longest"] == pytest.approx(9 / total)
+    assert f["verbatim_longest"] == pytest.approx(9 / total)
+    assert f["verbatim_runs"] == pytest.approx(np.log1p(2)) and f["rewrite_runs"] == pytest.approx(np.log1p(1))
+    # Only the 9-word verbatim run is long enough to count as a derived run of 8 or more.
+    assert f["derived_in_runs_of_8"] == pytest.approx(9 / total)
+    assert f["length"] == pytest.approx(np.log1p(total))
+
+
+def test_a_wholly_copied_article_is_all_verbatim() -> None:
+    f = dict(zip(SPAN_FEATURES, span_features([("Verbatim", 40)]), strict=True))
+    assert f["verbatim_share"] == f["verbatim_longest"] == f["derived_in_runs_of_8"] == 1.0
+    assert f["new_share"] == f["rewrite_share"] == f["new_runs"] == 0.0
+
+
+def test_the_forest_is_scored_out_of_fold_too() -> None:
+    rng = np.random.default_rng(1)
+    y = np.array(["wholly", "partially", "non"] * 30)
+    groups = np.array([f"story-{i // 3}" for i in range(len(y))])
+    # A class told by a step in one feature, which the forest draws.
+    x = np.array([[{"wholly": 2, "partially": 1, "non": 0}[c] + rng.uniform(-0.3, 0.3)] for c in y])
+    assert min(scores(x, y, groups, 5, None, forest)) > 0.9
+    ternary, _ = scores(rng.normal(size=(len(y), 2)), rng.permutation(y), groups, 5, 2, forest)
+    assert ternary < 0.6
+
+
+def test_markdown_names_the_best_binary_on_the_annotated_subset_and_the_shares() -> None:
+    row = dict.fromkeys(("ternary_fixed_folds", "ternary_mean", "ternary_sd", "binary_sd"), 0.5)
+    results = {
+        "lexical; annotated subset": {**row, "articles": 9, "binary_fixed_folds": 0.61, "binary_mean": 0.64},
+        "spans; annotated subset": {**row, "articles": 9, "binary_fixed_folds": 0.72, "binary_mean": 0.70},
+        "lexical, all": {**row, "articles": 20, "binary_fixed_folds": 0.9, "binary_mean": 0.9},
+    }
+    shares = {"non": {"Verbatim": 0.24, "Rewrite": 0.133, "New": 0.627}}
+    text = markdown(results, "2026-01-01", "cmd", shares)
+    assert "above 0.720" in text  # the best of the subset's rows, not the 0.9 of the whole set
+    assert "non: 24% verbatim, 13% rewritten, 63% new" in text
