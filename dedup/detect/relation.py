@@ -81,6 +81,7 @@ class Model:
     partial_min_tokens: int = 25
     partial_min_figures: int = 2
     form_figures_kept: float = 0.75
+    refill_hours: int = 12  # two articles this far apart are two editions of a form, not one story updated
     sentence_pair: SentencePairModel | None = None
     level: LevelModel | None = None
 
@@ -97,6 +98,8 @@ class Model:
                 raise ConfigError(f"{f.name}: must be a share in [0, 1], got {value}")
         if self.min_passage_tokens < 8:
             raise ConfigError("min_passage_tokens: use at least 8; shorter shared runs are wire boilerplate")
+        if not isinstance(self.refill_hours, int) or self.refill_hours < 0:
+            raise ConfigError(f"refill_hours: must be a whole number of hours, 0 or more, got {self.refill_hours}")
         if self.partial_min_figures < 2:
             raise ConfigError("partial_min_figures: use at least 2; one shared figure is chance")
 
@@ -315,12 +318,31 @@ def derived_evidence(f: PairFeatures, derived: str, model: Model) -> SideEvidenc
     return side_evidence(f, derived, lambda s: _is_reworded(s, model), lambda s: _is_close(s, model))
 
 
-def _formulaic_mismatch(f: PairFeatures, model: Model) -> bool:
+def _formulaic_mismatch(f: PairFeatures, model: Model, dates: tuple[datetime | None, datetime | None]) -> bool:
     """Short items (dividend notices, results tables, market reports) are one form filled in: they
     are the same news only when their figures and headlines agree. A longer story that prints lines
-    of one with their figures has copied them, whatever its headline."""
+    of one with their figures has copied them, whatever its headline. Two articles are one form
+    filled in twice when their leads are (`_lead_refilled`)."""
     agree = f.numbers_contained and f.titles_agree
+    if min(f.a_tokens, f.b_tokens) >= model.short_tokens:
+        editions = _hours_apart(dates) >= model.refill_hours
+        return form_mismatch(
+            f.a_tokens, f.b_tokens, agree, f.copied_figures, model, lambda: _lead_refilled(f, model, editions)
+        )
     return form_mismatch(f.a_tokens, f.b_tokens, agree, f.copied_figures, model, lambda: _refilled(f, model))
+
+
+def _hours_apart(dates: tuple[datetime | None, datetime | None]) -> float:
+    """Hours between the two publication times; 0 when either is unknown (taken as one edition)."""
+    da, db = dates
+    if da is None or db is None:
+        return 0.0
+    return abs((da - db).total_seconds()) / 3600.0
+
+
+def _paired(s: SentenceMatch, model: Model) -> bool:
+    """A line that pairs with one of the other side's in the same words (figures and names aside)."""
+    return s.similarity >= model.reworded_similarity and s.shared_words >= model.min_shared_words
 
 
 def _refilled(f: PairFeatures, model: Model) -> bool:
@@ -329,12 +351,21 @@ def _refilled(f: PairFeatures, model: Model) -> bool:
     grain ships loading" are one weekly form filled in twice. A correction keeps most figures."""
     if f.figures_kept >= model.form_figures_kept:
         return False
-    paired = (
-        s
-        for s in (*f.sentences_a, *f.sentences_b)
-        if s.similarity >= model.reworded_similarity and s.shared_words >= model.min_shared_words
-    )
+    paired = (s for s in (*f.sentences_a, *f.sentences_b) if _paired(s, model))
     return any(not (s.numbers_agree and s.names_agree) for s in paired)
+
+
+def _lead_refilled(f: PairFeatures, model: Model, editions: bool) -> bool:
+    """Two articles are one form filled in twice when most figures changed and a lead pairs with a
+    line of the other in the same words but other figures, for other actors or, published
+    `refill_hours` apart (`editions`), for the same ones: two borrowers' eurobond issues, two weeks'
+    deposit auctions. The lead carries the news: a story that reuses background keeps its own lead,
+    a story updated within hours (a death toll that rises) keeps its actors, and a retelling that
+    names them otherwise keeps the lead's figures."""
+    if f.figures_kept >= model.form_figures_kept:
+        return False
+    leads = (side[0] for side in (f.sentences_a, f.sentences_b) if side)
+    return any(_paired(s, model) and not s.numbers_agree and (editions or not s.names_agree) for s in leads)
 
 
 def classify(
@@ -352,7 +383,7 @@ def classify(
     # Two sentences have their own look-alike rule (`SentencePairModel.different_news`).
     if sentences is not None and s is not None and sentence_path(f.a_tokens, f.b_tokens, True, model):
         return _sentence_pair(f, s, dates, model, sentences)
-    if f.template or _formulaic_mismatch(f, model):
+    if f.template or _formulaic_mismatch(f, model, dates):
         return None
     return _cascade(f, dates, model)
 

@@ -1,0 +1,113 @@
+"""Two articles poured into one form are different news: another borrower's eurobond issue, or the same
+borrower's next issue days later, is not a copy of the first. A story corrected or updated within
+hours, or one that reuses another's background under its own lead, stays related."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dedup.article import Article
+from dedup.detect.relation import Model
+from dedup.detector import Detector
+from dedup.errors import ConfigError
+from dedup.idf import IdfTable
+
+ISSUE = (
+    "{co} is issuing a {amt} mln dlr equity warrant eurobond due {due} paying an indicated coupon of {cpn} pct "
+    "and priced at par, lead manager {mgr} said. The issue is guaranteed by {bank}. The selling concession is "
+    "1-1/2 pct while management and underwriting combined pays 3/4 pct. The payment date is {pay}. The bonds "
+    "will be listed in Luxembourg and sold in denominations of 5,000 dlrs. The warrants are exercisable from "
+    "{ex} until {end}. The final terms will be fixed on {fix}."
+)
+NIPPON = {
+    "co": "Nippon Shokubai Kagaku Kogyo Co Ltd", "amt": "80", "due": "April 30, 1992", "cpn": "1-3/4",
+    "mgr": "Nomura International Ltd", "bank": "Sumitomo Bank Ltd", "pay": "April 28", "ex": "May 15",
+    "end": "April 22, 1992", "fix": "April 14",
+}  # fmt: skip
+SEKISUI = {
+    "co": "Sekisui Chemical Co Ltd", "amt": "100", "due": "June 2, 1992", "cpn": "2-1/8",
+    "mgr": "Daiwa Europe Ltd", "bank": "Fuji Bank Ltd", "pay": "June 1", "ex": "June 20",
+    "end": "May 26, 1992", "fix": "May 19",
+}  # fmt: skip
+NEXT_ISSUE = {**SEKISUI, "co": NIPPON["co"], "mgr": NIPPON["mgr"], "bank": NIPPON["bank"]}
+START = datetime(1987, 4, 7, 6, 0, tzinfo=UTC)
+
+
+def _decide(a: str, b: str, hours_apart: float, model: Model | None = None) -> str | None:
+    detector = Detector(model=model) if model else Detector()
+    da = detector.prepare(Article("a", a, title="Eurobond", published=START))
+    db = detector.prepare(Article("b", b, title="Eurobond", published=START + timedelta(hours=hours_apart)))
+    assert min(da.n_tokens, db.n_tokens) >= detector.model.short_tokens  # articles, not short items
+    decision = detector.decide(da, db, IdfTable(1024))
+    return decision.relation if decision else None
+
+
+@pytest.mark.parametrize("hours", [1.0, 48.0])
+def test_another_borrowers_issue_in_the_same_form_is_other_news(hours: float) -> None:
+    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**SEKISUI), hours) is None
+
+
+def test_the_same_borrowers_next_issue_days_later_is_other_news() -> None:
+    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**NEXT_ISSUE), 48.0) is None
+
+
+def test_the_same_issue_with_its_terms_revised_within_hours_is_one_story() -> None:
+    # Same actors, new figures, two hours later: an update of the story, not another edition.
+    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**NEXT_ISSUE), 2.0) == "near_duplicate"
+
+
+def test_a_reprint_with_one_figure_corrected_stays_related_days_later() -> None:
+    corrected = ISSUE.format(**{**NIPPON, "cpn": "1-7/8"})
+    assert _decide(ISSUE.format(**NIPPON), corrected, 72.0) == "near_duplicate"
+
+
+def test_a_lead_that_names_the_actors_otherwise_but_keeps_its_figures_stays_related() -> None:
+    # Most figures of the body changed and the lead names other managers, but the lead's own figures
+    # (the amount, the coupon, the due date) are the same issue's.
+    retold = {
+        **NIPPON,
+        "co": "Nippon Shokubai",
+        "mgr": "Daiwa Europe Ltd and Yamaichi International (Europe) Ltd",
+        "pay": "May 2",
+        "ex": "May 30",
+        "end": "April 29, 1992",
+        "fix": "April 20",
+    }
+    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**retold), 1.0) == "near_duplicate"
+
+
+def test_refill_hours_is_the_edition_gap() -> None:
+    # With a gap of 72 hours, the next issue 48 hours later counts as an update of the same story.
+    model = Model(refill_hours=72)
+    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**NEXT_ISSUE), 48.0, model) == "near_duplicate"
+
+
+BACKGROUND = (
+    "The plant employs 2,800 workers and processes about 14,000 cattle a week. It was closed on December 14 "
+    "after talks on a new contract broke down over wage cuts of 1.07 dlrs an hour. The company has said the "
+    "plant lost 9.2 mln dlrs last year and that it cannot compete at current wage rates."
+)
+FIRST = (
+    "Iowa Beef Processors said it would lift the lockout at its Dakota City plant on March 16 and reopen it "
+    "with 1,200 workers who accept its offer of 8.25 dlrs an hour, rising to 8.75 dlrs in 1988.\n\n"
+    + BACKGROUND
+    + " The union had asked for a wage of 9.40 dlrs an hour."
+)
+LATER = (
+    "Union leaders at the Dakota City meatpacking plant voted 410 to 95 on March 19 to reject a proposal to "
+    "end the dispute, saying 2,400 members would stay off the job until seniority rights were restored.\n\n"
+    + BACKGROUND
+    + " The union had asked for a wage of 9.60 dlrs an hour."
+)
+
+
+def test_a_story_reusing_background_under_its_own_lead_stays_related() -> None:
+    # Most figures differ and a body line pairs with other figures, but each story keeps its own lead.
+    assert _decide(FIRST, LATER, 96.0) in ("partial", "copy")
+
+
+def test_refill_hours_must_be_whole_and_not_negative() -> None:
+    with pytest.raises(ConfigError, match="refill_hours"):
+        Model(refill_hours=-1)
