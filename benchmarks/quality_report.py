@@ -87,6 +87,11 @@ def _mrpc(sec: Mapping[str, Any]) -> Table:
     )
 
 
+def _audit(r: Mapping[str, Any], key: str) -> str:
+    audit = r.get("audit")
+    return f"{audit[f'{key}_related']} of {audit[key]}" if audit else "–"
+
+
 def _reuters(sec: Mapping[str, Any]) -> Table:
     head = [
         "method",
@@ -96,6 +101,8 @@ def _reuters(sec: Mapping[str, Any]) -> Table:
         "near-dup precision (sample)",
         "look-alikes merged (cluster)",
         "look-alikes related (pair)",
+        "audited look-alikes related",
+        "audited same-story pairs related",
         "largest cluster",
         "pairs reported",
     ]
@@ -109,6 +116,8 @@ def _reuters(sec: Mapping[str, Any]) -> Table:
             f"{_f(nd['precision'])} (n={nd['sampled']})",
             _f(r["lookalikes_merged"]),
             _f(r.get("lookalikes_related")),
+            _audit(r, "lookalikes"),
+            _audit(r, "same_story"),
             _f(r.get("largest_cluster")),
             _f(r["pairs_reported"]),
         ]

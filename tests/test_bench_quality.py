@@ -13,7 +13,7 @@ from benchmarks.baselines import containment_pairs, cv_predict, fit_one_threshol
 from benchmarks.loaders import clean_pa_text, load_meter, load_mrpc, load_reuters
 from benchmarks.metrics import ari, binary_prf, meter_scores, pair_key, relation_prf
 from benchmarks.quality_common import pr_points
-from benchmarks.quality_reuters import exact_groups, lookalikes_merged, same_entity
+from benchmarks.quality_reuters import audit_figures, exact_groups, load_audit, lookalikes_merged, same_entity
 from benchmarks.suite import (
     KIND_RELATION,
     content_paragraphs,
@@ -308,6 +308,26 @@ def test_reuters_helpers() -> None:
     assert exact_groups(arts) == [["1", "2"]]
     by_id = {a["id"]: a for a in arts}
     assert lookalikes_merged([["3", "4", "5"], ["1", "2"]], by_id) == 2  # 4/5 share every number
+
+
+def test_audit_counts_related_pairs_of_each_label_among_the_stories_present() -> None:
+    audit = {
+        frozenset(("1", "2")): "lookalike",
+        frozenset(("1", "3")): "lookalike",
+        frozenset(("2", "3")): "same_story",
+        frozenset(("3", "4")): "unsure",  # left out
+        frozenset(("1", "9")): "same_story",  # story 9 not in this run: left out
+    }
+    related = [frozenset(("1", "2")), frozenset(("2", "3")), frozenset(("3", "4"))]
+    got = audit_figures(related, audit, {"1", "2", "3", "4"})
+    assert got == {"lookalikes": 2, "lookalikes_related": 1, "same_story": 1, "same_story_related": 1}
+
+
+def test_the_shipped_audit_is_labelled_pairs_of_reuters_ids() -> None:
+    audit = load_audit()
+    assert len(audit) == 100 and all(len(p) == 2 for p in audit)
+    assert set(audit.values()) == {"lookalike", "same_story", "unsure"}
+    assert all(i.startswith("reuters-") for p in audit for i in p)
 
 
 def test_meter_mapping_from_relations() -> None:
