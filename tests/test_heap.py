@@ -45,4 +45,3 @@ def test_the_service_process_returns_large_arrays() -> None:
         client.get("/health")
     """
     assert _mapped_after(setup)
-
