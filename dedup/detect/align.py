@@ -105,7 +105,15 @@ _ROW_FIELDS = tuple(f.name for f in fields(PairFeatures) if f.name != "tiles")
 
 
 def _match_row(s: SentenceMatch) -> list[object]:
-    return [s.tokens, round(s.verbatim, 4), round(s.similarity, 4), s.shared_words, s.numbers_agree, s.names_agree]
+    return [
+        s.tokens,
+        round(s.verbatim, 4),
+        round(s.similarity, 4),
+        s.shared_words,
+        s.numbers_agree,
+        s.names_agree,
+        s.other_index,
+    ]
 
 
 def _shorter_first(da: Document, db: Document) -> tuple[Figures, Figures]:

@@ -155,9 +155,10 @@ def features_from_row(row: dict[str, Any]) -> PairFeatures:
     """Rebuild features from a `features.jsonl` row (spans are not kept there; evidence will be empty)."""
 
     def sentences(rows: list[list[Any]]) -> tuple[SentenceMatch, ...]:
+        # Rows written before the counterpart's index was kept have six fields: no counterpart known.
         return tuple(
-            SentenceMatch(int(t), v, sim, int(sh), bool(ok), bool(nm), (0, 0), (0, 0), -1)
-            for t, v, sim, sh, ok, nm in rows
+            SentenceMatch(int(t), v, sim, int(sh), bool(ok), bool(nm), (0, 0), (0, 0), int(rest[0]) if rest else -1)
+            for t, v, sim, sh, ok, nm, *rest in rows
         )
 
     plain = {f.name: row[f.name] for f in fields(PairFeatures) if f.name not in _NESTED}
@@ -356,16 +357,19 @@ def _refilled(f: PairFeatures, model: Model) -> bool:
 
 
 def _lead_refilled(f: PairFeatures, model: Model, editions: bool) -> bool:
-    """Two articles are one form filled in twice when most figures changed and a lead pairs with a
-    line of the other in the same words but other figures, for other actors or, published
-    `refill_hours` apart (`editions`), for the same ones: two borrowers' eurobond issues, two weeks'
-    deposit auctions. The lead carries the news: a story that reuses background keeps its own lead,
-    a story updated within hours (a death toll that rises) keeps its actors, and a retelling that
-    names them otherwise keeps the lead's figures."""
+    """Two articles are one form filled in twice when most figures changed and the two leads pair
+    in the same words but give other figures, for other actors or, published `refill_hours` apart
+    (`editions`), for the same ones: two borrowers' eurobond issues, two weeks' deposit auctions.
+    The lead carries the news: a story that reuses background keeps a lead of its own, a story
+    updated within hours (a death toll that rises) keeps its actors, and a retelling that names them
+    otherwise keeps the lead's figures."""
     if f.figures_kept >= model.form_figures_kept:
         return False
     leads = (side[0] for side in (f.sentences_a, f.sentences_b) if side)
-    return any(_paired(s, model) and not s.numbers_agree and (editions or not s.names_agree) for s in leads)
+    return any(
+        s.other_index == 0 and _paired(s, model) and not s.numbers_agree and (editions or not s.names_agree)
+        for s in leads
+    )
 
 
 def classify(
