@@ -89,7 +89,10 @@ def _mrpc(sec: Mapping[str, Any]) -> Table:
 
 def _audit(r: Mapping[str, Any], key: str) -> str:
     audit = r.get("audit")
-    return f"{audit[f'{key}_related']} of {audit[key]}" if audit else "–"
+    if not audit:
+        return "–"
+    merged = audit.get(f"{key}_merged")
+    return f"{audit[f'{key}_related']} / {'–' if merged is None else merged} of {audit[key]}"
 
 
 def _reuters(sec: Mapping[str, Any]) -> Table:
@@ -101,8 +104,8 @@ def _reuters(sec: Mapping[str, Any]) -> Table:
         "near-dup precision (sample)",
         "look-alikes merged (cluster)",
         "look-alikes related (pair)",
-        "audited look-alikes related",
-        "audited same-story pairs related",
+        "audited look-alikes related / merged",
+        "audited same-story pairs related / merged",
         "largest cluster",
         "pairs reported",
     ]

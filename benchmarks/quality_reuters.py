@@ -165,17 +165,22 @@ def load_audit(path: Path = AUDIT) -> dict[PairKey, str]:
     return {frozenset((str(r["a"]), str(r["b"]))): str(r["label"]) for r in rows}
 
 
-def audit_figures(pairs: Iterable[PairKey], audit: Mapping[PairKey, str], ids: set[str]) -> dict[str, int]:
-    """How many audited look-alikes and same-story pairs a method relates (audited pairs whose two
-    stories are both among `ids`; unsure ones left out)."""
+def audit_figures(
+    pairs: Iterable[PairKey], clusters: Sequence[Sequence[str]], audit: Mapping[PairKey, str], ids: set[str]
+) -> dict[str, int]:
+    """How many audited look-alikes and same-story pairs a method relates, and how many it puts in one
+    cluster (audited pairs whose two stories are both among `ids`; unsure ones left out)."""
     related = set(pairs)
-    out = {"lookalikes": 0, "lookalikes_related": 0, "same_story": 0, "same_story_related": 0}
+    cluster_of = {member: n for n, members in enumerate(clusters) for member in members}
+    out = {f"{key}{part}": 0 for key in ("lookalikes", "same_story") for part in ("", "_related", "_merged")}
     for pair, label in audit.items():
         if label not in ("lookalike", "same_story") or not pair <= ids:
             continue
         key = "lookalikes" if label == "lookalike" else "same_story"
+        a, b = sorted(pair)
         out[key] += 1
         out[f"{key}_related"] += pair in related
+        out[f"{key}_merged"] += a in cluster_of and cluster_of.get(a) == cluster_of.get(b)
     return out
 
 
@@ -200,7 +205,7 @@ def reuters_figures(
         "near_duplicate": near_dup_precision(near, texts, seed),
         "lookalikes_merged": lookalikes_merged(clusters, by_id),
         "lookalikes_related": lookalikes_merged([sorted(p) for p in pairs], by_id),
-        "audit": audit_figures(pairs, load_audit(), set(by_id)),
+        "audit": audit_figures(pairs, clusters, load_audit(), set(by_id)),
         "largest_cluster": max((len(c) for c in clusters), default=0),
         "pairs_reported": len(pairs),
         "clusters": len(clusters),

@@ -319,8 +319,16 @@ def test_audit_counts_related_pairs_of_each_label_among_the_stories_present() ->
         frozenset(("1", "9")): "same_story",  # story 9 not in this run: left out
     }
     related = [frozenset(("1", "2")), frozenset(("2", "3")), frozenset(("3", "4"))]
-    got = audit_figures(related, audit, {"1", "2", "3", "4"})
-    assert got == {"lookalikes": 2, "lookalikes_related": 1, "same_story": 1, "same_story_related": 1}
+    clusters = [["1", "3"], ["2"]]  # 1 and 3 merged through a pair not related directly
+    got = audit_figures(related, clusters, audit, {"1", "2", "3", "4"})
+    assert got == {
+        "lookalikes": 2,
+        "lookalikes_related": 1,
+        "lookalikes_merged": 1,
+        "same_story": 1,
+        "same_story_related": 1,
+        "same_story_merged": 0,
+    }
 
 
 def test_the_shipped_audit_is_labelled_pairs_of_reuters_ids() -> None:
