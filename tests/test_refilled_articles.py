@@ -49,6 +49,13 @@ def test_another_borrowers_issue_in_the_same_form_is_other_news(hours: float) ->
     assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**SEKISUI), hours) is None
 
 
+def test_another_borrowers_issue_on_the_same_terms_is_other_news() -> None:
+    # Fees, dates and listing are the form's and stay; the lead's borrower, manager, amount and coupon
+    # change: most figures are kept, but the lead is another issue's.
+    other = {**NIPPON, "co": SEKISUI["co"], "mgr": SEKISUI["mgr"], "amt": "100", "cpn": "2-1/8"}
+    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**other), 1.0) is None
+
+
 def test_the_same_borrowers_next_issue_days_later_is_other_news() -> None:
     assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**NEXT_ISSUE), 48.0) is None
 

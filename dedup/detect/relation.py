@@ -357,19 +357,21 @@ def _refilled(f: PairFeatures, model: Model) -> bool:
 
 
 def _lead_refilled(f: PairFeatures, model: Model, editions: bool) -> bool:
-    """Two articles are one form filled in twice when most figures changed and the two leads pair
-    in the same words but give other figures, for other actors or, published `refill_hours` apart
-    (`editions`), for the same ones: two borrowers' eurobond issues, two weeks' deposit auctions.
-    The lead carries the news: a story that reuses background keeps a lead of its own, a story
-    updated within hours (a death toll that rises) keeps its actors, and a retelling that names them
-    otherwise keeps the lead's figures."""
-    if f.figures_kept >= model.form_figures_kept:
+    """Two articles are one form filled in twice when their two leads pair in the same words but give
+    other figures: for other actors, once any figure changed (two borrowers' eurobond issues share
+    their fees and listing, not their amounts); for the same actors, when published `refill_hours`
+    apart (`editions`) with most figures changed (two weeks' deposit auctions). The lead carries the
+    news: a story that reuses background keeps a lead of its own, a story updated within hours (a
+    death toll that rises) keeps its actors, and a retelling that names them otherwise keeps the
+    lead's figures."""
+    if f.figures_kept >= 1.0:
         return False
-    leads = (side[0] for side in (f.sentences_a, f.sentences_b) if side)
-    return any(
-        s.other_index == 0 and _paired(s, model) and not s.numbers_agree and (editions or not s.names_agree)
-        for s in leads
-    )
+    for s in (side[0] for side in (f.sentences_a, f.sentences_b) if side):
+        if s.other_index != 0 or s.numbers_agree or not _paired(s, model):
+            continue
+        if not s.names_agree or (editions and f.figures_kept < model.form_figures_kept):
+            return True
+    return False
 
 
 def classify(
