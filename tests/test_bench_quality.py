@@ -13,7 +13,14 @@ from benchmarks.baselines import containment_pairs, cv_predict, fit_one_threshol
 from benchmarks.loaders import clean_pa_text, load_meter, load_mrpc, load_reuters
 from benchmarks.metrics import ari, binary_prf, meter_scores, pair_key, relation_prf
 from benchmarks.quality_common import pr_points
-from benchmarks.quality_reuters import audit_figures, exact_groups, load_audit, lookalikes_merged, same_entity
+from benchmarks.quality_reuters import (
+    audit_figures,
+    exact_groups,
+    load_audit,
+    lookalikes_merged,
+    near_dup_precision,
+    same_entity,
+)
 from benchmarks.suite import (
     KIND_RELATION,
     content_paragraphs,
@@ -329,6 +336,16 @@ def test_audit_counts_related_pairs_of_each_label_among_the_stories_present() ->
         "same_story_related": 1,
         "same_story_merged": 0,
     }
+
+
+def test_near_duplicate_precision_over_a_sample_and_over_every_pair() -> None:
+    story = "the council voted on tuesday to close the old library and open a new one by the river next year"
+    texts = {"a": story, "b": story + " officials said", "c": "heavy rain flooded the harbour road on sunday night"}
+    pairs = [frozenset(("a", "b")), frozenset(("a", "c")), frozenset(("b", "c"))]
+    got = near_dup_precision(pairs, texts, seed=1, sample=2)
+    assert got["reported"] == 3 and got["sampled"] == 2
+    assert got["precision_all"] == pytest.approx(1 / 3)  # only a-b share their 5-grams
+    assert got["precision"] in (0.0, 0.5)
 
 
 def test_the_shipped_audit_is_labelled_pairs_of_reuters_ids() -> None:
