@@ -56,6 +56,26 @@ def test_another_borrowers_issue_on_the_same_terms_is_other_news() -> None:
     assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**other), 1.0) is None
 
 
+DEBENTURES = (
+    "{co} is raising 150 mln dlrs through an offering of sinking fund debentures due 2017 with a {cpn} pct "
+    "coupon and par pricing, said lead manager {mgr}.\n\nThat is {bp} basis points over the yield of "
+    "comparable Treasury securities. The issue is non-refundable for 10 years. A sinking fund starting in 1998 can be "
+    "increased by 200 pct at the company's option, giving the debentures an estimated minimum life of "
+    "{life} years and maximum life of 20.5 years. Moody's rates the debt {moody} and Standard and Poor's "
+    "rates it {sp}."
+)
+
+
+def test_two_companies_debentures_whose_leads_share_half_their_figures_are_other_news() -> None:
+    # The amount and the maturity are the form's; the coupon differs, so each lead holds a figure the
+    # other lacks, though half of the lead's figures agree.
+    dayton = {"co": "Dayton Hudson Corp", "cpn": "9-7/8", "mgr": "Goldman, Sachs and Co", "bp": "129",
+              "life": "13.85", "moody": "Aa-3", "sp": "AA"}  # fmt: skip
+    rohr = {"co": "Rohr Industries Inc", "cpn": "9-1/4", "mgr": "Dillon, Read and Co Inc", "bp": "160",
+            "life": "13.9", "moody": "Baa-2", "sp": "BBB"}  # fmt: skip
+    assert _decide(DEBENTURES.format(**rohr), DEBENTURES.format(**dayton), 24 * 80.0) is None
+
+
 def test_the_same_borrowers_next_issue_days_later_is_other_news() -> None:
     assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**NEXT_ISSUE), 48.0) is None
 
@@ -118,3 +138,20 @@ def test_a_story_reusing_background_under_its_own_lead_stays_related() -> None:
 def test_refill_hours_must_be_whole_and_not_negative() -> None:
     with pytest.raises(ConfigError, match="refill_hours"):
         Model(refill_hours=-1)
+
+
+def test_lead_figures_are_swapped_only_when_each_lead_has_one_the_other_lacks() -> None:
+    from dedup.detect.align import compare_documents
+
+    detector = Detector()
+    base = "Acme Corp said on Monday it would cut 120 jobs at its Leeds plant. The union said it would fight."
+    added = "Acme Corp said on Monday it would cut 120 jobs at its Leeds plant by 1988. The union said it would fight."
+    other = "Acme Corp said on Monday it would cut 340 jobs at its Leeds plant. The union said it would fight."
+
+    def swapped(a: str, b: str) -> tuple[bool, bool]:
+        f = compare_documents(detector.prepare(Article("a", a)), detector.prepare(Article("b", b)), IdfTable(1024))
+        return f.lead_figures_swapped, f.lead_names_swapped
+
+    assert swapped(base, added) == (False, False)  # a figure added, none replaced
+    assert swapped(base, other) == (True, False)
+    assert swapped(base, other.replace("Acme Corp", "Borg Inc").replace("Leeds", "Hull")) == (True, True)
