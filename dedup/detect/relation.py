@@ -13,7 +13,9 @@ by `python -m benchmarks.calibrate` and shipped as `dedup/calibration/model.json
   a table count when they carry their precise figures).
 
 Two single sentences are decided by the model's sentence-pair regression instead (see
-`dedup.detect.sentence_pair`): a sentence retold in other words is a `rewrite`.
+`dedup.detect.sentence_pair`): a sentence retold in other words is a `rewrite`. Before the cascade,
+two reports poured into one form (another company's dividend, another week's auction) are told from
+one story by `dedup.detect.forms`, and are unrelated.
 
 When the model carries a reuse-level regression (`dedup.detect.level`, fitted on METER), it decides
 none / partial / whole for article pairs where the rules above would weigh reuse shares (after
@@ -34,9 +36,10 @@ import numpy as np
 
 from dedup.detect.align import PairFeatures, Passage, SentenceMatch
 from dedup.detect.evidence import SideEvidence, side_evidence
+from dedup.detect.forms import formulaic_mismatch
 from dedup.detect.level import LevelModel, evidence_features
 from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
-from dedup.detect.shortcut import form_mismatch, sentence_path
+from dedup.detect.shortcut import sentence_path
 from dedup.errors import ConfigError
 
 __all__ = [
@@ -320,61 +323,6 @@ def derived_evidence(f: PairFeatures, derived: str, model: Model) -> SideEvidenc
     return side_evidence(f, derived, lambda s: _is_reworded(s, model), lambda s: _is_close(s, model))
 
 
-def _formulaic_mismatch(f: PairFeatures, model: Model, dates: tuple[datetime | None, datetime | None]) -> bool:
-    """Short items (dividend notices, results tables, market reports) are one form filled in: they
-    are the same news only when their figures and headlines agree. A longer story that prints lines
-    of one with their figures has copied them, whatever its headline. Two articles are one form
-    filled in twice when their leads are (`_lead_refilled`)."""
-    agree = f.numbers_contained and f.titles_agree
-    if min(f.a_tokens, f.b_tokens) >= model.short_tokens:
-        editions = _hours_apart(dates) >= model.refill_hours
-        return form_mismatch(
-            f.a_tokens, f.b_tokens, agree, f.copied_figures, model, lambda: _lead_refilled(f, model, editions)
-        )
-    return form_mismatch(f.a_tokens, f.b_tokens, agree, f.copied_figures, model, lambda: _refilled(f, model))
-
-
-def _hours_apart(dates: tuple[datetime | None, datetime | None]) -> float:
-    """Hours between the two publication times; 0 when either is unknown (taken as one edition)."""
-    da, db = dates
-    if da is None or db is None:
-        return 0.0
-    return abs((da - db).total_seconds()) / 3600.0
-
-
-def _paired(s: SentenceMatch, model: Model) -> bool:
-    """A line that pairs with one of the other side's in the same words (figures and names aside)."""
-    return s.similarity >= model.reworded_similarity and s.shared_words >= model.min_shared_words
-
-
-def _refilled(f: PairFeatures, model: Model) -> bool:
-    """Most figures changed (counts and dates included) and a line of one item pairs with a line of
-    the other in the same words but other figures or names: "seven grain ships loading" and "five
-    grain ships loading" are one weekly form filled in twice. A correction keeps most figures."""
-    if f.figures_kept >= model.form_figures_kept:
-        return False
-    paired = (s for s in (*f.sentences_a, *f.sentences_b) if _paired(s, model))
-    return any(not (s.numbers_agree and s.names_agree) for s in paired)
-
-
-def _lead_refilled(f: PairFeatures, model: Model, editions: bool) -> bool:
-    """Two articles are one form filled in twice when their two leads pair in the same words but give
-    other figures (most of them, or each lead one the other lacks: 9-1/4 and 9-7/8 pct): for other
-    actors, once any figure changed (two borrowers' eurobond issues share their fees and listing,
-    not their amounts); for the same actors, when published `refill_hours` apart (`editions`) with
-    most figures changed (two weeks' deposit auctions). The lead carries the news: a story that
-    reuses background keeps a lead of its own, a story updated within hours (a death toll that
-    rises) keeps its actors, and a retelling that names them otherwise keeps the lead's figures."""
-    if f.figures_kept >= 1.0:
-        return False
-    for s in (side[0] for side in (f.sentences_a, f.sentences_b) if side):
-        if s.other_index != 0 or (s.numbers_agree and not f.lead_figures_swapped) or not _paired(s, model):
-            continue
-        if not s.names_agree or (editions and f.figures_kept < model.form_figures_kept):
-            return True
-    return False
-
-
 def classify(
     f: PairFeatures,
     exact: bool,
@@ -390,7 +338,7 @@ def classify(
     # Two sentences have their own look-alike rule (`SentencePairModel.different_news`).
     if sentences is not None and s is not None and sentence_path(f.a_tokens, f.b_tokens, True, model):
         return _sentence_pair(f, s, dates, model, sentences)
-    if f.template or _formulaic_mismatch(f, model, dates):
+    if f.template or formulaic_mismatch(f, model, dates):
         return None
     return _cascade(f, dates, model)
 

@@ -19,8 +19,8 @@ __all__ = ["form_mismatch", "sentence_path", "unrelated_after_tiling", "unrelate
 def form_mismatch(
     a_tokens: int, b_tokens: int, agree: bool, copied_figures: int, model: Model, refilled: Callable[[], bool] | None
 ) -> bool:
-    """`relation._formulaic_mismatch` over its inputs; `refilled` (`relation._refilled` or, for two
-    articles, `relation._lead_refilled`, both of which need the sentence alignment) is asked only for
+    """`forms.formulaic_mismatch` over its inputs; `refilled` (`forms.refilled` or, for two
+    articles, `forms.lead_refilled`, both of which need the sentence alignment) is asked only for
     two articles, or for two short items whose figures and headlines agree; None (not aligned yet)
     leaves those undecided: no mismatch."""
     if min(a_tokens, b_tokens) >= model.short_tokens:
