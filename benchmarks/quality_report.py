@@ -129,6 +129,19 @@ def _reuters(sec: Mapping[str, Any]) -> Table:
     return title, head, _rows(sec, len(head), cells)
 
 
+def _reuters_audit(sec: Mapping[str, Any]) -> Table | None:
+    """The detector's audit figures per sample of audited pairs."""
+    det = sec.get("detector") or {}
+    samples = (det.get("audit") or {}).get("by_sample") or {}
+    if not samples:
+        return None
+    head = ["sample", "look-alikes related / merged", "same-story pairs related / merged"]
+    rows = [
+        [name, _audit({"audit": f}, "lookalikes"), _audit({"audit": f}, "same_story")] for name, f in samples.items()
+    ]
+    return "Reuters-21578 audit: detector per sample", head, rows
+
+
 def _suite(sec: Mapping[str, Any]) -> list[Table]:
     rels = ["exact", "near_duplicate", "copy", "partial", "rewrite"]
     head = [
@@ -178,6 +191,9 @@ def tables(results: Mapping[str, Any]) -> list[Table]:
     for key, fn in (("meter", _meter), ("mrpc", _mrpc), ("reuters", _reuters)):
         if key in results:
             out.append(fn(results[key]))
+    audit = _reuters_audit(results["reuters"]) if "reuters" in results else None
+    if audit is not None:
+        out.append(audit)
     if "suite" in results:
         out.extend(_suite(results["suite"]))
     return out
@@ -295,13 +311,15 @@ NOTES = [
     "results is that story. Before 2026-11-23 the metric compared the title strings only, which counted "
     "such releases (all 15 pairs then merged, 17 of the 23 then related); by this rule the detector of "
     "that day related 6 look-alike pairs (results tables of different companies).",
-    "- Reuters audit (`benchmarks/reuters_audit.jsonl`): 100 pairs the detector related at commit 6fedd6a, "
-    "labelled by reading both stories (62 look-alikes: one form filled in for other actors, or for the "
-    "same actor another day with other figures; 35 same-story pairs; 3 unsure, left out); how they were "
-    "drawn is in `benchmarks/quality_reuters.py`. The detector of 6fedd6a related 96 of the 97 (one pair "
-    "was drawn from its features file and is not among its reported relations) and put 34 of the "
-    "look-alikes and 26 of the same-story pairs in one cluster, so the counts show what later code no "
-    "longer relates; the baselines' counts are of the same pairs.",
+    "- Reuters audit (`benchmarks/reuters_audit.jsonl`): 180 pairs the detector related, labelled by "
+    "reading both stories (`lookalike`: one form filled in for other actors, or for the same actor another "
+    "day with other figures; `same_story`; `unsure`, left out), in three samples described in "
+    "`benchmarks/quality_reuters.py`. `low_overlap` and `refilled_leads` (100 pairs, drawn at commit 6fedd6a "
+    "where they look most like forms): the detector of 6fedd6a related 96 of their 97 labelled pairs and put "
+    "34 of their 62 look-alikes and 26 of their 35 same-story pairs in one cluster. `random` (80 pairs, 20 "
+    "of each relation but exact, drawn at commit 69fe8e6): 8 look-alikes (1 of 20 near_duplicate, 2 of 20 "
+    "copy, 0 of 20 rewrite, 5 of 20 partial), 68 same-story, 4 unsure. The baselines' counts are of the "
+    "same pairs.",
     "- Suite: only (source, variant) pairs are labelled; other pairs inside one source's group are "
     "unscored. Partial variants are their own cluster for ARI. SimHash k and the containment threshold "
     "are fit on training folds grouped by source. Rewrite truth comes only from existing pairs "

@@ -2,13 +2,15 @@
 look-alikes merged, which need no labels, and the related pairs of a hand-labelled audit
 (`reuters_audit.jsonl`).
 
-The audit holds 100 pairs the detector related at commit 6fedd6a, labelled by reading both stories:
-60 drawn at random (seed 1) from its near_duplicate and copy pairs whose word 5-gram containment is
-under 0.5, and 40 drawn at random (seed 5) from its partial pairs whose leads pair in the same words
-with other figures or names. `lookalike`: one form filled in for other actors, or the same actor's
-form another day with other figures (two borrowers' eurobond issues, two weeks' deposit auctions);
-`same_story`: one story retold, updated, corrected, or reusing the other's background; `unsure`: left
-out of the counts. Only ids and labels are kept, never the corpus's text."""
+The audit holds pairs the detector related, labelled by reading both stories, in three samples:
+`low_overlap`, 60 drawn at random (seed 1) at commit 6fedd6a from its near_duplicate and copy pairs
+whose word 5-gram containment is under 0.5; `refilled_leads`, 40 drawn at random (seed 5) at 6fedd6a
+from its partial pairs whose leads pair in the same words with other figures or names; `random`, 80
+drawn at random (seed 2026) at commit 69fe8e6, 20 of each relation other than exact. `lookalike`: one
+form filled in for other actors, or the same actor's form another day or edition with other figures
+(two borrowers' eurobond issues, two weeks' deposit auctions, two USDA tables); `same_story`: one
+story retold, updated, corrected, or reusing the other's background; `unsure`: left out of the
+counts. Only ids and labels are kept, never the corpus's text."""
 
 from __future__ import annotations
 
@@ -163,19 +165,15 @@ def reuters_sample(articles: Sequence[Article], n: int, seed: int) -> list[Artic
     return sorted(chosen.values(), key=lambda a: a["id"])
 
 
-def load_audit(path: Path = AUDIT) -> dict[PairKey, str]:
-    """The audited pairs and their labels (lookalike, same_story, unsure)."""
+def load_audit(path: Path = AUDIT) -> dict[PairKey, tuple[str, str]]:
+    """The audited pairs: (label, sample), labels lookalike, same_story or unsure."""
     rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return {frozenset((str(r["a"]), str(r["b"]))): str(r["label"]) for r in rows}
+    return {frozenset((str(r["a"]), str(r["b"]))): (str(r["label"]), str(r.get("sample", ""))) for r in rows}
 
 
-def audit_figures(
-    pairs: Iterable[PairKey], clusters: Sequence[Sequence[str]], audit: Mapping[PairKey, str], ids: set[str]
+def _audit_counts(
+    related: set[PairKey], cluster_of: Mapping[str, int], audit: Mapping[PairKey, str], ids: set[str]
 ) -> dict[str, int]:
-    """How many audited look-alikes and same-story pairs a method relates, and how many it puts in one
-    cluster (audited pairs whose two stories are both among `ids`; unsure ones left out)."""
-    related = set(pairs)
-    cluster_of = {member: n for n, members in enumerate(clusters) for member in members}
     out = {f"{key}{part}": 0 for key in ("lookalikes", "same_story") for part in ("", "_related", "_merged")}
     for pair, label in audit.items():
         if label not in ("lookalike", "same_story") or not pair <= ids:
@@ -185,6 +183,26 @@ def audit_figures(
         out[key] += 1
         out[f"{key}_related"] += pair in related
         out[f"{key}_merged"] += a in cluster_of and cluster_of.get(a) == cluster_of.get(b)
+    return out
+
+
+def audit_figures(
+    pairs: Iterable[PairKey],
+    clusters: Sequence[Sequence[str]],
+    audit: Mapping[PairKey, tuple[str, str]],
+    ids: set[str],
+) -> dict[str, Any]:
+    """How many audited look-alikes and same-story pairs a method relates, and how many it puts in one
+    cluster (audited pairs whose two stories are both among `ids`; unsure ones left out), in all and
+    per sample (`by_sample`)."""
+    related = set(pairs)
+    cluster_of = {member: n for n, members in enumerate(clusters) for member in members}
+    out: dict[str, Any] = _audit_counts(related, cluster_of, {p: lab for p, (lab, _) in audit.items()}, ids)
+    samples = sorted({sample for _, sample in audit.values() if sample})
+    out["by_sample"] = {
+        name: _audit_counts(related, cluster_of, {p: lab for p, (lab, s) in audit.items() if s == name}, ids)
+        for name in samples
+    }
     return out
 
 

@@ -319,15 +319,18 @@ def test_reuters_helpers() -> None:
 
 def test_audit_counts_related_pairs_of_each_label_among_the_stories_present() -> None:
     audit = {
-        frozenset(("1", "2")): "lookalike",
-        frozenset(("1", "3")): "lookalike",
-        frozenset(("2", "3")): "same_story",
-        frozenset(("3", "4")): "unsure",  # left out
-        frozenset(("1", "9")): "same_story",  # story 9 not in this run: left out
+        frozenset(("1", "2")): ("lookalike", "s1"),
+        frozenset(("1", "3")): ("lookalike", "s2"),
+        frozenset(("2", "3")): ("same_story", "s1"),
+        frozenset(("3", "4")): ("unsure", "s1"),  # left out
+        frozenset(("1", "9")): ("same_story", "s2"),  # story 9 not in this run: left out
     }
     related = [frozenset(("1", "2")), frozenset(("2", "3")), frozenset(("3", "4"))]
     clusters = [["1", "3"], ["2"]]  # 1 and 3 merged through a pair not related directly
     got = audit_figures(related, clusters, audit, {"1", "2", "3", "4"})
+    by_sample = got.pop("by_sample")
+    assert by_sample["s1"]["lookalikes_related"] == 1 and by_sample["s1"]["same_story_related"] == 1
+    assert by_sample["s2"] == {**dict.fromkeys(by_sample["s2"], 0), "lookalikes": 1, "lookalikes_merged": 1}
     assert got == {
         "lookalikes": 2,
         "lookalikes_related": 1,
@@ -350,8 +353,9 @@ def test_near_duplicate_precision_over_a_sample_and_over_every_pair() -> None:
 
 def test_the_shipped_audit_is_labelled_pairs_of_reuters_ids() -> None:
     audit = load_audit()
-    assert len(audit) == 100 and all(len(p) == 2 for p in audit)
-    assert set(audit.values()) == {"lookalike", "same_story", "unsure"}
+    assert len(audit) == 180 and all(len(p) == 2 for p in audit)
+    assert {label for label, _ in audit.values()} == {"lookalike", "same_story", "unsure"}
+    assert {sample for _, sample in audit.values()} == {"low_overlap", "refilled_leads", "random"}
     assert all(i.startswith("reuters-") for p in audit for i in p)
 
 
