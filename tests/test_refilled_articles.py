@@ -76,6 +76,30 @@ def test_two_companies_debentures_whose_leads_share_half_their_figures_are_other
     assert _decide(DEBENTURES.format(**rohr), DEBENTURES.format(**dayton), 24 * 80.0) is None
 
 
+CONVERTIBLE_A = (
+    "Harlow and Finch Holdings Plc is issuing an 85 mln stg convertible eurobond due May 7, 2002 paying a fixed "
+    "coupon of four pct and priced at par, lead manager Credit Suisse First Boston Ltd said.\n\n"
+    "The issue is callable at 106 pct declining by one pct per annum to par thereafter but is not callable "
+    "until May 7, 1993. There is a put option on May 7, 1993. Final terms will be fixed on April 2. The "
+    "selling concession is 1-1/2 pct while management and underwriting each pay 1/2 pct. The deal is "
+    "available in denominations of 5,000 stg and will be listed in Luxembourg."
+)
+CONVERTIBLE_B = (
+    "The Omiya Trust Bank Ltd is issuing a 100 mln dlr convertible eurobond due March 31, 2002 paying an "
+    "indicated two pct and priced at par, the bank's London office said.\n\n"
+    "The issue is being lead managed by Omiya Trust (Europe) SA. The deal is available in denominations of "
+    "5,000 dlrs and will be listed in Luxembourg. Final terms will be set on April 15. The selling "
+    "concession is 1-1/2 pct while management and underwriting each pay 1/2 pct. The payment date is May 6 "
+    "and there will be a short first coupon period."
+)
+
+
+def test_two_borrowers_notices_worded_apart_are_other_news() -> None:
+    # The leads are only close (other wording of one form), with other actors and other figures; the
+    # fees, denominations and listing lines are the same.
+    assert _decide(CONVERTIBLE_A, CONVERTIBLE_B, 190.0) is None
+
+
 def test_the_same_borrowers_next_issue_days_later_is_other_news() -> None:
     assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**NEXT_ISSUE), 48.0) is None
 

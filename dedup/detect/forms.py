@@ -59,18 +59,24 @@ def refilled(f: PairFeatures, model: Model) -> bool:
 
 
 def lead_refilled(f: PairFeatures, model: Model, editions: bool) -> bool:
-    """Two articles are one form filled in twice when their two leads pair in the same words but give
-    other figures (most of them, or each lead one the other lacks: 9-1/4 and 9-7/8 pct): for other
-    actors, once any figure changed (two borrowers' eurobond issues share their fees and listing,
-    not their amounts); for the same actors, when published `refill_hours` apart (`editions`) with
-    most figures changed (two weeks' deposit auctions). The lead carries the news: a story that
-    reuses background keeps a lead of its own, a story updated within hours (a death toll that
-    rises) keeps its actors, and a retelling that names them otherwise keeps the lead's figures."""
+    """Two articles are one form filled in twice when their two leads pair but give other figures
+    (most of them, or each lead one the other lacks: 9-1/4 and 9-7/8 pct): for other actors, when
+    the leads are still close (`rewrite_similarity`; two borrowers' notices word their terms
+    differently) and any figure changed (they share their fees and listing, not their amounts); for
+    the same actors, when the leads are in the same words (`reworded_similarity`), published
+    `refill_hours` apart (`editions`), with most figures changed (two weeks' deposit auctions). The
+    lead carries the news: a story that reuses background keeps a lead of its own, a story updated
+    within hours (a death toll that rises) keeps its actors, and a retelling that names them
+    otherwise keeps the lead's figures."""
     if f.figures_kept >= 1.0:
         return False
     for s in (side[0] for side in (f.sentences_a, f.sentences_b) if side):
-        if s.other_index != 0 or (s.numbers_agree and not f.lead_figures_swapped) or not _paired(s, model):
+        if s.other_index != 0 or (s.numbers_agree and not f.lead_figures_swapped):
             continue
-        if not s.names_agree or (editions and f.figures_kept < model.form_figures_kept):
+        if s.shared_words < model.min_shared_words:
+            continue
+        if not s.names_agree and s.similarity >= model.rewrite_similarity:
+            return True
+        if editions and f.figures_kept < model.form_figures_kept and s.similarity >= model.reworded_similarity:
             return True
     return False
