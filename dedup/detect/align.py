@@ -85,9 +85,8 @@ class PairFeatures:
     copied_figures: int = 0  # figures copied verbatim, counted as in `_copied_figures`
     figures_kept: float = 1.0  # share of the shorter side's figures, counts and dates in the other
     sentence_pair: SentencePairFeatures | None = None  # only when both sides are one short sentence
-    # Each lead holds figures (names) the other's lacks: the two leads filled in with other values.
+    # Each lead holds a figure the other's lacks: the two leads filled in with other values.
     lead_figures_swapped: bool = False
-    lead_names_swapped: bool = False
 
     def as_row(self) -> dict[str, object]:
         """Flat, JSON-ready features (for calibration), without the passages."""
@@ -360,7 +359,6 @@ def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling 
         figures_kept=figures_kept(da, db),
         sentence_pair=sentence_pair_features(da, db),
         lead_figures_swapped=_swapped(da.sentence_numbers, db.sentence_numbers),
-        lead_names_swapped=_swapped(da.sentence_names, db.sentence_names),
     )
 
 
