@@ -311,14 +311,15 @@ NOTES = [
     "results is that story. Before 2026-11-23 the metric compared the title strings only, which counted "
     "such releases (all 15 pairs then merged, 17 of the 23 then related); by this rule the detector of "
     "that day related 6 look-alike pairs (results tables of different companies).",
-    "- Reuters audit (`benchmarks/reuters_audit.jsonl`): 180 pairs the detector related, labelled by "
+    "- Reuters audit (`benchmarks/reuters_audit.jsonl`): 220 pairs the detector related, labelled by "
     "reading both stories (`lookalike`: one form filled in for other actors, or for the same actor another "
-    "day with other figures; `same_story`; `unsure`, left out), in three samples described in "
+    "day with other figures; `same_story`; `unsure`, left out), in four samples described in "
     "`benchmarks/quality_reuters.py`. `low_overlap` and `refilled_leads` (100 pairs, drawn at commit 6fedd6a "
     "where they look most like forms): the detector of 6fedd6a related 96 of their 97 labelled pairs and put "
     "34 of their 62 look-alikes and 26 of their 35 same-story pairs in one cluster. `random` (80 pairs, 20 "
     "of each relation but exact, drawn at commit 69fe8e6): 8 look-alikes (1 of 20 near_duplicate, 2 of 20 "
-    "copy, 0 of 20 rewrite, 5 of 20 partial), 68 same-story, 4 unsure. The baselines' counts are of the "
+    "copy, 0 of 20 rewrite, 5 of 20 partial), 68 same-story, 4 unsure. `random_partial` (40 partial pairs "
+    "drawn at commit 0d013d9): 9 look-alikes, 27 same-story, 4 unsure. The baselines' counts are of the "
     "same pairs.",
     "- Suite: only (source, variant) pairs are labelled; other pairs inside one source's group are "
     "unscored. Partial variants are their own cluster for ARI. SimHash k and the containment threshold "

@@ -2,11 +2,12 @@
 look-alikes merged, which need no labels, and the related pairs of a hand-labelled audit
 (`reuters_audit.jsonl`).
 
-The audit holds pairs the detector related, labelled by reading both stories, in three samples:
+The audit holds pairs the detector related, labelled by reading both stories, in four samples:
 `low_overlap`, 60 drawn at random (seed 1) at commit 6fedd6a from its near_duplicate and copy pairs
 whose word 5-gram containment is under 0.5; `refilled_leads`, 40 drawn at random (seed 5) at 6fedd6a
 from its partial pairs whose leads pair in the same words with other figures or names; `random`, 80
-drawn at random (seed 2026) at commit 69fe8e6, 20 of each relation other than exact. `lookalike`: one
+drawn at random (seed 2026) at commit 69fe8e6, 20 of each relation other than exact; `random_partial`,
+40 more partial pairs drawn at random (seed 7) at commit 0d013d9. `lookalike`: one
 form filled in for other actors, or the same actor's form another day or edition with other figures
 (two borrowers' eurobond issues, two weeks' deposit auctions, two USDA tables); `same_story`: one
 story retold, updated, corrected, or reusing the other's background; `unsure`: left out of the

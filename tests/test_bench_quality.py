@@ -353,9 +353,9 @@ def test_near_duplicate_precision_over_a_sample_and_over_every_pair() -> None:
 
 def test_the_shipped_audit_is_labelled_pairs_of_reuters_ids() -> None:
     audit = load_audit()
-    assert len(audit) == 180 and all(len(p) == 2 for p in audit)
+    assert len(audit) == 220 and all(len(p) == 2 for p in audit)
     assert {label for label, _ in audit.values()} == {"lookalike", "same_story", "unsure"}
-    assert {sample for _, sample in audit.values()} == {"low_overlap", "refilled_leads", "random"}
+    assert {sample for _, sample in audit.values()} == {"low_overlap", "refilled_leads", "random", "random_partial"}
     assert all(i.startswith("reuters-") for p in audit for i in p)
 
 
