@@ -10,6 +10,7 @@ before alignment when it can (`dedup.detect.shortcut`).
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING
 
 from dedup.detect.align import PairFeatures, SentenceMatch
@@ -28,11 +29,10 @@ def formulaic_mismatch(f: PairFeatures, model: Model, dates: tuple[datetime | No
     filled in twice when their leads are (`lead_refilled`)."""
     agree = f.numbers_contained and f.titles_agree
     if min(f.a_tokens, f.b_tokens) >= model.short_tokens:
-        editions = _hours_apart(dates) >= model.refill_hours
-        return form_mismatch(
-            f.a_tokens, f.b_tokens, agree, f.copied_figures, model, lambda: lead_refilled(f, model, editions)
-        )
-    return form_mismatch(f.a_tokens, f.b_tokens, agree, f.copied_figures, model, lambda: refilled(f, model))
+        refill = partial(lead_refilled, f, model, _hours_apart(dates) >= model.refill_hours)
+    else:
+        refill = partial(refilled, f, model)
+    return form_mismatch(f.a_tokens, f.b_tokens, agree, f.copied_figures, model, refill)
 
 
 def _hours_apart(dates: tuple[datetime | None, datetime | None]) -> float:
