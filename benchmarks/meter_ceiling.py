@@ -32,7 +32,7 @@ import argparse
 import json
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -200,12 +200,16 @@ def _figures(
     }
 
 
-def evaluate(corpora: Path, folds: int, repeats: int) -> dict[str, dict[str, float]]:
-    """Figures of each feature set (see the module docstring)."""
+def evaluate(
+    corpora: Path, folds: int, repeats: int
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """Figures of each feature set (see the module docstring), and the annotated spans' mean shares
+    per class (`span_shares`)."""
     ids, y, groups, union, best = feature_table(corpora)
     spans = load_meter_spans(corpora / "meter-dev")
     sub = np.array([n in spans for n in ids])
     span_x = np.array([span_features(spans[n]) for n in ids if n in spans])
+    both = np.hstack([union[sub], span_x])
     everyone = np.ones(len(ids), dtype=bool)
     sets = [
         ("containment, story's PA union", union[:, [LEXICAL.index(f) for f in CONTAINMENT]], everyone, logistic),
@@ -215,21 +219,17 @@ def evaluate(corpora: Path, folds: int, repeats: int) -> dict[str, dict[str, flo
         ("lexical, story's PA union; annotated subset, random forest", union[sub], sub, forest),
         ("annotators' own spans; annotated subset", span_x, sub, logistic),
         ("annotators' own spans; annotated subset, random forest", span_x, sub, forest),
-        ("annotators' own spans and lexical; annotated subset", np.hstack([union[sub], span_x]), sub, logistic),
-        (
-            "annotators' own spans and lexical; annotated subset, random forest",
-            np.hstack([union[sub], span_x]),
-            sub,
-            forest,
-        ),
+        ("annotators' own spans and lexical; annotated subset", both, sub, logistic),
+        ("annotators' own spans and lexical; annotated subset, random forest", both, sub, forest),
     ]
-    return {name: _figures(x, y[rows], groups[rows], folds, repeats, make) for name, x, rows, make in sets}
+    results = {name: _figures(x, y[rows], groups[rows], folds, repeats, make) for name, x, rows, make in sets}
+    return results, span_shares(spans, dict(zip(ids, y, strict=True)))
 
 
-def span_shares(corpora: Path) -> dict[str, dict[str, float]]:
+def span_shares(
+    spans: Mapping[str, Sequence[tuple[str, int]]], labels: Mapping[str, str]
+) -> dict[str, dict[str, float]]:
     """Mean share of each annotated span kind in the annotated articles of each METER class."""
-    _, labels, _ = load_meter(corpora / "meter-dev")
-    spans = load_meter_spans(corpora / "meter-dev")
     out: dict[str, dict[str, float]] = {}
     for cls in sorted({labels[n] for n in spans if n in labels}):
         rows = np.array([span_features(runs) for n, runs in spans.items() if labels.get(n) == cls])
@@ -296,8 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "meter_ceiling.json")
     parser.add_argument("--results-md", type=Path, default=None, help="default: benchmarks/RESULTS.md")
     args = parser.parse_args(argv)
-    results = evaluate(args.corpora, args.folds, args.repeats)
-    shares = span_shares(args.corpora)
+    results, shares = evaluate(args.corpora, args.folds, args.repeats)
     when = datetime.now(UTC).isoformat(timespec="seconds")
     command = COMMAND if argv is None else " ".join([COMMAND, *argv])
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -87,8 +87,8 @@ def _mrpc(sec: Mapping[str, Any]) -> Table:
     )
 
 
-def _audit(r: Mapping[str, Any], key: str) -> str:
-    audit = r.get("audit")
+def _audit(audit: Mapping[str, Any] | None, key: str) -> str:
+    """'related / merged of labelled' for one label of an audit's figures."""
     if not audit:
         return "–"
     merged = audit.get(f"{key}_merged")
@@ -119,8 +119,8 @@ def _reuters(sec: Mapping[str, Any]) -> Table:
             f"{_f(nd['precision'])} (n={nd['sampled']}); all {nd['reported']}: {_f(nd.get('precision_all'))}",
             _f(r["lookalikes_merged"]),
             _f(r.get("lookalikes_related")),
-            _audit(r, "lookalikes"),
-            _audit(r, "same_story"),
+            _audit(r.get("audit"), "lookalikes"),
+            _audit(r.get("audit"), "same_story"),
             _f(r.get("largest_cluster")),
             _f(r["pairs_reported"]),
         ]
@@ -136,9 +136,7 @@ def _reuters_audit(sec: Mapping[str, Any]) -> Table | None:
     if not samples:
         return None
     head = ["sample", "look-alikes related / merged", "same-story pairs related / merged"]
-    rows = [
-        [name, _audit({"audit": f}, "lookalikes"), _audit({"audit": f}, "same_story")] for name, f in samples.items()
-    ]
+    rows = [[name, _audit(f, "lookalikes"), _audit(f, "same_story")] for name, f in samples.items()]
     return "Reuters-21578 audit: detector per sample", head, rows
 
 

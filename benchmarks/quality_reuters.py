@@ -95,13 +95,13 @@ def near_dup_precision(
     same check over every reported pair (`precision_all`), which no sampling moves."""
     ordered = sorted(pairs, key=lambda p: sorted(p))
     chosen = random.Random(seed).sample(ordered, min(sample, len(ordered)))
-    good = sum(_contained(pair, texts, min_containment) for pair in chosen)
-    every = sum(_contained(pair, texts, min_containment) for pair in ordered)
+    contained = {pair: _contained(pair, texts, min_containment) for pair in ordered}
+    good = sum(contained[pair] for pair in chosen)
     return {
         "reported": len(ordered),
         "sampled": len(chosen),
         "precision": good / len(chosen) if chosen else None,
-        "precision_all": every / len(ordered) if ordered else None,
+        "precision_all": sum(contained.values()) / len(ordered) if ordered else None,
     }
 
 

@@ -7,7 +7,16 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from benchmarks.loaders import meter_spans
-from benchmarks.meter_ceiling import LEXICAL, SPAN_FEATURES, features, forest, markdown, scores, span_features
+from benchmarks.meter_ceiling import (
+    LEXICAL,
+    SPAN_FEATURES,
+    features,
+    forest,
+    markdown,
+    scores,
+    span_features,
+    span_shares,
+)
 
 WIRE = (
     "A man who stole a painting from the city museum was jailed for three years today. "
@@ -120,3 +129,17 @@ def test_markdown_names_the_best_binary_on_the_annotated_subset_and_the_shares()
     text = markdown(results, "2026-01-01", "cmd", shares)
     assert "above 0.720" in text  # the best of the subset's rows, not the 0.9 of the whole set
     assert "non: 24% verbatim, 13% rewritten, 63% new" in text
+
+
+def test_span_shares_are_mean_shares_per_class_of_the_labelled_articles() -> None:
+    spans = {
+        "w1": [("Verbatim", 30), ("Rewrite", 10)],
+        "w2": [("Verbatim", 20)],
+        "n1": [("New", 30), ("Verbatim", 10)],
+        "x": [("New", 5)],  # not labelled: left out
+    }
+    shares = span_shares(spans, {"w1": "wholly", "w2": "wholly", "n1": "non"})
+    assert shares == {
+        "non": {"Verbatim": 0.25, "Rewrite": 0.0, "New": 0.75},
+        "wholly": {"Verbatim": 0.875, "Rewrite": 0.125, "New": 0.0},
+    }
