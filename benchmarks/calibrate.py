@@ -46,11 +46,11 @@ from sklearn.preprocessing import StandardScaler
 from benchmarks.loaders import load_meter, load_mrpc, meter_story
 from benchmarks.model_file import write_level, write_model, write_sentence_pair
 from dedup.compare import measure_pairs
-from dedup.detect.align import PairFeatures
-from dedup.detect.level import FEATURES as LEVEL_FEATURES
-from dedup.detect.level import LevelModel, level_features
-from dedup.detect.relation import Model, _is_close, _is_reworded, classify, features_from_row, load_model
-from dedup.detect.sentence_pair import SentencePairFeatures, SentencePairModel
+from dedup.decide.level import FEATURES as LEVEL_FEATURES
+from dedup.decide.level import LevelModel, level_features
+from dedup.decide.relation import Model, _is_close, _is_reworded, classify, features_from_row, load_model
+from dedup.verify.align import PairFeatures
+from dedup.verify.sentence_pair import SentencePairFeatures, SentencePairModel
 
 ROOT = Path(__file__).resolve().parent.parent
 WHOLLY = {"exact", "near_duplicate", "copy", "rewrite"}

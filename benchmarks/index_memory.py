@@ -38,9 +38,9 @@ import numpy as np
 import orjson
 
 from benchmarks.loaders import load_reuters
-from dedup import document, facts, heap
+from dedup._util import heap
+from dedup._util.memo import memos
 from dedup.article import Article, parse_published
-from dedup.batch import batched
 from dedup.index import Index, memory_per_article
 from dedup.store import MemoryStore
 
@@ -112,15 +112,7 @@ def memo_bytes(memo: dict[Any, Any]) -> int:
 
 def bounded_memos(index: Index) -> dict[str, dict[Any, Any]]:
     """The process's bounded memos that indexing fills: fixed costs once full, not per article."""
-    return {
-        "token_hashes": getattr(index.detector.hasher, "_cache", {}),
-        "content_words": document._CONTENT_IDS,
-        "fact_hashes": batched._FACT_HASHES,
-        "name_hashes": batched._NAME_HASHES,
-        "month_endings": facts._MONTH_MEMO,
-        "figure_facts": facts._FACT_MEMO,
-        "figure_days": facts._DAY_MEMO,
-    }
+    return {"token_hashes": index.detector.hasher.cache, **memos()}
 
 
 def caches_bytes(index: Index) -> int:

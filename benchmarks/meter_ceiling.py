@@ -49,7 +49,7 @@ from sklearn.preprocessing import StandardScaler
 from benchmarks.baselines import words
 from benchmarks.loaders import SPAN_KINDS, load_meter, load_meter_spans, meter_story
 from benchmarks.results_md import markers, replace_section
-from dedup.stopwords import ENGLISH_STOP_WORDS
+from dedup.prepare.words import ENGLISH_STOP_WORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "python -m benchmarks.meter_ceiling"

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from dedup.detect.level import LevelModel
-from dedup.detect.relation import Model
-from dedup.detect.sentence_pair import SentencePairModel
+from dedup.decide.level import LevelModel
+from dedup.decide.relation import Model
+from dedup.verify.sentence_pair import SentencePairModel
 
 __all__ = ["MODEL_FILE", "write_level", "write_model", "write_sentence_pair"]
 

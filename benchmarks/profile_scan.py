@@ -17,10 +17,10 @@ from typing import Any
 
 from benchmarks.plain_datasketch import load_reuters
 from dedup.article import Article
-from dedup.batch.candidates import find_candidates
-from dedup.batch.sign import sign_shard
-from dedup.batch.verify import verify_pairs
+from dedup.candidates import find_candidates
 from dedup.detector import Detector
+from dedup.scan.verify import verify_pairs
+from dedup.sketch.shard import sign_shard
 
 ROOT = Path(__file__).resolve().parents[1]
 

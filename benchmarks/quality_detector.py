@@ -178,7 +178,7 @@ def calibrated_cv(corpora: Path, folds: int) -> dict[str, Any]:
     per fold on the other folds' stories.
     """
     from benchmarks import calibrate
-    from dedup.detect.relation import load_model
+    from dedup.decide.relation import load_model
 
     meter, mrpc = calibrate.meter_data(corpora), calibrate.mrpc_data(corpora)
     shipped = load_model()

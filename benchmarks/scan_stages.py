@@ -19,14 +19,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dedup.engine import default_engine
+from dedup.scan.engine import default_engine
 
-# The module, not the `scan` function `dedup.batch` exports under the same name.
-scan_module = importlib.import_module("dedup.batch.scan")
+# The module, not the `scan` function `dedup.scan` exports under the same name.
+scan_module = importlib.import_module("dedup.scan.run")
 
 __all__ = ["STAGES", "measure_stages"]
 
-# Functions of `dedup.batch.scan` that run one stage each.
+# Functions of `dedup.scan.run` that run one stage each.
 STAGES = {"sign": "_sign_tasks", "candidates": "find_candidates", "verify": "_verify_all"}
 
 

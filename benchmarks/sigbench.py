@@ -28,9 +28,9 @@ import numpy as np
 from datasketch import MinHash
 
 from benchmarks.plain_datasketch import load_articles, minhash, shingles
-from dedup.normalize import normalize
-from dedup.shingle import TokenHasher, text_bytes, token_spans, word_tokens
-from dedup.signature import MinHasher
+from dedup.prepare.normalize import normalize
+from dedup.sketch.minhash import MinHasher
+from dedup.sketch.shingle import TokenHasher, text_bytes, token_spans, word_tokens
 
 # rensa's bulk calls use a thread pool; keep this a per-core figure.
 os.environ.setdefault("RAYON_NUM_THREADS", "1")

@@ -1,17 +1,17 @@
 """newsdedup: find exact, near-duplicate, copied, partly reused and rewritten news articles.
 
-Library entry points: `scan` / `scan_articles` (batch), `Index` (one article at a time),
+Library entry points: `scan_articles` (batch; `dedup.scan.scan` for files), `Index` (one article at a time),
 `compare_texts` / `compare_pairs` (direct comparison), and `Detector` with its configuration.
 """
 
 from dedup.article import Article
-from dedup.batch import scan, scan_articles
 from dedup.compare import compare_pairs, compare_texts
 from dedup.config import DetectorConfig, LSHConfig, SegmentConfig, ShingleConfig, SignatureConfig
-from dedup.detect.relation import RELATIONS, Model, load_model
+from dedup.decide.relation import RELATIONS, Model, load_model
 from dedup.detector import Detector
 from dedup.errors import ConfigError, DedupError, InputError, StoreError
 from dedup.index import Index
+from dedup.scan import scan_articles
 
 __version__ = "0.1.0"
 
@@ -33,6 +33,5 @@ __all__ = [
     "compare_pairs",
     "compare_texts",
     "load_model",
-    "scan",
     "scan_articles",
 ]

@@ -15,14 +15,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dedup.article import Article
-from dedup.batch.scan import scan as run_scan
 from dedup.compare import compare_pairs, compare_texts
 from dedup.config import DetectorConfig
 from dedup.detector import Detector
-from dedup.engine import default_engine
 from dedup.errors import DedupError
 from dedup.io.readers import RecordError
 from dedup.report import print_comparison, print_scan_report
+from dedup.scan.engine import default_engine
+from dedup.scan.run import scan as run_scan
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Find duplicated, copied, reused and rewritten news."

@@ -6,11 +6,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from dedup.article import Article
-from dedup.detect.align import PairFeatures
-from dedup.detect.relation import Decision
+from dedup.decide.relation import Decision
 from dedup.detector import Detector, relation_record
-from dedup.document import Document
-from dedup.idf import IdfTable
+from dedup.prepare.document import Document
+from dedup.sketch.idf import IdfTable
+from dedup.verify.align import PairFeatures
 
 __all__ = ["compare_pairs", "compare_texts", "measure_pairs"]
 

@@ -6,32 +6,29 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import numpy as np
-import xxhash
-
 from dedup.article import Article
 from dedup.config import DetectorConfig
-from dedup.detect.align import (
+from dedup.decide.relation import (
+    Decision,
+    Model,
+    classify,
+    load_model,
+)
+from dedup.decide.screens import unrelated_after_tiling, unrelated_before_alignment
+from dedup.prepare.document import Document, prepare, prepare_many
+from dedup.sketch.idf import IdfTable
+from dedup.sketch.lsh import lsh_params
+from dedup.sketch.minhash import MinHasher
+from dedup.sketch.shingle import TokenHasher
+from dedup.verify.align import (
     PairFeatures,
     Passage,
     compare_documents,
     numbers_contained,
     titles_agree,
 )
-from dedup.detect.relation import (
-    Decision,
-    Model,
-    classify,
-    load_model,
-)
-from dedup.detect.sentence_pair import is_sentence_pair
-from dedup.detect.shortcut import unrelated_after_tiling, unrelated_before_alignment
-from dedup.detect.tiling import Tiling, tile_documents
-from dedup.document import Document, prepare, prepare_many
-from dedup.idf import IdfTable
-from dedup.lsh import lsh_params
-from dedup.shingle import TokenHasher
-from dedup.signature import MinHasher
+from dedup.verify.sentence_pair import is_sentence_pair
+from dedup.verify.tiling import Tiling, tile_documents
 
 __all__ = ["Detector", "is_exact", "relation_record"]
 
@@ -53,24 +50,11 @@ class Detector:
         return prepare(article, self.config, self.hasher)
 
     def prepare_many(self, articles: Sequence[Article]) -> list[Document]:
-        """`prepare` of each article, their tokens hashed together (see `dedup.document.prepare_many`)."""
+        """`prepare` of each article, their tokens hashed together (see `dedup.prepare.document.prepare_many`)."""
         return prepare_many(articles, self.config, self.hasher)
 
-    def topic_set(self, doc: Document) -> np.ndarray:
-        """Names and facts of a document as uint32 hashes: the rewrite path's set.
-
-        A retelling keeps the people, places and figures of its story while changing its words, and
-        these are rarer across unrelated stories than content words in general.
-        """
-        names = np.array([xxhash.xxh32_intdigest(f"n:{n}".encode()) for n in doc.quick_names], dtype=np.uint32)
-        return np.union1d(names, self.fact_set(doc))
-
-    def fact_set(self, doc: Document) -> np.ndarray:
-        """Sorted uint32 hashes of a document's facts (for the rewrite path's fact filter)."""
-        return doc.fact_hashes
-
     def measure(self, da: Document, db: Document, idf: IdfTable) -> PairFeatures:
-        """Exact features of a candidate pair (see `dedup.detect.align`)."""
+        """Exact features of a candidate pair (see `dedup.verify.align`)."""
         return compare_documents(da, db, idf)
 
     def decide(

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from dedup.article import Article
-from dedup.batch.sign import SignedShard, sign_documents, sign_shard
 from dedup.detector import Detector, relation_record
-from dedup.document import Document
 from dedup.errors import ConfigError, DuplicateIdError
-from dedup.idf import IdfTable
-from dedup.keytable import KeyTable
+from dedup.prepare.document import Document
+from dedup.sketch.idf import IdfTable
+from dedup.sketch.keytable import KeyTable
+from dedup.sketch.shard import SignedShard, sign_documents, sign_shard
 from dedup.store import MemoryStore, Store
 
 __all__ = ["Index", "IndexReport"]

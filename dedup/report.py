@@ -8,8 +8,8 @@ from typing import Any
 import orjson
 from rich.console import Console
 
-from dedup.detect.relation import Decision
-from dedup.segment import paragraphs
+from dedup.decide.relation import Decision
+from dedup.prepare.segment import paragraphs
 
 __all__ = ["print_comparison", "print_scan_report"]
 

@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from dedup import __version__, heap
+from dedup import __version__
+from dedup._util import heap
 from dedup.config import DetectorConfig
 from dedup.detector import Detector
 from dedup.index import Index

@@ -8,7 +8,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, Field
 
 from dedup.article import Article, article_from_mapping
-from dedup.detect.relation import Relation
+from dedup.decide.relation import Relation
 from dedup.index import IndexReport
 
 __all__ = [

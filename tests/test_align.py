@@ -1,4 +1,4 @@
-"""Pair measurements of `dedup.detect.align` against their plain definitions."""
+"""Pair measurements of `dedup.verify.align` against their plain definitions."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import itertools
 import pytest
 
 from dedup.article import Article
-from dedup.detect.align import _means, _running_count, compare_documents, figures_kept, numbers_contained
-from dedup.detect.relation import classify
-from dedup.detect.tiling import _coverage
+from dedup.decide.relation import classify
 from dedup.detector import Detector
-from dedup.document import Document
-from dedup.facts import rounded_match
-from dedup.idf import IdfTable
+from dedup.prepare.document import Document
+from dedup.prepare.facts import rounded_match
+from dedup.sketch.idf import IdfTable
+from dedup.verify.align import _means, _running_count, compare_documents, figures_kept, numbers_contained
+from dedup.verify.tiling import _coverage
 
 RELEASES = [
     "Net 13.5 mln vs 9.7 mln\n Revs 104.6 mln vs 98.2 mln, up 12 pct, 3rd qtr, April 3\n",

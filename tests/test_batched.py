@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import xxhash
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup.article import Article
-from dedup.batch.batched import block_shingles_many, sentence_terms_many, topic_and_fact_sets
-from dedup.batch.names import name_spans, quick_names_many
 from dedup.detector import Detector
-from dedup.document import _NAME
-from dedup.idf import sentence_terms
-from dedup.tokens import locate_many
+from dedup.prepare.document import Document, block_shingles_many, quick_names_many
+from dedup.prepare.names import NAME_PATTERN, name_spans
+from dedup.prepare.tokens import locate_many
+from dedup.sketch.idf import sentence_terms, sentence_terms_many
+from dedup.sketch.shard import topic_and_fact_sets
 
 TEXTS = [
     "",
@@ -146,7 +147,13 @@ def test_texts_laid_out_together_equal_each_laid_out_alone(texts: list[str]) -> 
         assert (found is not None and found.placed is not None) == article.text.isascii()
 
 
-def test_topic_and_fact_sets_of_a_shard_equal_the_detectors() -> None:
+def topic_set(doc: Document) -> np.ndarray:
+    """The oracle of the rewrite path's topic set: names and facts of one document as uint32 hashes."""
+    names = np.array([xxhash.xxh32_intdigest(f"n:{n}".encode()) for n in doc.quick_names], dtype=np.uint32)
+    return np.union1d(names, doc.fact_hashes)
+
+
+def test_topic_and_fact_sets_of_a_shard_equal_the_per_document_sets() -> None:
     detector = Detector()
     texts = [t or "x" for t in TEXTS] + [
         "LONDON, March 3 - Acme Corp said on March 3 it would buy Beta for 2.5 mln dlrs."
@@ -155,8 +162,8 @@ def test_topic_and_fact_sets_of_a_shard_equal_the_detectors() -> None:
     (topics, topic_bounds), (facts, fact_bounds) = topic_and_fact_sets(docs)
     assert topics.dtype == facts.dtype == np.uint32 and topic_bounds.dtype == fact_bounds.dtype == np.int64
     for i, d in enumerate(docs):
-        assert np.array_equal(topics[topic_bounds[i] : topic_bounds[i + 1]], detector.topic_set(d))
-        assert np.array_equal(facts[fact_bounds[i] : fact_bounds[i + 1]], detector.fact_set(d))
+        assert np.array_equal(topics[topic_bounds[i] : topic_bounds[i + 1]], topic_set(d))
+        assert np.array_equal(facts[fact_bounds[i] : fact_bounds[i + 1]], d.fact_hashes)
     assert len(topics[topic_bounds[-2] : topic_bounds[-1]]) > len(facts[fact_bounds[-2] : fact_bounds[-1]]) > 0
     (topics, topic_bounds), (facts, fact_bounds) = topic_and_fact_sets([])
     assert len(topics) == len(facts) == 0 and list(topic_bounds) == list(fact_bounds) == [0]
@@ -214,7 +221,7 @@ def test_names_of_a_shard_equal_the_pattern(texts: list[str]) -> None:
     starts, ends = name_spans(buf)
     at, shifted = 1, []
     for t in texts:
-        shifted += [(s + at, e + at) for s, e in (m.span(1) for m in _NAME.finditer(t))]
+        shifted += [(s + at, e + at) for s, e in (m.span(1) for m in NAME_PATTERN.finditer(t))]
         at += len(t) + 1
     assert list(zip(starts.tolist(), ends.tolist(), strict=True)) == shifted
     docs = Detector().prepare_many([Article(f"a{i}", t if t.strip() else "x") for i, t in enumerate(texts)])

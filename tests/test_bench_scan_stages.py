@@ -11,7 +11,7 @@ SEEDS = Path(__file__).resolve().parents[1] / "corpora" / "seeds"
 
 
 def test_stages_of_a_scan_are_timed_and_the_module_restored(tmp_path: Path) -> None:
-    module = importlib.import_module("dedup.batch.scan")
+    module = importlib.import_module("dedup.scan.run")
     before = {fn: getattr(module, fn) for fn in STAGES.values()}
     found = measure_stages(SEEDS, tmp_path / "out", workers=1)
     assert found["articles"] == 2 and found["candidate_pairs"] >= 1

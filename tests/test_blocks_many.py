@@ -5,10 +5,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dedup.blocks_many import blocks_many
 from dedup.config import SegmentConfig
-from dedup.segment import blocks
-from dedup.shingle import frame_bytes
+from dedup.prepare.segment import blocks, blocks_many
+from dedup.sketch.shingle import frame_bytes
 
 WORDS = ["The", "council", "said", "5.5", "pct", "U.S.", "Mr.", "end.", "why?", "(Reuters)", "ok;", "x"]
 # Pieces that steer every layout rule: blank lines, indents, tabs, odd whitespace, short and long lines.

@@ -11,12 +11,12 @@ import numpy as np
 import pytest
 
 from dedup.article import Article
-from dedup.batch.candidates import find_candidates
-from dedup.batch.sign import SignedShard, concat_shards, sign_shard
+from dedup.candidates import find_candidates
 from dedup.config import LSHConfig
 from dedup.detector import Detector
 from dedup.errors import ConfigError
-from dedup.lsh import collide
+from dedup.sketch.lsh import collide
+from dedup.sketch.shard import SignedShard, concat_shards, sign_shard
 
 
 def _articles(fiction: list[dict[str, Any]]) -> list[Article]:
@@ -65,7 +65,7 @@ def _pairs_by_dict(keys: np.ndarray, owner: np.ndarray, max_bucket: int) -> set[
 def test_sorted_word_join_finds_what_dictionaries_find(top_byte_used: bool) -> None:
     """Buckets come from one sort of (key's top bits, row) words; the pairs must not change, whether
     the keys use their top byte (block keys) or leave it empty (their top bits then tie often)."""
-    from dedup.lsh import buckets
+    from dedup.sketch.lsh import buckets
 
     rng = np.random.default_rng(5)
     high = 2**63 if top_byte_used else 2**40
@@ -115,9 +115,9 @@ def test_rewrite_gate_config_is_validated(name: str, value: float) -> None:
 def test_streamed_scan_reads_again_only_what_it_verifies(
     tmp_path: Path, fiction: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch, keep_chars: int
 ) -> None:
-    import dedup.batch.stream as stream_module
-    from dedup.batch.scan import scan, scan_articles
-    from dedup.engine import ProcessEngine
+    import dedup.scan.stream as stream_module
+    from dedup.scan.engine import ProcessEngine
+    from dedup.scan.run import scan, scan_articles
 
     asked: list[set[int]] = []
     load = stream_module.InputStream.load
@@ -231,7 +231,7 @@ def test_containment_path_skips_crowded_terms_and_keeps_a_few_per_article(detect
 def test_equal_bytes_counts_what_a_byte_compare_counts(width: int) -> None:
     """The word-wise zero-byte test agrees with comparing byte by byte, for every byte value (0x00,
     0x80 and 0xFF included), and widths that are no multiple of eight take the byte path."""
-    from dedup.batch.candidates import _equal_bytes
+    from dedup.candidates import _equal_bytes
 
     rng = np.random.default_rng(11)
     sketches = rng.choice(np.array([0, 1, 0x7F, 0x80, 0xFE, 0xFF], dtype=np.uint8), size=(300, width))
@@ -262,8 +262,8 @@ def test_a_paragraph_printed_by_more_than_max_bucket_articles_joins_them_as_a_st
 
 
 def test_copies_printed_more_widely_than_max_bucket_still_form_one_cluster(fiction: list[dict[str, Any]]) -> None:
-    from dedup.batch.scan import scan_articles
     from dedup.config import DetectorConfig
+    from dedup.scan.run import scan_articles
 
     config = DetectorConfig()
     detector = Detector(replace(config, lsh=replace(config.lsh, max_bucket=3)))

@@ -7,7 +7,7 @@ import gc
 
 import pytest
 
-from dedup.engine import BATCH_GC_THRESHOLD, ProcessEngine
+from dedup.scan.engine import BATCH_GC_THRESHOLD, ProcessEngine
 from tests.conftest import has_mallinfo2, mapped_for
 
 _MB = 1 << 20

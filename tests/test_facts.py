@@ -12,10 +12,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dedup.article import Article
-from dedup.batch.candidates import tfidf_cosines
-from dedup.batch.sign import sign_shard
+from dedup.candidates import tfidf_cosines
 from dedup.detector import Detector
-from dedup.facts import (
+from dedup.prepare.facts import (
     _FACT_MEMO,
     _FIGURE,
     _FIGURE_ASCII,
@@ -37,8 +36,9 @@ from dedup.facts import (
     rounded_match,
     scan_facts,
 )
-from dedup.idf import IdfTable
-from dedup.tokens import TOKEN
+from dedup.prepare.tokens import TOKEN
+from dedup.sketch.idf import IdfTable
+from dedup.sketch.shard import sign_shard
 
 
 @pytest.mark.parametrize(
@@ -396,7 +396,7 @@ def test_gate_cosines_equal_the_verified_cosine(detector: Detector, fiction: lis
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.integers(0, 40), max_size=60), st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9))))
 def test_sorted_unique_helpers_match_numpy(values: list[int], pairs: list[tuple[int, int]]) -> None:
-    from dedup.arrays import isin, unique, unique_counts, unique_inverse, unique_pairs
+    from dedup._util.arrays import isin, unique, unique_counts, unique_inverse, unique_pairs
 
     a = np.array(values, dtype=np.int64)
     assert unique(a).tolist() == np.unique(a).tolist()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dedup.arrays import split_pairs, unique_inverse, unique_pairs
+from dedup._util.arrays import split_pairs, unique_inverse, unique_pairs
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.uint8, np.uint16, np.uint32, np.int64, np.uint64])
@@ -31,7 +31,7 @@ def test_split_pairs_undoes_pair_keys() -> None:
 
 
 def test_unique_per_run_is_numpy_unique_of_each_run() -> None:
-    from dedup.arrays import unique_per_run
+    from dedup._util.arrays import unique_per_run
 
     rng = np.random.default_rng(11)
     sizes = rng.integers(0, 30, 200)

@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 from scipy import sparse
 
-from dedup.arrays import unique_pairs
+from dedup._util.arrays import unique_pairs
 from dedup.article import Article
-from dedup.batch import candidates
-from dedup.batch.candidates import (
+from dedup.candidates import (
     _close_topic_pairs,
     _contained_pairs,
     _estimate_jaccard,
@@ -24,11 +23,12 @@ from dedup.batch.candidates import (
     _topic_pairs,
     tfidf_cosines,
 )
-from dedup.batch.sign import SignedShard, sign_shard
 from dedup.config import LSHConfig
 from dedup.detector import Detector
-from dedup.idf import IdfTable
-from dedup.lsh import bucket_scratch, collide
+from dedup import candidates
+from dedup.sketch.idf import IdfTable
+from dedup.sketch.lsh import bucket_scratch, collide
+from dedup.sketch.shard import SignedShard, sign_shard
 
 
 def _old_topic_collisions(shard: SignedShard, config: LSHConfig, bands_per_pass: int = 8) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The sort-based bucket join (dedup.lsh.buckets, bucket_pairs, collide) against the join it replaced
+"""The sort-based bucket join (dedup.sketch.lsh.buckets, bucket_pairs, collide) against the join it replaced
 (an argsort per band, radix-partitioned for large columns) and against plain dictionaries."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from dedup.arrays import unique_pairs
-from dedup.lsh import bucket_scratch, buckets, collide, group_pairs
+from dedup._util.arrays import unique_pairs
+from dedup.sketch.lsh import bucket_scratch, buckets, collide, group_pairs
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 

@@ -14,7 +14,7 @@ from tests.conftest import ROOT, has_mallinfo2
 # whether a fresh 1 MB array is mapped on its own (1) or taken from the heap (0).
 _PROBE = """
 import numpy as np
-from dedup import heap
+from dedup._util import heap
 from tests.conftest import mapped_for
 
 del_me = np.ones(20 << 20, dtype=np.uint8)

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup import keytable
 from dedup.article import Article
 from dedup.errors import ConfigError, StoreError
 from dedup.index import Index, memory_per_article
-from dedup.keytable import KEY_BITS, KeyTable, fold
+from dedup.sketch import keytable
+from dedup.sketch.keytable import KEY_BITS, KeyTable, fold
 from dedup.store import MemoryStore, SQLiteStore, Store, open_store
 from tests.conftest import FICTION, SEEDS, read_jsonl
 
@@ -243,7 +243,7 @@ def test_open_store_rejects_unknown_urls() -> None:
 def test_collide_finds_shared_band_keys_across_owners_only() -> None:
     import numpy as np
 
-    from dedup.lsh import collide
+    from dedup.sketch.lsh import collide
 
     keys = np.array([[1, 10], [1, 11], [2, 10], [3, 12], [3, 13]], dtype=np.uint64)
     owner = np.array([0, 1, 2, 3, 3])

@@ -9,8 +9,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from dedup.batch import read_articles, scan
 from dedup.errors import InputError
+from dedup.scan import read_articles, scan
 from tests.conftest import SEEDS, read_jsonl
 
 STORY = (SEEDS / "001_fe0d8d68da39db2e.txt").read_text(encoding="utf-8")

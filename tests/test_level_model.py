@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 
 from dedup import Article
-from dedup.detect.align import PairFeatures
-from dedup.detect.level import FEATURES, LEVELS, LevelFeatures, LevelModel, level_features
-from dedup.detect.relation import MODEL_VERSION, Model, _is_close, _is_reworded, classify, load_model
+from dedup.decide.level import FEATURES, LEVELS, LevelFeatures, LevelModel, level_features
+from dedup.decide.relation import MODEL_VERSION, Model, _is_close, _is_reworded, classify, load_model
 from dedup.detector import Detector
 from dedup.errors import ConfigError
-from dedup.idf import IdfTable
+from dedup.sketch.idf import IdfTable
+from dedup.verify.align import PairFeatures
 
 USED = ("sentence_verbatim", "reworded", "close", "cosine")
 # A hand-set model, so these tests claim the mechanics and not one fit: `partial` wins for some

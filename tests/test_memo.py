@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dedup.memo import Memo
+from dedup._util.memo import Memo
 
 
 def test_memo_answers_as_its_function_and_keeps_at_most_its_limit() -> None:

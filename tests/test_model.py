@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from dedup import Article, compare_texts
-from dedup.detect.align import PairFeatures
-from dedup.detect.relation import MODEL_VERSION, classify, features_from_row, load_model
-from dedup.detect.sentence_pair import FEATURES, SentencePairModel
+from dedup.decide.relation import MODEL_VERSION, classify, features_from_row, load_model
 from dedup.detector import Detector
 from dedup.errors import ConfigError
-from dedup.idf import IdfTable
+from dedup.sketch.idf import IdfTable
+from dedup.verify.align import PairFeatures
+from dedup.verify.sentence_pair import FEATURES, SentencePairModel
 
 RETOLD = [
     (

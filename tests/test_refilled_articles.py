@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dedup.article import Article
-from dedup.detect.relation import Model
+from dedup.decide.relation import Model
 from dedup.detector import Detector
 from dedup.errors import ConfigError
-from dedup.idf import IdfTable
+from dedup.sketch.idf import IdfTable
 
 ISSUE = (
     "{co} is issuing a {amt} mln dlr equity warrant eurobond due {due} paying an indicated coupon of {cpn} pct "
@@ -165,7 +165,7 @@ def test_refill_hours_must_be_whole_and_not_negative() -> None:
 
 
 def test_lead_figures_are_swapped_only_when_each_lead_has_one_the_other_lacks() -> None:
-    from dedup.detect.align import compare_documents
+    from dedup.verify.align import compare_documents
 
     detector = Detector()
     base = "Acme Corp said on Monday it would cut 120 jobs at its Leeds plant. The union said it would fight."

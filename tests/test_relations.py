@@ -14,7 +14,7 @@ import pytest
 
 from dedup import Article, compare_texts, scan_articles
 from dedup.detector import Detector
-from dedup.normalize import normalize
+from dedup.prepare.normalize import normalize
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 HEADER = "CITY HERALD ONLINE | Home > News > World\n\nPosted by staff, updated 5 minutes ago\n\n"

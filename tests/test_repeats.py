@@ -7,10 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup.article import Article
-from dedup.batch.batched import block_shingles_many
-from dedup.detect.repeats import _run_keys, find_repeats, repeat_suspects
 from dedup.detector import Detector
-from dedup.document import join_documents
+from dedup.prepare.document import block_shingles_many, join_documents
+from dedup.verify.repeats import _run_keys, find_repeats, repeat_suspects
 
 _DETECTOR = Detector()
 _SENTENCES = [

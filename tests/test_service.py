@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from dedup.article import Article
-from dedup.detect.relation import RELATIONS
+from dedup.decide.relation import RELATIONS
 from dedup.errors import ConfigError, DuplicateIdError
 from dedup.index import Index
 from dedup.store import MemoryStore, SQLiteStore, Store

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 
 from dedup.article import Article
-from dedup.detect.align import compare_documents
-from dedup.detect.relation import classify
-from dedup.detect.tiling import tile_documents
+from dedup.decide.relation import classify
 from dedup.detector import Detector
-from dedup.idf import IdfTable
+from dedup.sketch.idf import IdfTable
+from dedup.verify.align import compare_documents
+from dedup.verify.tiling import tile_documents
 
 NOTICE = (
     "{co} said its board declared a quarterly dividend of {cents} cts per share, payable {day} April "

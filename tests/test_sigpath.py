@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup.config import ShingleConfig
-from dedup.normalize import ASCII_FOLD, fold_punctuation, normalize
-from dedup.shingle import (
+from dedup.prepare.normalize import ASCII_FOLD, fold_punctuation, normalize
+from dedup.sketch.minhash import EMPTY, MinHasher
+from dedup.sketch.shingle import (
     TokenHasher,
     frame_bytes,
     kgram_hashes,
@@ -23,7 +24,6 @@ from dedup.shingle import (
     token_spans,
     word_tokens,
 )
-from dedup.signature import EMPTY, MinHasher
 
 PROPERTY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,9 +7,9 @@ import random
 import numpy as np
 
 from dedup.article import Article
-from dedup.batch.tasks import _by_locality, verify_tasks
 from dedup.detector import Detector
-from dedup.idf import IdfTable
+from dedup.scan.tasks import _by_locality, verify_tasks
+from dedup.sketch.idf import IdfTable
 
 
 def _star_pairs(groups: int, size: int, seed: int = 3) -> list[tuple[int, int]]:
@@ -51,7 +51,7 @@ def _worker_pid(_: int) -> int:
 
 
 def test_process_engine_keeps_its_workers_across_maps_inside_a_with_block() -> None:
-    from dedup.engine import ProcessEngine
+    from dedup.scan.engine import ProcessEngine
 
     engine = ProcessEngine(2)
     with engine:
@@ -65,8 +65,8 @@ def test_process_engine_keeps_its_workers_across_maps_inside_a_with_block() -> N
 
 
 def test_exact_relations_are_the_same_whatever_the_chunk() -> None:
-    from dedup.batch.candidates import Candidates
-    from dedup.batch.verify import exact_relations
+    from dedup.candidates import Candidates
+    from dedup.scan.verify import exact_relations
 
     story = "The council approved the budget on Monday after a long debate about the roads."
     other = "A storm closed the harbour for two days and the ferries stayed in port."

@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup.config import SegmentConfig, ShingleConfig, SignatureConfig
-from dedup.normalize import fold_punctuation, normalize
-from dedup.segment import Span, block_sentences, blocks, paragraphs, sentences
-from dedup.shingle import TokenHasher, char_shingles, kgram_hashes, shingle_hash32, word_tokens
-from dedup.signature import EMPTY, MinHasher, to_datasketch
+from dedup.prepare.normalize import fold_punctuation, normalize
+from dedup.prepare.segment import blocks, paragraphs
+from dedup.prepare.sentences import Span, block_sentences, sentences
+from dedup.sketch.minhash import EMPTY, MinHasher, to_datasketch
+from dedup.sketch.shingle import TokenHasher, char_shingles, kgram_hashes, shingle_hash32, word_tokens
 
 K = 5
 PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -548,7 +549,7 @@ def test_tfidf_cosine_equals_scikit_learn() -> None:
     import numpy as np
     from sklearn.metrics.pairwise import cosine_similarity
 
-    from dedup.detect.align import _tfidf_cosine
+    from dedup.verify.align import _tfidf_cosine
 
     rng = np.random.default_rng(3)
     wa, wb = rng.random((4, 30)).astype(np.float32), rng.random((6, 30)).astype(np.float32)
@@ -560,7 +561,7 @@ def test_tfidf_cosine_equals_scikit_learn() -> None:
 def test_shipped_stopwords_are_scikit_learns() -> None:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS as SKLEARN
 
-    from dedup.stopwords import ENGLISH_STOP_WORDS
+    from dedup.prepare.words import ENGLISH_STOP_WORDS
 
     assert ENGLISH_STOP_WORDS == SKLEARN
 

@@ -1,4 +1,4 @@
-"""Per-document views (`dedup.detect.view`) against their plain definitions."""
+"""Per-document views (`dedup.verify.view`) against their plain definitions."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from dedup.arrays import range_rows, unique
+from dedup._util.arrays import range_rows, unique
 from dedup.article import Article
-from dedup.detect.view import _content_rows, view
 from dedup.detector import Detector
-from dedup.idf import bucket_of
+from dedup.sketch.idf import bucket_of
+from dedup.verify.view import _content_rows, view
 
 
 def _rows_by_definition(ids: np.ndarray, bounds: np.ndarray, n_buckets: int) -> tuple[np.ndarray, ...]:

@@ -11,12 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dedup.article import Article
-from dedup.batch.warm import warm_documents
-from dedup.detect.view import view
 from dedup.detector import Detector
-from dedup.document import _CONTENT_IDS, STOPWORDS, Document
-from dedup.shingle import TokenHasher
-from dedup.token_table import TokenTable
+from dedup.prepare.document import Document
+from dedup.prepare.words import CONTENT_IDS, STOPWORDS, TokenTable
+from dedup.scan.verify import warm_documents
+from dedup.sketch.shingle import TokenHasher
+from dedup.verify.view import view
 
 TEXTS = [
     "The Council of Europe said on Monday that IBM and the EEC would meet. It was a surprise.",
@@ -57,7 +57,7 @@ def test_warm_values_are_the_documents_own() -> None:
     warm, _ = _prepared(TEXTS[:2])
     warm_documents(warm)
     doc = warm[0]
-    assert doc.content_ids.tolist() == [_CONTENT_IDS[t] for t in doc.tokens]
+    assert doc.content_ids.tolist() == [CONTENT_IDS[t] for t in doc.tokens]
     names = {doc.tokens[i] for i in np.flatnonzero(doc.name_mask).tolist()}
     assert names == {"council", "europe", "monday", "ibm", "eec"}
     assert doc.sentence_names == [frozenset({"council", "europe", "monday", "ibm", "eec"}), frozenset()]

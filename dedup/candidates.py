@@ -1,0 +1,345 @@
+"""Stage 2 of a scan: candidate pairs from exact hashes and three LSH paths.
+
+- exact: equal normalized-text hashes, joined as a star on the group's first article;
+- blocks: paragraph signatures sharing a band (copies, trims, splices, partial reuse);
+- documents: whole-text signatures sharing a band (near-duplicates re-paragraphed);
+- figure lines: equal short lines carrying figures (table lines spliced into another story), too
+  short for the block path; lines printed by many articles are a form's fixed lines and skipped;
+- topic: content words plus facts at a low threshold (rewrites), kept to each article's top few;
+- containment: a short article whose rarest content words are mostly in another, longer one
+  (briefs cut from a wire story), kept to each short article's top few.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from threading import Lock
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dedup._util.arrays import isin, offsets, range_rows, unique_inverse, unique_pairs
+from dedup.config import LSHConfig
+from dedup.sketch.idf import IdfTable
+from dedup.sketch.lsh import bucket_scratch, buckets, collide, group_pairs
+from dedup.sketch.shard import SignedShard
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+__all__ = ["Candidates", "find_candidates", "tfidf_cosines"]
+
+
+class Candidates:
+    """Representative of each article (first of its exact group) and pairs of representatives."""
+
+    def __init__(self, representative: np.ndarray, pairs: np.ndarray) -> None:
+        self.representative = representative
+        self.pairs = pairs
+
+
+def _representatives(norm_hash: np.ndarray) -> np.ndarray:
+    order = np.argsort(norm_hash, kind="stable")
+    ordered = norm_hash[order]
+    first = np.r_[True, ordered[1:] != ordered[:-1]]
+    group_first = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
+    rep = np.empty(len(order), dtype=np.int64)
+    rep[order] = group_first
+    return rep
+
+
+def _figure_line_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
+    """Articles printing one short line with figures; crowded lines skipped, so pairs stay linear."""
+    if config.line_max_bucket == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    return collide(shard.line_prints.reshape(-1, 1), shard.line_owner, config.line_max_bucket, star=False)
+
+
+def _top_per_owner(owner: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the k highest-scoring rows of each owner."""
+    order = np.lexsort((-score, owner))
+    ranked = owner[order]
+    rank = np.arange(len(order)) - np.searchsorted(ranked, ranked, side="left")
+    keep = np.zeros(len(owner), dtype=bool)
+    keep[order[rank < k]] = True
+    return keep
+
+
+def _query_terms(
+    shard: SignedShard, config: LSHConfig, row: np.ndarray, terms: np.ndarray, freq: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(article, term) of each short article's `contain_query_terms` rarest terms among the rare ones
+    (another article also holds them, at most `contain_max_df` do); `row`, `terms` and `freq` are the
+    article, term and document frequency of every occurrence of a rare term, in shard order."""
+    usable = shard.n_tokens[row] <= config.contain_max_tokens
+    row, terms, freq = row[usable], terms[usable], freq[usable]
+    keep = _top_per_owner(row, -freq.astype(np.float64), config.contain_query_terms)
+    return row[keep], terms[keep]
+
+
+def _rare_terms(shard: SignedShard, max_df: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(article, term, document frequency) of every occurrence of a term held by 2 to `max_df`
+    articles, in shard order. Only those occurrences are gathered: at 1M articles they are few or none,
+    and arrays over every term of the shard (a hundred million) cost more than the path."""
+    n_terms = int(shard.terms.max()) + 1
+    df = np.zeros(n_terms, dtype=np.int64)
+    for lo in range(0, len(shard.terms), 1 << 21):  # bincount copies its input to int64: a slice at a time
+        df += np.bincount(shard.terms[lo : lo + (1 << 21)], minlength=n_terms)
+    rare = (df >= 2) & (df <= max_df)
+    at = np.flatnonzero(rare[shard.terms]) if rare.any() else np.empty(0, dtype=np.int64)
+    terms = shard.terms[at]
+    return np.searchsorted(shard.term_bounds, at, side="right") - 1, terms, df[terms]
+
+
+def _contained_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
+    """Containment-path pairs (short article, other article), at most `contain_candidates` per short one.
+
+    Work is bounded by (short articles) x (query terms) x `contain_max_df`, done in row chunks."""
+    if config.contain_max_tokens == 0 or len(shard) < 2 or not len(shard.terms):
+        return np.empty((0, 2), dtype=np.int64)
+    from scipy import sparse
+
+    n_terms = int(shard.terms.max()) + 1
+    owner, held_terms, freq = _rare_terms(shard, config.contain_max_df)
+    rows, terms = _query_terms(shard, config, owner, held_terms, freq)
+    ones = np.ones(max(len(owner), len(rows)), dtype=np.float32)
+    held = sparse.csr_matrix((ones[: len(owner)], (held_terms, owner)), shape=(n_terms, len(shard)))
+    asked = sparse.csr_matrix((ones[: len(rows)], (rows, terms)), shape=(len(shard), n_terms))
+    n_asked = np.maximum(np.bincount(rows, minlength=len(shard)), 1)
+    found, shares = [], []
+    for lo in range(0, len(shard), 1 << 14):
+        shared = (asked[lo : lo + (1 << 14)] @ held).tocoo()
+        a, b = shared.row.astype(np.int64) + lo, shared.col.astype(np.int64)
+        share = shared.data / n_asked[a]
+        ok = (a != b) & (shared.data >= config.contain_min_shared) & (share >= config.contain_share)
+        found.append(np.stack([a[ok], b[ok]], axis=1))
+        shares.append(share[ok])
+    pairs, share = np.concatenate(found), np.concatenate(shares)
+    pairs = pairs[_top_per_owner(pairs[:, 0], share, config.contain_candidates)]
+    pairs.sort(axis=1)
+    return unique_pairs(pairs) if len(pairs) else np.empty((0, 2), dtype=np.int64)
+
+
+class _FactRows:
+    """Each article's facts as a sparse row, built on first use; the threads of the stage share it."""
+
+    def __init__(self, shard: SignedShard) -> None:
+        self.shard = shard
+        self._lock = Lock()
+        self._rows: sparse.csr_matrix | None = None
+
+    def _matrix(self) -> sparse.csr_matrix:
+        from scipy import sparse  # here: scipy costs a third of a second to import, and only this stage uses it
+
+        with self._lock:
+            if self._rows is None:
+                _, columns = unique_inverse(self.shard.fact_hashes)
+                shape = (len(self.shard), int(columns.max()) + 1)
+                ones = np.ones(len(columns), dtype=np.float32)
+                self._rows = sparse.csr_matrix((ones, columns, self.shard.fact_bounds), shape=shape)
+            return self._rows
+
+    def kept(self, pairs: np.ndarray, share: float) -> np.ndarray:
+        """Pairs where one side keeps at least `share` of its facts (and one or more) in the other.
+
+        A rewrite keeps its source's figures and dateline; look-alikes with their own figures do not.
+        """
+        if not len(pairs) or not len(self.shard.fact_hashes):
+            return pairs[:0]
+        facts, sizes = self._matrix(), np.diff(self.shard.fact_bounds)
+        keep = np.zeros(len(pairs), dtype=bool)
+        # In chunks: the row products of millions of pairs at once would take gigabytes.
+        for s in range(0, len(pairs), 1 << 18):
+            p = pairs[s : s + (1 << 18)]
+            shared = np.asarray(facts[p[:, 0]].multiply(facts[p[:, 1]]).sum(axis=1)).ravel()
+            smaller = np.minimum(sizes[p[:, 0]], sizes[p[:, 1]])
+            keep[s : s + len(p)] = (smaller > 0) & (shared >= np.minimum(2, smaller)) & (shared >= share * smaller)
+        return pairs[keep]
+
+
+_LOW7 = np.uint64(0x7F7F7F7F7F7F7F7F)
+
+
+def _equal_bytes(sketches: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """How many bytes of each pair's two sketch rows are equal."""
+    if sketches.shape[1] % 8 or not sketches.flags.c_contiguous:
+        return np.count_nonzero(sketches[pairs[:, 0]] == sketches[pairs[:, 1]], axis=1)
+    # Eight bytes per word: a byte of a ^ b is zero exactly when its high bit survives this mask
+    # (the classic zero-byte test, exact since no carry crosses bytes); 2.3x the byte compare.
+    words = sketches.view(np.uint64)
+    x = np.take(words, pairs[:, 0], axis=0)  # twice as fast as indexing the rows
+    x ^= np.take(words, pairs[:, 1], axis=0)
+    t = x & _LOW7
+    t += _LOW7
+    t |= x
+    t |= _LOW7
+    np.invert(t, out=t)
+    # The flags of eight words folded into one (word k's moved down k bits): one popcount, no row sums.
+    count = np.zeros(len(pairs), dtype=np.int64)
+    for lo in range(0, t.shape[1], 8):
+        folded = t[:, lo].copy()
+        for k in range(1, min(8, t.shape[1] - lo)):
+            folded |= t[:, lo + k] >> np.uint64(k)
+        count += np.bitwise_count(folded)
+    return count
+
+
+def _estimate_jaccard(sketches: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    """Jaccard estimated from 8-bit sketches (b-bit MinHash); eight bits collide by chance 1 time
+    in 256, which the estimate corrects for."""
+    out = np.empty(len(pairs), dtype=np.float32)
+    # In chunks that stay in cache: 1 << 16 pairs at once took twice as long as 1 << 13.
+    for s in range(0, len(pairs), 1 << 13):
+        p = pairs[s : s + (1 << 13)]
+        out[s : s + len(p)] = _equal_bytes(sketches, p) / sketches.shape[1]
+    return np.clip((out - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
+
+
+def _close_topic_pairs(column: np.ndarray, sketches: np.ndarray, config: LSHConfig, scratch: np.ndarray) -> np.ndarray:
+    """Row pairs (i, j), i < j, sharing a key of one rewrite-path band, estimated at or above the threshold."""
+    pairs = group_pairs(*buckets(column, config.rewrite_max_bucket, scratch), config.rewrite_max_bucket, star=False)
+    return pairs[_estimate_jaccard(sketches, pairs) >= config.rewrite_threshold]
+
+
+def _topic_pairs(shard: SignedShard, config: LSHConfig, bands: range, facts: _FactRows, share: float) -> np.ndarray:
+    """Rewrite-path pairs of these bands estimated at or above the threshold that keep their facts
+    (a pair is estimated once per band it shares, then kept once)."""
+    scratch = bucket_scratch(len(shard.topic_keys))
+    kept = [_close_topic_pairs(shard.topic_keys[:, b], shard.topic_sketch, config, scratch) for b in bands]
+    return facts.kept(_merged(kept), share)
+
+
+def _merged(kept: list[np.ndarray]) -> np.ndarray:
+    return unique_pairs(np.concatenate(kept)) if kept else np.empty((0, 2), dtype=np.int64)
+
+
+def _top_topic_pairs(shard: SignedShard, config: LSHConfig, pairs: np.ndarray) -> np.ndarray:
+    """Rewrite-path `pairs` (sorted, distinct), each article keeping only its `rewrite_candidates` most similar."""
+    if not len(pairs):
+        return pairs
+    estimate = _estimate_jaccard(shard.topic_sketch, pairs)
+    chosen = np.zeros(len(pairs), dtype=bool)
+    for side in (0, 1):
+        order = np.lexsort((-estimate, pairs[:, side]))
+        owner = pairs[order, side]
+        rank = np.arange(len(order)) - np.searchsorted(owner, owner, side="left")
+        chosen[order[rank < config.rewrite_candidates]] = True
+    return pairs[chosen]
+
+
+def _unit_vectors(shard: SignedShard, idf: IdfTable, rows: np.ndarray) -> sparse.csr_matrix:
+    """The TF-IDF vectors of these articles (one row each), of unit length."""
+    from scipy import sparse
+
+    bounds = np.stack([shard.term_bounds[rows], shard.term_bounds[rows + 1]], axis=1)
+    row, at = range_rows(bounds)
+    terms = shard.terms[at]
+    weight = shard.term_counts[at] * np.sqrt(idf.weights(terms))
+    norms = np.sqrt(np.bincount(row, weights=weight * weight, minlength=len(rows)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        data = np.nan_to_num(weight / norms[row])
+    indptr = offsets(bounds[:, 1] - bounds[:, 0])
+    return sparse.csr_matrix((data, terms, indptr), shape=(len(rows), idf.n_buckets))
+
+
+_COSINE_CHUNK = 1 << 14  # pairs whose articles are weighted together
+
+
+def tfidf_cosines(shard: SignedShard, idf: IdfTable, pairs: np.ndarray) -> np.ndarray:
+    """TF-IDF cosine of each pair's two texts, as verification computes it (`PairFeatures.cosine`):
+    a term counts once per sentence that holds it, weighted by the square root of its IDF.
+
+    The vectors of each chunk's articles only: weighting every term of a 1M-article shard cost three
+    times the products (most of it in fresh memory), and most articles are in no pair."""
+    out = np.empty(len(pairs), dtype=np.float64)
+    for s in range(0, len(pairs), _COSINE_CHUNK):
+        p = pairs[s : s + _COSINE_CHUNK]
+        rows, local = unique_inverse(p.ravel())
+        vectors = _unit_vectors(shard, idf, rows)
+        a, b = vectors[local[0::2]], vectors[local[1::2]]
+        out[s : s + len(p)] = np.asarray(a.multiply(b).sum(axis=1)).ravel()
+    return out
+
+
+def _canonical(pairs: np.ndarray, rep: np.ndarray) -> np.ndarray:
+    """Pairs of exact-group representatives, each once, smaller index first."""
+    if not len(pairs):
+        return np.empty((0, 2), dtype=np.int64)
+    pairs = rep[pairs]
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    pairs.sort(axis=1)
+    return unique_pairs(pairs)
+
+
+_Task = Callable[[], np.ndarray]
+
+
+def _on_two_threads(tasks: list[_Task]) -> list[np.ndarray]:
+    """The tasks' results in their order, the tasks run by this thread from the first on and by a
+    second one from the last back, until they meet: numpy's sorts, gathers and ufuncs and scipy's
+    products let go of the GIL. Two kinds of work at once (memory-bound joins of long columns beside
+    the rewrite path's many short steps) share the cores better than two of one kind."""
+    results: list[np.ndarray] = [np.empty(0)] * len(tasks)
+    left = deque(range(len(tasks)))  # popleft and pop are atomic: each task is taken once
+
+    def work(take: Callable[[], int]) -> None:
+        while True:
+            try:
+                i = take()
+            except IndexError:
+                return
+            results[i] = tasks[i]()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        helper = pool.submit(work, left.pop)
+        work(left.popleft)
+        helper.result()
+    return results
+
+
+def _path_tasks(shard: SignedShard, config: LSHConfig, fact_share: float) -> tuple[list[_Task], _Task, list[_Task]]:
+    """The verbatim paths' joins (block bands five at a time, documents, figure lines), the containment
+    path, and the rewrite path four bands at a time (each part's pairs filtered by facts)."""
+    verbatim: list[_Task] = [
+        partial(collide, shard.block_keys[:, lo : lo + 5], shard.block_owner, config.max_bucket)
+        for lo in range(0, shard.block_keys.shape[1], 5)
+    ]
+    verbatim.append(partial(collide, shard.doc_keys, np.arange(len(shard)), config.max_bucket))
+    verbatim.append(partial(_figure_line_pairs, shard, config))
+    n_bands = shard.topic_keys.shape[1] if config.rewrite_candidates and len(shard) >= 2 else 0
+    facts = _FactRows(shard)
+    bands = [range(lo, min(lo + 4, n_bands)) for lo in range(0, n_bands, 4)]
+    topic: list[_Task] = [partial(_topic_pairs, shard, config, b, facts, fact_share) for b in bands]
+    return verbatim, partial(_contained_pairs, shard, config), topic
+
+
+def find_candidates(
+    shard: SignedShard, config: LSHConfig, fact_share: float = 0.5, idf: IdfTable | None = None
+) -> Candidates:
+    """All candidate pairs of a signed corpus, mapped to exact-group representatives.
+
+    `fact_share`: rewrite candidates must share at least this part of the smaller side's facts (kept
+    below the relation model's own threshold, so the model, not the candidate stage, decides).
+    `idf`: the corpus table, for the rewrite path's cosine gate (`config.rewrite_min_cosine`).
+    """
+    rep = _representatives(shard.norm_hash)
+    verbatim_tasks, contained_task, topic_tasks = _path_tasks(shard, config, fact_share)
+    # This thread starts with the long verbatim joins, the other with the rewrite path's short tasks.
+    results = _on_two_threads([*verbatim_tasks, contained_task, *topic_tasks])
+    k = len(verbatim_tasks)
+    verbatim = _canonical(np.concatenate([r.reshape(-1, 2) for r in results[:k]]), rep)
+    contained = _canonical(results[k], rep)
+    topic = _canonical(_top_topic_pairs(shard, config, _merged(results[k + 1 :])), rep)
+    if len(topic) and len(verbatim):
+        n = np.int64(len(shard))
+        topic = topic[~isin(topic[:, 0] * n + topic[:, 1], verbatim[:, 0] * n + verbatim[:, 1])]
+    if len(topic) and config.rewrite_min_cosine > 0:
+        idf = idf if idf is not None else shard.idf_table()
+        halves = np.array_split(topic, 2)
+        cosines = _on_two_threads([partial(tfidf_cosines, shard, idf, half) for half in halves])
+        topic = topic[np.concatenate(cosines) >= config.rewrite_min_cosine]
+    pairs = np.concatenate([verbatim, topic, contained])
+    return Candidates(rep, unique_pairs(pairs))

@@ -1,0 +1,312 @@
+"""`dedup scan`: read, sign in shards, find candidates, verify, cluster and write the outputs."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from dedup._util import heap
+from dedup.article import Article
+from dedup.candidates import Candidates, find_candidates
+from dedup.cluster import Cluster, build_clusters
+from dedup.config import LSHConfig
+from dedup.detector import Detector, relation_record
+from dedup.io.readers import RecordError, read_inputs
+from dedup.io.writers import write_json, write_jsonl
+from dedup.scan.boilerplate import drop_boilerplate_partials
+from dedup.scan.engine import Engine, ProcessEngine, SerialEngine, batch_gc
+from dedup.scan.stream import InputStream
+from dedup.scan.tasks import SignTask, relocate, run_sign, run_verify, verify_tasks
+from dedup.scan.verify import Verified, exact_relations, verify_pairs
+from dedup.sketch.idf import IdfTable
+from dedup.sketch.shard import SignedShard, concat_shards, sign_shard
+
+__all__ = ["Progress", "ScanResult", "scan", "scan_articles"]
+
+SHARD_SIZE = 1000
+STAGES = (
+    "read",
+    "normalize",
+    "shingle",
+    "sign",
+    "lsh",
+    "repeats",
+    "candidates",
+    "verify",
+    "cluster",
+    "write",
+)
+
+
+class Progress(Protocol):
+    """Where a long scan reports how far it is (the CLI draws a bar on stderr)."""
+
+    def start(self, stage: str, total: int | None) -> None: ...
+    def advance(self, n: int) -> None: ...
+
+
+@dataclass
+class ScanResult:
+    """Everything a scan found, in the output contract's shapes."""
+
+    relations: list[dict[str, Any]]
+    repeats: list[dict[str, Any]]
+    clusters: list[Cluster]
+    errors: list[RecordError]
+    features: list[dict[str, Any]] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    candidates: int = 0
+    articles: int = 0
+
+
+def _sign_all(
+    articles: Sequence[Article], detector: Detector, progress: Progress | None, engine: Engine | None = None
+) -> SignedShard:
+    if progress:
+        progress.start("sign", len(articles))
+    chunks = (articles[s : s + SHARD_SIZE] for s in range(0, len(articles), SHARD_SIZE))
+    return _sign_tasks((SignTask(detector.config, detector.model, c) for c in chunks), detector, progress, engine)
+
+
+def _sign_tasks(
+    tasks: Iterable[SignTask], detector: Detector, progress: Progress | None, engine: Engine | None
+) -> SignedShard:
+    shards: list[SignedShard] = []
+    for shard in (engine or SerialEngine()).map(run_sign, tasks):
+        if not shards:
+            _import_in_background("scipy.sparse.csgraph")
+        shards.append(shard)
+        if progress:
+            progress.advance(len(shard))
+    joined = concat_shards(shards) if shards else sign_shard([], detector)
+    del shards
+    _release_freed_memory()
+    return joined
+
+
+def _import_in_background(module: str) -> None:
+    """Import a module the later stages need (scipy: a third of a second) while the workers sign.
+
+    Started once the first shard is back, so every sign worker was forked before it: a process
+    forked while another thread holds an import lock could never import that module.
+    """
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
+
+
+def _kept(engine: Engine | None) -> AbstractContextManager[object]:
+    """The engine's workers kept from signing to verification (warm caches), where it has workers."""
+    return engine if isinstance(engine, ProcessEngine) else nullcontext()
+
+
+def _release_freed_memory() -> None:
+    """Give the heap freed by joining shards back to the system (glibc keeps it otherwise, and the
+    candidate stage that follows needs the room); a no-op where there is no glibc."""
+    heap.trim()
+
+
+def _verify_all(
+    candidates: Candidates,
+    articles: Sequence[Article],
+    detector: Detector,
+    idf: IdfTable,
+    with_features: bool,
+    progress: Progress | None,
+    engine: Engine | None,
+) -> list[Verified]:
+    if progress:
+        progress.start("verify", len(candidates.pairs))
+    if engine is None or isinstance(engine, SerialEngine):
+        tick = progress.advance if progress else None
+        return list(verify_pairs(candidates, articles, detector, idf, with_features, tick))
+    tasks, maps = verify_tasks([tuple(p) for p in candidates.pairs.tolist()], articles, detector, idf, with_features)
+    out: list[Verified] = []
+    for results, index_map in zip(engine.map(run_verify, tasks), maps, strict=True):
+        out += relocate(results, index_map)
+        if progress:
+            progress.advance(len(results))
+    out.sort(key=lambda v: (v.a, v.b))  # the order of the candidate pairs, whatever the chunking
+    return out
+
+
+def _repeat_rows(ids: list[str], shard: SignedShard) -> list[dict[str, Any]]:
+    return [
+        {"id": ids[i], "blocks": [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]}
+        for i, blocks in sorted(shard.repeats.items())
+    ]
+
+
+def scan_articles(
+    articles: Sequence[Article],
+    detector: Detector | None = None,
+    progress: Progress | None = None,
+    with_features: bool = False,
+    engine: Engine | None = None,
+) -> ScanResult:
+    """Scan articles already in memory (the library entry point; `dedup scan` streams its inputs).
+
+    `engine` runs the sign and verify stages (default: in this process).
+    """
+    detector = detector or Detector()
+    clock = time.perf_counter()
+    with batch_gc(), _kept(engine):
+        shard = _sign_all(articles, detector, progress, engine)
+        ids, published = [a.id for a in articles], [a.published for a in articles]
+        stage = _Stage(detector, progress, with_features, engine)
+        return _finish(shard, lambda _: articles, stage, ids, published, clock)
+
+
+@dataclass(frozen=True)
+class _Stage:
+    detector: Detector
+    progress: Progress | None
+    with_features: bool
+    engine: Engine | None
+
+
+def _finish(
+    shard: SignedShard,
+    fetch: Callable[[set[int]], Sequence[Article]],
+    stage: _Stage,
+    ids: list[str],
+    published: list[datetime | None],
+    clock: float,
+) -> ScanResult:
+    """Candidates, verification and clusters of a signed corpus; `fetch` gives the articles that
+    verification reads (a sequence indexed by corpus position, holding at least the asked ones)."""
+    detector = stage.detector
+    timings = dict(shard.timings)
+    t = time.perf_counter()
+    idf = shard.idf_table()
+    candidates = find_candidates(shard, _lsh_config(detector), min(0.5, detector.model.rewrite_fact_share), idf)
+    timings["candidates"] = time.perf_counter() - t
+    t = time.perf_counter()
+    articles = fetch(_needed(candidates, shard))
+    verified = list(exact_relations(candidates, articles, detector))
+    verified += _verify_all(candidates, articles, detector, idf, stage.with_features, stage.progress, stage.engine)
+    verified = drop_boilerplate_partials(verified, articles, detector, shard)
+    timings["verify"] = time.perf_counter() - t
+    t = time.perf_counter()
+    related = sorted((v for v in verified if v.decision is not None), key=lambda v: (v.a, v.b))
+    edges = [(v.a, v.b, v.decision.relation) for v in related if v.decision is not None]
+    clusters = build_clusters(ids, edges, published, shard.n_tokens.tolist())
+    timings["cluster"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - clock
+    return ScanResult(
+        relations=[relation_record(ids[v.a], ids[v.b], v.decision) for v in related if v.decision is not None],
+        repeats=_repeat_rows(ids, shard),
+        clusters=clusters,
+        errors=[],
+        features=[v.features for v in verified if v.features is not None],
+        timings=timings,
+        candidates=len(candidates.pairs),
+        articles=len(ids),
+    )
+
+
+def _needed(candidates: Candidates, shard: SignedShard) -> set[int]:
+    """Corpus positions verification and the report read: candidate pairs, exact groups, repeats."""
+    rep = candidates.representative
+    grouped = np.flatnonzero(rep != np.arange(len(rep)))
+    parts = [candidates.pairs.ravel(), grouped, rep[grouped], np.fromiter(shard.repeats, dtype=np.int64)]
+    return set(np.concatenate(parts).tolist())
+
+
+def _lsh_config(detector: Detector) -> LSHConfig:
+    """The LSH settings with the rewrite gate never above what the model needs of a rewrite."""
+    lsh = detector.config.lsh
+    return replace(lsh, rewrite_min_cosine=min(lsh.rewrite_min_cosine, detector.model.rewrite_min_cosine))
+
+
+def read_articles(paths: Iterable[Path | str], max_chars: int) -> tuple[list[Article], list[RecordError]]:
+    """All good articles and all record errors of the inputs."""
+    articles: list[Article] = []
+    errors: list[RecordError] = []
+    for item in read_inputs(paths, max_chars):
+        (articles if isinstance(item, Article) else errors).append(item)  # type: ignore[arg-type]
+    return articles, errors
+
+
+def scan(
+    inputs: Iterable[Path | str],
+    out_dir: Path,
+    detector: Detector | None = None,
+    progress: Progress | None = None,
+    with_features: bool = False,
+    on_error: Callable[[RecordError], None] | None = None,
+    texts: dict[str, str] | None = None,
+    engine: Engine | None = None,
+) -> dict[str, Any]:
+    """Scan input files into `out_dir` (relations, repeats, clusters, summary, errors); returns the summary.
+
+    When `texts` is given, it is filled with the id -> text of every article that appears in a
+    relation or has repeats, for reports that quote them.
+    """
+    detector = detector or Detector()
+    clock = time.perf_counter()
+    stream = InputStream(inputs, detector, on_error, SHARD_SIZE)
+    if progress:
+        progress.start("sign", None)
+    with batch_gc(), _kept(engine):
+        shard = _sign_tasks(stream.tasks(), detector, progress, engine)
+        stage = _Stage(detector, progress, with_features, engine)
+        result = _finish(shard, stream.load, stage, stream.ids, stream.published, clock)
+    result.errors = stream.errors
+    result.timings["read"] = stream.read_seconds
+    t = time.perf_counter()
+    summary = write_outputs(out_dir, result)
+    result.timings["write"] = time.perf_counter() - t
+    summary["timings_us_per_article"] = _per_article(result)
+    write_json(out_dir / "summary.json", summary)
+    if texts is not None:
+        wanted = {r["a"] for r in result.relations} | {r["b"] for r in result.relations}
+        wanted |= {r["id"] for r in result.repeats}
+        texts.update({a.id: a.text for a in stream.loaded.values() if a.id in wanted})
+    return summary
+
+
+def write_outputs(out_dir: Path, result: ScanResult) -> dict[str, Any]:
+    """Write the five output files; returns the summary (also written)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_jsonl(out_dir / "relations.jsonl", result.relations)
+    write_jsonl(out_dir / "repeats.jsonl", result.repeats)
+    write_jsonl(
+        out_dir / "clusters.jsonl",
+        ({"cluster": c.cluster, "members": list(c.members), "canonical": c.canonical} for c in result.clusters),
+    )
+    write_jsonl(out_dir / "errors.jsonl", (e.as_dict() for e in result.errors))
+    if result.features:
+        write_jsonl(out_dir / "features.jsonl", result.features)
+    summary = _summary(result)
+    write_json(out_dir / "summary.json", summary)
+    return summary
+
+
+def _summary(result: ScanResult) -> dict[str, Any]:
+    counts = Counter(r["relation"] for r in result.relations)
+    severities = Counter(e.severity for e in result.errors)
+    return {
+        "articles": result.articles,
+        "rejected": severities.get("error", 0),
+        "warnings": severities.get("warning", 0),
+        "candidate_pairs": result.candidates,
+        "relations": {k: counts.get(k, 0) for k in ("exact", "near_duplicate", "copy", "partial", "rewrite")},
+        "articles_with_repeats": len(result.repeats),
+        "clusters": len(result.clusters),
+        "clustered_articles": sum(len(c.members) for c in result.clusters),
+        "seconds": round(result.timings.get("total", 0.0) + result.timings.get("read", 0.0), 3),
+    }
+
+
+def _per_article(result: ScanResult) -> dict[str, float]:
+    n = max(1, result.articles)
+    return {k: round(result.timings[k] * 1e6 / n, 1) for k in STAGES if k in result.timings}

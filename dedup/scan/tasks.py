@@ -1,0 +1,119 @@
+"""Picklable stage tasks: pure functions of (configuration, model, payload) for any engine.
+
+Each worker process builds its Detector once per (configuration, model) and keeps it, so token
+hash caches warm up across the tasks a worker runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.article import Article
+from dedup.candidates import Candidates
+from dedup.config import DetectorConfig
+from dedup.decide.relation import Model
+from dedup.detector import Detector
+from dedup.scan.verify import Verified, verify_pairs
+from dedup.sketch.idf import IdfTable
+from dedup.sketch.shard import SignedShard, sign_shard
+
+__all__ = ["SignTask", "VerifyTask", "run_sign", "run_verify"]
+
+_DETECTORS: dict[tuple[DetectorConfig, Model], Detector] = {}
+
+
+def _detector(config: DetectorConfig, model: Model) -> Detector:
+    key = (config, model)
+    if key not in _DETECTORS:
+        _DETECTORS.clear()
+        _DETECTORS[key] = Detector(config, model)
+    return _DETECTORS[key]
+
+
+@dataclass(frozen=True)
+class SignTask:
+    config: DetectorConfig
+    model: Model
+    articles: Sequence[Article]
+
+
+@dataclass(frozen=True)
+class VerifyTask:
+    """Pairs of indices into `articles` (a subset of the corpus, re-indexed) and the corpus IDF."""
+
+    config: DetectorConfig
+    model: Model
+    articles: Sequence[Article]
+    pairs: Sequence[tuple[int, int]]
+    idf: IdfTable
+    with_features: bool
+
+
+def run_sign(task: SignTask) -> SignedShard:
+    return sign_shard(task.articles, _detector(task.config, task.model))
+
+
+def run_verify(task: VerifyTask) -> list[Verified]:
+    detector = _detector(task.config, task.model)
+    candidates = Candidates(np.arange(len(task.articles)), np.array(task.pairs, dtype=np.int64).reshape(-1, 2))
+    return list(verify_pairs(candidates, task.articles, detector, task.idf, task.with_features))
+
+
+def verify_tasks(
+    pairs: list[tuple[int, int]],
+    articles: Sequence[Article],
+    detector: Detector,
+    idf: IdfTable,
+    with_features: bool,
+    chunk: int = 1000,
+) -> tuple[list[VerifyTask], list[list[int]]]:
+    """Chunks of pairs, each with only the articles it needs; and each chunk's local->global index map.
+
+    Pairs are chunked in `_by_locality` order, so that an article is prepared again in as few chunks
+    as possible (Reuters: its 7,000 articles in pairs were prepared 12,900 times in index order,
+    7,900 times in this one).
+    """
+    pairs = _by_locality(pairs)
+    tasks, maps = [], []
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        used = sorted({i for p in part for i in p})
+        local = {g: k for k, g in enumerate(used)}
+        tasks.append(
+            VerifyTask(
+                detector.config,
+                detector.model,
+                [articles[g] for g in used],
+                [(local[a], local[b]) for a, b in part],
+                idf,
+                with_features,
+            )
+        )
+        maps.append(used)
+    return tasks, maps
+
+
+def _by_locality(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pairs in an order where neighbouring pairs share articles: by the reverse Cuthill-McKee
+    order of the candidate graph (connected groups together, each laid out breadth first)."""
+    if len(pairs) < 2:
+        return pairs
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import reverse_cuthill_mckee
+
+    edges = np.array(pairs, dtype=np.int64)
+    n = int(edges.max()) + 1
+    graph = coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n)).tocsr()
+    rank = np.empty(n, dtype=np.int64)
+    rank[reverse_cuthill_mckee(graph + graph.T, symmetric_mode=True)] = np.arange(n)
+    ranks = rank[edges]
+    order = np.lexsort((ranks.max(axis=1), ranks.min(axis=1)))
+    return [pairs[i] for i in order.tolist()]
+
+
+def relocate(results: list[Verified], index_map: list[int]) -> list[Verified]:
+    """Map a chunk's local article indices back to corpus indices."""
+    return [Verified(index_map[v.a], index_map[v.b], v.decision, v.features) for v in results]

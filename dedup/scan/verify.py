@@ -1,0 +1,109 @@
+"""Stage 3 of a scan: verify candidate pairs exactly and decide their relations."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dedup._util.arrays import unique
+from dedup.article import Article
+from dedup.candidates import Candidates
+from dedup.decide.relation import Decision
+from dedup.detector import Detector
+from dedup.prepare.document import Document, content_ids_many, name_masks_many
+from dedup.sketch.idf import IdfTable
+from dedup.verify.view import views_many
+
+__all__ = ["Verified", "exact_relations", "verify_pairs"]
+
+_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A verified pair of article indices, its decision (None: unrelated) and its features row."""
+
+    a: int
+    b: int
+    decision: Decision | None
+    features: dict[str, Any] | None = None
+
+
+class _DocumentCache:
+    """Prepared documents, least recently used dropped first (verification revisits hot articles).
+
+    When all the articles of the pairs fit, they are prepared together up front (`prepare_many`).
+    """
+
+    def __init__(self, articles: Sequence[Article], detector: Detector, pairs: np.ndarray) -> None:
+        self.articles, self.detector = articles, detector
+        self.cache: OrderedDict[int, Document] = OrderedDict()
+        used = unique(pairs.reshape(-1)).tolist()
+        if len(used) <= _CACHE_SIZE:
+            docs = detector.prepare_many([articles[i] for i in used])
+            warm_documents(docs)
+            self.cache.update(zip(used, docs, strict=True))
+
+    def __getitem__(self, i: int) -> Document:
+        doc = self.cache.get(i)
+        if doc is None:
+            doc = self.cache[i] = self.detector.prepare(self.articles[i])
+            if len(self.cache) > _CACHE_SIZE:
+                self.cache.popitem(last=False)
+        else:
+            self.cache.move_to_end(i)
+        return doc
+
+
+def verify_pairs(
+    candidates: Candidates,
+    articles: Sequence[Article],
+    detector: Detector,
+    idf: IdfTable,
+    with_features: bool = False,
+    tick: Callable[[int], None] | None = None,
+) -> Iterator[Verified]:
+    """Decide each candidate pair; yields every pair, related or not."""
+    docs = _DocumentCache(articles, detector, candidates.pairs)
+    for n, (i, j) in enumerate(candidates.pairs.tolist()):
+        da, db = docs[i], docs[j]
+        features = detector.measure(da, db, idf) if with_features else None
+        decision = detector.decide(da, db, idf, features)
+        row = None
+        if features is not None:
+            row = {"a": da.id, "b": db.id, **features.as_row()}
+            row["relation"] = decision.relation if decision else None
+        yield Verified(i, j, decision, row)
+        if tick and n % 64 == 63:
+            tick(64)
+
+
+def exact_relations(
+    candidates: Candidates, articles: Sequence[Article], detector: Detector, chunk: int = 1000
+) -> Iterator[Verified]:
+    """An `exact` relation from each exact group's first article to every other member.
+
+    Members are prepared `chunk` at a time, together with their groups' first articles."""
+    rep = candidates.representative
+    members = np.flatnonzero(rep != np.arange(len(rep))).tolist()
+    idf = IdfTable(1024)
+    for start in range(0, len(members), chunk):
+        part = members[start : start + chunk]
+        used = sorted({*part, *rep[part].tolist()})
+        docs = dict(zip(used, detector.prepare_many([articles[i] for i in used]), strict=True))
+        for i in part:
+            r = int(rep[i])
+            decision = detector.decide(docs[r], docs[i], idf)
+            if decision is not None and decision.relation == "exact":
+                yield Verified(r, i, decision)
+
+
+def warm_documents(docs: Sequence[Document]) -> None:
+    """Compute and store the verification inputs of every document not holding them yet."""
+    content_ids_many(docs)
+    name_masks_many(docs)
+    views_many(docs)
