@@ -48,7 +48,7 @@ from benchmarks.model_file import write_level, write_model, write_sentence_pair
 from dedup.compare import measure_pairs
 from dedup.decide.level import FEATURES as LEVEL_FEATURES
 from dedup.decide.level import LevelModel, level_features
-from dedup.decide.relation import Model, _is_close, _is_reworded, classify, features_from_row, load_model
+from dedup.decide.relation import Model, classify, features_from_row, is_close, is_reworded, load_model
 from dedup.verify.align import PairFeatures
 from dedup.verify.sentence_pair import SentencePairFeatures, SentencePairModel
 
@@ -191,7 +191,7 @@ def fit_sentence_pair(mrpc: MrpcData, idx: np.ndarray, note: str = "MRPC train")
 
 
 def _level_row(f: PairFeatures, is_a: bool, model: Model) -> np.ndarray:
-    x = level_features(f, "a" if is_a else "b", lambda s: _is_reworded(s, model), lambda s: _is_close(s, model))
+    x = level_features(f, "a" if is_a else "b", lambda s: is_reworded(s, model), lambda s: is_close(s, model))
     return np.array([getattr(x, n) for n in LEVEL_FEATURES], dtype=np.float64)
 
 

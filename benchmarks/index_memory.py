@@ -38,10 +38,9 @@ import numpy as np
 import orjson
 
 from benchmarks.loaders import load_reuters
-from dedup._util import heap
 from dedup._util.memo import memos
 from dedup.article import Article, parse_published
-from dedup.index import Index, memory_per_article
+from dedup.index import Index, give_back_freed_memory, memory_per_article
 from dedup.store import MemoryStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +58,7 @@ def rss_bytes() -> int:
     Heap that glibc keeps after frees (the index's merged runs, per-article temporaries) is given
     back first, so that the figure counts memory in use rather than the allocator's reserve.
     """
-    heap.trim()
+    give_back_freed_memory()
     with open("/proc/self/statm", encoding="ascii") as fh:
         return int(fh.read().split()[1]) * PAGE
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DedupError", "DuplicateIdError", "InputError", "StoreError"]
+__all__ = ["ConfigError", "DedupError", "DuplicateIdError", "InputError", "StoreError", "StoreUnavailable"]
 
 
 class DedupError(Exception):
@@ -23,3 +23,9 @@ class StoreError(DedupError):
 
 class DuplicateIdError(StoreError):
     """An article id is already stored or indexed: a client's conflict, not a backend failure."""
+
+
+class StoreUnavailable(StoreError):
+    """The store's backend failed (a database error, a server down or refusing): the request may be
+    retried later. Backends raise it in place of their library's exceptions, which never escape a
+    store; the message is for logs, as it may name the backend's file or host."""

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from dedup._util import heap
 from dedup.article import Article
 from dedup.detector import Detector, relation_record
 from dedup.errors import ConfigError, DuplicateIdError
@@ -25,7 +26,7 @@ from dedup.sketch.keytable import KeyTable
 from dedup.sketch.shard import SignedShard, sign_documents, sign_shard
 from dedup.store import MemoryStore, Store
 
-__all__ = ["Index", "IndexReport"]
+__all__ = ["Index", "IndexReport", "give_back_freed_memory", "keep_heap_small"]
 
 _DOC_CACHE = 512
 # Articles of a reopened store signed together: one at a time, re-signing is several times slower.
@@ -234,3 +235,17 @@ def _terms(idf: IdfTable, doc: Document) -> tuple[np.ndarray, np.ndarray]:
 def memory_per_article(index: Index) -> float:
     """Bytes of band tables and ids per indexed article (the fixed IDF table excluded); NaN when empty."""
     return index.article_nbytes / len(index) if len(index) else float(np.nan)
+
+
+def keep_heap_small() -> None:
+    """For a process that holds an index for long: have the C heap return large freed blocks (256 KB
+    and over) to the system. glibc otherwise raises its mmap threshold to the size of each mapped
+    block freed, after which the index's merged runs come from the heap and the holes they leave
+    stay resident. Does nothing where there is no glibc."""
+    heap.set_params(heap.RETURN_LARGE)
+
+
+def give_back_freed_memory() -> None:
+    """Return the heap's free memory to the system now (`malloc_trim`), so that a reading of the
+    process's memory counts memory in use rather than the allocator's reserve."""
+    heap.trim()

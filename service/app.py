@@ -8,10 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from dedup import __version__
-from dedup._util import heap
 from dedup.config import DetectorConfig
 from dedup.detector import Detector
-from dedup.index import Index
+from dedup.index import Index, keep_heap_small
 from dedup.store import open_store
 from service._body import BodyGuard
 from service.errors import install_error_handlers
@@ -25,8 +24,8 @@ __all__ = ["create_app"]
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Open the store and build the index over it (re-signing stored articles); close the store at shutdown."""
     settings: Settings = app.state.settings
-    # The server process lives long and frees arrays of every size: return the large ones (see heap).
-    heap.set_params(heap.RETURN_LARGE)
+    # The server process lives long and frees arrays of every size: return the large ones (see `keep_heap_small`).
+    keep_heap_small()
     store = open_store(settings.store)
     try:
         detector = Detector(DetectorConfig(max_doc_chars=settings.max_doc_chars))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -14,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from dedup.errors import DedupError, DuplicateIdError, InputError
+from dedup.errors import DedupError, DuplicateIdError, InputError, StoreUnavailable
 
 __all__ = [
     "ArticleNotFoundError",
@@ -49,25 +48,16 @@ class ArticleNotFoundError(LookupError):
     """No article with this id is indexed."""
 
 
-def _backend_errors() -> tuple[type[Exception], ...]:
-    """Exceptions of the store backends themselves: the store is down or unusable, not the request."""
-    try:
-        from redis.exceptions import RedisError
-    except ImportError:  # pragma: no cover - the redis extra is not installed
-        return (sqlite3.Error,)
-    return (sqlite3.Error, RedisError)
-
-
 # Most specific first: the first class an exception is an instance of decides its status.
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (DuplicateIdError, 409),
+    (StoreUnavailable, 503),
     (InputError, 422),
     (InvalidJSONError, 422),
     (DedupError, 400),
     (BodyEncodingError, 400),
     (BodyTooLargeError, 413),
     (ArticleNotFoundError, 404),
-    *((backend, 503) for backend in _backend_errors()),
 )
 _UNEXPECTED = "internal error; the server log has the traceback"
 _log = logging.getLogger("service")
@@ -80,7 +70,8 @@ def describe(exc: BaseException) -> tuple[int, str, str]:
     for kind, status in _STATUS:
         if isinstance(exc, kind):
             if status == 503:
-                return status, "StoreUnavailable", f"the store is unavailable: {exc}"
+                # The backend's message may name a file or a host: it goes to the log, not to clients.
+                return status, "StoreUnavailable", "the store is unavailable; retry later"
             return status, type(exc).__name__, str(exc)
     return 500, "InternalServerError", _UNEXPECTED
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pydantic import ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from dedup.errors import ConfigError
+from dedup.store import STORE_URL_FORMS, parse_store_url
+
 __all__ = ["Settings"]
 
-# The URL forms `dedup.store.open_store` accepts; checked here so a bad value fails at startup
-# with the fix in the message, not on the first request.
-_STORE_PREFIXES = ("memory://", "sqlite:///", "redis://")
-_STORE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 # The least value of each limit and its unit (max_doc_chars: DetectorConfig's own lower bound).
 _LEAST = {"max_body_bytes": (1024, "bytes"), "max_doc_chars": (1000, "characters")}
 
@@ -32,11 +31,12 @@ class Settings(BaseSettings):
     @field_validator("store")
     @classmethod
     def _known_store(cls, value: str) -> str:
-        if value.startswith(_STORE_PREFIXES) or value.endswith(_STORE_SUFFIXES):
-            return value
-        raise ValueError(
-            f"store (DEDUP_STORE): {value!r} is not a store URL; use memory://, sqlite:///PATH.db or redis://HOST:PORT/DB"
-        )
+        # Parsed at startup, so that a bad value fails with the fix in the message, not on the first request.
+        try:
+            parse_store_url(value)
+        except ConfigError as e:
+            raise ValueError(f"store (DEDUP_STORE): {value!r} is not a store URL; use {STORE_URL_FORMS}") from e
+        return value
 
     @field_validator("max_body_bytes", "max_doc_chars")
     @classmethod
@@ -57,4 +57,4 @@ class Settings(BaseSettings):
     @property
     def store_kind(self) -> str:
         """The store's backend without its address (a Redis URL may carry a password)."""
-        return "sqlite" if self.store.endswith(_STORE_SUFFIXES) else self.store.split("://", 1)[0]
+        return parse_store_url(self.store).kind

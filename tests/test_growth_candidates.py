@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy import sparse
 
+from dedup import candidates
 from dedup._util.arrays import unique_pairs
 from dedup.article import Article
 from dedup.candidates import (
@@ -25,7 +26,6 @@ from dedup.candidates import (
 )
 from dedup.config import LSHConfig
 from dedup.detector import Detector
-from dedup import candidates
 from dedup.sketch.idf import IdfTable
 from dedup.sketch.lsh import bucket_scratch, collide
 from dedup.sketch.shard import SignedShard, sign_shard

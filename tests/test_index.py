@@ -13,7 +13,7 @@ from dedup.article import Article
 from dedup.errors import ConfigError, StoreError
 from dedup.index import Index, memory_per_article
 from dedup.sketch import keytable
-from dedup.sketch.keytable import KEY_BITS, KeyTable, fold
+from dedup.sketch.keytable import KEY_BITS, KeyTable, fingerprint40
 from dedup.store import MemoryStore, SQLiteStore, Store, open_store
 from tests.conftest import FICTION, SEEDS, read_jsonl
 
@@ -52,7 +52,7 @@ def test_keytable_large_runs_keep_remainders_in_three_bytes_and_find_every_entry
     assert table.lookup(absent).size == 0
     assert len(table) == keys.size
     stored = np.sort(np.concatenate([r.fingerprints() for r in runs]))
-    assert np.array_equal(stored, np.sort(fold(keys.ravel())))
+    assert np.array_equal(stored, np.sort(fingerprint40(keys.ravel())))
 
 
 def test_split_remainders_tell_apart_fingerprints_that_differ_only_above_their_low_16_bits() -> None:
@@ -78,7 +78,7 @@ def test_a_32_bit_table_keeps_every_key_whole_in_two_byte_remainders() -> None:
     assert table.nbytes < wide.nbytes - 0.9 * keys.size  # a byte less an entry
     for probe in (keys[5], keys[7], keys[16_999], rng.integers(0, 2**32, 64, np.uint64)):
         assert sorted(table.lookup(probe).tolist()) == sorted(wide.lookup(probe).tolist())
-    assert len(np.unique(keytable.fold32(np.arange(1 << 16, dtype=np.uint64) << np.uint64(16)))) == 1 << 16
+    assert len(np.unique(keytable.fingerprint32(np.arange(1 << 16, dtype=np.uint64) << np.uint64(16)))) == 1 << 16
     with pytest.raises(ValueError, match="below 2"):
         table.add([2**32], 17_000)
     with pytest.raises(ValueError, match="key_bits"):
@@ -92,9 +92,9 @@ def test_keytable_folds_keys_to_40_bits_and_keeps_near_keys_apart() -> None:
         table.add(np.array([key], dtype=np.uint64), item)
     assert [table.lookup([key]).tolist() for key in near] == [[i] for i in range(len(near))]
     keys = np.random.default_rng(3).integers(0, 2**64, size=50_000, dtype=np.uint64)
-    fps = fold(keys)
+    fps = fingerprint40(keys)
     assert fps.max() < 2**KEY_BITS and len(np.unique(fps)) == len(keys)
-    assert fold(keys[:10]).tolist() == fps[:10].tolist()
+    assert fingerprint40(keys[:10]).tolist() == fps[:10].tolist()
 
 
 def test_keytable_matches_a_dict_across_merges_and_item_windows(monkeypatch: pytest.MonkeyPatch) -> None:

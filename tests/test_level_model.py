@@ -12,7 +12,7 @@ import pytest
 
 from dedup import Article
 from dedup.decide.level import FEATURES, LEVELS, LevelFeatures, LevelModel, level_features
-from dedup.decide.relation import MODEL_VERSION, Model, _is_close, _is_reworded, classify, load_model
+from dedup.decide.relation import MODEL_VERSION, Model, classify, is_close, is_reworded, load_model
 from dedup.detector import Detector
 from dedup.errors import ConfigError
 from dedup.sketch.idf import IdfTable
@@ -45,7 +45,7 @@ def _model() -> Model:
 
 def _level(f: PairFeatures, model: Model, derived: str = "b") -> str:
     assert model.level is not None
-    x = level_features(f, derived, lambda s: _is_reworded(s, model), lambda s: _is_close(s, model))
+    x = level_features(f, derived, lambda s: is_reworded(s, model), lambda s: is_close(s, model))
     return model.level.decide(x)[0]
 
 

@@ -51,6 +51,8 @@ __all__ = [
     "derived_evidence",
     "evidence_relation",
     "features_from_row",
+    "is_close",
+    "is_reworded",
     "load_model",
 ]
 
@@ -179,7 +181,7 @@ def features_from_row(row: dict[str, Any]) -> PairFeatures:
 _NESTED = ("tiles", "sentences_a", "sentences_b", "sentence_pair")
 
 
-def _is_close(s: SentenceMatch, model: Model) -> bool:
+def is_close(s: SentenceMatch, model: Model) -> bool:
     """A sentence that still pairs with one of the source's: the looser test used for rewrites."""
     return (
         s.similarity >= model.rewrite_similarity
@@ -189,7 +191,7 @@ def _is_close(s: SentenceMatch, model: Model) -> bool:
     )
 
 
-def _is_reworded(s: SentenceMatch, model: Model) -> bool:
+def is_reworded(s: SentenceMatch, model: Model) -> bool:
     return (
         s.verbatim < 0.5
         and s.similarity >= model.reworded_similarity
@@ -205,7 +207,7 @@ def reuse_shares(sentences: tuple[SentenceMatch, ...], model: Model) -> tuple[fl
     if total == 0:
         return 0.0, 0.0
     verbatim = sum(s.tokens * s.verbatim for s in sentences)
-    reworded = sum(s.tokens * (1.0 - s.verbatim) for s in sentences if _is_reworded(s, model))
+    reworded = sum(s.tokens * (1.0 - s.verbatim) for s in sentences if is_reworded(s, model))
     return verbatim / total, reworded / total
 
 
@@ -226,8 +228,8 @@ def _evidence(f: PairFeatures, derived: str, model: Model, relation: str) -> tup
     if relation != "copy":
         side = f.sentences_a if derived == "a" else f.sentences_b
         for s in side:
-            close = relation == "rewrite" and _is_close(s, model)
-            if s.verbatim < 0.5 and (_is_reworded(s, model) or close):
+            close = relation == "rewrite" and is_close(s, model)
+            if s.verbatim < 0.5 and (is_reworded(s, model) or close):
                 a, b = (s.span, s.other_span) if derived == "a" else (s.other_span, s.span)
                 passages.append(Passage(a, b, "rewritten"))
     return tuple(sorted(passages, key=lambda p: (p.a, p.b)))
@@ -241,7 +243,7 @@ def _has_passage(e: SideEvidence, model: Model) -> bool:
     )
 
 
-def _shares(e: SideEvidence) -> tuple[float, float]:
+def _derived_shares(e: SideEvidence) -> tuple[float, float]:
     """(verbatim share, reworded share) of the derived side's sentence tokens (as `reuse_shares`)."""
     tokens, verbatim = e.tokens.tolist(), e.verbatim.tolist()
     total = sum(tokens)
@@ -274,7 +276,7 @@ def _retold(e: SideEvidence, model: Model) -> float:
 
 def _reuse_relation(e: SideEvidence, model: Model) -> tuple[Relation, float] | None:
     """copy, rewrite or partial from sentence-level reuse of the derived side."""
-    verbatim, reworded = _shares(e)
+    verbatim, reworded = _derived_shares(e)
     reuse = verbatim + reworded
     if reuse >= model.whole_reuse and verbatim >= model.copy_min_verbatim:
         return "copy", reuse
@@ -320,7 +322,7 @@ def evidence_relation(e: SideEvidence, model: Model, use_level: bool) -> tuple[R
 
 def derived_evidence(f: PairFeatures, derived: str, model: Model) -> SideEvidence:
     """The pair's evidence for its `derived` side, under the model's sentence tests."""
-    return side_evidence(f, derived, lambda s: _is_reworded(s, model), lambda s: _is_close(s, model))
+    return side_evidence(f, derived, lambda s: is_reworded(s, model), lambda s: is_close(s, model))
 
 
 def classify(

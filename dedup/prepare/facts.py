@@ -318,7 +318,7 @@ _ROUNDED_FROM = 10_000
 # Cached: verification tests each figure of one text against each of another's (`rounded_match`),
 # so the same figure is measured again for every pair its text is in.
 @lru_cache(maxsize=1 << 16)
-def _mantissa_digits(fact: str) -> int:
+def mantissa_digits(fact: str) -> int:
     """Significant digits a canonical figure was printed with ("num:1.35e+07" 3, "num:226653" 6)."""
     body = fact.split(":", 1)[1].split("e")[0].replace(".", "").lstrip("-0")
     return len(body.rstrip("0")) if "e" in fact or "." in fact else len(body)
@@ -335,8 +335,8 @@ def rounded_match(coarse: str, fine: str) -> bool:
     kind, _, _ = coarse.partition(":")
     if kind not in ("num", "money") or not fine.startswith(kind + ":"):
         return False
-    digits = _mantissa_digits(coarse)
-    if digits < 2 or _mantissa_digits(fine) <= digits:
+    digits = mantissa_digits(coarse)
+    if digits < 2 or mantissa_digits(fine) <= digits:
         return False
     x, y = float(coarse.split(":", 1)[1]), float(fine.split(":", 1)[1])
     if x < _ROUNDED_FROM or y < _ROUNDED_FROM:

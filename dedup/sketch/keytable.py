@@ -1,7 +1,7 @@
 """A compact multimap from 64-bit LSH band keys to item numbers, for a growing index.
 
-Keys are folded to 40-bit fingerprints (`fold`); a table of keys below 2**32 (`KeyTable(key_bits=32)`,
-for band keys already folded to 32 bits) keeps each key whole, mixed by a bijection (`fold32`).
+Keys are folded to 40-bit fingerprints (`fingerprint40`); a table of keys below 2**32 (`KeyTable(key_bits=32)`,
+for band keys already folded to 32 bits) keeps each key whole, mixed by a bijection (`fingerprint32`).
 Entries live in sorted runs, merged as they grow (a log-structured merge), so inserts are amortised
 O(log n) and a lookup is one vectorised probe per run. A run stores each entry in five to six bytes,
 against twelve for a uint64 key and a uint32 item:
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["KEY_BITS", "KeyTable", "fold", "fold32"]
+__all__ = ["KEY_BITS", "KeyTable", "fingerprint32", "fingerprint40"]
 
 KEY_BITS = 40
 _WIDTHS = (32, KEY_BITS)  # fingerprint bits a table may use: of 32-bit keys (all of them), of 64-bit keys
@@ -43,7 +43,7 @@ _EMPTY8 = np.empty(0, dtype=np.uint8)
 _NO_MATCH = (np.empty(0, dtype=np.intp), _EMPTY)
 
 
-def fold(keys: np.ndarray | list[int] | int) -> np.ndarray:
+def fingerprint40(keys: np.ndarray | list[int] | int) -> np.ndarray:
     """40-bit fingerprints (as uint64) of uint64 keys: the top bits of MurmurHash3's 64-bit finaliser.
 
     The finaliser is a bijection whose every output bit depends on every input bit, so fingerprints
@@ -55,7 +55,7 @@ def fold(keys: np.ndarray | list[int] | int) -> np.ndarray:
     return (k ^ (k >> np.uint64(33))) >> np.uint64(64 - KEY_BITS)
 
 
-def fold32(keys: np.ndarray | list[int] | int) -> np.ndarray:
+def fingerprint32(keys: np.ndarray | list[int] | int) -> np.ndarray:
     """Fingerprints (as uint64) of keys below 2**32: MurmurHash3's 32-bit finaliser, a bijection, so
     distinct keys never share one; its top bits are well mixed for the directory."""
     k = np.asarray(keys, dtype=np.uint64).ravel()
@@ -181,7 +181,7 @@ class KeyTable:
         if key_bits not in _WIDTHS:
             raise ValueError(f"key_bits: use {KEY_BITS} (64-bit keys) or 32 (keys below 2**32), got {key_bits}")
         self.key_bits = key_bits
-        self._fold = fold32 if key_bits == 32 else fold
+        self._fold = fingerprint32 if key_bits == 32 else fingerprint40
         self._runs: list[_Run] = []
         self._head: _Run | None = None
         self._last = -1

@@ -113,7 +113,7 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
         block_keys=band_keys(block_sigs[eligible], *detector.block_bands),
         block_owner=owner[eligible],
         doc_keys=band_keys(doc_sigs, *detector.doc_bands),
-        topic_keys=fold32(band_keys(topic_sigs, *detector.topic_bands)),
+        topic_keys=fold_to_32_bits(band_keys(topic_sigs, *detector.topic_bands)),
         topic_sketch=sketch(topic_sigs),
         fact_hashes=fact_hashes,
         fact_bounds=fact_bounds,
@@ -148,7 +148,7 @@ def _figure_lines(docs: Sequence[Document], owner: np.ndarray, short: np.ndarray
 SKETCH_WIDTH = 64
 
 
-def fold32(keys: np.ndarray) -> np.ndarray:
+def fold_to_32_bits(keys: np.ndarray) -> np.ndarray:
     """Band keys folded to 32 bits. For the rewrite path this halves the largest per-article array;
     chance collisions (about N**2 / 2**33 per band) are dropped by the similarity estimate after."""
     return (keys ^ (keys >> np.uint64(32))).astype(np.uint32)

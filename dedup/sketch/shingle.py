@@ -113,7 +113,7 @@ def _fmix64_int(h: int) -> int:
     return h ^ (h >> 33)
 
 
-def _multipliers(k: int, seed: int) -> np.ndarray:
+def kgram_multipliers(k: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng(seed + 0x5EED)
     return rng.integers(0, 2**63, size=k, dtype=np.uint64) * _U64(2) + _U64(1)
 
@@ -144,7 +144,7 @@ class TokenHasher:
     def __init__(self, config: ShingleConfig | None = None, cache_limit: int = 1 << 16) -> None:
         self.config = config or ShingleConfig()
         self._seed = self.config.seed
-        self._mult = _multipliers(self.config.k, self._seed)
+        self._mult = kgram_multipliers(self.config.k, self._seed)
         self._base, self._salt = _token_params(self._seed)
         self.cache: dict[str, int] = {}
         self._cache_limit = cache_limit

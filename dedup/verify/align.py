@@ -14,7 +14,7 @@ import numpy as np
 
 from dedup._util.arrays import unique
 from dedup.prepare.document import Document
-from dedup.prepare.facts import _mantissa_digits, rounded_match
+from dedup.prepare.facts import mantissa_digits, rounded_match
 from dedup.prepare.segment import Span
 from dedup.sketch.idf import IdfTable
 from dedup.verify.sentence_pair import SentencePairFeatures, sentence_pair_features
@@ -151,9 +151,9 @@ def _rounded_in(fact: str, theirs: Figures) -> bool:
     kind, _, _ = fact.partition(":")
     if kind not in _ROUNDED_KINDS:
         return False
-    digits = _mantissa_digits(fact)
+    digits = mantissa_digits(fact)
     for other in theirs.by_kind.get(kind, ()):
-        other_digits = _mantissa_digits(other)
+        other_digits = mantissa_digits(other)
         if other_digits > digits >= 2 and rounded_match(fact, other):
             return True
         if digits > other_digits >= 2 and rounded_match(other, fact):

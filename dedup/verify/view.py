@@ -20,7 +20,7 @@ from dedup.prepare.normalize import normalize
 from dedup.prepare.segment import Span
 from dedup.prepare.words import STOPWORDS
 from dedup.sketch.idf import bucket_of
-from dedup.sketch.shingle import _multipliers, kgram_hashes, kgram_hashes_many
+from dedup.sketch.shingle import kgram_hashes, kgram_hashes_many, kgram_multipliers
 
 __all__ = [
     "VERIFY_K",
@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 VERIFY_K = 3
-_MULT3 = _multipliers(VERIFY_K, 0)
+_MULT3 = kgram_multipliers(VERIFY_K, 0)
 _MEMO_KEY = "detect.view"
 _FIGURES_KEY = "detect.figures"
 
