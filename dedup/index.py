@@ -49,7 +49,7 @@ class Index:
     `paragraph_bands` keeps only that many of each paragraph's LSH bands (default: all of them, so the
     index finds what a scan finds). Paragraph keys are most of the index's memory, about 5.3 bytes a
     band: 16 of the 25 bands cut it by a fifth, and cost 17 of Reuters' 1,878 partial relations
-    (single reused paragraphs with light edits; `python -m benchmarks.index_memory --paragraph-bands 16`).
+    (single reused paragraphs with light edits; `python -m benchmarks.speed.index_memory --paragraph-bands 16`).
     """
 
     def __init__(

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is not installed: a bare `pytest` does not see it otherwise
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.archive import ParagraphPool, generate, split_paragraphs, truth_path  # noqa: E402
+from benchmarks.data.archive import ParagraphPool, generate, split_paragraphs, truth_path  # noqa: E402
 
 WORDS = [f"w{i}" for i in range(400)]
 
@@ -136,7 +136,7 @@ def test_split_paragraphs_and_pool() -> None:
 
 
 def test_planted_pairs_are_scored_in_either_order_and_by_kind() -> None:
-    from benchmarks.throughput import _planted_rows, score_planted
+    from benchmarks.speed.throughput import _planted_rows, score_planted
 
     truth = [
         {"a": "x1", "b": "x2", "relation": "exact"},
@@ -157,7 +157,7 @@ def test_planted_pairs_are_scored_in_either_order_and_by_kind() -> None:
 
 
 def test_repeated_runs_are_compared_by_their_median_and_failures_never_win() -> None:
-    from benchmarks.throughput import _median_run
+    from benchmarks.speed.throughput import _median_run
 
     runs = [
         {"seconds": 9.0, "cpu_seconds": 15.0, "returncode": 0},

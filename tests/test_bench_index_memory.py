@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is not installed: a bare `pytest` does not see it otherwise
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.archive import ParagraphPool, generate, truth_path  # noqa: E402
-from benchmarks.index_memory import (  # noqa: E402
+from benchmarks.data.archive import ParagraphPool, generate, truth_path  # noqa: E402
+from benchmarks.speed.index_memory import (  # noqa: E402
     DEFAULT_ARCHIVE_OUT,
     DEFAULT_OUT,
     bounded_memos,
@@ -54,7 +54,7 @@ def test_indexing_new_words_fills_the_memos_the_benchmark_subtracts() -> None:
 
 
 def _archive(path: Path, size: int) -> Path:
-    """A small synthetic archive (benchmarks.archive) of made-up words, with planted copies."""
+    """A small synthetic archive (benchmarks.data.archive) of made-up words, with planted copies."""
     rng = random.Random(5)
     words = ["".join(rng.choice("abcdefghijklmnoprstuvw") for _ in range(rng.randint(3, 9))) for _ in range(3000)]
     paras = (" ".join(rng.choice(words) for _ in range(rng.randint(12, 40))) + "." for _ in range(300))

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from benchmarks.loaders import meter_spans
-from benchmarks.meter_ceiling import (
+from benchmarks.data.loaders import meter_spans
+from benchmarks.quality.meter_ceiling import (
     LEXICAL,
     SPAN_FEATURES,
     features,

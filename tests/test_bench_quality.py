@@ -9,25 +9,25 @@ from typing import Any
 
 import pytest
 
-from benchmarks.baselines import containment_pairs, cv_predict, fit_one_threshold, fit_two_thresholds
-from benchmarks.loaders import clean_pa_text, load_meter, load_mrpc, load_reuters
-from benchmarks.metrics import ari, binary_prf, meter_scores, pair_key, relation_prf
-from benchmarks.quality_common import pr_points
-from benchmarks.quality_reuters import (
-    audit_figures,
-    exact_groups,
-    load_audit,
-    lookalikes_merged,
-    near_dup_precision,
-    same_entity,
-)
-from benchmarks.suite import (
+from benchmarks.baselines.methods import containment_pairs, cv_predict, fit_one_threshold, fit_two_thresholds
+from benchmarks.data.loaders import clean_pa_text, load_meter, load_mrpc, load_reuters
+from benchmarks.data.suite import (
     KIND_RELATION,
     content_paragraphs,
     load_seed_rewrites,
     make_suite,
     split_paragraphs,
     title_template,
+)
+from benchmarks.quality.common import pr_points
+from benchmarks.quality.metrics import ari, binary_prf, meter_scores, pair_key, relation_prf
+from benchmarks.quality.reuters import (
+    audit_figures,
+    exact_groups,
+    load_audit,
+    lookalikes_merged,
+    near_dup_precision,
+    same_entity,
 )
 
 PA_RAW = (
@@ -360,7 +360,7 @@ def test_the_shipped_audit_is_labelled_pairs_of_reuters_ids() -> None:
 
 
 def test_meter_mapping_from_relations() -> None:
-    from benchmarks.quality_detector import meter_from_relations
+    from benchmarks.quality.detector import meter_from_relations
 
     labels = {"n1": "wholly", "n2": "partially", "n3": "non", "n4": "non", "n5": "wholly"}
     stories = {"n1": ["p1"], "n2": ["p1"], "n3": ["p1"], "n4": ["p1"], "n5": ["p1", "p2"]}
@@ -378,7 +378,7 @@ def test_meter_mapping_from_relations() -> None:
 
 
 def test_report_renders_tables_and_markdown(tmp_path: Path) -> None:
-    from benchmarks import quality_report
+    from benchmarks.quality import report as quality_report
 
     gold = {"a": "wholly", "b": "non"}
     meter = {"labelled": 2, "classes": {"wholly": 1}, "detector": {"error": "DetectorError: no CLI"}}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from benchmarks.scan_stages import STAGES, measure_stages
+from benchmarks.speed.scan_stages import STAGES, measure_stages
 
 SEEDS = Path(__file__).resolve().parents[1] / "corpora" / "seeds"
 

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # benchmarks/ is not installed: a bare `pytest` does not see it otherwise
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.service_memory import Run, load_records, main, rss_bytes, summarise  # noqa: E402
+from benchmarks.speed.service_memory import Run, load_records, main, rss_bytes, summarise  # noqa: E402
 from dedup.article import article_from_mapping  # noqa: E402
 from dedup.index import Index  # noqa: E402
 from tests.conftest import FICTION  # noqa: E402
@@ -60,7 +60,7 @@ def test_a_short_run_posts_every_article_and_finds_what_the_library_finds(
         assert math.isfinite(figures[key])
     assert 0 < figures["index_bytes_per_article"] < 20_000  # the index's own accounting, read from /health
     assert 0 < figures["post_ms_median"] <= figures["post_ms_p95"]
-    assert figures["command"].startswith("python -m benchmarks.service_memory --articles")
+    assert figures["command"].startswith("python -m benchmarks.speed.service_memory --articles")
     assert "RSS growth per article, second half" in capsys.readouterr().out
 
 

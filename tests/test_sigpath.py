@@ -245,7 +245,7 @@ def test_project_articles_batched_equal_per_text(fiction: list[dict[str, str]], 
 
 @pytest.mark.skipif(not REUTERS.is_dir(), reason="Reuters-21578 is not in ../shared/corpora")
 def test_reuters_batched_equal_per_text() -> None:
-    from benchmarks.plain_datasketch import load_articles
+    from benchmarks.baselines.plain_datasketch import load_articles
 
     texts = [a["text"] for a in load_articles(REUTERS) if a.get("text")][:1500]
     assert_batch_equals_per_text(TokenHasher(), texts)

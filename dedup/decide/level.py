@@ -6,7 +6,7 @@ names, quotes and figures. Hand-set thresholds on one share at a time fit some c
 (METER's wholly / partially / non-derived labels among them). A multinomial logistic regression over
 a few interpretable measurements of the derived side (how much of it is verbatim, matched, reworded
 or still close to the source, the TF-IDF cosine, shared facts, how much of the source it uses, its
-length) decides the level instead. It is fitted by `python -m benchmarks.calibrate --write-level` on
+length) decides the level instead. It is fitted by `python -m benchmarks.quality.calibrate --write-level` on
 METER and stored in the model file; here it is applied with plain math, so scikit-learn is needed
 only to fit it.
 """

@@ -1,7 +1,7 @@
 """Decide the one relation between two articles from their measured features.
 
 The decision is a short, readable cascade over a few thresholds (a `Model`), fitted on labelled news
-by `python -m benchmarks.calibrate` and shipped as `dedup/calibration/model.json`:
+by `python -m benchmarks.quality.calibrate` and shipped as `dedup/calibration/model.json`:
 
 - `exact`: identical after normalization;
 - `near_duplicate`: both sides lie (almost) wholly in blocks the other shares, and neither adds
@@ -94,7 +94,7 @@ class Model:
         if self.version != MODEL_VERSION:
             raise ConfigError(
                 f"version: model file is version {self.version}, this build reads {MODEL_VERSION}; "
-                "refit it with `python -m benchmarks.calibrate --write` (or set version to "
+                "refit it with `python -m benchmarks.quality.calibrate --write` (or set version to "
                 f"{MODEL_VERSION} and add a level model with --write-level)"
             )
         for f in fields(self):
@@ -123,7 +123,7 @@ def load_model(path: Path | None = None) -> Model:
     known = {f.name for f in fields(Model)}
     unknown = set(params) - known
     if unknown:
-        raise ConfigError(f"model file: unknown fields {sorted(unknown)}; refit it with benchmarks.calibrate")
+        raise ConfigError(f"model file: unknown fields {sorted(unknown)}; refit it with benchmarks.quality.calibrate")
     for name, cls in (("sentence_pair", SentencePairModel), ("level", LevelModel)):
         nested = params.get(name)
         if nested is not None:
@@ -140,7 +140,7 @@ def _nested(name: str, cls: type[Any], value: Any) -> Any:
     missing = sorted(f.name for f in fields(cls) if f.name not in value and f.default is MISSING)
     if unknown or missing:
         raise ConfigError(
-            f"{name}: unknown fields {unknown}, missing fields {missing}; refit it with benchmarks.calibrate"
+            f"{name}: unknown fields {unknown}, missing fields {missing}; refit it with benchmarks.quality.calibrate"
         )
     return cls(**value)
 

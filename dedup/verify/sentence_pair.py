@@ -5,7 +5,7 @@ nothing else, so the article cascade has little to go on. What tells a retelling
 sentences on one topic is how much of the wording overlaps (words, word pairs, character 4-grams,
 which forgive inflection), and whether one side adds a clause of its own (new content words, the
 largest edit between them) or other figures. A logistic regression over these few measurements is
-fitted by `python -m benchmarks.calibrate` on MRPC and stored in the model file; here it is applied
+fitted by `python -m benchmarks.quality.calibrate` on MRPC and stored in the model file; here it is applied
 with numpy, so scikit-learn is needed only to fit it.
 """
 

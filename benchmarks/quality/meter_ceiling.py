@@ -1,6 +1,6 @@
 """How far METER's labels can be reached from shared words: an article-level classifier, story at once.
 
-    python -m benchmarks.meter_ceiling [--corpora ../shared/corpora] [--folds 5] [--repeats 5]
+    python -m benchmarks.quality.meter_ceiling [--corpora ../shared/corpora] [--folds 5] [--repeats 5]
 
 The detector decides pairs of articles found by its candidate stage. This benchmark asks what words
 alone can tell of METER's wholly / partially / non-derived labels under the most generous setting:
@@ -46,13 +46,13 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from benchmarks.baselines import words
-from benchmarks.loaders import SPAN_KINDS, load_meter, load_meter_spans, meter_story
+from benchmarks.baselines.methods import words
+from benchmarks.data.loaders import SPAN_KINDS, load_meter, load_meter_spans, meter_story
 from benchmarks.results_md import markers, replace_section
 from dedup.prepare.words import ENGLISH_STOP_WORDS
 
-ROOT = Path(__file__).resolve().parents[1]
-COMMAND = "python -m benchmarks.meter_ceiling"
+ROOT = Path(__file__).resolve().parents[2]
+COMMAND = "python -m benchmarks.quality.meter_ceiling"
 _SENTENCE = re.compile(r"(?<=[.!?])[\"']?\s+(?=[A-Z\"'`])|\n\s*\n")
 CONTAINMENT = ("c1", "c2", "c3", "c4", "c5", "length")
 LEXICAL = (*CONTAINMENT, "verbatim8", "aligned", "alignment", "new_words", "cosine", "length_ratio")

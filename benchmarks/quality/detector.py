@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from benchmarks.loaders import contract_record
+from benchmarks.data.loaders import contract_record
 
 __all__ = [
     "DetectorError",
@@ -27,7 +27,7 @@ __all__ = [
 
 PairKey = frozenset[str]
 Article = dict[str, Any]
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 METER_CLASS = {
     "exact": "wholly",
     "near_duplicate": "wholly",
@@ -170,14 +170,14 @@ def meter_from_relations(
 # HOOK for the lead engineer: cross-validated calibration of the detector on METER.
 # ---------------------------------------------------------------------------------------------------
 def calibrated_cv(corpora: Path, folds: int) -> dict[str, Any]:
-    """Cross-validated relation model on METER (folds by story) and MRPC, via benchmarks.calibrate.
+    """Cross-validated relation model on METER (folds by story) and MRPC, via benchmarks.quality.calibrate.
 
     Each fold's model is fitted on the other folds of both sets; the predictions returned are all
     out-of-fold, so no reported figure comes from a model that saw it. When the shipped model has a
     reuse-level regression, METER is decided as shipped (its thresholds) with that regression refitted
     per fold on the other folds' stories.
     """
-    from benchmarks import calibrate
+    from benchmarks.quality import calibrate
     from dedup.decide.relation import load_model
 
     meter, mrpc = calibrate.meter_data(corpora), calibrate.mrpc_data(corpora)

@@ -14,7 +14,7 @@ from dedup.verify.sentence_pair import SentencePairModel
 
 __all__ = ["MODEL_FILE", "write_level", "write_model", "write_sentence_pair"]
 
-MODEL_FILE = Path(__file__).resolve().parent.parent / "dedup" / "calibration" / "model.json"
+MODEL_FILE = Path(__file__).resolve().parents[2] / "dedup" / "calibration" / "model.json"
 
 
 def write_model(model: Model, cv: dict[str, Any], command: str) -> None:

@@ -6,7 +6,7 @@
 Writes the call trees as text to OUT/profile_sign.txt and OUT/profile_verify.txt and prints the
 top frames of each; the findings are summarised by hand in benchmarks/RESULTS.md.
 
-    python -m benchmarks.profile_scan [--corpus ../shared/corpora/reuters21578] [--articles 4000]
+    python -m benchmarks.speed.profile_scan [--corpus ../shared/corpora/reuters21578] [--articles 4000]
 """
 
 from __future__ import annotations
@@ -15,14 +15,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from benchmarks.plain_datasketch import load_reuters
+from benchmarks.baselines.plain_datasketch import load_reuters
 from dedup.article import Article
 from dedup.candidates import find_candidates
 from dedup.detector import Detector
 from dedup.scan.verify import verify_pairs
 from dedup.sketch.shard import sign_shard
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _profiled(label: str, run: Any, out: Path) -> Any:

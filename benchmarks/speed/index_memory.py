@@ -1,9 +1,9 @@
 """Memory and latency of the streaming `Index`: index n Reuters-21578 stories one `add` at a time.
 
-    python -m benchmarks.index_memory [--corpus ../shared/corpora/reuters21578] [--n 5000]
+    python -m benchmarks.speed.index_memory [--corpus ../shared/corpora/reuters21578] [--n 5000]
                                       [--archive archive.jsonl] [--out benchmarks/results/index_memory.json]
 
-`--archive` indexes the first n articles of a synthetic archive made by `python -m benchmarks.archive`
+`--archive` indexes the first n articles of a synthetic archive made by `python -m benchmarks.data.archive`
 instead (its `.truth.jsonl` sidecar is not read; results go to index_memory_archive.json unless --out
 says otherwise): runs long enough for the bounded memos to stop growing.
 
@@ -37,13 +37,13 @@ from typing import Any
 import numpy as np
 import orjson
 
-from benchmarks.loaders import load_reuters
+from benchmarks.data.loaders import load_reuters
 from dedup._util.memo import memos
 from dedup.article import Article, parse_published
 from dedup.index import Index, give_back_freed_memory, memory_per_article
 from dedup.store import MemoryStore
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CORPUS = ROOT / ".." / "shared" / "corpora" / "reuters21578"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "index_memory.json"
 DEFAULT_ARCHIVE_OUT = ROOT / "benchmarks" / "results" / "index_memory_archive.json"
@@ -64,7 +64,7 @@ def rss_bytes() -> int:
 
 
 def read_archive(path: Path, n: int) -> Iterator[dict[str, Any]]:
-    """The first n articles of a `benchmarks.archive` JSONL, read lazily; never its truth sidecar."""
+    """The first n articles of a `benchmarks.data.archive` JSONL, read lazily; never its truth sidecar."""
     if path.name.endswith(".truth.jsonl"):
         raise ValueError(f"{path} is an archive's truth sidecar (pairs), not its articles")
     return islice(_jsonl_rows(path), n)
@@ -197,7 +197,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="Reuters-21578 directory")
     parser.add_argument("--n", type=int, default=5000, help="stories to index (in corpus order)")
-    parser.add_argument("--archive", type=Path, help="index a synthetic archive JSONL (benchmarks.archive) instead")
+    parser.add_argument(
+        "--archive", type=Path, help="index a synthetic archive JSONL (benchmarks.data.archive) instead"
+    )
     parser.add_argument("--out", type=Path, help=f"JSON results file ({DEFAULT_OUT.name}, {DEFAULT_ARCHIVE_OUT.name})")
     parser.add_argument("--paragraph-bands", type=int, help="paragraph LSH bands the index keeps (default: all)")
     args = parser.parse_args(argv)
@@ -213,7 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     gc.collect()
     figures = summarise(len(records), run(records, args.paragraph_bands))
     results = {
-        "command": shlex.join(["python", "-m", "benchmarks.index_memory", *(sys.argv[1:] if argv is None else argv)]),
+        "command": shlex.join(
+            ["python", "-m", "benchmarks.speed.index_memory", *(sys.argv[1:] if argv is None else argv)]
+        ),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",
         "corpus": str(args.archive or args.corpus),

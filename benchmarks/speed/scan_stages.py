@@ -2,9 +2,9 @@
 
 The scan's own summary gives µs per article summed over workers; this says how long each stage held
 the whole run up and how much of it the main process spent, which is what changes when a scan grows
-(compare the 100k and 1M synthetic archives of `benchmarks.throughput`):
+(compare the 100k and 1M synthetic archives of `benchmarks.speed.throughput`):
 
-    python -m benchmarks.scan_stages benchmarks/.cache/archive-100000-seed7-runs4.jsonl [--out DIR]
+    python -m benchmarks.speed.scan_stages benchmarks/.cache/archive-100000-seed7-runs4.jsonl [--out DIR]
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ planted copies of a recent base article:
 Every planted pair goes to the truth sidecar (`X.truth.jsonl` beside `X.jsonl`) as {a, b, relation},
 a being the source. Memory is O(pool + window): articles are written as they are made.
 
-    python -m benchmarks.archive --size 100000 --seed 7 --out archive.jsonl [--source DIR]
+    python -m benchmarks.data.archive --size 100000 --seed 7 --out archive.jsonl [--source DIR]
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class ParagraphPool:
 
 def reuters_pool(root: str | Path) -> ParagraphPool:
     """Paragraph pool of every Reuters-21578 body under `root` (own reader: layout kept as is)."""
-    from benchmarks.plain_datasketch import read_reuters
+    from benchmarks.baselines.plain_datasketch import read_reuters
 
     return ParagraphPool.from_paragraphs(p for a in read_reuters(root) for p in split_paragraphs(a["text"]))
 

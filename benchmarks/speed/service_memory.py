@@ -1,6 +1,6 @@
 """Memory and latency of the HTTP service: POST n Reuters-21578 stories, one by one, to a real uvicorn.
 
-    python -m benchmarks.service_memory [--corpus ../shared/corpora/reuters21578] [--n 19000]
+    python -m benchmarks.speed.service_memory [--corpus ../shared/corpora/reuters21578] [--n 19000]
                                         [--store sqlite] [--articles FILE.jsonl] [--out FILE.json]
 
 Starts `python -m uvicorn --factory service.app:create_app` with its store in a temporary directory
@@ -14,7 +14,7 @@ measured here, client side (HTTP, JSON and validation included), and the relatio
 `--warmup FILE --warmup-n N` first POSTs N records of another JSONL file, unmeasured, so that the
 server's bounded caches are full before the measured run (a service that has been up for a while).
 
-Unlike `benchmarks.index_memory` the server's C heap is not trimmed before each reading (it is
+Unlike `benchmarks.speed.index_memory` the server's C heap is not trimmed before each reading (it is
 another process): the figures are what a deployed service holds, the allocator's reserve included.
 """
 
@@ -41,11 +41,11 @@ from typing import Any
 import httpx
 import numpy as np
 
-from benchmarks.loaders import contract_record, load_reuters
+from benchmarks.data.loaders import contract_record, load_reuters
 
 __all__ = ["Run", "load_records", "main", "post_all", "rss_bytes", "serve", "summarise", "warm_up"]
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CORPUS = ROOT / ".." / "shared" / "corpora" / "reuters21578"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "service_memory.json"
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -270,7 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     warmup = load_records(args.corpus, args.warmup, args.warmup_n) if args.warmup else None
     figures = measure(records, args.store, every, args.paragraph_bands, warmup)
     results = {
-        "command": shlex.join(["python", "-m", "benchmarks.service_memory", *(sys.argv[1:] if argv is None else argv)]),
+        "command": shlex.join(
+            ["python", "-m", "benchmarks.speed.service_memory", *(sys.argv[1:] if argv is None else argv)]
+        ),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(),
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",

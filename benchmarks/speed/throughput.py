@@ -1,7 +1,7 @@
 """Throughput, side by side in one run: signatures per core, `dedup scan` against plain datasketch on
 Reuters-21578, and `dedup scan` on synthetic archives of growing size.
 
-    python -m benchmarks.throughput [--corpus ../shared/corpora/reuters21578] [--sizes 100000,1000000]
+    python -m benchmarks.speed.throughput [--corpus ../shared/corpora/reuters21578] [--sizes 100000,1000000]
                                     [--skip-large] [--out benchmarks/results]
 
 Child processes are measured with /usr/bin/time -v (wall seconds, CPU seconds, peak RSS), or, without
@@ -31,11 +31,12 @@ from typing import Any
 
 import orjson
 
-from benchmarks import archive, sigbench
-from benchmarks.plain_datasketch import load_reuters
+from benchmarks.baselines.plain_datasketch import load_reuters
+from benchmarks.data import archive
 from benchmarks.results_md import markers, replace_section
+from benchmarks.speed import sigbench
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CORPUS = ROOT / ".." / "shared" / "corpora" / "reuters21578"
 CACHE = ROOT / "benchmarks" / ".cache"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
@@ -198,9 +199,9 @@ def score_planted(truth: list[dict[str, Any]], relations: list[dict[str, Any]]) 
 
 
 def run_plain(data: Path, n: int, workdir: Path) -> dict[str, Any]:
-    """`benchmarks.plain_datasketch` on the same JSONL file."""
+    """`benchmarks.baselines.plain_datasketch` on the same JSONL file."""
     pairs = workdir / "plain-pairs.jsonl"
-    cmd = [sys.executable, "-m", "benchmarks.plain_datasketch", "--corpus", str(data), "--out", str(pairs)]
+    cmd = [sys.executable, "-m", "benchmarks.baselines.plain_datasketch", "--corpus", str(data), "--out", str(pairs)]
     result = measure(cmd, "plain datasketch", n)
     if pairs.is_file():
         with open(pairs, "rb") as fh:
@@ -458,7 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     CHILD_MEMORY_GB = args.child_memory_gb
     corpus = args.corpus.resolve()
     results: dict[str, Any] = {
-        "command": shlex.join(["python", "-m", "benchmarks.throughput", *(sys.argv[1:] if argv is None else argv)]),
+        "command": shlex.join(
+            ["python", "-m", "benchmarks.speed.throughput", *(sys.argv[1:] if argv is None else argv)]
+        ),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _git_commit(),
         "machine": f"{os.cpu_count()} cores, Python {sys.version.split()[0]}",

@@ -5,10 +5,10 @@ document MinHash per article from word 5-gram strings with datasketch's default 
 shingle (128 permutations), inserts everything into `MinHashLSH(threshold=0.5)`, queries every
 article and writes the near-duplicate pairs as JSONL.
 
-    python -m benchmarks.plain_datasketch --corpus ../shared/corpora/reuters21578 --out pairs.jsonl
+    python -m benchmarks.baselines.plain_datasketch --corpus ../shared/corpora/reuters21578 --out pairs.jsonl
 
 This module also holds the benchmarks' private Reuters reader (`read_reuters`), used when
-`benchmarks.loaders` is not available.
+`benchmarks.data.loaders` is not available.
 """
 
 from __future__ import annotations
@@ -76,9 +76,9 @@ def read_reuters(root: str | Path) -> list[dict[str, Any]]:
 
 
 def load_reuters(root: str | Path) -> list[dict[str, Any]]:
-    """Reuters articles via `benchmarks.loaders` when present, else the private reader."""
+    """Reuters articles via `benchmarks.data.loaders` when present, else the private reader."""
     try:
-        from benchmarks.loaders import load_reuters as shared_loader
+        from benchmarks.data.loaders import load_reuters as shared_loader
     except ImportError:
         return read_reuters(root)
     return list(shared_loader(root))

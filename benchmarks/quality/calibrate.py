@@ -1,6 +1,6 @@
 """Fit the relation model on labelled news (METER dev, MRPC train) and report cross-validated figures.
 
-    python -m benchmarks.calibrate [--corpora ../shared/corpora] [--folds 5]
+    python -m benchmarks.quality.calibrate [--corpora ../shared/corpora] [--folds 5]
                                    [--write | --write-sentence-pair | --write-level]
 
 Features come from the detector's public interfaces (`dedup scan --features` on METER, `measure_pairs`
@@ -43,8 +43,8 @@ from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from benchmarks.loaders import load_meter, load_mrpc, meter_story
-from benchmarks.model_file import write_level, write_model, write_sentence_pair
+from benchmarks.data.loaders import load_meter, load_mrpc, meter_story
+from benchmarks.quality.model_file import write_level, write_model, write_sentence_pair
 from dedup.compare import measure_pairs
 from dedup.decide.level import FEATURES as LEVEL_FEATURES
 from dedup.decide.level import LevelModel, level_features
@@ -52,7 +52,7 @@ from dedup.decide.relation import Model, classify, features_from_row, is_close, 
 from dedup.verify.align import PairFeatures
 from dedup.verify.sentence_pair import SentencePairFeatures, SentencePairModel
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WHOLLY = {"exact", "near_duplicate", "copy", "rewrite"}
 _EARLY, _LATE = datetime(2000, 1, 1, tzinfo=UTC), datetime(2000, 1, 2, tzinfo=UTC)
 
@@ -361,14 +361,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"cv": cv, "model": dataclasses.asdict(model)}, indent=2), encoding="utf-8")
     if args.write:
-        write_model(model, cv, "python -m benchmarks.calibrate --write")
+        write_model(model, cv, "python -m benchmarks.quality.calibrate --write")
     elif args.write_sentence_pair:
         sentence_pair = fit_sentence_pair(mrpc, np.arange(len(mrpc.labels)), "MRPC train (all)")
-        write_sentence_pair(sentence_pair, cv, args.folds, "python -m benchmarks.calibrate --write-sentence-pair")
+        write_sentence_pair(
+            sentence_pair, cv, args.folds, "python -m benchmarks.quality.calibrate --write-sentence-pair"
+        )
     elif args.write_level:
         base = dataclasses.replace(shipped, level=None)
         level = fit_level(meter, sorted(meter.labels), base, "METER dev (all)")
-        write_level(level, cv, args.folds, "python -m benchmarks.calibrate --write-level")
+        write_level(level, cv, args.folds, "python -m benchmarks.quality.calibrate --write-level")
     return 0
 
 

@@ -21,13 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import baselines as bl
-from benchmarks import quality_detector as qd
-from benchmarks.loaders import load_meter, load_mrpc, load_reuters, meter_story
-from benchmarks.metrics import binary_prf, meter_scores
-from benchmarks.quality_common import PROJECT, Run, detector_ready, guarded, text_dedup_ready
-from benchmarks.quality_reuters import reuters_figures, reuters_sample
-from benchmarks.quality_suite import run_suite
+from benchmarks.baselines import methods as bl
+from benchmarks.data.loaders import load_meter, load_mrpc, load_reuters, meter_story
+from benchmarks.quality import detector as qd
+from benchmarks.quality.common import PROJECT, Run, detector_ready, guarded, text_dedup_ready
+from benchmarks.quality.metrics import binary_prf, meter_scores
+from benchmarks.quality.reuters import reuters_figures, reuters_sample
+from benchmarks.quality.suite import run_suite
 
 GRID = [round(i / 100, 2) for i in range(101)]
 
@@ -343,7 +343,7 @@ def _setup(args: argparse.Namespace, work: Path) -> Run:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from benchmarks import quality_report
+    from benchmarks.quality import report as quality_report
 
     args = parse_args(argv)
     started = datetime.now(UTC)

@@ -285,7 +285,7 @@ NOTES = [
     "(GroupKFold by domain/date/catchline) and applied to the held-out fold; figures pool the held-out "
     "predictions. MinHash and text-dedup give no degree, so a pair with a story PA file counts as wholly.",
     "- MRPC: detector = the relation model behind `dedup compare`, positive = any relation. Its P/R/F1 are "
-    "out-of-fold predictions of `benchmarks.calibrate` (cascade thresholds, sentence-pair regression and "
+    "out-of-fold predictions of `benchmarks.quality.calibrate` (cascade thresholds, sentence-pair regression and "
     "the least rewrite cosine refitted per fold on the other folds of METER and MRPC); its AP ranks the "
     "scores of `dedup compare --pairs` with the shipped model. Baseline thresholds fit on training folds.",
     "- 'detector, shipped model as is': the relations `dedup scan` / `dedup compare` give with the model "
@@ -312,7 +312,7 @@ NOTES = [
     "- Reuters audit (`benchmarks/reuters_audit.jsonl`): 220 pairs the detector related, labelled by "
     "reading both stories (`lookalike`: one form filled in for other actors, or for the same actor another "
     "day with other figures; `same_story`; `unsure`, left out), in four samples described in "
-    "`benchmarks/quality_reuters.py`. `low_overlap` and `refilled_leads` (100 pairs, drawn at commit 6fedd6a "
+    "`benchmarks/quality/reuters.py`. `low_overlap` and `refilled_leads` (100 pairs, drawn at commit 6fedd6a "
     "where they look most like forms): the detector of 6fedd6a related 96 of their 97 labelled pairs and put "
     "34 of their 62 look-alikes and 26 of their 35 same-story pairs in one cluster. `random` (80 pairs, 20 "
     "of each relation but exact, drawn at commit 69fe8e6): 8 look-alikes (1 of 20 near_duplicate, 2 of 20 "

@@ -6,12 +6,12 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from benchmarks import baselines as bl
-from benchmarks import quality_detector as qd
-from benchmarks.loaders import load_reuters
-from benchmarks.metrics import ari, relation_prf
-from benchmarks.quality_common import PROJECT, Run, detector_ready, guarded, text_dedup_ready
-from benchmarks.suite import RELATIONS, SuiteTruth, load_fiction_rewrites, load_seed_rewrites, make_suite
+from benchmarks.baselines import methods as bl
+from benchmarks.data.loaders import load_reuters
+from benchmarks.data.suite import RELATIONS, SuiteTruth, load_fiction_rewrites, load_seed_rewrites, make_suite
+from benchmarks.quality import detector as qd
+from benchmarks.quality.common import PROJECT, Run, detector_ready, guarded, text_dedup_ready
+from benchmarks.quality.metrics import ari, relation_prf
 
 __all__ = ["by_kind", "derived_figures", "run_suite", "suite_figures"]
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.suite import title_template, word_shingles
+from benchmarks.data.suite import title_template, word_shingles
 
 __all__ = [
     "audit_figures",
@@ -38,7 +38,7 @@ __all__ = [
 
 PairKey = frozenset[str]
 Article = dict[str, Any]
-AUDIT = Path(__file__).with_name("reuters_audit.jsonl")
+AUDIT = Path(__file__).resolve().parents[1] / "data" / "reuters_audit.jsonl"
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _TICKER = re.compile(r"<([A-Z][A-Z0-9]*)(?:\.[A-Z]+)?>")
 # Legal-form words a second release of one company's results may add, drop or spell out.

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from benchmarks.quality_detector import DetectorError
+from benchmarks.quality.detector import DetectorError
 
 __all__ = ["PROJECT", "Run", "Unavailable", "detector_ready", "guarded", "pr_points", "text_dedup_ready"]
 
-PROJECT = Path(__file__).resolve().parents[1]
+PROJECT = Path(__file__).resolve().parents[2]
 Curve = tuple[list[float], list[float]]
 
 

@@ -12,7 +12,7 @@ All methods run in this one process, one after another, on the same Reuters arti
 Times are CPU seconds of this process (`time.process_time`), so other load on the machine barely
 moves them; each figure is the best of `--repeat` runs (ours starts each with a cold token cache).
 
-    python -m benchmarks.sigbench --corpus ../shared/corpora/reuters21578 --articles 2000
+    python -m benchmarks.speed.sigbench --corpus ../shared/corpora/reuters21578 --articles 2000
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash
 
-from benchmarks.plain_datasketch import load_articles, minhash, shingles
+from benchmarks.baselines.plain_datasketch import load_articles, minhash, shingles
 from dedup.prepare.normalize import normalize
 from dedup.sketch.minhash import MinHasher
 from dedup.sketch.shingle import TokenHasher, text_bytes, token_spans, word_tokens
