@@ -2,7 +2,7 @@
 # Install everything the test suite needs, then run it. README's test command and CI both call this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install -q --disable-pip-version-check -e ".[dev,service,redis,dask,bench]"
+python3 -m pip install -q --disable-pip-version-check -e ".[dev,service,redis,dask,bench,fit]"
 if ! command -v redis-server >/dev/null 2>&1; then
   if command -v apt-get >/dev/null 2>&1; then
     (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null) || echo "warning: could not install redis-server; Redis tests will be skipped" >&2
