@@ -201,7 +201,7 @@ def test_a_reopened_store_is_indexed_shard_by_shard_as_it_was_added(
 
     from dedup import index as index_module
 
-    articles = [Article(r["id"], r["text"]) for r in read_jsonl(FICTION)]
+    articles = [Article(r["id"], r["text"]) for r in read_jsonl(FICTION)[:21]]
     *earlier, last = [_seed(SEED_A), *articles[:-1], _seed(SEED_B)]
     db = tmp_path / "index.db"
     original = Index(store=SQLiteStore(db))
@@ -267,7 +267,7 @@ EXPECTED = [
 
 @pytest.fixture(scope="module")
 def indexed() -> tuple[Index, list[tuple[str, str, str]]]:
-    articles = [_seed(p) for p in (SEED_A, SEED_B)] + [Article(r["id"], r["text"]) for r in read_jsonl(FICTION)]
+    articles = [_seed(p) for p in (SEED_A, SEED_B)] + [Article(r["id"], r["text"]) for r in read_jsonl(FICTION)[:21]]
     index, found = Index(), []
     for article in articles:
         found += [(r["a"], r["b"], r["relation"]) for r in index.add(article).relations]
