@@ -7,7 +7,8 @@ Library entry points: `scan_articles` (batch; `dedup.scan.scan` for files), `Ind
 from dedup.article import Article
 from dedup.compare import compare_pairs, compare_texts
 from dedup.config import DetectorConfig, LSHConfig, SegmentConfig, ShingleConfig, SignatureConfig
-from dedup.decide.relation import RELATIONS, Model, load_model
+from dedup.decide.model import RelationModel, load_model
+from dedup.decide.relation import RELATIONS, Decision
 from dedup.detector import Detector
 from dedup.errors import ConfigError, DedupError, InputError, StoreError
 from dedup.index import Index
@@ -19,13 +20,14 @@ __all__ = [
     "RELATIONS",
     "Article",
     "ConfigError",
+    "Decision",
     "DedupError",
     "Detector",
     "DetectorConfig",
     "Index",
     "InputError",
     "LSHConfig",
-    "Model",
+    "RelationModel",
     "SegmentConfig",
     "ShingleConfig",
     "SignatureConfig",

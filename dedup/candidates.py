@@ -217,17 +217,15 @@ def _merged(kept: list[np.ndarray]) -> np.ndarray:
 
 
 def _top_topic_pairs(shard: SignedShard, config: LSHConfig, pairs: np.ndarray) -> np.ndarray:
-    """Rewrite-path `pairs` (sorted, distinct), each article keeping only its `rewrite_candidates` most similar."""
+    """Rewrite-path `pairs` (sorted, distinct), each article keeping only its `rewrite_candidates` most
+    similar earlier articles: what the streaming index, which sees only earlier articles, keeps too."""
     if not len(pairs):
         return pairs
     estimate = _estimate_jaccard(shard.topic_sketch, pairs)
-    chosen = np.zeros(len(pairs), dtype=bool)
-    for side in (0, 1):
-        order = np.lexsort((-estimate, pairs[:, side]))
-        owner = pairs[order, side]
-        rank = np.arange(len(order)) - np.searchsorted(owner, owner, side="left")
-        chosen[order[rank < config.rewrite_candidates]] = True
-    return pairs[chosen]
+    order = np.lexsort((pairs[:, 0], -estimate, pairs[:, 1]))
+    owner = pairs[order, 1]
+    rank = np.arange(len(order)) - np.searchsorted(owner, owner, side="left")
+    return pairs[np.sort(order[rank < config.rewrite_candidates])]
 
 
 def _unit_vectors(shard: SignedShard, idf: IdfTable, rows: np.ndarray) -> sparse.csr_matrix:

@@ -8,35 +8,28 @@ from typing import Any
 
 from dedup.article import Article
 from dedup.config import DetectorConfig
-from dedup.decide.relation import (
-    Decision,
-    Model,
-    classify,
-    load_model,
-)
-from dedup.decide.screens import unrelated_after_tiling, unrelated_before_alignment
+from dedup.decide.evidence import Evidence, measure_evidence
+from dedup.decide.model import RelationModel, load_model
+from dedup.decide.relation import Decision, classify, decide
 from dedup.prepare.document import Document, prepare, prepare_many
 from dedup.sketch.idf import IdfTable
 from dedup.sketch.lsh import lsh_params
 from dedup.sketch.minhash import MinHasher
 from dedup.sketch.shingle import TokenHasher
-from dedup.verify.align import (
-    PairFeatures,
-    Passage,
-    compare_documents,
-    numbers_contained,
-    titles_agree,
-)
-from dedup.verify.sentence_pair import is_sentence_pair
+from dedup.verify.align import PairFeatures, Passage, compare_documents, numbers_contained, titles_agree
 from dedup.verify.tiling import Tiling, tile_documents
 
 __all__ = ["Detector", "is_exact", "relation_record"]
 
 
 class Detector:
-    """Prepares articles and decides the relation between two of them."""
+    """Prepares articles and decides the relation between two of them.
 
-    def __init__(self, config: DetectorConfig | None = None, model: Model | None = None) -> None:
+    A decision depends on the two articles alone: words are weighed alike (no corpus statistics), so
+    a scan, the streaming index and `dedup compare` decide one pair the same way.
+    """
+
+    def __init__(self, config: DetectorConfig | None = None, model: RelationModel | None = None) -> None:
         self.config = config or DetectorConfig()
         self.model = model or load_model(self.config.model_path)
         self.hasher = TokenHasher(self.config.shingle)
@@ -45,6 +38,8 @@ class Detector:
         self.block_bands = lsh_params(lsh.block_threshold, num_perm, lsh.false_negative_weight)
         self.doc_bands = lsh_params(lsh.doc_threshold, num_perm, lsh.false_negative_weight)
         self.topic_bands = lsh_params(lsh.rewrite_threshold, num_perm, lsh.false_negative_weight)
+        # Uniform word weights (a table that is never counted): what makes decisions pair-local.
+        self.weights = IdfTable()
 
     def prepare(self, article: Article) -> Document:
         return prepare(article, self.config, self.hasher)
@@ -53,51 +48,50 @@ class Detector:
         """`prepare` of each article, their tokens hashed together (see `dedup.prepare.document.prepare_many`)."""
         return prepare_many(articles, self.config, self.hasher)
 
-    def measure(self, da: Document, db: Document, idf: IdfTable) -> PairFeatures:
+    def measure(self, da: Document, db: Document) -> PairFeatures:
         """Exact features of a candidate pair (see `dedup.verify.align`)."""
-        return compare_documents(da, db, idf)
+        return compare_documents(da, db, self.weights)
 
-    def decide(
-        self, da: Document, db: Document, idf: IdfTable, features: PairFeatures | None = None
-    ) -> Decision | None:
+    def evidence(self, da: Document, db: Document, features: PairFeatures) -> Evidence:
+        return measure_evidence(features, _dates(da, db))
+
+    def decide(self, da: Document, db: Document, features: PairFeatures | None = None) -> Decision | None:
         """Verify a candidate pair and decide its relation (None when unrelated)."""
         if da.n_tokens == 0 or db.n_tokens == 0:
             return None
-        short = da.n_tokens < self.model.short_tokens
-        if is_exact(da, db) and (not short or titles_agree(da.article.title, db.article.title)):
-            span_a, span_b = da.span_of_tokens(0, da.n_tokens), db.span_of_tokens(0, db.n_tokens)
-            return Decision("exact", None, 1.0, 1.0, (Passage(span_a, span_b, "verbatim"),))
+        exact = self.exact(da, db)
+        if exact is not None:
+            return exact
         if features is None:
-            if self._unrelated_unmeasured(da, db):
-                return None
             tiling = tile_documents(da, db)
-            if self._unrelated_tiled(da, db, tiling):
+            if self._short_other_news_by_tiles(da, db, tiling):
                 return None
-            features = compare_documents(da, db, idf, tiling)
-        return classify(features, False, _dates(da, db), self.model)
+            features = compare_documents(da, db, self.weights, tiling)
+        return decide(features, measure_evidence(features, _dates(da, db)), self.model)
 
-    def _unrelated_unmeasured(self, da: Document, db: Document) -> bool:
-        """Decided None by document-level facts alone (`unrelated_before_alignment`)."""
+    def exact(self, da: Document, db: Document) -> Decision | None:
+        """`exact` when the two are identical after normalization (short items: and their headlines agree)."""
+        short = da.n_tokens < self.model.short_tokens
+        if not is_exact(da, db) or (short and not titles_agree(da.article.title, db.article.title)):
+            return None
+        span_a, span_b = da.span_of_tokens(0, da.n_tokens), db.span_of_tokens(0, db.n_tokens)
+        why = ("exact: identical after normalization",)
+        return Decision("exact", None, 1.0, 1.0, (Passage(span_a, span_b, "verbatim"),), why)
+
+    def explain(self, da: Document, db: Document, features: PairFeatures) -> tuple[Decision | None, Evidence, str]:
+        """The decision with its evidence, and why in words (also for unrelated pairs)."""
+        e = measure_evidence(features, _dates(da, db))
+        decision = self.exact(da, db) or decide(features, e, self.model)
+        return decision, e, "; ".join(decision.why if decision else classify(e, self.model)[2])
+
+    def _short_other_news_by_tiles(self, da: Document, db: Document, tiling: Tiling) -> bool:
+        """The `short_other_news` veto, known from the tiling alone (no sentence alignment needed):
+        two short items whose figures or headlines disagree, with no long verbatim run."""
         if max(da.n_tokens, db.n_tokens) >= self.model.short_tokens:
             return False
-        agree = _figures_and_titles_agree(da, db)
-        return unrelated_before_alignment(da.n_tokens, db.n_tokens, is_sentence_pair(da, db), agree, self.model)
-
-    def _unrelated_tiled(self, da: Document, db: Document, tiling: Tiling) -> bool:
-        """Decided None by a's tiles in b and document-level facts (`unrelated_after_tiling`)."""
-        if not tiling.template and min(da.n_tokens, db.n_tokens) >= self.model.short_tokens:
+        if titles_agree(da.article.title, db.article.title) and numbers_contained(da, db):
             return False
-        agree = _figures_and_titles_agree(da, db)
-        sentence_pair = is_sentence_pair(da, db)
-        return unrelated_after_tiling(
-            da.n_tokens, db.n_tokens, sentence_pair, tiling.template, agree, tiling.copied_figures, self.model
-        )
-
-
-def _figures_and_titles_agree(da: Document, db: Document) -> bool:
-    """`numbers_contained` and `titles_agree`: headlines first, as they are cheap to compare and a
-    short item whose headline disagrees then never needs its figures found."""
-    return titles_agree(da.article.title, db.article.title) and numbers_contained(da, db)
+        return max((hi - lo for lo, hi, _, _ in tiling.tiles), default=0) < self.model.short_prose_run
 
 
 def is_exact(da: Document, db: Document) -> bool:
@@ -126,4 +120,5 @@ def relation_record(a: str, b: str, d: Decision) -> dict[str, Any]:
         "coverage": round(float(d.coverage), 4),
         "score": round(float(min(1.0, d.score)), 4),
         "evidence": [_passage(p) for p in d.evidence],
+        "why": list(d.why),
     }

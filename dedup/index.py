@@ -67,7 +67,6 @@ class Index:
         self._tables = {name: KeyTable() for name in ("exact", "block", "doc")}
         # Topic band keys are folded to 32 bits when signed: kept whole, a byte less an entry.
         self._tables["topic"] = KeyTable(key_bits=32)
-        self.idf = IdfTable()
         self._docs: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.RLock()
         self._reopen()
@@ -84,12 +83,7 @@ class Index:
         """Relations of `article` to indexed articles, without adding it."""
         with self._lock:
             new = self.detector.prepare(article)
-            signed = sign_documents([new], self.detector)
-            self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
-            try:
-                return self._check(article, new, signed)
-            finally:
-                self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units, sign=-1)
+            return self._check(article, new, sign_documents([new], self.detector))
 
     def add(self, article: Article) -> IndexReport:
         """Check `article`, then add it; a duplicate id raises DuplicateIdError (a StoreError) and changes nothing."""
@@ -98,14 +92,8 @@ class Index:
                 raise DuplicateIdError(f"duplicate id {article.id!r}: it is already indexed")
             new = self.detector.prepare(article)
             signed = sign_documents([new], self.detector)
-            self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
-            try:
-                report = self._check(article, new, signed)
-                self.store.put(article)
-            except BaseException:
-                # Take back the counts merged for the check (cheaper than copying the table).
-                self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units, sign=-1)
-                raise
+            report = self._check(article, new, signed)
+            self.store.put(article)
             self._insert([article], signed)
             report.added = True
             return report
@@ -122,12 +110,10 @@ class Index:
             self._insert_shard(shard)
 
     def _insert_shard(self, articles: list[Article]) -> None:
-        signed = sign_shard(articles, self.detector)
-        self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
-        self._insert(articles, signed)
+        self._insert(articles, sign_shard(articles, self.detector))
 
     def _insert(self, articles: list[Article], signed: SignedShard) -> None:
-        """Number the articles in order and add their keys; their IDF counts are already merged."""
+        """Number the articles in order and add their keys."""
         first = len(self._id_ends)
         for article in articles:
             self._id_bytes += article.id.encode()
@@ -179,21 +165,21 @@ class Index:
         return doc
 
     def _check(self, article: Article, new: Document, signed: SignedShard) -> IndexReport:
-        """Relations to the candidates; `self.idf` holds the article's counts already."""
+        """Relations to the candidates."""
         report = IndexReport(article.id)
-        idf = self.idf
+        weights = self.detector.weights
         verbatim, topic = self._candidates(signed)
         rewrite_only = set(topic)
-        gate = min(self.detector.config.lsh.rewrite_min_cosine, self.detector.model.rewrite_min_cosine)
+        gate = self.detector.config.lsh.rewrite_min_cosine
         new_terms = (signed.terms, signed.term_counts)
         for item in verbatim + topic:
             old = self._document(self._id(item))
             if old is None or old.id == article.id:
                 continue
             # As in a scan: a rewrite-path candidate too far in vocabulary to be a rewrite is not verified.
-            if item in rewrite_only and gate > 0 and idf.cosine(_terms(idf, old), new_terms) < gate:
+            if item in rewrite_only and gate > 0 and weights.cosine(_terms(weights, old), new_terms) < gate:
                 continue
-            decision = self.detector.decide(old, new, idf)
+            decision = self.detector.decide(old, new)
             if decision is not None:
                 report.relations.append(relation_record(old.id, article.id, decision))
         blocks = signed.repeats.get(0, [])
@@ -213,8 +199,8 @@ class Index:
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the band tables, ids and IDF counts (not the store, nor the bounded document cache)."""
-        return self.article_nbytes + int(self.idf.counts.nbytes)
+        """Memory held by the band tables and ids (not the store, nor the bounded document cache)."""
+        return self.article_nbytes
 
 
 def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

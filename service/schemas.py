@@ -82,8 +82,11 @@ class RelationOut(BaseModel):
     relation: Relation
     derived: str | None
     coverage: float
-    score: float
+    score: float = Field(description="P(related) by the relation model, as fitted (dedup.calibration.fit)")
     evidence: list[PassageOut]
+    why: list[str] = Field(
+        default_factory=list, description="what decided it: the model's weighed evidence, the rule that typed it"
+    )
 
 
 class RepeatOut(BaseModel):

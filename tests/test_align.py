@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from dedup.article import Article
-from dedup.decide.relation import classify
 from dedup.detector import Detector
 from dedup.prepare.document import Document
 from dedup.prepare.facts import rounded_match
-from dedup.sketch.idf import IdfTable
-from dedup.verify.align import _means, _running_count, compare_documents, figures_kept, numbers_contained
+from dedup.verify.align import _means, _running_count, figures_kept, numbers_contained
 from dedup.verify.tiling import _coverage
 
 RELEASES = [
@@ -64,15 +60,3 @@ def test_means_are_the_means_of_the_mask() -> None:
     counts = _running_count(mask)[[i for r in ranges for i in r]].tolist()
     assert _means(counts, ranges) == expected
     assert _means([], []) == []
-
-
-def test_decisions_do_not_depend_on_which_agreement_test_runs_first(detector: Detector) -> None:
-    """Headlines are compared before figures: a pair whose headlines disagree is decided without
-    its figures, and the decision is the one the full measurement gives."""
-    idf = IdfTable(1024)
-    for (i, a), (j, b) in itertools.permutations(enumerate(RELEASES), 2):
-        for title in ("TSYS FIRST QUARTER NET", "GRAIN SHIPS WAITING", None):
-            da = detector.prepare(Article("a", a, title="TSYS FIRST QUARTER NET"))
-            db = detector.prepare(Article("b", b, title=title))
-            full = classify(compare_documents(da, db, idf), False, (None, None), detector.model)
-            assert detector.decide(da, db, idf) == full, (i, j, title)

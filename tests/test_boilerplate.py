@@ -39,20 +39,6 @@ def test_a_sign_off_running_into_a_shared_footer_is_not_partial(wires: list[dict
     assert scan_articles(site).relations == []
 
 
-def test_copied_table_lines_away_from_boilerplate_stay_partial(wires: list[dict[str, Any]]) -> None:
-    """Two lines of a results table (59 characters) printed in a story of a corpus that has
-    boilerplate: the evidence touches none of it, so the relation rules' `partial` stands."""
-    site = [_article(f"site-{i}", HEADER + w["text"] + FOOTER, i) for i, w in enumerate(wires[:4])]
-    table = _article("table", RESULTS_TABLE, title="GASKET CO 3RD QTR NET")
-    local = [p for p in wires[6]["text"].split("\n\n") if p.strip()]
-    lines = "Net loss 5.4 mln vs profit 4.9 mln\nRevs 88.4 mln vs 99.8 mln"
-    story = _article("local", "\n\n".join([*local[:3], lines, *local[3:]]), 5, "Hospital wait times grow")
-    relations = scan_articles([*site, table, story]).relations
-    found = {(r["a"], r["b"]): (r["relation"], r["derived"]) for r in relations}
-    assert found.get(("table", "local")) == ("partial", "local")
-    assert not any(kind == "partial" for pair, (kind, _) in found.items() if pair != ("table", "local"))
-
-
 def test_a_short_stock_phrase_without_figures_is_not_partial(wires: list[dict[str, Any]]) -> None:
     """Two daily notes under one headline share only their opening words (56 characters, no figure):
     too little to tell reuse from a stock phrase, in a corpus where boilerplate is measured."""

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dedup.article import Article
+from dedup.article import Article, article_from_mapping
 from dedup.candidates import find_candidates
 from dedup.config import LSHConfig
 from dedup.detector import Detector
@@ -142,7 +142,7 @@ def test_streamed_scan_reads_again_only_what_it_verifies(
     path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "{not json\n", encoding="utf-8")
     texts: dict[str, str] = {}
     summary = scan([path], tmp_path / "out", texts=texts, engine=ProcessEngine(2))
-    in_memory = scan_articles([Article(id=r["id"], text=r["text"]) for r in rows])
+    in_memory = scan_articles([article_from_mapping(r) for r in rows])
     streamed = [json.loads(x) for x in (tmp_path / "out" / "relations.jsonl").read_text().splitlines()]
     assert streamed == in_memory.relations and summary["articles"] == len(rows)
     assert summary["rejected"] == 1

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dedup.article import Article
+from dedup import scan_articles
+from dedup.article import Article, article_from_mapping
 from dedup.errors import ConfigError, StoreError
 from dedup.index import Index, memory_per_article
 from dedup.sketch import keytable
@@ -197,7 +198,6 @@ def test_sqlite_index_survives_a_restart(tmp_path: Path) -> None:
 def test_a_reopened_store_is_indexed_shard_by_shard_as_it_was_added(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import numpy as np
 
     from dedup import index as index_module
 
@@ -217,7 +217,6 @@ def test_a_reopened_store_is_indexed_shard_by_shard_as_it_was_added(
             keys = {"exact": signed.norm_hash, "block": signed.block_keys, "doc": signed.doc_keys}
             keys["topic"] = signed.topic_keys
             assert i in reopened._tables[name].lookup(keys[name]).tolist(), (name, article.id)
-    assert np.array_equal(reopened.idf.counts, original.idf.counts) and reopened.idf.n_units == original.idf.n_units
     assert reopened.check(last).relations == original.check(last).relations != []
 
 
@@ -254,28 +253,29 @@ def test_collide_finds_shared_band_keys_across_owners_only() -> None:
     assert collide(keys[3:], owner[3:]).shape == (0, 2)
 
 
-# What the labels call for over the seeds then the fictional corpus (the seeds' rewrite and the
-# corpus' three rewrites), as 64-bit band tables found them before keys were folded to 40 bits and
-# items to 16: the compact tables must find exactly these.
-EXPECTED = [
-    (SEED_A.name, SEED_B.name, "rewrite"),
-    ("wire-court-01", "rewrite-court-01", "rewrite"),
-    ("wire-merger-01", "rewrite-merger-01", "rewrite"),
-    ("wire-strike-01", "rewrite-strike-01", "rewrite"),
-]
+def _inputs() -> list[Article]:
+    rows = read_jsonl(FICTION)
+    return [_seed(p) for p in (SEED_A, SEED_B)] + [article_from_mapping(r) for r in rows]
 
 
 @pytest.fixture(scope="module")
 def indexed() -> tuple[Index, list[tuple[str, str, str]]]:
-    articles = [_seed(p) for p in (SEED_A, SEED_B)] + [Article(r["id"], r["text"]) for r in read_jsonl(FICTION)[:21]]
     index, found = Index(), []
-    for article in articles:
+    for article in _inputs():
         found += [(r["a"], r["b"], r["relation"]) for r in index.add(article).relations]
     return index, found
 
 
-def test_compact_index_finds_the_same_relations(indexed: tuple[Index, list[tuple[str, str, str]]]) -> None:
-    assert indexed[1] == EXPECTED
+def test_the_index_and_the_scan_decide_alike(indexed: tuple[Index, list[tuple[str, str, str]]]) -> None:
+    """Articles added one by one find the relations a scan of the same input finds, each decided alike
+    (the seeds and the whole fictional corpus: copies, briefs, follow-ups, rewrites, look-alikes)."""
+    scanned = {(r["a"], r["b"], r["relation"]) for r in scan_articles(_inputs()).relations}
+    found = set(indexed[1])
+    assert len(scanned) > 90 and (SEED_A.name, SEED_B.name, "rewrite") in found
+    # Every pair the scan relates, the index relates alike. Its rewrite path ranks earlier articles by
+    # shared topic bands, the scan's by estimated similarity with a facts filter: it may verify, and
+    # relate, a few more (RESULTS.md gives the agreement on Reuters).
+    assert scanned <= found and len(found - scanned) <= 0.02 * len(scanned)
 
 
 def test_memory_per_article_is_under_2kb_and_counts_every_table_and_id(
@@ -286,18 +286,17 @@ def test_memory_per_article_is_under_2kb_and_counts_every_table_and_id(
     entries = sum(len(t) for t in index._tables.values())
     assert per_article < 2048
     assert per_article * len(index) >= 5 * entries + sum(len(a.id) for a in index.store)  # 4-byte key, 1+ item
-    assert index.nbytes == index.article_nbytes + index.idf.counts.nbytes
+    assert index.nbytes == index.article_nbytes
 
 
-def test_ids_round_trip_and_a_check_leaves_the_idf_counts_as_they_were() -> None:
+def test_ids_round_trip_and_a_check_adds_nothing() -> None:
     index = Index()
     text = SEED_A.read_text(encoding="utf-8")
     index.add(Article("café-ñ/1", text))
     index.add(Article("x", "A short unrelated note about the tides at Hull and the weather there."))
-    counts, units = index.idf.counts.copy(), index.idf.n_units
     report = index.check(Article("другой", text))
     assert [(r["a"], r["relation"]) for r in report.relations] == [("café-ñ/1", "exact")]
-    assert index.idf.n_units == units and np.array_equal(index.idf.counts, counts)  # a check adds nothing
+    assert len(index) == 2 and "другой" not in index.store
 
 
 def test_an_index_keeping_fewer_paragraph_bands_holds_fewer_keys_and_still_finds_copies(
@@ -310,7 +309,8 @@ def test_an_index_keeping_fewer_paragraph_bands_holds_fewer_keys_and_still_finds
     assert 0.6 * len(full._tables["block"]) <= len(lean._tables["block"]) <= 0.68 * len(full._tables["block"])
     assert lean.article_nbytes < full.article_nbytes
     # Verbatim and lightly edited copies share every band of their paragraphs: none is lost.
-    assert {f for f in EXPECTED if f[2] in ("exact", "near_duplicate", "copy")} <= set(found) <= set(EXPECTED)
+    every = set(indexed[1])
+    assert {f for f in every if f[2] in ("exact", "near_duplicate", "copy")} <= set(found) <= every
     for bad in (0, 26):
         with pytest.raises(ConfigError, match="paragraph_bands"):
             Index(paragraph_bands=bad)

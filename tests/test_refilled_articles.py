@@ -1,6 +1,10 @@
-"""Two articles poured into one form are different news: another borrower's eurobond issue, or the same
-borrower's next issue days later, is not a copy of the first. A story corrected or updated within
-hours, or one that reuses another's background under its own lead, stays related."""
+"""Two articles poured into one form are different news: another borrower's eurobond issue is not a
+copy of the first (the `refilled_lead` veto). A story corrected within hours, or one that reuses
+another's background under its own lead, stays related: a long verbatim run is never cancelled.
+
+The veto is the one rule of the earlier form rules that held on every development corpus
+(`python -m benchmarks.quality.generalize`, RESULTS.md): forms whose leads keep most figures for other
+actors, and one actor's form another day, are no longer caught by a rule of their own."""
 
 from __future__ import annotations
 
@@ -9,10 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dedup.article import Article
-from dedup.decide.relation import Model
+from dedup.decide.model import RelationModel
 from dedup.detector import Detector
-from dedup.errors import ConfigError
-from dedup.sketch.idf import IdfTable
 
 ISSUE = (
     "{co} is issuing a {amt} mln dlr equity warrant eurobond due {due} paying an indicated coupon of {cpn} pct "
@@ -35,25 +37,18 @@ NEXT_ISSUE = {**SEKISUI, "co": NIPPON["co"], "mgr": NIPPON["mgr"], "bank": NIPPO
 START = datetime(1987, 4, 7, 6, 0, tzinfo=UTC)
 
 
-def _decide(a: str, b: str, hours_apart: float, model: Model | None = None) -> str | None:
+def _decide(a: str, b: str, hours_apart: float, model: RelationModel | None = None) -> str | None:
     detector = Detector(model=model) if model else Detector()
     da = detector.prepare(Article("a", a, title="Eurobond", published=START))
     db = detector.prepare(Article("b", b, title="Eurobond", published=START + timedelta(hours=hours_apart)))
     assert min(da.n_tokens, db.n_tokens) >= detector.model.short_tokens  # articles, not short items
-    decision = detector.decide(da, db, IdfTable(1024))
+    decision = detector.decide(da, db)
     return decision.relation if decision else None
 
 
 @pytest.mark.parametrize("hours", [1.0, 48.0])
 def test_another_borrowers_issue_in_the_same_form_is_other_news(hours: float) -> None:
     assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**SEKISUI), hours) is None
-
-
-def test_another_borrowers_issue_on_the_same_terms_is_other_news() -> None:
-    # Fees, dates and listing are the form's and stay; the lead's borrower, manager, amount and coupon
-    # change: most figures are kept, but the lead is another issue's.
-    other = {**NIPPON, "co": SEKISUI["co"], "mgr": SEKISUI["mgr"], "amt": "100", "cpn": "2-1/8"}
-    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**other), 1.0) is None
 
 
 DEBENTURES = (
@@ -64,16 +59,6 @@ DEBENTURES = (
     "{life} years and maximum life of 20.5 years. Moody's rates the debt {moody} and Standard and Poor's "
     "rates it {sp}."
 )
-
-
-def test_two_companies_debentures_whose_leads_share_half_their_figures_are_other_news() -> None:
-    # The amount and the maturity are the form's; the coupon differs, so each lead holds a figure the
-    # other lacks, though half of the lead's figures agree.
-    dayton = {"co": "Dayton Hudson Corp", "cpn": "9-7/8", "mgr": "Goldman, Sachs and Co", "bp": "129",
-              "life": "13.85", "moody": "Aa-3", "sp": "AA"}  # fmt: skip
-    rohr = {"co": "Rohr Industries Inc", "cpn": "9-1/4", "mgr": "Dillon, Read and Co Inc", "bp": "160",
-            "life": "13.9", "moody": "Baa-2", "sp": "BBB"}  # fmt: skip
-    assert _decide(DEBENTURES.format(**rohr), DEBENTURES.format(**dayton), 24 * 80.0) is None
 
 
 CONVERTIBLE_A = (
@@ -100,15 +85,6 @@ def test_two_borrowers_notices_worded_apart_are_other_news() -> None:
     assert _decide(CONVERTIBLE_A, CONVERTIBLE_B, 190.0) is None
 
 
-def test_the_same_borrowers_next_issue_days_later_is_other_news() -> None:
-    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**NEXT_ISSUE), 48.0) is None
-
-
-def test_the_same_issue_with_its_terms_revised_within_hours_is_one_story() -> None:
-    # Same actors, new figures, two hours later: an update of the story, not another edition.
-    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**NEXT_ISSUE), 2.0) == "near_duplicate"
-
-
 def test_a_reprint_with_one_figure_corrected_stays_related_days_later() -> None:
     corrected = ISSUE.format(**{**NIPPON, "cpn": "1-7/8"})
     assert _decide(ISSUE.format(**NIPPON), corrected, 72.0) == "near_duplicate"
@@ -126,13 +102,7 @@ def test_a_lead_that_names_the_actors_otherwise_but_keeps_its_figures_stays_rela
         "end": "April 29, 1992",
         "fix": "April 20",
     }
-    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**retold), 1.0) == "near_duplicate"
-
-
-def test_refill_hours_is_the_edition_gap() -> None:
-    # With a gap of 72 hours, the next issue 48 hours later counts as an update of the same story.
-    model = Model(refill_hours=72)
-    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**NEXT_ISSUE), 48.0, model) == "near_duplicate"
+    assert _decide(ISSUE.format(**NIPPON), ISSUE.format(**retold), 1.0) in ("near_duplicate", "copy")
 
 
 BACKGROUND = (
@@ -159,11 +129,6 @@ def test_a_story_reusing_background_under_its_own_lead_stays_related() -> None:
     assert _decide(FIRST, LATER, 96.0) in ("partial", "copy")
 
 
-def test_refill_hours_must_be_whole_and_not_negative() -> None:
-    with pytest.raises(ConfigError, match="refill_hours"):
-        Model(refill_hours=-1)
-
-
 def test_lead_figures_are_swapped_only_when_each_lead_has_one_the_other_lacks() -> None:
     from dedup.verify.align import compare_documents
 
@@ -173,7 +138,7 @@ def test_lead_figures_are_swapped_only_when_each_lead_has_one_the_other_lacks() 
     other = "Acme Corp said on Monday it would cut 340 jobs at its Leeds plant. The union said it would fight."
 
     def swapped(a: str, b: str) -> bool:
-        f = compare_documents(detector.prepare(Article("a", a)), detector.prepare(Article("b", b)), IdfTable(1024))
+        f = compare_documents(detector.prepare(Article("a", a)), detector.prepare(Article("b", b)), detector.weights)
         return f.lead_figures_swapped
 
     assert not swapped(base, added)  # a figure added, none replaced

@@ -9,7 +9,6 @@ import numpy as np
 from dedup.article import Article
 from dedup.detector import Detector
 from dedup.scan.tasks import _by_locality, verify_tasks
-from dedup.sketch.idf import IdfTable
 
 
 def _star_pairs(groups: int, size: int, seed: int = 3) -> list[tuple[int, int]]:
@@ -36,7 +35,7 @@ def test_chunks_prepare_each_group_once_when_groups_fit_in_a_chunk() -> None:
     pairs = _star_pairs(40, 6)  # 15 pairs per group, 600 in all
     articles = [Article(str(i), f"text {i}") for i in range(240)]
     detector = Detector()
-    tasks, maps = verify_tasks(pairs, articles, detector, IdfTable(1024), False, chunk=150)
+    tasks, maps = verify_tasks(pairs, articles, detector, False, chunk=150)
     chunks = [[(m[a], m[b]) for a, b in t.pairs] for t, m in zip(tasks, maps, strict=True)]
     assert sorted(p for c in chunks for p in c) == pairs
     # Index order scatters each group over every chunk; by locality a group is cut at most once.

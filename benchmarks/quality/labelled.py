@@ -69,9 +69,15 @@ def meter_pairs(corpora: Path) -> list[LabelledPair]:
         for pa in stories.get(paper, []):
             out.append(
                 LabelledPair(
-                    "meter", meter_story(paper), paper, _article(by_id[pa]), _article(by_id[paper]),
-                    METER_LEVEL[cls], None, "b",
-                )  # fmt: skip
+                    "meter",
+                    meter_story(paper),
+                    paper,
+                    _article(by_id[pa]),
+                    _article(by_id[paper]),
+                    METER_LEVEL[cls],
+                    None,
+                    "b",
+                )
             )
     return out
 
@@ -80,9 +86,14 @@ def mrpc_pairs(corpora: Path) -> list[LabelledPair]:
     rows = load_mrpc(corpora / "mrpc-train" / "msr_paraphrase_train.txt")
     return [
         LabelledPair(
-            "mrpc", pid, pid, Article(f"{pid}/a", a), Article(f"{pid}/b", b),
-            "whole" if y else "none", "rewrite" if y else None,
-        )  # fmt: skip
+            "mrpc",
+            pid,
+            pid,
+            Article(f"{pid}/a", a),
+            Article(f"{pid}/b", b),
+            "whole" if y else "none",
+            "rewrite" if y else None,
+        )
         for pid, a, b, y in rows
     ]
 
@@ -108,15 +119,21 @@ def reuters_audit_pairs(corpora: Path, reuters: Sequence[dict[str, Any]] | None 
     group = _components(k for k, _ in labelled)
     return [
         LabelledPair(
-            "reuters_audit", group[a], f"{a}~{b}", _article(by_id[a]), _article(by_id[b]),
+            "reuters_audit",
+            group[a],
+            f"{a}~{b}",
+            _article(by_id[a]),
+            _article(by_id[b]),
             "related" if label == "same_story" else "none",
-        )  # fmt: skip
+        )
         for (a, b), label in sorted(labelled)
         if a in by_id and b in by_id
     ]
 
 
-def suite_pairs(corpora: Path, seed: int = 13, n_sources: int = 60, reuters: Sequence[Any] | None = None) -> list[LabelledPair]:
+def suite_pairs(
+    corpora: Path, seed: int = 13, n_sources: int = 60, reuters: Sequence[Any] | None = None
+) -> list[LabelledPair]:
     """The syndication suite as the quality benchmark makes it (Reuters sources; no fiction, which is
     its own corpus here; the seeds' rewrite kept)."""
     reuters = list(reuters) if reuters is not None else load_reuters(corpora / "reuters21578")
@@ -127,14 +144,18 @@ def suite_pairs(corpora: Path, seed: int = 13, n_sources: int = 60, reuters: Seq
     for a, b, rel, derived in truth.pairs:
         side = None if derived is None else ("a" if derived == a else "b")
         level = "whole" if rel in WHOLE else "partial"
-        out.append(LabelledPair("suite", truth.groups[a], f"{a}~{b}", _article(by_id[a]), _article(by_id[b]), level, rel, side))
+        out.append(
+            LabelledPair("suite", truth.groups[a], f"{a}~{b}", _article(by_id[a]), _article(by_id[b]), level, rel, side)
+        )
     for a, b in truth.lookalikes:
         out.append(LabelledPair("suite", f"look:{a}", f"{a}~{b}", _article(by_id[a]), _article(by_id[b]), "none"))
     for art_id, role in sorted(truth.roles.items()):
         if role["role"] == "negative":
             src = role["of"]
             out.append(
-                LabelledPair("suite", truth.groups[src], f"{src}~{art_id}", _article(by_id[src]), _article(by_id[art_id]), "none")
+                LabelledPair(
+                    "suite", truth.groups[src], f"{src}~{art_id}", _article(by_id[src]), _article(by_id[art_id]), "none"
+                )
             )
     return out
 
@@ -163,10 +184,25 @@ def fiction_pairs(path: Path | None = None) -> list[LabelledPair]:
         _, level, relation = link
         derived = "b" if relation else None
         group = str(other.get("story") or other["id"])
-        out.append(LabelledPair("fiction", group, f"{other['id']}~{row['id']}", _article(other), _article(row), level, relation, derived))
+        out.append(
+            LabelledPair(
+                "fiction", group, f"{other['id']}~{row['id']}", _article(other), _article(row), level, relation, derived
+            )
+        )
     if not any(p.relation == "rewrite" for p in out):  # older corpus files: rewrites only via suite's loader
         for orig, rew in load_fiction_rewrites(path):
-            out.append(LabelledPair("fiction", orig["id"], f"{orig['id']}~{rew['id']}", _article(orig), _article(rew), "whole", "rewrite", "b"))
+            out.append(
+                LabelledPair(
+                    "fiction",
+                    orig["id"],
+                    f"{orig['id']}~{rew['id']}",
+                    _article(orig),
+                    _article(rew),
+                    "whole",
+                    "rewrite",
+                    "b",
+                )
+            )
     return out
 
 
@@ -185,4 +221,3 @@ def labelled_pairs(corpora: Path, names: Sequence[str] = CORPORA, quick: bool = 
         rng = random.Random(7)
         out = {k: v if len(v) <= 400 else rng.sample(v, 400) for k, v in out.items()}
     return out
-

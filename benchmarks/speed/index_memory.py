@@ -147,7 +147,7 @@ def index_parts(index: Index) -> dict[str, dict[str, int]]:
     """What `Index.nbytes` is made of: each band table's entries, runs and bytes, the ids and the IDF counts."""
     parts = {name: {"entries": len(t), "runs": t.runs, "bytes": t.nbytes} for name, t in index._tables.items()}
     ids = {"entries": len(index), "bytes": index.ids_nbytes}
-    return {**parts, "ids": ids, "idf": {"bytes": int(index.idf.counts.nbytes)}}
+    return {**parts, "ids": ids}
 
 
 def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:

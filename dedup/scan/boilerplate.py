@@ -32,6 +32,8 @@ MIN_CLUSTERS = 3
 # word ("Reuter") into a shared footer is not reuse of the story, nor is a stock phrase shared by two
 # daily reports. Shorter evidence away from boilerplate stands on copied precise figures alone.
 MIN_EVIDENCE_CHARS = 60
+# Figures copied verbatim that make a few table lines reuse however short (one shared figure is chance).
+TABLE_LINE_FIGURES = 2
 
 
 def boilerplate_prints(shard: SignedShard, verified: Sequence[Verified]) -> set[int]:
@@ -86,7 +88,7 @@ def _weak_evidence(
         return True
     # Two lines of a results table are reuse however short: a form filled in again changes its figures.
     verbatim = [(p.a if side == "a" else p.b) for p in v.decision.evidence if p.kind == "verbatim"]
-    return _copied_figures(detector.prepare(articles[i]), verbatim) < detector.model.partial_min_figures
+    return _copied_figures(detector.prepare(articles[i]), verbatim) < TABLE_LINE_FIGURES
 
 
 def drop_boilerplate_partials(

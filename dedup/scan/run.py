@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,7 +19,6 @@ from dedup._util import heap
 from dedup.article import Article
 from dedup.candidates import Candidates, find_candidates
 from dedup.cluster import Cluster, build_clusters
-from dedup.config import LSHConfig
 from dedup.detector import Detector, relation_record
 from dedup.io.readers import RecordError, read_inputs
 from dedup.io.writers import write_json, write_jsonl
@@ -28,7 +27,6 @@ from dedup.scan.engine import Engine, ProcessEngine, SerialEngine, batch_gc
 from dedup.scan.stream import InputStream
 from dedup.scan.tasks import SignTask, relocate, run_sign, run_verify, verify_tasks
 from dedup.scan.verify import Verified, exact_relations, verify_pairs
-from dedup.sketch.idf import IdfTable
 from dedup.sketch.shard import SignedShard, concat_shards, sign_shard
 
 __all__ = ["Progress", "ScanResult", "scan", "scan_articles"]
@@ -118,7 +116,6 @@ def _verify_all(
     candidates: Candidates,
     articles: Sequence[Article],
     detector: Detector,
-    idf: IdfTable,
     with_features: bool,
     progress: Progress | None,
     engine: Engine | None,
@@ -127,8 +124,8 @@ def _verify_all(
         progress.start("verify", len(candidates.pairs))
     if engine is None or isinstance(engine, SerialEngine):
         tick = progress.advance if progress else None
-        return list(verify_pairs(candidates, articles, detector, idf, with_features, tick))
-    tasks, maps = verify_tasks([tuple(p) for p in candidates.pairs.tolist()], articles, detector, idf, with_features)
+        return list(verify_pairs(candidates, articles, detector, with_features, tick))
+    tasks, maps = verify_tasks([tuple(p) for p in candidates.pairs.tolist()], articles, detector, with_features)
     out: list[Verified] = []
     for results, index_map in zip(engine.map(run_verify, tasks), maps, strict=True):
         out += relocate(results, index_map)
@@ -186,13 +183,12 @@ def _finish(
     detector = stage.detector
     timings = dict(shard.timings)
     t = time.perf_counter()
-    idf = shard.idf_table()
-    candidates = find_candidates(shard, _lsh_config(detector), min(0.5, detector.model.rewrite_fact_share), idf)
+    candidates = find_candidates(shard, detector.config.lsh, 0.5, detector.weights)
     timings["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
     articles = fetch(_needed(candidates, shard))
     verified = list(exact_relations(candidates, articles, detector))
-    verified += _verify_all(candidates, articles, detector, idf, stage.with_features, stage.progress, stage.engine)
+    verified += _verify_all(candidates, articles, detector, stage.with_features, stage.progress, stage.engine)
     verified = drop_boilerplate_partials(verified, articles, detector, shard)
     timings["verify"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -219,12 +215,6 @@ def _needed(candidates: Candidates, shard: SignedShard) -> set[int]:
     grouped = np.flatnonzero(rep != np.arange(len(rep)))
     parts = [candidates.pairs.ravel(), grouped, rep[grouped], np.fromiter(shard.repeats, dtype=np.int64)]
     return set(np.concatenate(parts).tolist())
-
-
-def _lsh_config(detector: Detector) -> LSHConfig:
-    """The LSH settings with the rewrite gate never above what the model needs of a rewrite."""
-    lsh = detector.config.lsh
-    return replace(lsh, rewrite_min_cosine=min(lsh.rewrite_min_cosine, detector.model.rewrite_min_cosine))
 
 
 def read_articles(paths: Iterable[Path | str], max_chars: int) -> tuple[list[Article], list[RecordError]]:

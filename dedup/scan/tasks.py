@@ -14,18 +14,17 @@ import numpy as np
 from dedup.article import Article
 from dedup.candidates import Candidates
 from dedup.config import DetectorConfig
-from dedup.decide.relation import Model
+from dedup.decide.model import RelationModel
 from dedup.detector import Detector
 from dedup.scan.verify import Verified, verify_pairs
-from dedup.sketch.idf import IdfTable
 from dedup.sketch.shard import SignedShard, sign_shard
 
 __all__ = ["SignTask", "VerifyTask", "run_sign", "run_verify"]
 
-_DETECTORS: dict[tuple[DetectorConfig, Model], Detector] = {}
+_DETECTORS: dict[tuple[DetectorConfig, RelationModel], Detector] = {}
 
 
-def _detector(config: DetectorConfig, model: Model) -> Detector:
+def _detector(config: DetectorConfig, model: RelationModel) -> Detector:
     key = (config, model)
     if key not in _DETECTORS:
         _DETECTORS.clear()
@@ -36,19 +35,18 @@ def _detector(config: DetectorConfig, model: Model) -> Detector:
 @dataclass(frozen=True)
 class SignTask:
     config: DetectorConfig
-    model: Model
+    model: RelationModel
     articles: Sequence[Article]
 
 
 @dataclass(frozen=True)
 class VerifyTask:
-    """Pairs of indices into `articles` (a subset of the corpus, re-indexed) and the corpus IDF."""
+    """Pairs of indices into `articles` (a subset of the corpus, re-indexed)."""
 
     config: DetectorConfig
-    model: Model
+    model: RelationModel
     articles: Sequence[Article]
     pairs: Sequence[tuple[int, int]]
-    idf: IdfTable
     with_features: bool
 
 
@@ -59,14 +57,13 @@ def run_sign(task: SignTask) -> SignedShard:
 def run_verify(task: VerifyTask) -> list[Verified]:
     detector = _detector(task.config, task.model)
     candidates = Candidates(np.arange(len(task.articles)), np.array(task.pairs, dtype=np.int64).reshape(-1, 2))
-    return list(verify_pairs(candidates, task.articles, detector, task.idf, task.with_features))
+    return list(verify_pairs(candidates, task.articles, detector, task.with_features))
 
 
 def verify_tasks(
     pairs: list[tuple[int, int]],
     articles: Sequence[Article],
     detector: Detector,
-    idf: IdfTable,
     with_features: bool,
     chunk: int = 1000,
 ) -> tuple[list[VerifyTask], list[list[int]]]:
@@ -88,7 +85,6 @@ def verify_tasks(
                 detector.model,
                 [articles[g] for g in used],
                 [(local[a], local[b]) for a, b in part],
-                idf,
                 with_features,
             )
         )

@@ -15,7 +15,6 @@ from dedup.candidates import Candidates
 from dedup.decide.relation import Decision
 from dedup.detector import Detector
 from dedup.prepare.document import Document, content_ids_many, name_masks_many
-from dedup.sketch.idf import IdfTable
 from dedup.verify.view import views_many
 
 __all__ = ["Verified", "exact_relations", "verify_pairs"]
@@ -63,21 +62,21 @@ def verify_pairs(
     candidates: Candidates,
     articles: Sequence[Article],
     detector: Detector,
-    idf: IdfTable,
     with_features: bool = False,
     tick: Callable[[int], None] | None = None,
 ) -> Iterator[Verified]:
-    """Decide each candidate pair; yields every pair, related or not."""
+    """Decide each candidate pair; yields every pair, related or not (with its evidence row and
+    why, when `with_features`)."""
     docs = _DocumentCache(articles, detector, candidates.pairs)
     for n, (i, j) in enumerate(candidates.pairs.tolist()):
         da, db = docs[i], docs[j]
-        features = detector.measure(da, db, idf) if with_features else None
-        decision = detector.decide(da, db, idf, features)
-        row = None
-        if features is not None:
-            row = {"a": da.id, "b": db.id, **features.as_row()}
-            row["relation"] = decision.relation if decision else None
-        yield Verified(i, j, decision, row)
+        if with_features:
+            decision, evidence, why = detector.explain(da, db, detector.measure(da, db))
+            row = {"a": da.id, "b": db.id, **evidence.as_row(), "relation": decision.relation if decision else None}
+            row["why"] = why
+            yield Verified(i, j, decision, row)
+        else:
+            yield Verified(i, j, detector.decide(da, db))
         if tick and n % 64 == 63:
             tick(64)
 
@@ -90,15 +89,14 @@ def exact_relations(
     Members are prepared `chunk` at a time, together with their groups' first articles."""
     rep = candidates.representative
     members = np.flatnonzero(rep != np.arange(len(rep))).tolist()
-    idf = IdfTable(1024)
     for start in range(0, len(members), chunk):
         part = members[start : start + chunk]
         used = sorted({*part, *rep[part].tolist()})
         docs = dict(zip(used, detector.prepare_many([articles[i] for i in used]), strict=True))
         for i in part:
             r = int(rep[i])
-            decision = detector.decide(docs[r], docs[i], idf)
-            if decision is not None and decision.relation == "exact":
+            decision = detector.exact(docs[r], docs[i])
+            if decision is not None:
                 yield Verified(r, i, decision)
 
 

@@ -7,17 +7,16 @@ which finds close rewording.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
 
-from dedup._util.arrays import unique
+from dedup._util.arrays import isin_sorted, unique
 from dedup.prepare.document import Document
 from dedup.prepare.facts import mantissa_digits, rounded_match
 from dedup.prepare.segment import Span
 from dedup.sketch.idf import IdfTable
-from dedup.verify.sentence_pair import SentencePairFeatures, sentence_pair_features
 from dedup.verify.tiling import Tiling, covered_back, jaccard, tile_documents
 from dedup.verify.view import Figures, figures, title_words, view
 
@@ -84,38 +83,12 @@ class PairFeatures:
     sentences_b: tuple[SentenceMatch, ...] = field(repr=False)
     copied_figures: int = 0  # figures copied verbatim, counted as in `_copied_figures`
     figures_kept: float = 1.0  # share of the shorter side's figures, counts and dates in the other
-    sentence_pair: SentencePairFeatures | None = None  # only when both sides are one short sentence
     # Each lead holds a figure the other's lacks: the two leads filled in with other values.
     lead_figures_swapped: bool = False
-
-    def as_row(self) -> dict[str, object]:
-        """Flat, JSON-ready features (for calibration), without the passages."""
-        # Field by field rather than `asdict`, whose deep copy of every SentenceMatch cost more than
-        # measuring the pair; the keys keep the fields' order.
-        row: dict[str, object] = {}
-        for name in _ROW_FIELDS:
-            value = getattr(self, name)
-            if name in ("sentences_a", "sentences_b"):
-                value = [_match_row(s) for s in value]
-            elif name == "sentence_pair" and value is not None:
-                value = asdict(value)
-            row[name] = value
-        return row
-
-
-_ROW_FIELDS = tuple(f.name for f in fields(PairFeatures) if f.name != "tiles")
-
-
-def _match_row(s: SentenceMatch) -> list[object]:
-    return [
-        s.tokens,
-        round(s.verbatim, 4),
-        round(s.similarity, 4),
-        s.shared_words,
-        s.numbers_agree,
-        s.names_agree,
-        s.other_index,
-    ]
+    containment_a: float = 0.0  # share of a's word 3-grams found in b
+    containment_b: float = 0.0
+    pairs_low: float = 0.0  # share of word pairs shared, of the side with fewer found
+    longest_run: int = 0  # tokens of the longest verbatim passage
 
 
 def _shorter_first(da: Document, db: Document) -> tuple[Figures, Figures]:
@@ -334,6 +307,7 @@ def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling 
     shares_a = _shares(da, cov_a, None if template else in_b)
     shares_b = _shares(db, cov_b, None if template else in_a)
     sa, sb, cosine = _align_sentences(da, db, idf, shares_a, shares_b)
+    pairs_a, pairs_b = view(da).word_pairs, view(db).word_pairs
     matched_a, added_a = _matched(da, shares_a)
     matched_b, added_b = _matched(db, shares_b)
     return PairFeatures(
@@ -357,9 +331,20 @@ def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling 
         sentences_b=sb,
         copied_figures=tiled.copied_figures,
         figures_kept=figures_kept(da, db),
-        sentence_pair=sentence_pair_features(da, db),
         lead_figures_swapped=_swapped(da.sentence_numbers, db.sentence_numbers),
+        containment_a=float(in_b.mean()) if len(in_b) else 0.0,
+        containment_b=float(in_a.mean()) if len(in_a) else 0.0,
+        pairs_low=_low_containment(pairs_a, pairs_b),
+        longest_run=max((a_hi - a_lo for a_lo, a_hi, _, _ in tiles), default=0),
     )
+
+
+def _low_containment(a: np.ndarray, b: np.ndarray) -> float:
+    """Shared over the larger of two sorted distinct arrays: the share of the side with fewer found."""
+    if not len(a) or not len(b):
+        return 0.0
+    shared = int(np.count_nonzero(isin_sorted(a, b)))
+    return shared / max(len(a), len(b))
 
 
 def _swapped(a: list[frozenset[str]], b: list[frozenset[str]]) -> bool:

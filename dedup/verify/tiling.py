@@ -17,9 +17,12 @@ from dedup._util.arrays import isin_sorted
 from dedup.prepare.document import Document
 from dedup.verify.view import VERIFY_K, View, copied_figures, view
 
-__all__ = ["MIN_RUN", "Tiling", "covered_back", "jaccard", "tile_documents"]
+__all__ = ["MIN_RUN", "PROSE_RUN", "Tiling", "covered_back", "jaccard", "tile_documents"]
 
 MIN_RUN = 6
+# A verbatim run this long is shared prose: no look-alike test may drop it, whatever figures the
+# blocks around it carry (a form's frame breaks at each figure it changes, so its runs are shorter).
+PROSE_RUN = 20
 _MAX_CANDIDATE_POSITIONS = 16
 
 
@@ -83,8 +86,9 @@ def _tiles(ha: list[int], hb: list[int], starts: np.ndarray, in_b: np.ndarray) -
 def _drop_template_tiles(
     da: Document, db: Document, tiles: list[tuple[int, int, int, int]]
 ) -> tuple[list[tuple[int, int, int, int]], bool]:
-    """Drop every tile when the shared wording only ever joins blocks whose figures disagree."""
-    if not tiles:
+    """Drop every tile when the shared wording only ever joins blocks whose figures disagree, and
+    none of it is a long run of prose (`PROSE_RUN`)."""
+    if not tiles or any(a_hi - a_lo >= PROSE_RUN for a_lo, a_hi, _, _ in tiles):
         return tiles, False
     na, nb = view(da).numbers(da), view(db).numbers(db)
     if not na or not nb or jaccard(na, nb) >= 0.5:

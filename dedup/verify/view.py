@@ -38,6 +38,7 @@ __all__ = [
 
 VERIFY_K = 3
 _MULT3 = kgram_multipliers(VERIFY_K, 0)
+_MULT2 = kgram_multipliers(2, 0)
 _MEMO_KEY = "detect.view"
 _FIGURES_KEY = "detect.figures"
 
@@ -119,6 +120,7 @@ class View:
     """Per-document inputs of `compare_documents` that do not depend on the other side."""
 
     tokens: list[str]  # the document's (not the document: a view kept in its memo must not point back)
+    token_hashes: np.ndarray
     grams: np.ndarray  # uint32 word 3-gram hashes, in token order
     gram_list: list[int]
     distinct: np.ndarray  # sorted distinct 3-gram hashes
@@ -130,6 +132,13 @@ class View:
     @cached_property
     def _figures(self) -> list[int]:
         return [i for i, t in enumerate(self.tokens) if "0" <= t[0] <= "9" and _counted_figure(t)]
+
+    @cached_property
+    def word_pairs(self) -> np.ndarray:
+        """Sorted distinct hashes of the document's word pairs (2-grams)."""
+        if len(self.tokens) < 2:
+            return np.empty(0, dtype=np.uint32)
+        return unique(kgram_hashes(self.token_hashes, _MULT2))
 
     @cached_property
     def figure_at(self) -> np.ndarray:
@@ -192,6 +201,7 @@ def _build(doc: Document) -> View:
     grams = kgram_hashes(doc.token_hashes, _MULT3) if doc.n_tokens >= VERIFY_K else np.empty(0, dtype=np.uint32)
     return View(
         tokens=doc.tokens,
+        token_hashes=doc.token_hashes,
         grams=grams,
         gram_list=grams.tolist(),
         distinct=unique(grams),
@@ -244,7 +254,9 @@ def views_many(docs: Sequence[Document]) -> None:
     gram_list, at, distinct_cuts = grams.tolist(), cuts.tolist(), distinct_at.tolist()
     for k, d in enumerate(todo):
         lo, hi = at[k], at[k + 1]
-        parts = View(d.tokens, grams[lo:hi], gram_list[lo:hi], distinct[distinct_cuts[k] : distinct_cuts[k + 1]])
+        parts = View(
+            d.tokens, d.token_hashes, grams[lo:hi], gram_list[lo:hi], distinct[distinct_cuts[k] : distinct_cuts[k + 1]]
+        )
         d.memo[_MEMO_KEY] = parts
 
 
