@@ -298,14 +298,16 @@ def _on_two_threads(tasks: list[_Task]) -> list[np.ndarray]:
     return results
 
 
-def _path_tasks(shard: SignedShard, config: LSHConfig, fact_share: float) -> tuple[list[_Task], _Task, list[_Task]]:
+def _path_tasks(
+    shard: SignedShard, config: LSHConfig, fact_share: float, rank: np.ndarray | None = None
+) -> tuple[list[_Task], _Task, list[_Task]]:
     """The verbatim paths' joins (block bands five at a time, documents, figure lines), the containment
     path, and the rewrite path four bands at a time (each part's pairs filtered by facts)."""
     verbatim: list[_Task] = [
-        partial(collide, shard.block_keys[:, lo : lo + 5], shard.block_owner, config.max_bucket)
+        partial(collide, shard.block_keys[:, lo : lo + 5], shard.block_owner, config.max_bucket, True, rank)
         for lo in range(0, shard.block_keys.shape[1], 5)
     ]
-    verbatim.append(partial(collide, shard.doc_keys, np.arange(len(shard)), config.max_bucket))
+    verbatim.append(partial(collide, shard.doc_keys, np.arange(len(shard)), config.max_bucket, True, rank))
     verbatim.append(partial(_figure_line_pairs, shard, config))
     n_bands = shard.topic_keys.shape[1] if config.rewrite_candidates and len(shard) >= 2 else 0
     facts = _FactRows(shard)
@@ -315,16 +317,22 @@ def _path_tasks(shard: SignedShard, config: LSHConfig, fact_share: float) -> tup
 
 
 def find_candidates(
-    shard: SignedShard, config: LSHConfig, fact_share: float = 0.5, idf: IdfTable | None = None
+    shard: SignedShard,
+    config: LSHConfig,
+    fact_share: float = 0.5,
+    idf: IdfTable | None = None,
+    rank: np.ndarray | None = None,
 ) -> Candidates:
     """All candidate pairs of a signed corpus, mapped to exact-group representatives.
 
     `fact_share`: rewrite candidates must share at least this part of the smaller side's facts (kept
     below the relation model's own threshold, so the model, not the candidate stage, decides).
-    `idf`: the corpus table, for the rewrite path's cosine gate (`config.rewrite_min_cosine`).
+    `idf`: the word weights of the rewrite path's cosine gate (`config.rewrite_min_cosine`).
+    `rank`: each article's place in publication order (0 the earliest): an LSH bucket too crowded to
+    join pair by pair is joined as a star on its earliest article.
     """
     rep = _representatives(shard.norm_hash)
-    verbatim_tasks, contained_task, topic_tasks = _path_tasks(shard, config, fact_share)
+    verbatim_tasks, contained_task, topic_tasks = _path_tasks(shard, config, fact_share, rank)
     # This thread starts with the long verbatim joins, the other with the rewrite path's short tasks.
     results = _on_two_threads([*verbatim_tasks, contained_task, *topic_tasks])
     k = len(verbatim_tasks)

@@ -127,9 +127,14 @@ class DetectorConfig:
     rewrites: bool = True
     max_doc_chars: int = 1_000_000
     min_block_tokens: int = 8
+    # Clusters never join two articles further apart than this only through others: a daily form
+    # whose days happen to print the same figures is not one story (an exact or near-duplicate
+    # relation between the two themselves still joins them).
+    cluster_window_days: float = 3.0
 
     def __post_init__(self) -> None:
         _require(self.max_doc_chars >= 1000, "max_doc_chars", "allow at least 1000 characters per article")
+        _require(self.cluster_window_days > 0, "cluster_window_days", "use a positive number of days")
         _require(self.min_block_tokens >= 1, "min_block_tokens", "use at least 1 token")
         if self.model_path is not None:
             _require(Path(self.model_path).is_file(), "model_path", f"no model file at {self.model_path}")

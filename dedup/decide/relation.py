@@ -45,6 +45,7 @@ class Decision:
     score: float
     evidence: tuple[Passage, ...]
     why: tuple[str, ...] = ()
+    added: tuple[int, int] = (0, 0)  # tokens each side (a, b) adds around what it shares, at its edges
 
 
 @dataclass(frozen=True)
@@ -157,4 +158,5 @@ def decide(f: PairFeatures, e: Evidence, model: RelationModel) -> Decision | Non
     if relation is None:
         return None
     derived = e.d if e.dated and relation != "near_duplicate" else None
-    return Decision(relation, derived, min(1.0, e.aligned_d), p, _passages(f, e), why)  # type: ignore[arg-type]
+    added = (e.added_d, e.added_s) if e.d == "a" else (e.added_s, e.added_d)
+    return Decision(relation, derived, min(1.0, e.aligned_d), p, _passages(f, e), why, added)  # type: ignore[arg-type]

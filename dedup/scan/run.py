@@ -18,7 +18,8 @@ import numpy as np
 from dedup._util import heap
 from dedup.article import Article
 from dedup.candidates import Candidates, find_candidates
-from dedup.cluster import Cluster, build_clusters
+from dedup.cluster import Cluster, Edge, build_clusters
+from dedup.decide.relation import Decision
 from dedup.detector import Detector, relation_record
 from dedup.io.readers import RecordError, read_inputs
 from dedup.io.writers import write_json, write_jsonl
@@ -183,18 +184,22 @@ def _finish(
     detector = stage.detector
     timings = dict(shard.timings)
     t = time.perf_counter()
-    candidates = find_candidates(shard, detector.config.lsh, 0.5, detector.weights)
+    candidates = find_candidates(shard, detector.config.lsh, 0.5, detector.weights, _publication_rank(published))
     timings["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
     articles = fetch(_needed(candidates, shard))
     verified = list(exact_relations(candidates, articles, detector))
     verified += _verify_all(candidates, articles, detector, stage.with_features, stage.progress, stage.engine)
+    members = _members_of_related_groups(candidates, verified)
+    if len(members.pairs):
+        verified += _verify_all(members, articles, detector, stage.with_features, None, stage.engine)
     verified = drop_boilerplate_partials(verified, articles, detector, shard)
     timings["verify"] = time.perf_counter() - t
     t = time.perf_counter()
     related = sorted((v for v in verified if v.decision is not None), key=lambda v: (v.a, v.b))
-    edges = [(v.a, v.b, v.decision.relation) for v in related if v.decision is not None]
-    clusters = build_clusters(ids, edges, published, shard.n_tokens.tolist())
+    edges = [_edge(v.a, v.b, d) for v in related if (d := v.decision) is not None]
+    window = detector.config.cluster_window_days
+    clusters = build_clusters(ids, edges, published, shard.n_tokens.tolist(), window)
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - clock
     return ScanResult(
@@ -207,6 +212,40 @@ def _finish(
         candidates=len(candidates.pairs),
         articles=len(ids),
     )
+
+
+def _edge(a: int, b: int, d: Decision) -> Edge:
+    """A relation for clustering; what each side adds at its edges counts as site chrome only
+    between copies (a rewrite adds its own wording everywhere)."""
+    added = d.added if d.relation in ("copy", "near_duplicate") else (0, 0)
+    return Edge(a, b, d.relation, d.score, *added)
+
+
+def _members_of_related_groups(candidates: Candidates, verified: list[Verified]) -> Candidates:
+    """Pairs of each exact group's other members with what its first member is related to.
+
+    Candidates are found between groups' first members; an outlet's copy identical to another's must
+    still be related to the wire story itself, with passages in its own text."""
+    rep = candidates.representative
+    members: dict[int, list[int]] = {}
+    for i in np.flatnonzero(rep != np.arange(len(rep))).tolist():
+        members.setdefault(int(rep[i]), []).append(i)
+    extra: set[tuple[int, int]] = set()
+    for v in verified:
+        if v.decision is None or v.decision.relation == "exact":
+            continue
+        for head, other in ((v.a, v.b), (v.b, v.a)):
+            extra.update((min(m, other), max(m, other)) for m in members.get(head, ()))
+    pairs = np.array(sorted(extra), dtype=np.int64).reshape(-1, 2)
+    return Candidates(rep, pairs)
+
+
+def _publication_rank(published: Sequence[datetime | None]) -> np.ndarray:
+    """Each article's place in publication order (undated ones after, in input order)."""
+    keys = [(0, p.timestamp(), i) if p is not None else (1, 0.0, i) for i, p in enumerate(published)]
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[[k[2] for k in sorted(keys)]] = np.arange(len(keys))
+    return rank
 
 
 def _needed(candidates: Candidates, shard: SignedShard) -> set[int]:

@@ -60,11 +60,16 @@ def _triangle(size: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def group_pairs(
-    order: np.ndarray, starts: np.ndarray, ends: np.ndarray, max_bucket: int, star: bool = True
+    order: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    max_bucket: int,
+    star: bool = True,
+    rank: np.ndarray | None = None,
 ) -> np.ndarray:
     """Pairs (order[i], order[j]), i < j, of items inside each bucket order[start:end]; an oversized
-    bucket is joined as a star on its smallest item (or, `star=False`, skipped). Buckets of one size
-    come together, in the order of their starts."""
+    bucket is joined as a star on its first item by `rank` (per item; by default its smallest item),
+    or, `star=False`, skipped. Buckets of one size come together, in the order of their starts."""
     out = []
     sizes = ends - starts
     # Buckets of one size are joined together: all their pairs come from one triangle of offsets.
@@ -73,8 +78,12 @@ def group_pairs(
         i, j = _triangle(size)
         out.append(np.stack([order[(first[:, None] + i).ravel()], order[(first[:, None] + j).ravel()]], axis=1))
     for s, e in zip(starts[sizes > max_bucket], ends[sizes > max_bucket], strict=True) if star else ():
-        members = np.sort(order[s:e])  # the star's centre is the bucket's first item
-        out.append(np.stack([np.full(e - s - 1, members[0]), members[1:]], axis=1))
+        members = np.sort(order[s:e])
+        # The star's centre: the first item by rank (the earliest article: a wire story taken by
+        # many outlets is the centre of their copies), ties to the smallest.
+        centre = 0 if rank is None else int(np.lexsort((members, rank[members]))[0])
+        others = np.delete(members, centre)
+        out.append(np.stack([np.full(len(others), members[centre]), others], axis=1))
     return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
 
 
@@ -184,16 +193,20 @@ def bucket_scratch(n: int) -> np.ndarray:
     return scratch
 
 
-def collide(keys: np.ndarray, owner: np.ndarray, max_bucket: int = 200, star: bool = True) -> np.ndarray:
+def collide(
+    keys: np.ndarray, owner: np.ndarray, max_bucket: int = 200, star: bool = True, rank: np.ndarray | None = None
+) -> np.ndarray:
     """Distinct owner pairs (lo, hi), lo < hi, whose items share a key in any band.
 
-    A bucket of more than `max_bucket` items is joined as a star on its first item, or skipped
-    (`star=False`: when so many items share a key, it tells nothing about any two of them).
+    A bucket of more than `max_bucket` items is joined as a star on its first item by the owners'
+    `rank` (the earliest article; by default the first), or skipped (`star=False`: when so many
+    items share a key, it tells nothing about any two of them).
     """
     scratch = bucket_scratch(len(keys))
     found = [np.empty(0, dtype=np.int64)]
+    item_rank = None if rank is None else rank[owner]
     for band in range(keys.shape[1]):
-        pairs = group_pairs(*buckets(keys[:, band], scratch=scratch), max_bucket, star)
+        pairs = group_pairs(*buckets(keys[:, band], scratch=scratch), max_bucket, star, item_rank)
         a, b = owner[pairs[:, 0]], owner[pairs[:, 1]]
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         apart = lo != hi
