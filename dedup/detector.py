@@ -10,13 +10,21 @@ from dedup.article import Article
 from dedup.config import DetectorConfig
 from dedup.decide.evidence import Evidence, measure_evidence
 from dedup.decide.model import RelationModel, load_model
-from dedup.decide.relation import Decision, classify, decide
+from dedup.decide.relation import Decision, classify, decide, is_form_frame, is_refilled_lead, is_short_other_news
 from dedup.prepare.document import Document, prepare, prepare_many
 from dedup.sketch.idf import IdfTable
 from dedup.sketch.lsh import lsh_params
 from dedup.sketch.minhash import MinHasher
 from dedup.sketch.shingle import TokenHasher
-from dedup.verify.align import PairFeatures, Passage, compare_documents, numbers_contained, titles_agree
+from dedup.verify.align import (
+    PairFeatures,
+    Passage,
+    compare_documents,
+    figures_kept,
+    leads_swapped,
+    numbers_contained,
+    titles_agree,
+)
 from dedup.verify.tiling import Tiling, tile_documents
 
 __all__ = ["Detector", "is_exact", "relation_record"]
@@ -64,7 +72,7 @@ class Detector:
             return exact
         if features is None:
             tiling = tile_documents(da, db)
-            if self._short_other_news_by_tiles(da, db, tiling):
+            if self._vetoed_by_tiles(da, db, tiling):
                 return None
             features = compare_documents(da, db, self.weights, tiling)
         return decide(features, measure_evidence(features, _dates(da, db)), self.model)
@@ -84,14 +92,23 @@ class Detector:
         decision = self.exact(da, db) or decide(features, e, self.model)
         return decision, e, "; ".join(decision.why if decision else classify(e, self.model)[2])
 
-    def _short_other_news_by_tiles(self, da: Document, db: Document, tiling: Tiling) -> bool:
-        """The `short_other_news` veto, known from the tiling alone (no sentence alignment needed):
-        two short items whose figures or headlines disagree, with no long verbatim run."""
-        if max(da.n_tokens, db.n_tokens) >= self.model.short_tokens:
+    def _vetoed_by_tiles(self, da: Document, db: Document, tiling: Tiling) -> bool:
+        """Whether a veto that needs no sentence alignment fires (`short_other_news`, `form_only`,
+        `refilled_lead`): the same tests on the same measures, made before the costly part."""
+        vetoes, model = self.model.vetoes, self.model
+        longest = max((hi - lo for lo, hi, _, _ in tiling.tiles), default=0)
+        fewest = min(len(da.sentence_bounds), len(db.sentence_bounds))
+        if "short_other_news" in vetoes and max(da.n_tokens, db.n_tokens) < model.short_tokens:
+            agree = titles_agree(da.article.title, db.article.title)
+            if is_short_other_news(
+                max(da.n_tokens, db.n_tokens), agree and numbers_contained(da, db), agree, longest, model
+            ):
+                return True
+        if "form_only" in vetoes and is_form_frame(tiling.template, fewest):
+            return True
+        if "refilled_lead" not in vetoes or fewest < 2 or longest >= model.prose_run or not leads_swapped(da, db):
             return False
-        if titles_agree(da.article.title, db.article.title) and numbers_contained(da, db):
-            return False
-        return max((hi - lo for lo, hi, _, _ in tiling.tiles), default=0) < self.model.short_prose_run
+        return is_refilled_lead(True, figures_kept(da, db), longest, fewest, model)
 
 
 def is_exact(da: Document, db: Document) -> bool:

@@ -182,3 +182,26 @@ def test_features_rows_carry_the_evidence_and_why(tmp_path: Path) -> None:
     row = evidence.as_row()
     assert Evidence.from_row(json.loads(json.dumps(row))).longest_run == evidence.longest_run > 30
     assert decision is not None and why.startswith("P(related)")
+
+
+def test_vetoes_made_before_alignment_decide_as_the_full_measurement(fiction: list[dict[str, object]]) -> None:
+    """`Detector.decide` skips sentence alignment when a veto needs none; the decision is the one the
+    full measurement gives (short items, forms refilled, other headlines, and stories of the corpus)."""
+    detector = Detector()
+    notice = "Qtly div {c} cts vs {c} cts prior\n    Pay April {d}\n    Record April 15\n Reuter\n"
+    texts = [
+        (notice.format(c="12-1/2", d=30), "TRINITY SETS QUARTERLY"),
+        (notice.format(c="12-1/2", d=30), "QUAKER SETS QUARTERLY"),
+        (notice.format(c="15", d=28), "TRINITY SETS QUARTERLY"),
+        *((str(a["text"]), str(a.get("title") or "")) for a in fiction[:12]),
+    ]
+    docs = [detector.prepare(Article(f"t{i}", t, title=title)) for i, (t, title) in enumerate(texts)]
+    screened = 0
+    for da in docs:
+        for db in docs:
+            if da is db:
+                continue
+            full = detector.explain(da, db, detector.measure(da, db))[0]
+            assert detector.decide(da, db) == full
+            screened += full is None
+    assert screened > 0

@@ -53,10 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     detector = Detector()
     detector.prepare(articles[0])  # imports and first-call set-up stay out of the profile
     shard = _profiled("sign", lambda: sign_shard(articles, detector), out)
-    idf = shard.idf_table()
-    candidates = find_candidates(shard, detector.config.lsh, 0.5, idf)
+    candidates = find_candidates(shard, detector.config.lsh, 0.5, detector.weights)
     print(f"{len(articles)} articles, {len(candidates.pairs)} candidate pairs")
-    _profiled("verify", lambda: list(verify_pairs(candidates, articles, detector, idf)), out)
+    _profiled("verify", lambda: list(verify_pairs(candidates, articles, detector)), out)
     return 0
 
 

@@ -29,7 +29,19 @@ from dedup.decide.evidence import Evidence, is_close, is_reworded
 from dedup.decide.model import RelationModel
 from dedup.verify.align import PairFeatures, Passage
 
-__all__ = ["RELATIONS", "VETOES", "Decision", "Relation", "Veto", "classify", "decide", "veto"]
+__all__ = [
+    "RELATIONS",
+    "VETOES",
+    "Decision",
+    "Relation",
+    "Veto",
+    "classify",
+    "decide",
+    "is_form_frame",
+    "is_refilled_lead",
+    "is_short_other_news",
+    "veto",
+]
 
 Relation = Literal["exact", "near_duplicate", "copy", "partial", "rewrite"]
 RELATIONS: tuple[Relation, ...] = ("exact", "near_duplicate", "copy", "partial", "rewrite")
@@ -61,19 +73,42 @@ def _no_evidence(e: Evidence, m: RelationModel) -> bool:
     return e.longest_run == 0 and e.close_sentences == 0
 
 
+def is_form_frame(template: bool, fewest_sentences: int) -> bool:
+    """Two articles (two sentences or more each) whose shared wording all joins blocks with other figures."""
+    return template and fewest_sentences >= 2
+
+
+def is_refilled_lead(
+    leads_refilled: bool, figures_kept: float, longest_run: int, fewest_sentences: int, m: RelationModel
+) -> bool:
+    """Two articles whose leads carry other figures, most figures changed, and no long verbatim run."""
+    refilled = leads_refilled and figures_kept < m.figures_kept_share
+    return fewest_sentences >= 2 and refilled and longest_run < m.prose_run
+
+
+def is_short_other_news(
+    most_tokens: int, figures_contained: bool, titles_agree: bool, longest_run: int, m: RelationModel
+) -> bool:
+    """Two short items whose figures or headlines disagree, with no long verbatim run."""
+    short = most_tokens < m.short_tokens
+    return short and not (figures_contained and titles_agree) and longest_run < m.short_prose_run
+
+
+def _fewest_sentences(e: Evidence) -> int:
+    return min(e.sentences_d, e.sentences_s)
+
+
 def _form_only(e: Evidence, m: RelationModel) -> bool:
-    return e.form_only and min(e.sentences_d, e.sentences_s) >= 2
+    return is_form_frame(e.form_only, _fewest_sentences(e))
 
 
 def _refilled_lead(e: Evidence, m: RelationModel) -> bool:
-    articles = min(e.sentences_d, e.sentences_s) >= 2
-    refilled = e.leads_refilled and e.figures_kept < m.figures_kept_share
-    return articles and refilled and e.longest_run < m.prose_run
+    return is_refilled_lead(e.leads_refilled, e.figures_kept, e.longest_run, _fewest_sentences(e), m)
 
 
 def _short_other_news(e: Evidence, m: RelationModel) -> bool:
-    short = max(e.tokens_d, e.tokens_s) < m.short_tokens
-    return short and not (e.figures_contained and e.titles_agree) and e.longest_run < m.short_prose_run
+    most = max(e.tokens_d, e.tokens_s)
+    return is_short_other_news(most, e.figures_contained, e.titles_agree, e.longest_run, m)
 
 
 VETOES: tuple[Veto, ...] = (

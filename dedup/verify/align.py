@@ -26,6 +26,7 @@ __all__ = [
     "SentenceMatch",
     "compare_documents",
     "figures_kept",
+    "leads_swapped",
     "numbers_contained",
     "titles_agree",
 ]
@@ -331,7 +332,7 @@ def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling 
         sentences_b=sb,
         copied_figures=tiled.copied_figures,
         figures_kept=figures_kept(da, db),
-        lead_figures_swapped=_swapped(da.sentence_numbers, db.sentence_numbers),
+        lead_figures_swapped=leads_swapped(da, db),
         containment_a=float(in_b.mean()) if len(in_b) else 0.0,
         containment_b=float(in_a.mean()) if len(in_a) else 0.0,
         pairs_low=_low_containment(pairs_a, pairs_b),
@@ -347,6 +348,7 @@ def _low_containment(a: np.ndarray, b: np.ndarray) -> float:
     return shared / max(len(a), len(b))
 
 
-def _swapped(a: list[frozenset[str]], b: list[frozenset[str]]) -> bool:
+def leads_swapped(da: Document, db: Document) -> bool:
     """Whether each side's first sentence holds a value the other's lacks."""
+    a, b = da.sentence_numbers, db.sentence_numbers
     return bool(a and b and a[0] - b[0] and b[0] - a[0])
