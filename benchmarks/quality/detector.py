@@ -166,27 +166,6 @@ def meter_from_relations(
     return {n: best[n][1] if n in best else "non" for n in labels}, score
 
 
-# ---------------------------------------------------------------------------------------------------
-# HOOK for the lead engineer: cross-validated calibration of the detector on METER.
-# ---------------------------------------------------------------------------------------------------
-def calibrated_cv(corpora: Path, folds: int) -> dict[str, Any]:
-    """Cross-validated relation model on METER (folds by story) and MRPC, via benchmarks.quality.calibrate.
-
-    Each fold's model is fitted on the other folds of both sets; the predictions returned are all
-    out-of-fold, so no reported figure comes from a model that saw it. When the shipped model has a
-    reuse-level regression, METER is decided as shipped (its thresholds) with that regression refitted
-    per fold on the other folds' stories.
-    """
-    from benchmarks.quality import calibrate
-    from dedup.decide.relation import load_model
-
-    meter, mrpc = calibrate.meter_data(corpora), calibrate.mrpc_data(corpora)
-    shipped = load_model()
-    if shipped.level is None:
-        return calibrate.cross_validate(meter, mrpc, folds)
-    return calibrate.cross_validate(meter, mrpc, folds, with_level=True, level_base=shipped)
-
-
 def detector_meter_cv(
     scan: ScanResult,
     labels: Mapping[str, str],
@@ -195,13 +174,8 @@ def detector_meter_cv(
     folds: int,
     cv: Mapping[str, Any] | None = None,
 ) -> dict[str, str]:
-    """METER class per labelled newspaper article from the detector, cross-validated by story.
-
-    With `cv` (from `calibrated_cv`), the out-of-fold predictions of the calibrated model; without
-    it, the scan's relations as they are.
-    """
-    del groups, folds
-    if cv is not None:
-        return {n: cv["meter"]["predictions"].get(n, "non") for n in labels}
+    """METER class per labelled newspaper article from the scan's relations as they are (the shipped
+    model end to end; its cross-validated and left-out figures are `benchmarks.quality.generalize`'s)."""
+    del groups, folds, cv
     predicted, _ = meter_from_relations(scan.relations, labels, stories)
     return predicted

@@ -279,19 +279,17 @@ def markdown(results: Mapping[str, Any], plots: Mapping[str, Path], md_path: Pat
 
 
 NOTES = [
+    "- Detector rows here are the shipped model end to end (`dedup scan`, `dedup compare`), fitted on these "
+    "corpora among others (`dedup.calibration.fit`): in-sample figures of what users run. Figures of the same "
+    "recipe on data it was not fitted on (grouped cross-validation inside each corpus, each corpus left out) "
+    "are in the Generalization section (`python -m benchmarks.quality.generalize`).",
     "- METER: detector class = strongest relation with a PA file of the article's story "
     "(exact/near_duplicate/copy/rewrite -> wholly, partial -> partially, none -> non; relations whose "
     "`derived` is the PA file are ignored). Baseline thresholds are fit on training folds "
     "(GroupKFold by domain/date/catchline) and applied to the held-out fold; figures pool the held-out "
     "predictions. MinHash and text-dedup give no degree, so a pair with a story PA file counts as wholly.",
-    "- MRPC: detector = the relation model behind `dedup compare`, positive = any relation. Its P/R/F1 are "
-    "out-of-fold predictions of `benchmarks.quality.calibrate` (cascade thresholds, sentence-pair regression and "
-    "the least rewrite cosine refitted per fold on the other folds of METER and MRPC); its AP ranks the "
-    "scores of `dedup compare --pairs` with the shipped model. Baseline thresholds fit on training folds.",
-    "- 'detector, shipped model as is': the relations `dedup scan` / `dedup compare` give with the model "
-    "shipped in the package, beside the cross-validated row. On METER its cascade thresholds are hand-set "
-    "(fitted per fold only in the cross-validated row); on MRPC its sentence-pair regression was fitted on "
-    "all of MRPC train, so that row is in-sample and only shows what users run.",
+    "- MRPC: detector = `dedup compare --pairs` with the shipped model, positive = any relation; its AP "
+    "ranks the scores (P(related)). Baseline thresholds fit on training folds.",
     "- Reuters: exact truth = bodies equal after whitespace/case folding; near-duplicate precision = share "
     "of up to 200 sampled reported pairs (detector: near_duplicate/copy; baselines: non-identical pairs) "
     "with word 5-gram containment >= 0.5; look-alikes merged = co-clustered pairs whose titles share a "

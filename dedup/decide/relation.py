@@ -27,7 +27,7 @@ from typing import Literal
 
 from dedup.decide.evidence import Evidence, is_close, is_reworded
 from dedup.decide.model import RelationModel
-from dedup.verify.align import PairFeatures, Passage
+from dedup.verify.align import PairFeatures, Passage, SentenceMatch
 
 __all__ = [
     "RELATIONS",
@@ -158,14 +158,22 @@ def _side_name(e: Evidence, role: str) -> str:
     return e.d if role == "d" else ("b" if e.d == "a" else "a")
 
 
-def _passages(f: PairFeatures, e: Evidence) -> tuple[Passage, ...]:
-    """Verbatim passages, and the sentences of the reusing side that pair with one of the other."""
-    passages = list(f.tiles)
+def _passages(f: PairFeatures, e: Evidence, relation: Relation) -> tuple[Passage, ...]:
+    """Verbatim passages and the reusing side's closely reworded sentences (for a rewrite, every
+    sentence that still pairs with one of the other's; for a pair with nothing else to show, too)."""
     side = f.sentences_a if e.d == "a" else f.sentences_b
-    for s in side:
-        if s.verbatim < 0.5 and s.other_index >= 0 and (is_reworded(s) or is_close(s)):
-            a, b = (s.span, s.other_span) if e.d == "a" else (s.other_span, s.span)
-            passages.append(Passage(a, b, "rewritten"))
+
+    def rewritten(test: Callable[[SentenceMatch], bool]) -> list[Passage]:
+        out = []
+        for s in side:
+            if s.verbatim < 0.5 and s.other_index >= 0 and test(s):
+                a, b = (s.span, s.other_span) if e.d == "a" else (s.other_span, s.span)
+                out.append(Passage(a, b, "rewritten"))
+        return out
+
+    passages = list(f.tiles) + rewritten(is_close if relation == "rewrite" else is_reworded)
+    if not passages:
+        passages = rewritten(is_close)
     return tuple(sorted(passages, key=lambda p: (p.a, p.b)))
 
 
@@ -194,4 +202,5 @@ def decide(f: PairFeatures, e: Evidence, model: RelationModel) -> Decision | Non
         return None
     derived = e.d if e.dated and relation != "near_duplicate" else None
     added = (e.added_d, e.added_s) if e.d == "a" else (e.added_s, e.added_d)
-    return Decision(relation, derived, min(1.0, e.aligned_d), p, _passages(f, e), why, added)  # type: ignore[arg-type]
+    passages = _passages(f, e, relation)
+    return Decision(relation, derived, min(1.0, e.aligned_d), p, passages, why, added)  # type: ignore[arg-type]
