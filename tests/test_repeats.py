@@ -67,3 +67,29 @@ def test_nearly_repeated_block_is_a_suspect() -> None:
     shingles, bounds = block_shingles_many(docs, _DETECTOR.hasher)
     assert find_repeats(docs[0])
     assert repeat_suspects(join_documents(docs), shingles, bounds).tolist() == [0]
+
+
+def test_table_rows_and_headings_that_recur_are_not_glitches() -> None:
+    """A season heading over each block of a table, and a form's dates line, recur by layout."""
+    table = (
+        "Sugar production, in thousands of tonnes:\n\n"
+        "                 1986/87            1985/86\n"
+        "  Beet            2,341              2,108\n"
+        "  Cane              412                390\n\n"
+        "Exports, in thousands of tonnes:\n\n"
+        "                 1986/87            1985/86\n"
+        "  Raw               712                655\n"
+        "  White             501                467\n\n"
+        "Qtly div 12 cts vs 12 cts prior\n    Pay May 15\n    Record May 15\n\n"
+        "Extra div 5 cts\n    Pay May 15\n    Record May 15\n"
+    )
+    doc = _DETECTOR.prepare(Article("table", table))
+    assert find_repeats(doc) == []
+
+
+def test_a_sentence_of_prose_printed_twice_is_a_glitch() -> None:
+    sentence = "The minister said the harbour plan would be put to a vote before the end of the month."
+    text = f"{sentence}\n\nCouncillors were divided on the cost.\n\n{sentence}\n"
+    doc = _DETECTOR.prepare(Article("glitch", text))
+    [block] = find_repeats(doc)
+    assert text[block.first[0] : block.first[1]] == text[block.repeat[0] : block.repeat[1]] == sentence

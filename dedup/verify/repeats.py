@@ -3,7 +3,9 @@
 A CMS glitch prints the same paragraphs twice; a careless edit repeats a sentence. Blocks match when
 their normalized tokens are identical or their shingle sets nearly so; sentences match when their
 normalized tokens are identical. Consecutive matches merge into one run, reported as the first
-printing and the repeat.
+printing and the repeat, when the run is prose: table rows and column headings that recur ("Pay
+May 15 / Record May 15", a season's "1986/87 1985/86" heading over each block of a table) are the
+layout of a table, not a glitch, and are not reported.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ __all__ = ["RepeatBlock", "find_repeats", "repeat_suspects"]
 MIN_SENTENCE_TOKENS = 6
 MIN_BLOCK_TOKENS = 3
 NEAR_JACCARD = 0.8
+MIN_PROSE_WORDS = 8  # words (tokens without a digit) a repeated run needs to be prose
+MAX_PROSE_FIGURES = 0.3  # share of a prose run's tokens that may carry digits
 
 
 @dataclass(frozen=True)
@@ -90,11 +94,21 @@ def _sentence_pairs(doc: Document, covered: np.ndarray) -> set[tuple[int, int]]:
     return pairs
 
 
+def _is_prose(doc: Document, lo: int, hi: int) -> bool:
+    """Tokens lo..hi-1 read as prose: enough words, few figures."""
+    tokens = doc.tokens[lo:hi]
+    figures = sum(1 for t in tokens if any(c.isdigit() for c in t))
+    return len(tokens) - figures >= MIN_PROSE_WORDS and figures <= MAX_PROSE_FIGURES * len(tokens)
+
+
 def find_repeats(doc: Document) -> list[RepeatBlock]:
-    """Runs of blocks, then of sentences outside those runs, that occur again later in the text."""
+    """Runs of blocks, then of sentences outside those runs, that occur again later in the text
+    (prose only: `_is_prose`)."""
     out: list[RepeatBlock] = []
     covered = np.zeros(doc.n_tokens, dtype=bool)
     for i, j, length in _runs(_block_pairs(doc)):
+        if not _is_prose(doc, doc.block_tokens(i)[0], doc.block_tokens(i + length - 1)[1]):
+            continue
         first = (doc.blocks[i][0], doc.blocks[i + length - 1][1])
         repeat = (doc.blocks[j][0], doc.blocks[j + length - 1][1])
         out.append(RepeatBlock(first, repeat))
@@ -103,6 +117,8 @@ def find_repeats(doc: Document) -> list[RepeatBlock]:
             covered[lo:hi] = True
     bounds = doc.sentence_bounds
     for i, j, length in _runs(_sentence_pairs(doc, covered)):
+        if not _is_prose(doc, int(bounds[i][0]), int(bounds[i + length - 1][1])):
+            continue
         first = doc.span_of_tokens(int(bounds[i][0]), int(bounds[i + length - 1][1]))
         repeat = doc.span_of_tokens(int(bounds[j][0]), int(bounds[j + length - 1][1]))
         out.append(RepeatBlock(first, repeat))
