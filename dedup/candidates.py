@@ -30,7 +30,7 @@ from dedup.sketch.shard import SignedShard
 if TYPE_CHECKING:
     from scipy import sparse
 
-__all__ = ["Candidates", "find_candidates", "tfidf_cosines"]
+__all__ = ["Candidates", "estimate_jaccard", "facts_kept", "find_candidates", "tfidf_cosines"]
 
 
 class Candidates:
@@ -156,7 +156,7 @@ class _FactRows:
             p = pairs[s : s + (1 << 18)]
             shared = np.asarray(facts[p[:, 0]].multiply(facts[p[:, 1]]).sum(axis=1)).ravel()
             smaller = np.minimum(sizes[p[:, 0]], sizes[p[:, 1]])
-            keep[s : s + len(p)] = (smaller > 0) & (shared >= np.minimum(2, smaller)) & (shared >= share * smaller)
+            keep[s : s + len(p)] = facts_kept(shared, smaller, share)
         return pairs[keep]
 
 
@@ -187,6 +187,19 @@ def _equal_bytes(sketches: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     return count
 
 
+def facts_kept(shared: np.ndarray, smaller: np.ndarray, share: float) -> np.ndarray:
+    """One side keeps at least `share` of its facts (and two, or all it has) in the other: a rewrite
+    keeps its source's figures and dateline; look-alikes with their own figures do not."""
+    return (smaller > 0) & (shared >= np.minimum(2, smaller)) & (shared >= share * smaller)
+
+
+def estimate_jaccard(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Jaccard estimated from 8-bit sketches, row by row of `a` and `b` (see `_estimate_jaccard`)."""
+    # In float32, as the batch estimate is: the streaming index ranks and thresholds exactly alike.
+    equal = ((a == b).sum(axis=1) / a.shape[1]).astype(np.float32)
+    return np.clip((equal - 1 / 256) / (1 - 1 / 256), 0.0, 1.0)
+
+
 def _estimate_jaccard(sketches: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Jaccard estimated from 8-bit sketches (b-bit MinHash); eight bits collide by chance 1 time
     in 256, which the estimate corrects for."""
@@ -199,8 +212,13 @@ def _estimate_jaccard(sketches: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
 
 def _close_topic_pairs(column: np.ndarray, sketches: np.ndarray, config: LSHConfig, scratch: np.ndarray) -> np.ndarray:
-    """Row pairs (i, j), i < j, sharing a key of one rewrite-path band, estimated at or above the threshold."""
-    pairs = group_pairs(*buckets(column, config.rewrite_max_bucket, scratch), config.rewrite_max_bucket, star=False)
+    """Row pairs (i, j), i < j, sharing a key of one rewrite-path band, estimated at or above the threshold.
+
+    As the streaming index sees a key: an article pairs with the earlier articles holding it only
+    while at most `rewrite_max_bucket` do (a key that many share tells nothing of any two of them)."""
+    rows, starts, ends = buckets(column, None, scratch)
+    ends = np.minimum(ends, starts + config.rewrite_max_bucket + 1)
+    pairs = group_pairs(rows, starts, ends, config.rewrite_max_bucket + 1, star=False)
     return pairs[_estimate_jaccard(sketches, pairs) >= config.rewrite_threshold]
 
 

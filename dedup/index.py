@@ -18,12 +18,13 @@ import numpy as np
 
 from dedup._util import heap
 from dedup.article import Article
+from dedup.candidates import estimate_jaccard, facts_kept
 from dedup.detector import Detector, relation_record
 from dedup.errors import ConfigError, DuplicateIdError
 from dedup.prepare.document import Document
 from dedup.sketch.idf import IdfTable
 from dedup.sketch.keytable import KeyTable
-from dedup.sketch.shard import SignedShard, sign_documents, sign_shard
+from dedup.sketch.shard import SKETCH_WIDTH, SignedShard, sign_documents, sign_shard
 from dedup.store import MemoryStore, Store
 
 __all__ = ["Index", "IndexReport", "give_back_freed_memory", "keep_heap_small"]
@@ -67,6 +68,9 @@ class Index:
         self._tables = {name: KeyTable() for name in ("exact", "block", "doc")}
         # Topic band keys are folded to 32 bits when signed: kept whole, a byte less an entry.
         self._tables["topic"] = KeyTable(key_bits=32)
+        # The rewrite path's per-article sketch and facts, to filter and rank candidates as a scan does.
+        self._sketches = bytearray()
+        self._facts, self._fact_ends = array("I"), array("Q")
         self._docs: OrderedDict[str, Document] = OrderedDict()
         self._lock = threading.RLock()
         self._reopen()
@@ -119,6 +123,9 @@ class Index:
             self._id_bytes += article.id.encode()
             self._id_ends.append(len(self._id_bytes))
         items = np.arange(first, first + len(articles), dtype=np.uint32)
+        self._sketches += signed.topic_sketch.tobytes()
+        self._facts.extend(signed.fact_hashes.tolist())
+        self._fact_ends.extend((signed.fact_bounds[1:] + (self._fact_ends[-1] if self._fact_ends else 0)).tolist())
         block_items, block_keys = _distinct_per_item(self._paragraph_keys(signed), items[signed.block_owner])
         self._tables["exact"].add_many(signed.norm_hash, items)
         self._tables["block"].add_many(block_keys, block_items)
@@ -129,29 +136,45 @@ class Index:
         return signed.block_keys[:, : self.paragraph_bands]
 
     def _candidates(self, signed: SignedShard) -> tuple[list[int], list[int]]:
-        """Items found by a verbatim path (exact, paragraph, document), and the rewrite path's others."""
-        found: set[int] = set()
-        for name, keys in (
-            ("exact", signed.norm_hash),
-            ("block", self._paragraph_keys(signed)),
-            ("doc", signed.doc_keys),
-        ):
+        """Items found by a verbatim path (exact, paragraph, document), and the rewrite path's others.
+
+        As a scan finds them: an article identical to earlier ones is related exact to the first of
+        them alone (the others relate through it), and the rewrite path keeps what a scan keeps."""
+        same = sorted(self._tables["exact"].lookup(signed.norm_hash).tolist())
+        found: set[int] = set(same[:1])
+        for name, keys in (("block", self._paragraph_keys(signed)), ("doc", signed.doc_keys)):
             found.update(self._tables[name].lookup(keys).tolist())
+        found -= set(same[1:])
         limit = self.detector.config.lsh.rewrite_candidates
-        topic = [i for i in self._top_topic(signed.topic_keys, limit) if i not in found] if limit else []
+        topic = (
+            [i for i in self._rewrite_candidates(signed, limit) if i not in found and i not in same] if limit else []
+        )
         return sorted(found), topic
 
-    def _top_topic(self, keys: np.ndarray, limit: int) -> list[int]:
-        """The `limit` items sharing most topic bands (a free similarity estimate).
+    def _rewrite_candidates(self, signed: SignedShard, limit: int) -> list[int]:
+        """The `limit` earlier items most similar on names and facts (`dedup.candidates`' topic path,
+        one article at a time): sharing a topic band held by at most `rewrite_max_bucket` earlier
+        items, estimated at or above `rewrite_threshold`, keeping their facts; most similar first."""
+        lsh = self.detector.config.lsh
+        positions, items = self._tables["topic"].matches(signed.topic_keys)
+        if not len(items):
+            return []
+        crowded = np.bincount(positions)[positions] > lsh.rewrite_max_bucket
+        items = np.unique(items[~crowded]).astype(np.int64)
+        stored = np.frombuffer(self._sketches, dtype=np.uint8).reshape(-1, SKETCH_WIDTH)
+        estimate = estimate_jaccard(stored[items], np.broadcast_to(signed.topic_sketch[0], (len(items), SKETCH_WIDTH)))
+        close = estimate >= lsh.rewrite_threshold
+        items, estimate = items[close], estimate[close]
+        mine = signed.fact_hashes
+        shared = np.array([len(np.intersect1d(mine, self._facts_of(i), assume_unique=True)) for i in items.tolist()])
+        smaller = np.array([min(len(mine), len(self._facts_of(i))) for i in items.tolist()])
+        kept = facts_kept(shared, smaller, 0.5) if len(items) else np.zeros(0, dtype=bool)
+        items, estimate = items[kept], estimate[kept]
+        return items[np.lexsort((items, -estimate))][:limit].tolist()
 
-        Ties go to the item whose first shared band comes first, then to the older item: the order
-        the 64-bit tables gave within one sorted run, independent of how entries are laid out.
-        """
-        bands, items = self._tables["topic"].matches(keys)
-        order = np.lexsort((bands, items))
-        items, first, votes = np.unique(items[order], return_index=True, return_counts=True)
-        ranked = np.lexsort((items, bands[order][first], -votes))
-        return items[ranked[:limit]].tolist()
+    def _facts_of(self, item: int) -> np.ndarray:
+        lo = self._fact_ends[item - 1] if item else 0
+        return np.frombuffer(self._facts, dtype=np.uint32)[lo : self._fact_ends[item]]
 
     def _document(self, article_id: str) -> Document | None:
         doc = self._docs.get(article_id)
@@ -190,7 +213,12 @@ class Index:
     @property
     def article_nbytes(self) -> int:
         """Bytes that grow with the articles indexed: band tables and the ids (buffers and objects)."""
-        return sum(t.nbytes for t in self._tables.values()) + self.ids_nbytes
+        return sum(t.nbytes for t in self._tables.values()) + self.rewrite_path_nbytes + self.ids_nbytes
+
+    @property
+    def rewrite_path_nbytes(self) -> int:
+        """Bytes of the rewrite path's per-article sketches and facts."""
+        return len(self._sketches) + self._facts.itemsize * len(self._facts) + 8 * len(self._fact_ends)
 
     @property
     def ids_nbytes(self) -> int:

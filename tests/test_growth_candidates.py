@@ -27,18 +27,24 @@ from dedup.candidates import (
 from dedup.config import LSHConfig
 from dedup.detector import Detector
 from dedup.sketch.idf import IdfTable
-from dedup.sketch.lsh import bucket_scratch, collide
+from dedup.sketch.lsh import bucket_scratch
 from dedup.sketch.shard import SignedShard, sign_shard
 
 
 def _old_topic_collisions(shard: SignedShard, config: LSHConfig, bands_per_pass: int = 8) -> np.ndarray:
-    kept = []
-    owner = np.arange(len(shard))
-    for lo in range(0, shard.topic_keys.shape[1], bands_per_pass):
-        keys = shard.topic_keys[:, lo : lo + bands_per_pass]
-        pairs = collide(keys, owner, config.rewrite_max_bucket, star=False)
-        kept.append(pairs[_estimate_jaccard(shard.topic_sketch, pairs) >= config.rewrite_threshold])
-    return unique_pairs(np.concatenate(kept)) if kept else np.empty((0, 2), dtype=np.int64)
+    """The oracle, article by article as the streaming index sees them: each article pairs with the
+    earlier holders of a band key while at most `rewrite_max_bucket` of them hold it."""
+    del bands_per_pass
+    found = set()
+    for band in range(shard.topic_keys.shape[1]):
+        holders: dict[int, list[int]] = {}
+        for j, key in enumerate(shard.topic_keys[:, band].tolist()):
+            earlier = holders.setdefault(key, [])
+            if len(earlier) <= config.rewrite_max_bucket:
+                found.update((i, j) for i in earlier)
+            earlier.append(j)
+    pairs = np.array(sorted(found), dtype=np.int64).reshape(-1, 2)
+    return pairs[_estimate_jaccard(shard.topic_sketch, pairs) >= config.rewrite_threshold]
 
 
 def _topic_collisions(shard: SignedShard, config: LSHConfig) -> np.ndarray:

@@ -144,10 +144,12 @@ def run(records: list[Packed], paragraph_bands: int | None = None) -> dict[str, 
 
 
 def index_parts(index: Index) -> dict[str, dict[str, int]]:
-    """What `Index.nbytes` is made of: each band table's entries, runs and bytes, the ids and the IDF counts."""
+    """What `Index.nbytes` is made of: each band table's entries, runs and bytes, the rewrite path's
+    sketches and facts, and the ids."""
     parts = {name: {"entries": len(t), "runs": t.runs, "bytes": t.nbytes} for name, t in index._tables.items()}
     ids = {"entries": len(index), "bytes": index.ids_nbytes}
-    return {**parts, "ids": ids}
+    rewrite = {"entries": len(index), "bytes": index.rewrite_path_nbytes}
+    return {**parts, "rewrite_path": rewrite, "ids": ids}
 
 
 def summarise(n: int, out: dict[str, Any]) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from dedup.scan.tasks import SignTask, relocate, run_sign, run_verify, verify_ta
 from dedup.scan.verify import Verified, exact_relations, verify_pairs
 from dedup.sketch.shard import SignedShard, concat_shards, sign_shard
 
-__all__ = ["Progress", "ScanResult", "scan", "scan_articles"]
+__all__ = ["Progress", "ScanResult", "publication_rank", "scan", "scan_articles"]
 
 SHARD_SIZE = 1000
 STAGES = (
@@ -184,7 +184,7 @@ def _finish(
     detector = stage.detector
     timings = dict(shard.timings)
     t = time.perf_counter()
-    candidates = find_candidates(shard, detector.config.lsh, 0.5, detector.weights, _publication_rank(published))
+    candidates = find_candidates(shard, detector.config.lsh, 0.5, detector.weights, publication_rank(published))
     timings["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
     articles = fetch(_needed(candidates, shard))
@@ -240,7 +240,7 @@ def _members_of_related_groups(candidates: Candidates, verified: list[Verified])
     return Candidates(rep, pairs)
 
 
-def _publication_rank(published: Sequence[datetime | None]) -> np.ndarray:
+def publication_rank(published: Sequence[datetime | None]) -> np.ndarray:
     """Each article's place in publication order (undated ones after, in input order)."""
     keys = [(0, p.timestamp(), i) if p is not None else (1, 0.0, i) for i, p in enumerate(published)]
     rank = np.empty(len(keys), dtype=np.int64)
