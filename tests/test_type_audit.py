@@ -85,6 +85,21 @@ def test_counts_give_precision_confusion_and_related_share_leaving_unsure_out() 
     assert 0 < low < 0.5 < high < 1
 
 
+def test_judgment_calls_bound_the_counts_both_ways() -> None:
+    rows: list[dict[str, object]] = [
+        {"relation": "rewrite", "label": "partial", "alt": ["unrelated"]},  # related only if the call stands
+        {"relation": "rewrite", "label": "unrelated", "kind": "topic", "alt": ["partial"]},  # the reverse
+        {"relation": "rewrite", "label": "partial", "alt": ["rewrite"]},  # rewrite if decided the other way
+        {"relation": "rewrite", "label": "rewrite", "alt": ["copy"]},  # right only if the call stands
+        {"relation": "rewrite", "label": "rewrite"},
+        {"relation": "rewrite", "label": "unsure", "alt": ["rewrite"]},  # unsure stays out
+    ]
+    ranges = ta.judgment_ranges(rows, "rewrite")
+    assert ranges == {"correct": (1, 3), "related": (3, 5)}
+    counts = ta.type_counts([{**r, "pair": i, "reason": "r"} for i, r in enumerate(rows)])["rewrite"]
+    assert (counts["correct"], counts["related"], counts["judged"], counts["judgment_calls"]) == (2, 4, 5, 5)
+
+
 def test_report_table_has_one_row_per_type_with_counts() -> None:
     rows = _rows({"near_duplicate": ["near_duplicate"] * 3, "copy": ["partial", "copy"], "partial": [], "rewrite": []})
     table = ta.report_markdown(rows)
@@ -107,6 +122,9 @@ def test_merge_joins_labels_to_the_key_and_refuses_gaps_or_unknown_labels() -> N
         ta.merge(key, [{**label, "label": "same"}], meta)
     with pytest.raises(SystemExit, match="needs kind"):
         ta.merge(key, [{"pair": 1, "label": "unrelated", "reason": "x"}], meta)
+    with pytest.raises(SystemExit, match="must be other labels"):
+        ta.merge(key, [{**label, "alt": ["unrelated"]}], meta)
+    assert ta.merge(key, [{**label, "alt": ["partial"]}], meta)[0]["alt"] == ["partial"]
 
 
 def test_a_missing_scan_folder_is_one_line_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

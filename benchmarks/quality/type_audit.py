@@ -71,6 +71,9 @@ def _check_label(row: Row) -> None:
         raise SystemExit(f"pair {row['pair']}: an unrelated label needs kind, one of {', '.join(UNRELATED_KINDS)}")
     if not str(row.get("reason", "")).strip():
         raise SystemExit(f"pair {row['pair']}: reason is empty; say in a few words why")
+    bad = [alt for alt in row.get("alt", []) if alt not in LABELS or alt == row["label"]]
+    if bad:
+        raise SystemExit(f"pair {row['pair']}: alt {bad} must be other labels, from {', '.join(LABELS)}")
 
 
 def merge(key: Sequence[Row], labels: Sequence[Row], meta: Mapping[str, Any]) -> list[Row]:
@@ -84,17 +87,38 @@ def merge(key: Sequence[Row], labels: Sequence[Row], meta: Mapping[str, Any]) ->
         label = by_pair[row["pair"]]
         _check_label(label)
         extra = {"kind": label["kind"]} if label["label"] == "unrelated" else {}
+        extra |= {"alt": label["alt"]} if label.get("alt") else {}
         sample = {k: meta[k] for k in ("seed", "commit", "date")}
         out.append({**row, "label": label["label"], **extra, "reason": label["reason"], **sample})
     return out
 
 
+def judgment_ranges(rows: Sequence[Row], kind: str) -> dict[str, tuple[int, int]]:
+    """How many of one type's rows are read as that type, and as related, if every judgment call (a
+    row with `alt`, the other reading(s) the reader found defensible) went against / for the detector."""
+    calls = [r for r in rows if r.get("alt") and r["label"] != "unsure"]
+    correct = sum(r["label"] == kind for r in rows)
+    related = sum(r["label"] in RELATED for r in rows)
+    return {
+        "correct": (
+            correct - sum(r["label"] == kind for r in calls),
+            correct + sum(r["label"] != kind and kind in r["alt"] for r in calls),
+        ),
+        "related": (
+            related - sum(r["label"] in RELATED and "unrelated" in r["alt"] for r in calls),
+            related + sum(r["label"] == "unrelated" and bool(set(r["alt"]) & set(RELATED)) for r in calls),
+        ),
+    }
+
+
 def type_counts(rows: Sequence[Row]) -> dict[str, dict[str, Any]]:
-    """Per detector type: labels read, precision (label == type, unsure left out), related share."""
+    """Per detector type: labels read, precision (label == type, unsure left out), related share, and
+    the same counts' range over the reader's judgment calls."""
     out: dict[str, dict[str, Any]] = {}
     for kind in TYPES:
-        labels = Counter(r["label"] for r in rows if r["relation"] == kind)
-        kinds = Counter(r["kind"] for r in rows if r["relation"] == kind and r["label"] == "unrelated")
+        of_kind = [r for r in rows if r["relation"] == kind]
+        labels = Counter(r["label"] for r in of_kind)
+        kinds = Counter(r["kind"] for r in of_kind if r["label"] == "unrelated")
         judged = sum(labels.values()) - labels["unsure"]
         related = sum(labels[label] for label in RELATED)
         out[kind] = {
@@ -102,6 +126,8 @@ def type_counts(rows: Sequence[Row]) -> dict[str, dict[str, Any]]:
             "judged": judged,
             "labels": dict(labels),
             "unrelated_kinds": dict(kinds),
+            "judgment_calls": sum(bool(r.get("alt")) for r in of_kind),
+            "ranges": judgment_ranges(of_kind, kind),
             "correct": labels[kind],
             "related": related,
             "precision": labels[kind] / judged if judged else None,
@@ -130,12 +156,20 @@ def _cell(k: int, n: int, ci: tuple[float, float] | None) -> str:
 def report_markdown(rows: Sequence[Row]) -> str:
     """The per-type table (precision, confusion, related share) in Markdown."""
     counts = type_counts(rows)
-    head = ["detector says", "read as the same type", *[f"read `{lab}`" for lab in LABELS], "related at all"]
+    head = [
+        "detector says", "read as the same type", *[f"read `{lab}`" for lab in LABELS], "related at all",
+        "judgment calls", "same type / related, calls all against - all for the detector",
+    ]  # fmt: skip
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for kind, c in counts.items():
         confusion = [str(c["labels"].get(lab, 0)) for lab in LABELS]
-        cells = [f"`{kind}`", _cell(c["correct"], c["judged"], c["precision_ci95"]), *confusion]
-        lines.append("| " + " | ".join([*cells, _cell(c["related"], c["judged"], c["related_ci95"])]) + " |")
+        (c_low, c_high), (r_low, r_high) = c["ranges"]["correct"], c["ranges"]["related"]
+        cells = [
+            f"`{kind}`", _cell(c["correct"], c["judged"], c["precision_ci95"]), *confusion,
+            _cell(c["related"], c["judged"], c["related_ci95"]), str(c["judgment_calls"]),
+            f"{c_low}-{c_high} / {r_low}-{r_high} of {c['judged']}",
+        ]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
     total_judged = sum(c["judged"] for c in counts.values())
     total_related = sum(c["related"] for c in counts.values())
     total_correct = sum(c["correct"] for c in counts.values())
