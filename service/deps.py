@@ -6,15 +6,19 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from dedup.errors import StoreUnavailable
 from dedup.index import Index
+from service._work import WorkTracker
 from service.settings import Settings
 
-__all__ = ["IndexDep", "SettingsDep", "get_index", "get_settings"]
+__all__ = ["IndexDep", "IndexLoadingError", "SettingsDep", "TrackerDep", "get_index", "get_settings", "get_tracker"]
 
 
 def get_index(request: Request) -> Index:
-    """The app's index, built in its lifespan."""
-    index: Index = request.app.state.index
+    """The app's index, loaded after start-up (503 until then)."""
+    index: Index | None = request.app.state.index
+    if index is None:
+        raise IndexLoadingError("the index is loading")
     return index
 
 
@@ -24,5 +28,18 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+class IndexLoadingError(StoreUnavailable):
+    """Requests before the index is loaded: 503, retry shortly."""
+
+
 IndexDep = Annotated[Index, Depends(get_index)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_tracker(request: Request) -> WorkTracker:
+    """The budgets of the requests in flight."""
+    tracker: WorkTracker = request.app.state.tracker
+    return tracker
+
+
+TrackerDep = Annotated[WorkTracker, Depends(get_tracker)]
