@@ -40,5 +40,5 @@ class ArticlePaths:
             # Not UTF-8: left as sent, and refused by the route.
             with suppress(UnicodeDecodeError):
                 segments[0] = quote(unquote(segments[0], errors="strict"), safe="")
-            scope = {**scope, "path": ARTICLES_PREFIX + "/".join(segments)}
+            scope["path"] = ARTICLES_PREFIX + "/".join(segments)  # in place: outer middleware reads it too
         await self.app(scope, receive, send)

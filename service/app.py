@@ -105,4 +105,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     _offline_docs(app)
+    app.state.metrics.know_routes(lambda: [*app.openapi()["paths"], "/docs"])
     return app

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,6 +20,8 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._paths: Callable[[], Iterable[str]] = list
+        self._templates: list[tuple[re.Pattern[str], str]] | None = None
         self.requests = Counter(
             "dedup_requests", "HTTP requests answered", ["method", "route", "status"], registry=self.registry
         )
@@ -32,9 +35,23 @@ class Metrics:
             "dedup_truncated_reports", "Reports cut short by the work budget", registry=self.registry
         )
 
+    def know_routes(self, paths: Callable[[], Iterable[str]]) -> None:
+        """The route templates (OpenAPI paths) to label requests with, read at the first request."""
+        self._paths = paths
+
+    def route_of(self, path: str) -> str:
+        """The template `path` matches ("/v1/articles/{article_id}"), or "unmatched" (a 404)."""
+        if self._templates is None:
+            self._templates = [(re.compile(_pattern(t)), t) for t in self._paths()]
+        return next((t for pattern, t in self._templates if pattern.fullmatch(path)), "unmatched")
+
     def count_articles(self, size: Callable[[], int]) -> None:
         """Read the index size when scraped."""
         self.articles.set_function(lambda: float(size()))
+
+
+def _pattern(template: str) -> str:
+    return "".join("[^/]+" if part.startswith("{") else re.escape(part) for part in re.split(r"(\{[^}]*\})", template))
 
 
 class MetricsMiddleware:
@@ -60,8 +77,6 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, record_status)
         finally:
-            route = scope.get("route")
-            name = getattr(route, "path", None) or "unmatched"
-            labels = (scope["method"], name, str(status))
+            labels = (scope["method"], self.metrics.route_of(scope["path"]), str(status))
             self.metrics.requests.labels(*labels).inc()
             self.metrics.latency.labels(*labels).observe(time.perf_counter() - start)

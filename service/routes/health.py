@@ -29,5 +29,6 @@ async def readyz(request: Request) -> HealthOut:
     if index is None:
         raise IndexLoadingError("the index is loading")
     await run_in_threadpool(index.store.ping)
+    await run_in_threadpool(index.sync)  # count what other workers added too
     settings: Settings = request.app.state.settings
     return HealthOut(articles=len(index), store=settings.store_kind, index_bytes=index.article_nbytes)
