@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from dedup.errors import ConfigError
 
@@ -23,6 +24,8 @@ class WorkBudget:
     seconds: float = 10.0
     stop: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
+    partial: Any = None
+    """What the work has found so far (the index puts its report here), for an answer that cannot wait."""
 
     def __post_init__(self) -> None:
         if self.max_candidates < 1:
@@ -37,6 +40,10 @@ class WorkBudget:
     @property
     def cancelled(self) -> bool:
         return self.stop.is_set()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
 
     def exhausted(self, verified: int) -> bool:
         """Whether work must stop now, `verified` candidates in."""

@@ -319,6 +319,8 @@ class Index:
         report = IndexReport(article.id)
         verbatim, topic, ids = found
         report.candidates = len(verbatim) + len(topic)
+        if budget is not None:
+            budget.partial = report
         rewrite_only = set(topic)
         gate = self.detector.config.lsh.rewrite_min_cosine
         new_terms = (signed.terms, signed.term_counts)
@@ -326,8 +328,8 @@ class Index:
             if budget is not None and budget.exhausted(report.verified):
                 report.truncated = True
                 break
-            report.verified += 1
             old = self._document(ids[item])
+            report.verified += 1
             if old is None or old.id == article.id:
                 continue
             # As in a scan: a rewrite-path candidate too far in vocabulary to be a rewrite is not verified.

@@ -11,12 +11,15 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from dedup.budget import WorkBudget
+from service.errors import WorkStoppedError
 
 __all__ = ["WorkTracker", "run_budgeted"]
 
 T = TypeVar("T")
 # How often a request waiting on its work looks whether its client is still there.
 _POLL_SECONDS = 0.1
+# A check answers at most this long after its budget's seconds, whatever verification is under way.
+_GRACE_SECONDS = 0.25
 
 
 class WorkTracker:
@@ -26,6 +29,7 @@ class WorkTracker:
         self.max_candidates = max_candidates
         self.seconds = seconds
         self.draining = threading.Event()
+        self.abandoned = 0
         self._active: set[int] = set()
         self._budgets: dict[int, WorkBudget] = {}
         self._lock = threading.Lock()
@@ -57,8 +61,19 @@ class WorkTracker:
             return len(self._budgets)
 
 
-async def run_budgeted(request: Request, tracker: WorkTracker, work: Callable[[WorkBudget], T]) -> T:
-    """`work(budget)` in a worker thread (off the event loop); its budget is cancelled if the client leaves."""
+async def run_budgeted(
+    request: Request,
+    tracker: WorkTracker,
+    work: Callable[[WorkBudget], T],
+    on_deadline: Callable[[WorkBudget], T] | None = None,
+) -> T:
+    """`work(budget)` in a worker thread (off the event loop); its budget is cancelled if the client leaves.
+
+    Work stops between candidates, so one slow verification can overrun the budget's seconds; with
+    `on_deadline`, the answer does not wait for it: at the deadline the work is cancelled and the answer
+    is `on_deadline(budget)` (what was found so far). Without it (an add, which must store before it
+    answers) the answer comes when the current verification ends.
+    """
     budget = tracker.start()
     task = asyncio.ensure_future(run_in_threadpool(work, budget))
     try:
@@ -66,10 +81,15 @@ async def run_budgeted(request: Request, tracker: WorkTracker, work: Callable[[W
             done, _ = await asyncio.wait({task}, timeout=_POLL_SECONDS)
             if done:
                 return task.result()
+            if on_deadline is not None and budget.elapsed >= budget.seconds + _GRACE_SECONDS:
+                budget.cancel()
+                return on_deadline(budget)
             if not budget.cancelled and await request.is_disconnected():
+                tracker.abandoned += 1
                 budget.cancel()
     except asyncio.CancelledError:
-        budget.cancel()  # the server gave up waiting (drain deadline): stop the thread too
-        raise
+        # The drain deadline passed: stop the thread too, and tell the client to retry (503), not a bare 500.
+        budget.cancel()
+        raise WorkStoppedError("the server is stopping; send the request again") from None
     finally:
         tracker.finish(budget)

@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.index = None
     app.state.metrics = Metrics()
     app.state.tracker = WorkTracker(settings.budget_candidates, settings.budget_seconds)
+    app.state.metrics.count_abandoned(lambda: app.state.tracker.abandoned)
     app.add_middleware(BodyGuard, max_bytes=settings.max_body_bytes)
     app.add_middleware(ArticlePaths)
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)

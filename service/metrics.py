@@ -31,6 +31,9 @@ class Metrics:
         )  # fmt: skip
         self.articles = Gauge("dedup_index_articles", "Articles in this worker's index", registry=self.registry)
         self.store_errors = Counter("dedup_store_errors", "Requests failed by the store", registry=self.registry)
+        self.abandoned = Gauge(
+            "dedup_abandoned_requests", "Requests whose client left; their work was stopped", registry=self.registry
+        )
         self.truncated = Counter(
             "dedup_truncated_reports", "Reports cut short by the work budget", registry=self.registry
         )
@@ -44,6 +47,10 @@ class Metrics:
         if self._templates is None:
             self._templates = [(re.compile(_pattern(t)), t) for t in self._paths()]
         return next((t for pattern, t in self._templates if pattern.fullmatch(path)), "unmatched")
+
+    def count_abandoned(self, abandoned: Callable[[], int]) -> None:
+        """Read the number of requests whose client left before the answer (their work was stopped)."""
+        self.abandoned.set_function(lambda: float(abandoned()))
 
     def count_articles(self, size: Callable[[], int]) -> None:
         """Read the index size when scraped."""

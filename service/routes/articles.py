@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Request, Response, status
 
 from dedup.article import Article
+from dedup.budget import WorkBudget
 from dedup.errors import InputError
 from dedup.index import IndexReport
 from service._paths import article_location, decode_id
@@ -69,7 +71,18 @@ async def check_article(
 ) -> ReportOut:
     """The same report as adding, without adding the article."""
     article = payload.to_article(settings.max_doc_chars)
-    return _counted(request, await run_budgeted(request, tracker, lambda budget: index.check(article, budget)))
+    report = await run_budgeted(
+        request, tracker, lambda budget: index.check(article, budget), lambda budget: _found_so_far(budget, article.id)
+    )
+    return _counted(request, report)
+
+
+def _found_so_far(budget: WorkBudget, article_id: str) -> IndexReport:
+    """A check past its deadline: the relations verified so far, truncated."""
+    found = budget.partial
+    if not isinstance(found, IndexReport):
+        return IndexReport(article_id, truncated=True)
+    return replace(found, relations=list(found.relations), truncated=True)
 
 
 @router.get("/{article_id}/relations", responses=documented(401, 404, 422, 503))
