@@ -140,6 +140,7 @@ class HealthOut(BaseModel):
     articles: int = Field(description="Articles indexed")
     store: str = Field(description="Store backend: memory, sqlite or redis")
     index_bytes: int = Field(description="Memory of the index's band tables and ids, which grow with the articles")
+    worker: int = Field(description="Process id of the worker that answered (several serve one index)")
 
 
 class BatchReportOut(ReportOut):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -31,4 +33,6 @@ async def readyz(request: Request) -> HealthOut:
     await run_in_threadpool(index.store.ping)
     await run_in_threadpool(index.sync)  # count what other workers added too
     settings: Settings = request.app.state.settings
-    return HealthOut(articles=len(index), store=settings.store_kind, index_bytes=index.article_nbytes)
+    return HealthOut(
+        articles=len(index), store=settings.store_kind, index_bytes=index.article_nbytes, worker=os.getpid()
+    )
