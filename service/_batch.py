@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from dedup.article import Article
 from dedup.budget import WorkBudget
-from dedup.errors import DedupError, StoreUnavailable
+from dedup.errors import DedupError, InputError, StoreUnavailable
 from dedup.index import Index
 from service.errors import BodyEncodingError, InvalidJSONError, describe
 from service.schemas import ArticleIn, BatchOut, BatchReportOut, LineErrorOut
@@ -29,6 +29,8 @@ def add_lines(index: Index, body: bytes, max_chars: int, budget: WorkBudget) -> 
     When the store fails or `budget` is cancelled the batch stops there and says where: the lines before
     are acknowledged or refused, none after is stored. Each line gets `budget`'s allowance afresh.
     """
+    if not body.strip():
+        raise InputError("the batch is empty; send one JSON article per line")
     out = BatchOut(added=0, failed=0, reports=[], errors=[], complete=True, stopped_at=None)
     for number, raw in enumerate(body.splitlines(), start=1):
         if not raw.strip():

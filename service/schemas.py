@@ -7,7 +7,7 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
-from dedup.article import Article, article_from_mapping
+from dedup.article import MAX_ID_CHARS, Article, article_from_mapping
 from dedup.decide.relation import Relation
 from dedup.index import IndexReport
 
@@ -29,6 +29,10 @@ __all__ = [
 ]
 
 Span = tuple[int, int]
+# For the OpenAPI document only (clients, generated tests): the library's checks are the rule, with their
+# own messages (`dedup.article.check_id`, empty text, lone surrogates).
+ID_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*\\S[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]*$"
+NOT_BLANK = r"\S"
 
 
 class ArticleIn(BaseModel):
@@ -37,9 +41,13 @@ class ArticleIn(BaseModel):
     id: StrictStr | StrictInt = Field(
         description="Unique id: printable Unicode (no control characters, 1 to 1024 characters); an integer "
         "is taken as its decimal digits, as `dedup scan` does. The same article again gets its first report "
-        "(200); another article under a stored id is refused with 409"
+        "(200); another article under a stored id is refused with 409",
+        json_schema_extra={"pattern": ID_PATTERN, "minLength": 1, "maxLength": MAX_ID_CHARS},
     )
-    text: str = Field(description="The article body; offsets in the report point into it as sent")
+    text: str = Field(
+        description="The article body, not blank; offsets in the report point into it as sent",
+        json_schema_extra={"pattern": NOT_BLANK},
+    )
     title: str | None = None
     source: str | None = None
     published: str | None = Field(None, description="ISO 8601 date or datetime; decides which side is derived")
@@ -178,8 +186,8 @@ class BatchOut(BaseModel):
 class CompareIn(BaseModel):
     """Two texts to compare directly, without the index."""
 
-    a: str = Field(description="The earlier (or source) text")
-    b: str = Field(description="The later text")
+    a: str = Field(description="The earlier (or source) text, not blank", json_schema_extra={"pattern": NOT_BLANK})
+    b: str = Field(description="The later text, not blank", json_schema_extra={"pattern": NOT_BLANK})
 
 
 class CompareOut(BaseModel):

@@ -20,12 +20,15 @@ router = APIRouter(prefix="/articles", tags=["articles"])
 _NDJSON_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
-        "content": {"application/x-ndjson": {"schema": {"type": "string", "description": "one article per line"}}},
+        "content": {
+            media: {"schema": {"type": "string", "description": "one JSON article per line"}}
+            for media in ("application/x-ndjson", "text/plain")
+        },
     }
 }
 
 
-@router.post("/batch", openapi_extra=_NDJSON_BODY, responses=documented(401, 413))
+@router.post("/batch", openapi_extra=_NDJSON_BODY, responses=documented(401, 413, 422))
 async def add_batch(request: Request, index: IndexDep, settings: SettingsDep, tracker: TrackerDep) -> BatchOut:
     """Add each line in order. Each is acknowledged (`reports`) or refused (`errors`, by line number); if the
     store fails or the server stops, `complete` is false and `stopped_at` is the first line not handled.
