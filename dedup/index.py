@@ -15,6 +15,7 @@ from array import array
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -25,6 +26,7 @@ from dedup.article import Article
 from dedup.budget import WorkBudget
 from dedup.detector import Detector, relation_record
 from dedup.errors import ConfigError, DuplicateIdError
+from dedup.index_snapshot import Snapshot, read_snapshot, settings_fingerprint, write_snapshot
 from dedup.prepare.document import Document
 from dedup.sketch.idf import IdfOverlay, IdfTable
 from dedup.sketch.keytable import KeyTable
@@ -36,6 +38,8 @@ __all__ = ["Index", "IndexReport", "give_back_freed_memory", "keep_heap_small"]
 _DOC_CACHE = 512
 # Articles of a reopened store signed together: one at a time, re-signing is several times slower.
 _REOPEN_SHARD = 1000
+# Log entries replayed at opening past which the snapshot is written again (a restart after a crash).
+_SNAPSHOT_AFTER = 1000
 
 
 @dataclass
@@ -88,6 +92,7 @@ class Index:
         store: Store | None = None,
         paragraph_bands: int | None = None,
         retention: timedelta | None = None,
+        snapshot: str | Path | None = None,
     ) -> None:
         self.detector = detector or Detector()
         bands = self.detector.block_bands[0]
@@ -111,7 +116,11 @@ class Index:
         self._cursor: str | None = None
         self._pending: dict[str, tuple[Article, SignedShard]] = {}
         self.retention = retention
-        self.sync()
+        self.snapshot_path = Path(snapshot) if snapshot is not None else None
+        restored = self._restore()
+        replayed = self.sync()
+        if self.snapshot_path is not None and (not restored or replayed >= _SNAPSHOT_AFTER):
+            self.save_snapshot()
 
     def __len__(self) -> int:
         return len(self._id_ends) - self._n_dead
@@ -223,6 +232,59 @@ class Index:
                 self._forget(change.article_id)
         if run:
             self._insert_shard(run)
+
+    @property
+    def position(self) -> str | None:
+        """The store log position this index reflects."""
+        return self._cursor
+
+    def _fingerprint(self) -> str:
+        return settings_fingerprint(self.detector.config, self.paragraph_bands, self.idf.n_buckets)
+
+    def save_snapshot(self) -> bool:
+        """Write the tables to `snapshot_path` (if any) for a fast restart; whether one was written.
+
+        Runs of the band tables are never changed in place, so the lock is held only to take references
+        and copy the small mutable arrays; the file is written outside it.
+        """
+        if self.snapshot_path is None:
+            return False
+        with self._lock:
+            header = {"store": self.store.identity, "cursor": self._cursor, "fingerprint": self._fingerprint()}
+            arrays: dict[str, np.ndarray] = {
+                "ids.bytes": np.frombuffer(bytes(self._id_bytes), dtype=np.uint8),
+                "ids.ends": np.array(self._id_ends, dtype=np.uint64),
+                "ids.hashes": np.array(self._id_hashes, dtype=np.uint64),
+                "ids.dead": np.frombuffer(bytes(self._dead), dtype=np.uint8),
+                "idf.counts": self.idf.counts.copy(),
+                "idf.units": np.array([self.idf.n_units], dtype=np.int64),
+            }
+            for name, table in self._tables.items():
+                arrays.update({f"{name}/{key}": value for key, value in table.state().items()})
+        write_snapshot(self.snapshot_path, Snapshot(header, arrays))
+        return True
+
+    def _restore(self) -> bool:
+        """Load the snapshot if it belongs to this store and configuration; whether it was loaded."""
+        found = read_snapshot(self.snapshot_path) if self.snapshot_path is not None else None
+        if found is None:
+            return False
+        header, arrays = found.header, found.arrays
+        if header.get("store") != self.store.identity or header.get("fingerprint") != self._fingerprint():
+            return False
+        self._id_bytes = bytearray(arrays["ids.bytes"].tobytes())
+        self._id_ends = array("Q", arrays["ids.ends"].tobytes())
+        self._id_hashes = array("Q", arrays["ids.hashes"].tobytes())
+        self._dead = bytearray(arrays["ids.dead"].tobytes())
+        self._n_dead = int(np.count_nonzero(arrays["ids.dead"]))
+        self.idf.counts = arrays["idf.counts"].astype(np.uint32)
+        self.idf.n_units = int(arrays["idf.units"][0])
+        for name, table in self._tables.items():
+            prefix = f"{name}/"
+            state = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+            self._tables[name] = KeyTable.from_state(table.key_bits, state)
+        self._cursor = header.get("cursor")
+        return True
 
     def _forget(self, article_id: str) -> None:
         """Mark the live item with this id deleted: lookups skip it from now on."""

@@ -40,13 +40,33 @@ def _load_index(app: FastAPI, store: Store) -> None:
     try:
         detector = Detector(DetectorConfig(max_doc_chars=settings.max_doc_chars))
         retention = timedelta(days=settings.retention_days) if settings.retention_days else None
-        index = Index(detector, store, paragraph_bands=settings.paragraph_bands, retention=retention)
+        index = Index(
+            detector, store, paragraph_bands=settings.paragraph_bands, retention=retention,
+            snapshot=settings.snapshot_path,
+        )  # fmt: skip
     except Exception:
         _log.exception("the index could not be loaded; /readyz stays 503")
         return
     app.state.metrics.count_articles(index.__len__)
     app.state.index = index
     _log.info("index ready: %d articles", len(index))
+
+
+def _save_now_and_then(app: FastAPI, stop: threading.Event) -> None:
+    """Every `snapshot_seconds`, and once at shutdown, write the index snapshot if the index changed."""
+    settings: Settings = app.state.settings
+    saved_at: object = None
+    while True:
+        stopping = stop.wait(settings.snapshot_seconds)
+        index: Index | None = app.state.index
+        if index is not None and index.position != saved_at:
+            try:
+                saved_at = index.position
+                index.save_snapshot()
+            except Exception:
+                _log.exception("the index snapshot could not be written")
+        if stopping:
+            return
 
 
 @asynccontextmanager
@@ -58,6 +78,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     store = open_store(settings.store)
     loader = threading.Thread(target=_load_index, args=(app, store), name="index-loader", daemon=True)
     loader.start()
+    stop_saving = threading.Event()
+    saver = threading.Thread(target=_save_now_and_then, args=(app, stop_saving), name="snapshot", daemon=True)
+    saver.start()
     # A small store is loaded before the server accepts requests; a large one loads while /readyz says 503.
     await asyncio.to_thread(loader.join, _WAIT_FOR_LOAD_SECONDS)
     try:
@@ -65,6 +88,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         app.state.tracker.drain()
         loader.join(timeout=settings.drain_seconds)
+        stop_saving.set()
+        saver.join()
         store.close()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from pydantic import SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,7 @@ _POSITIVE = {
     "budget_seconds": "seconds, e.g. 5",
     "drain_seconds": "seconds, e.g. 30",
     "retention_days": "days, e.g. 30 (or leave it unset to keep everything)",
+    "snapshot_seconds": "seconds, e.g. 300",
 }
 
 
@@ -48,6 +50,11 @@ class Settings(BaseSettings):
     """Candidates one request may verify; past it the report says `"truncated": true`."""
     budget_seconds: float = 5.0
     """Seconds of verification one request may spend; past it the report says `"truncated": true`."""
+    snapshot: str | None = None
+    """File for snapshots of the index (fast restarts): default beside a SQLite store (`PATH.db.index`),
+    none for Redis or memory; `off` for none."""
+    snapshot_seconds: float = 300.0
+    """How often each worker writes its snapshot, when its index changed (and always at shutdown)."""
     drain_seconds: float = 10.0
     """On SIGTERM, requests in flight get this long to finish; work still running then is stopped."""
 
@@ -61,7 +68,26 @@ class Settings(BaseSettings):
             raise ValueError(f"store (DEDUP_STORE): {value!r} is not a store URL; use {STORE_URL_FORMS}") from e
         return value
 
-    @field_validator("budget_seconds", "drain_seconds", "retention_days")
+    @field_validator("snapshot")
+    @classmethod
+    def _snapshot_folder(cls, value: str | None) -> str | None:
+        if value not in (None, "off") and not Path(str(value)).expanduser().parent.is_dir():
+            raise ValueError(
+                f"snapshot (DEDUP_SNAPSHOT): the folder of {value!r} does not exist; create it, or use 'off'"
+            )
+        return value
+
+    @property
+    def snapshot_path(self) -> Path | None:
+        """Where the index snapshot goes, if anywhere (see `snapshot`)."""
+        if self.snapshot == "off":
+            return None
+        if self.snapshot is not None:
+            return Path(self.snapshot).expanduser()
+        kind, target = parse_store_url(self.store)
+        return Path(target + ".index") if kind == "sqlite" and target != ":memory:" else None
+
+    @field_validator("budget_seconds", "drain_seconds", "retention_days", "snapshot_seconds")
     @classmethod
     def _positive(cls, value: float | None, info: ValidationInfo) -> float | None:
         name = str(info.field_name)

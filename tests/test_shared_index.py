@@ -140,3 +140,34 @@ def test_a_redis_write_whose_answer_is_lost_is_whole_and_the_retry_gets_its_repo
     retry = index.add(_seed(SEED_B))
     assert retry.replayed and [r["a"] for r in retry.relations] == [SEED_A.name]
     assert len(Index(store=open_store(fresh_redis))) == 2
+
+
+def test_a_snapshot_restores_the_index_and_a_stale_one_catches_up_from_the_log(
+    open_shared: Callable[[], Store], tmp_path: Path
+) -> None:
+    snap = tmp_path / "index.snapshot"
+    index = Index(store=open_shared(), snapshot=snap)
+    index.add(_seed(SEED_A))
+    index.add(Article("gone", "A story that will be deleted, about harbour fees and tolls."))
+    assert index.save_snapshot() and snap.exists()
+    # After the snapshot (as if the process then crashed): a delete and an add it does not hold.
+    index.delete("gone")
+    index.add(Article("late", "Weather news that came after the snapshot."))
+    restored = Index(store=open_shared(), snapshot=snap)
+    assert len(restored) == len(index) == 2 and restored.position == index.position
+    assert [r["a"] for r in restored.check(_seed(SEED_B)).relations] == [SEED_A.name]
+    assert (
+        restored.check(Article("probe", "A story that will be deleted, about harbour fees and tolls.")).relations == []
+    )
+
+
+def test_a_snapshot_of_another_store_or_a_broken_file_is_ignored(tmp_path: Path) -> None:
+    snap = tmp_path / "index.snapshot"
+    first = Index(store=SQLiteStore(tmp_path / "one.db"), snapshot=snap)
+    first.add(_seed(SEED_A))
+    first.save_snapshot()
+    other = Index(store=SQLiteStore(tmp_path / "two.db"), snapshot=snap)
+    assert len(other) == 0 and other.check(_seed(SEED_B)).relations == []
+    snap.write_bytes(b"not a snapshot")
+    again = Index(store=SQLiteStore(tmp_path / "one.db"), snapshot=snap)
+    assert len(again) == 1 and again.check(_seed(SEED_B)).relations

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -17,6 +18,7 @@ class MemoryStore:
         self._log: list[tuple[str, str]] = []
         self._links: dict[str, set[str]] = {}
         self._lock = threading.Lock()
+        self.identity = uuid.uuid4().hex
 
     def put(self, article: Article, report: Report | None = None) -> None:
         with self._lock:

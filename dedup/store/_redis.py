@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import wraps
@@ -74,6 +75,7 @@ class RedisStore:
         self._dates = f"{prefix}:dates"
         self._put = self._r.register_script(_PUT)
         self._delete = self._r.register_script(_DELETE)
+        self._identity: str | None = None
 
     def _key(self, article_id: str) -> str:
         return f"{self._prefix}:a:{article_id}"
@@ -148,6 +150,15 @@ class RedisStore:
     def newest_date(self) -> datetime | None:
         newest: Any = self._r.zrevrange(self._dates, 0, 0, withscores=True)
         return datetime.fromtimestamp(float(newest[0][1]), UTC) if newest else None
+
+    @property
+    @_translated
+    def identity(self) -> str:
+        if self._identity is None:
+            key = f"{self._prefix}:identity"
+            self._r.set(key, uuid.uuid4().hex, nx=True)
+            self._identity = _text(self._r.get(key))
+        return self._identity
 
     @_translated
     def ping(self) -> None:

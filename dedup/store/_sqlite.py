@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from functools import wraps
@@ -39,6 +40,7 @@ CREATE TABLE IF NOT EXISTS articles (
     title TEXT, source TEXT, published TEXT, url TEXT
 );
 CREATE TABLE IF NOT EXISTS log (pos INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS links (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
 """
 _COLUMNS = "id, text, title, source, published, url"
@@ -87,6 +89,8 @@ class SQLiteStore:
         if "report" not in columns:
             self._upgrade()
         self._db.execute("CREATE INDEX IF NOT EXISTS articles_date ON articles(date)")
+        self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('identity', ?)", (uuid.uuid4().hex,))
+        self.identity: str = self._db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()[0]
 
     def _upgrade(self) -> None:
         """A store written before reports, dates and the log: add them (dates from `published` or now)."""

@@ -1,0 +1,67 @@
+"""Snapshots of an index's in-memory tables, so that a restart loads them instead of re-signing every article.
+
+A snapshot is one uncompressed `.npz` file: the band tables, ids, deletion marks and IDF counts as arrays,
+and a JSON header naming the store it belongs to (`Store.identity`), the log position it reflects, and a
+fingerprint of the configuration that made it. An index opening over a store loads a snapshot that
+matches all three and replays the store's log from that position; any other is ignored (and rebuilt).
+The log makes a stale snapshot (a crash since) harmless: what it lacks is replayed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+
+__all__ = ["FORMAT", "Snapshot", "read_snapshot", "settings_fingerprint", "write_snapshot"]
+
+FORMAT = 1
+
+
+@dataclass
+class Snapshot:
+    """What a snapshot holds: its header (`store`, `cursor`, `fingerprint`, ...) and named arrays."""
+
+    header: dict[str, Any]
+    arrays: dict[str, np.ndarray]
+
+
+def settings_fingerprint(*parts: object) -> str:
+    """A short hash of what decides the tables' content (configuration, bands, format)."""
+    return hashlib.sha256(repr((FORMAT, *parts)).encode()).hexdigest()[:16]
+
+
+def write_snapshot(path: str | Path, snapshot: Snapshot) -> None:
+    """Write atomically (a temporary file renamed over the old one): a reader sees the old or the new."""
+    path = Path(path)
+    arrays = {**snapshot.arrays, "header": np.frombuffer(orjson.dumps(snapshot.header), dtype=np.uint8)}
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, allow_pickle=False, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_snapshot(path: str | Path) -> Snapshot | None:
+    """The snapshot at `path`, or None if there is none or it cannot be read (it is then rebuilt)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError):
+        return None
+    header = arrays.pop("header", None)
+    if header is None:
+        return None
+    return Snapshot(orjson.loads(header.tobytes()), arrays)
