@@ -155,7 +155,7 @@ class Index:
         with self._lock:
             self._pending[article.id] = (article, signed)
         try:
-            self.store.put(article, report.as_dict())
+            self.store.put(article, report.as_dict(), pack_terms(signed.terms, signed.term_counts))
         except DuplicateIdError:
             # Another request or process stored this id meanwhile: a retry if it is the same article.
             replay = self._replay(article)
@@ -386,10 +386,17 @@ class Index:
         rewrite_only = set(topic)
         gate = self.detector.config.lsh.rewrite_min_cosine
         new_terms = (signed.terms, signed.term_counts)
+        # The rewrite path's vocabulary screen, from the terms stored beside each article: most candidates
+        # fail it, and reading and preparing their texts only to screen them was most of a check's time.
+        stored = self.store.terms_of([ids[i] for i in topic]) if gate > 0 and topic else {}
         for item in verbatim + topic:
             if budget is not None and budget.exhausted(report.verified):
                 report.truncated = True
                 break
+            packed = stored.get(ids[item])
+            if packed is not None and idf.cosine(unpack_terms(packed), new_terms) < gate:
+                report.verified += 1
+                continue
             old = self._document(ids[item])
             report.verified += 1
             if old is None or old.id == article.id:
@@ -419,6 +426,16 @@ class Index:
     def nbytes(self) -> int:
         """Memory held by the band tables and ids (not the store, nor the bounded document cache)."""
         return self.article_nbytes
+
+
+def pack_terms(buckets: np.ndarray, counts: np.ndarray) -> bytes:
+    """An article's IDF terms (int32 buckets, uint16 counts) as bytes for the store."""
+    return buckets.astype("<i4").tobytes() + counts.astype("<u2").tobytes()
+
+
+def unpack_terms(packed: bytes) -> tuple[np.ndarray, np.ndarray]:
+    n = len(packed) // 6
+    return np.frombuffer(packed, "<i4", n).astype(np.int32), np.frombuffer(packed, "<u2", n, offset=4 * n)
 
 
 def _id_hash(article_id: str) -> int:

@@ -171,3 +171,23 @@ def test_a_snapshot_of_another_store_or_a_broken_file_is_ignored(tmp_path: Path)
     snap.write_bytes(b"not a snapshot")
     again = Index(store=SQLiteStore(tmp_path / "one.db"), snapshot=snap)
     assert len(again) == 1 and again.check(_seed(SEED_B)).relations
+
+
+def test_screening_candidates_by_stored_terms_reports_what_reading_their_texts_did(
+    fiction: list[dict[str, Any]],
+) -> None:
+    from dedup.article import article_from_mapping
+    from dedup.store import MemoryStore
+
+    articles = [article_from_mapping(r) for r in fiction]
+    with_terms = Index(store=MemoryStore())
+    for article in articles[:-10]:
+        with_terms.add(article)
+    bare = MemoryStore()
+    for article in with_terms.store:
+        bare.put(article)  # the same articles, without terms: every candidate is screened from its text
+    without_terms = Index(store=bare)
+    assert with_terms.store.terms_of([articles[0].id]) and not bare.terms_of([articles[0].id])
+    for probe in articles[-10:]:
+        assert with_terms.check(probe).relations == without_terms.check(probe).relations
+    assert sum(bool(with_terms.check(p).relations) for p in articles[-10:]) >= 3  # the rewrites among them

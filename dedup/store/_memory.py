@@ -17,10 +17,11 @@ class MemoryStore:
         self._articles: dict[str, tuple[int, Article, Report | None, datetime]] = {}
         self._log: list[tuple[str, str]] = []
         self._links: dict[str, set[str]] = {}
+        self._terms: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self.identity = uuid.uuid4().hex
 
-    def put(self, article: Article, report: Report | None = None) -> None:
+    def put(self, article: Article, report: Report | None = None, terms: bytes | None = None) -> None:
         with self._lock:
             if article.id in self._articles:
                 raise DuplicateIdError(f"duplicate id {article.id!r}: it is already in the store")
@@ -28,6 +29,11 @@ class MemoryStore:
             self._articles[article.id] = (len(self._log), article, report, article_date(article))
             for earlier in linked_ids(report):
                 self._links.setdefault(earlier, set()).add(article.id)
+            if terms is not None:
+                self._terms[article.id] = terms
+
+    def terms_of(self, article_ids: list[str]) -> dict[str, bytes]:
+        return {i: t for i in article_ids if i in self._articles and (t := self._terms.get(i)) is not None}
 
     def get(self, article_id: str) -> Article | None:
         entry = self._articles.get(article_id)
@@ -47,6 +53,7 @@ class MemoryStore:
             if self._articles.pop(article_id, None) is None:
                 return False
             self._links.pop(article_id, None)
+            self._terms.pop(article_id, None)
             self._log.append(("delete", article_id))
             return True
 

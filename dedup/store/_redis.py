@@ -27,6 +27,7 @@ _PUT = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return false end
 local pos = redis.call('XADD', KEYS[2], '*', 'op', 'add', 'id', ARGV[1])
 redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'report', ARGV[3], 'pos', pos)
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'terms', ARGV[5]) end
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
 for i = 4, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
 return pos
@@ -84,7 +85,7 @@ class RedisStore:
         return f"{self._prefix}:later:{article_id}"
 
     @_translated
-    def put(self, article: Article, report: Report | None = None) -> None:
+    def put(self, article: Article, report: Report | None = None, terms: bytes | None = None) -> None:
         doc: dict[str, Any] = {
             "id": article.id, "text": article.text, "title": article.title, "source": article.source,
             "published": article.published.isoformat() if article.published else None, "url": article.url,
@@ -92,7 +93,7 @@ class RedisStore:
         keys = [self._key(article.id), self._log, self._dates]
         keys += [self._later_key(earlier) for earlier in linked_ids(report)]
         args: list[bytes | str | float] = [
-            article.id, orjson.dumps(doc), orjson.dumps(report), article_date(article).timestamp()
+            article.id, orjson.dumps(doc), orjson.dumps(report), article_date(article).timestamp(), terms or b"",
         ]  # fmt: skip
         if self._put(keys=keys, args=args) is None:
             raise DuplicateIdError(f"duplicate id {article.id!r}: it is already stored")
@@ -101,6 +102,13 @@ class RedisStore:
     def get(self, article_id: str) -> Article | None:
         raw = self._r.hget(self._key(article_id), "doc")
         return _to_article(raw) if raw else None
+
+    @_translated
+    def terms_of(self, article_ids: list[str]) -> dict[str, bytes]:
+        pipe = self._r.pipeline(transaction=False)
+        for rid in article_ids:
+            pipe.hget(self._key(rid), "terms")
+        return {rid: bytes(t) for rid, t in zip(article_ids, pipe.execute(), strict=True) if t}
 
     @_translated
     def report(self, article_id: str) -> Report | None:

@@ -88,6 +88,8 @@ class SQLiteStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
         if "report" not in columns:
             self._upgrade()
+        if "terms" not in columns:
+            self._db.execute("ALTER TABLE articles ADD COLUMN terms BLOB")
         self._db.execute("CREATE INDEX IF NOT EXISTS articles_date ON articles(date)")
         self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('identity', ?)", (uuid.uuid4().hex,))
         self.identity: str = self._db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()[0]
@@ -105,7 +107,7 @@ class SQLiteStore:
         self._db.execute("COMMIT")
 
     @_translated
-    def put(self, article: Article, report: Report | None = None) -> None:
+    def put(self, article: Article, report: Report | None = None, terms: bytes | None = None) -> None:
         published = article.published.isoformat() if article.published else None
         date = article_date(article).timestamp()
         body = orjson.dumps(report).decode() if report is not None else None
@@ -113,7 +115,9 @@ class SQLiteStore:
             pos = self._db.execute("INSERT INTO log (op, id) VALUES ('add', ?)", (article.id,)).lastrowid
             row = (pos, article.id, article.text, article.title, article.source, published, article.url, date, body)
             try:
-                self._db.execute(f"INSERT INTO articles (seq, {_COLUMNS}, date, report) VALUES ({'?, ' * 8}?)", row)
+                self._db.execute(
+                    f"INSERT INTO articles (seq, {_COLUMNS}, date, report, terms) VALUES ({'?, ' * 9}?)", (*row, terms)
+                )
             except sqlite3.IntegrityError as e:
                 raise DuplicateIdError(f"duplicate id {article.id!r}: it is already stored") from e
             links = [(earlier, article.id) for earlier in linked_ids(report)]
@@ -127,6 +131,16 @@ class SQLiteStore:
         with self._lock:
             row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return _row_to_article(row) if row else None
+
+    @_translated
+    def terms_of(self, article_ids: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for lo in range(0, len(article_ids), 500):  # within SQLite's bound on parameters
+            chunk = article_ids[lo : lo + 500]
+            sql = f"SELECT id, terms FROM articles WHERE terms IS NOT NULL AND id IN ({', '.join('?' * len(chunk))})"
+            with self._lock:
+                found.update(self._db.execute(sql, chunk).fetchall())
+        return found
 
     @_translated
     def report(self, article_id: str) -> Report | None:
