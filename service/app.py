@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from dedup import __version__
@@ -22,6 +22,7 @@ from dedup.store import Store, open_store
 from service._body import BodyGuard
 from service._paths import ArticlePaths
 from service._work import WorkTracker
+from service.auth import require_key
 from service.errors import install_error_handlers
 from service.metrics import Metrics, MetricsMiddleware
 from service.routes import api_router
@@ -94,15 +95,22 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def _offline_docs(app: FastAPI) -> None:
-    """Swagger UI from the assets the `swagger-ui-bundle` package ships: /docs works with no network."""
+    """Swagger UI from the assets the `swagger-ui-bundle` package ships: /docs works with no network.
+
+    The page and the OpenAPI document need the key when there is one; the assets (Swagger UI's own
+    JavaScript and CSS) do not."""
     from swagger_ui_bundle import swagger_ui_path
 
     app.mount(_DOCS_ASSETS, StaticFiles(directory=swagger_ui_path), name="docs-assets")
 
-    @app.get("/docs", include_in_schema=False)
+    @app.get("/openapi.json", include_in_schema=False, dependencies=[Depends(require_key)])
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False, dependencies=[Depends(require_key)])
     def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url=str(app.openapi_url), title=f"{app.title} - API",
+            openapi_url="/openapi.json", title=f"{app.title} - API",
             swagger_js_url=f"{_DOCS_ASSETS}/swagger-ui-bundle.js", swagger_css_url=f"{_DOCS_ASSETS}/swagger-ui.css",
             swagger_favicon_url=f"{_DOCS_ASSETS}/favicon-32x32.png",
         )  # fmt: skip
@@ -119,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,  # served below, behind the key like every route but the probes
     )
     app.state.settings = settings
     app.state.index = None
@@ -131,5 +140,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(api_router)
     _offline_docs(app)
-    app.state.metrics.know_routes(lambda: [*app.openapi()["paths"], "/docs"])
+    app.state.metrics.know_routes(lambda: [*app.openapi()["paths"], "/docs", "/openapi.json"])
     return app

@@ -146,6 +146,8 @@ async def _on_mapped(request: Request, exc: Exception) -> JSONResponse:
     response = error_response(exc)
     if response.status_code == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
+    if response.status_code == 503 and isinstance(exc, StoreUnavailable):
+        request.app.state.metrics.store_errors.inc()
     if response.status_code == 503:
         # Handled here, so nothing else would log it: the operator needs the traceback.
         _log.error("store failed on %s %s", request.method, request.url.path, exc_info=exc)

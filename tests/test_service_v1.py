@@ -110,15 +110,19 @@ def test_compare_relates_two_texts_without_the_index(client: TestClient) -> None
 
 def test_the_key_guards_every_route_but_the_probes() -> None:
     with TestClient(create_app(Settings(store="memory://", api_key="s3cret"))) as client:
-        for method, path in [("post", "/v1/articles"), ("get", "/v1/articles/x"), ("get", "/metrics")]:
+        open_routes = [("get", "/docs/assets/swagger-ui.css")]
+        guarded = [("post", "/v1/articles"), ("get", "/v1/articles/x"), ("get", "/metrics"), ("get", "/docs")]
+        for method, path in [*guarded, ("get", "/openapi.json"), ("post", "/v1/compare")]:
             body = _error(client.request(method, path, json=_record(SEED_A)), 401)
             assert "Bearer" in body["detail"]
         wrong = {"Authorization": "Bearer s3cres"}
         _error(client.get("/v1/articles/x", headers=wrong), 401)
         assert client.get("/healthz").status_code == 200 and client.get("/readyz").status_code == 200
+        assert all(client.request(method, path).status_code == 200 for method, path in open_routes)
         good = {"Authorization": "Bearer s3cret"}
         assert client.post("/v1/articles", json=_record(SEED_A), headers=good).status_code == 201
         assert client.get("/metrics", headers=good).status_code == 200
+        assert client.get("/openapi.json", headers=good).json()["paths"]
 
 
 def test_metrics_count_requests_by_route_template_and_status(client: TestClient) -> None:
@@ -128,6 +132,7 @@ def test_metrics_count_requests_by_route_template_and_status(client: TestClient)
     assert 'dedup_requests_total{method="POST",route="/v1/articles",status="201"} 1.0' in text
     assert 'route="/v1/articles/{article_id}",status="404"' in text
     assert "dedup_index_articles 1.0" in text and "dedup_request_seconds_bucket" in text
+    assert "dedup_store_errors_total 0.0" in text
 
 
 def test_docs_are_served_from_bundled_assets_without_the_network(client: TestClient) -> None:
@@ -168,6 +173,7 @@ def test_a_store_error_body_names_no_file_or_host(tmp_path: Path) -> None:
         conflict = _error(client.post("/v1/articles", json=_record(SEED_A, text="Other.")), 409)
         client.app.state.index.store.close()  # type: ignore[attr-defined]
         down = _error(client.get(f"/v1/articles/{SEED_A.name}"), 503)
+        assert "dedup_store_errors_total 1.0" in client.get("/metrics").text
     for body in (conflict, down):
         assert "secret-folder" not in body["detail"] and str(tmp_path) not in body["detail"]
 

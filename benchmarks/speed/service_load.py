@@ -49,7 +49,7 @@ from dedup.store import open_store
 __all__ = ["Server", "fill_store", "main", "measure_latency", "measure_throughput", "serve"]
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_ARCHIVE = ROOT / "benchmarks" / ".cache" / "archive-100000-seed7-runs4.jsonl"
+DEFAULT_ARCHIVE = ROOT / "benchmarks" / ".cache" / "archive-110000-seed7-runs4.jsonl"
 DEFAULT_SOURCE = ROOT / ".." / "shared" / "corpora" / "reuters21578"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "service_load.json"
 RESULTS = ROOT / "benchmarks" / "results" / "service.md"
@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     posts = len(args.workers) * (args.latency_posts + args.throughput_posts)
     need = max(args.indexed) + posts
     if not args.archive.is_file():
-        generate(reuters_pool(args.source), max(need, 100_000), seed=7, out=args.archive)
+        generate(reuters_pool(args.source), max(need, 110_000), seed=7, out=args.archive)
     records = [orjson.loads(line) for line in itertools.islice(args.archive.open("rb"), need)]
     if len(records) < need:
         raise SystemExit(f"error: {args.archive} has {len(records)} articles; {need} are needed")
