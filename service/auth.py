@@ -16,7 +16,7 @@ __all__ = ["require_key"]
 _bearer = HTTPBearer(auto_error=False, description="DEDUP_API_KEY, when the server has one")
 
 
-def require_key(
+async def require_key(
     request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> None:
     """401 unless the server has no key or the request carries it (compared in constant time)."""
