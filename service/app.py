@@ -32,7 +32,7 @@ __all__ = ["create_app"]
 
 _log = logging.getLogger("service")
 _DOCS_ASSETS = "/docs/assets"
-_WAIT_FOR_LOAD_SECONDS = 2.0
+_WAIT_FOR_LOAD_SECONDS = 30.0
 
 
 def _load_index(app: FastAPI, store: Store) -> None:
@@ -82,7 +82,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     stop_saving = threading.Event()
     saver = threading.Thread(target=_save_now_and_then, args=(app, stop_saving), name="snapshot", daemon=True)
     saver.start()
-    # A small store is loaded before the server accepts requests; a large one loads while /readyz says 503.
+    # An index that loads quickly (a snapshot, a small store) is loaded before this worker accepts
+    # connections, so that with several workers none is handed requests it cannot answer yet; a long load
+    # (every article re-signed) is waited for this long, then goes on while /readyz says 503.
     await asyncio.to_thread(loader.join, _WAIT_FOR_LOAD_SECONDS)
     try:
         yield
