@@ -13,10 +13,8 @@ import sys
 import threading
 from array import array
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import xxhash
@@ -26,51 +24,28 @@ from dedup.article import Article
 from dedup.budget import WorkBudget
 from dedup.detector import Detector, relation_record
 from dedup.errors import ConfigError, DuplicateIdError
-from dedup.index_snapshot import Snapshot, read_snapshot, settings_fingerprint, write_snapshot
+from dedup.index_report import IndexReport, pack_terms, unpack_terms
+from dedup.index_snapshot import (
+    Snapshot,
+    pack_tables,
+    read_snapshot,
+    settings_fingerprint,
+    unpack_tables,
+    write_snapshot,
+)
 from dedup.prepare.document import Document
 from dedup.sketch.idf import IdfOverlay, IdfTable
 from dedup.sketch.keytable import KeyTable
 from dedup.sketch.shard import SignedShard, sign_documents, sign_shard
 from dedup.store import Change, MemoryStore, Store
 
-__all__ = ["Index", "IndexReport", "give_back_freed_memory", "keep_heap_small"]
+__all__ = ["Index", "IndexReport", "give_back_freed_memory", "keep_heap_small", "memory_per_article", "pack_terms"]
 
 _DOC_CACHE = 512
 # Articles of a reopened store signed together: one at a time, re-signing is several times slower.
 _REOPEN_SHARD = 1000
 # Log entries replayed at opening past which the snapshot is written again (a restart after a crash).
 _SNAPSHOT_AFTER = 1000
-
-
-@dataclass
-class IndexReport:
-    """Relations of one article to earlier ones (output-contract records) and its repeated blocks.
-
-    `candidates` were found by LSH and `verified` of them checked; `truncated` says the work budget ran
-    out first (the relations are those found so far). `replayed`: the same article was added before,
-    and this is the report it got then (a client's retry).
-    """
-
-    id: str
-    relations: list[dict[str, Any]] = field(default_factory=list)
-    repeats: list[dict[str, Any]] = field(default_factory=list)
-    added: bool = False
-    truncated: bool = False
-    candidates: int = 0
-    verified: int = 0
-    replayed: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        """The report as stored beside its article (without `replayed`, which describes one answer)."""
-        record = asdict(self)
-        record.pop("replayed")
-        return record
-
-    @classmethod
-    def from_dict(cls, record: dict[str, Any], replayed: bool = False) -> IndexReport:
-        """A stored report; fields this version does not know are dropped."""
-        known = {k: record[k] for k in ("id", "relations", "repeats", "added", "truncated", "candidates", "verified")}
-        return cls(**{k: v for k, v in known.items() if v is not None}, replayed=replayed)
 
 
 class Index:
@@ -251,16 +226,7 @@ class Index:
             return False
         with self._lock:
             header = {"store": self.store.identity, "cursor": self._cursor, "fingerprint": self._fingerprint()}
-            arrays: dict[str, np.ndarray] = {
-                "ids.bytes": np.frombuffer(bytes(self._id_bytes), dtype=np.uint8),
-                "ids.ends": np.array(self._id_ends, dtype=np.uint64),
-                "ids.hashes": np.array(self._id_hashes, dtype=np.uint64),
-                "ids.dead": np.frombuffer(bytes(self._dead), dtype=np.uint8),
-                "idf.counts": self.idf.counts.copy(),
-                "idf.units": np.array([self.idf.n_units], dtype=np.int64),
-            }
-            for name, table in self._tables.items():
-                arrays.update({f"{name}/{key}": value for key, value in table.state().items()})
+            arrays = pack_tables(self._tables, self.idf, (self._id_bytes, self._id_ends, self._id_hashes, self._dead))
         write_snapshot(self.snapshot_path, Snapshot(header, arrays))
         return True
 
@@ -272,17 +238,10 @@ class Index:
         header, arrays = found.header, found.arrays
         if header.get("store") != self.store.identity or header.get("fingerprint") != self._fingerprint():
             return False
-        self._id_bytes = bytearray(arrays["ids.bytes"].tobytes())
-        self._id_ends = array("Q", arrays["ids.ends"].tobytes())
-        self._id_hashes = array("Q", arrays["ids.hashes"].tobytes())
-        self._dead = bytearray(arrays["ids.dead"].tobytes())
-        self._n_dead = int(np.count_nonzero(arrays["ids.dead"]))
-        self.idf.counts = arrays["idf.counts"].astype(np.uint32)
-        self.idf.n_units = int(arrays["idf.units"][0])
-        for name, table in self._tables.items():
-            prefix = f"{name}/"
-            state = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
-            self._tables[name] = KeyTable.from_state(table.key_bits, state)
+        tables, ids = unpack_tables(arrays, self._tables, self.idf)
+        self._tables = tables
+        self._id_bytes, self._id_ends, self._id_hashes, self._dead = ids
+        self._n_dead = self._dead.count(1)
         self._cursor = header.get("cursor")
         return True
 
@@ -426,16 +385,6 @@ class Index:
     def nbytes(self) -> int:
         """Memory held by the band tables and ids (not the store, nor the bounded document cache)."""
         return self.article_nbytes
-
-
-def pack_terms(buckets: np.ndarray, counts: np.ndarray) -> bytes:
-    """An article's IDF terms (int32 buckets, uint16 counts) as bytes for the store."""
-    return buckets.astype("<i4").tobytes() + counts.astype("<u2").tobytes()
-
-
-def unpack_terms(packed: bytes) -> tuple[np.ndarray, np.ndarray]:
-    n = len(packed) // 6
-    return np.frombuffer(packed, "<i4", n).astype(np.int32), np.frombuffer(packed, "<u2", n, offset=4 * n)
 
 
 def _id_hash(article_id: str) -> int:

@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,13 @@ from typing import Any
 import numpy as np
 import orjson
 
-__all__ = ["FORMAT", "Snapshot", "read_snapshot", "settings_fingerprint", "write_snapshot"]
+from dedup.sketch.idf import IdfTable
+from dedup.sketch.keytable import KeyTable
+
+__all__ = [
+    "FORMAT", "IdArrays", "Snapshot", "pack_tables", "read_snapshot", "settings_fingerprint", "unpack_tables",
+    "write_snapshot",
+]  # fmt: skip
 
 FORMAT = 1
 
@@ -31,6 +38,46 @@ class Snapshot:
 
     header: dict[str, Any]
     arrays: dict[str, np.ndarray]
+
+
+# An index's ids: UTF-8 buffer, end offsets, hashes and deletion marks, one entry per item.
+IdArrays = tuple[bytearray, "array[int]", "array[int]", bytearray]
+
+
+def pack_tables(tables: dict[str, KeyTable], idf: IdfTable, ids: IdArrays) -> dict[str, np.ndarray]:
+    """An index's tables as named arrays: the runs by reference (never changed in place), the rest copied."""
+    id_bytes, id_ends, id_hashes, dead = ids
+    arrays: dict[str, np.ndarray] = {
+        "ids.bytes": np.frombuffer(bytes(id_bytes), dtype=np.uint8),
+        "ids.ends": np.array(id_ends, dtype=np.uint64),
+        "ids.hashes": np.array(id_hashes, dtype=np.uint64),
+        "ids.dead": np.frombuffer(bytes(dead), dtype=np.uint8),
+        "idf.counts": idf.counts.copy(),
+        "idf.units": np.array([idf.n_units], dtype=np.int64),
+    }
+    for name, table in tables.items():
+        arrays.update({f"{name}/{key}": value for key, value in table.state().items()})
+    return arrays
+
+
+def unpack_tables(
+    arrays: dict[str, np.ndarray], like: dict[str, KeyTable], idf: IdfTable
+) -> tuple[dict[str, KeyTable], IdArrays]:
+    """The tables `pack_tables` gave (shaped as `like`), the ids; `idf` takes its counts."""
+    idf.counts = arrays["idf.counts"].astype(np.uint32)
+    idf.n_units = int(arrays["idf.units"][0])
+    tables = {}
+    for name, table in like.items():
+        prefix = f"{name}/"
+        state = {k[len(prefix) :]: v for k, v in arrays.items() if k.startswith(prefix)}
+        tables[name] = KeyTable.from_state(table.key_bits, state)
+    ids = (
+        bytearray(arrays["ids.bytes"].tobytes()),
+        array("Q", arrays["ids.ends"].tobytes()),
+        array("Q", arrays["ids.hashes"].tobytes()),
+        bytearray(arrays["ids.dead"].tobytes()),
+    )
+    return tables, ids
 
 
 def settings_fingerprint(*parts: object) -> str:
