@@ -68,8 +68,16 @@ def test_the_joined_stories_answer_within_the_budget_while_others_are_served(
             assert report["truncated"] and report["verified"] < report["candidates"] >= 900
             # Verification stops between candidates: an add may finish the one under way (about a second here).
             assert seconds < BUDGET_SECONDS + (1.0 if path.endswith("check") else 4.0), seconds
-            assert len(served) >= 4 and all(status == 200 for status, _ in served), served
-            assert max(t for _, t in served) < 2.0, served
+            assert len(served) >= 10 and all(status == 200 for status, _ in served), served
+            # No stall: the others are answered as usual, sharing the CPU with the big one (whose
+            # verification under way at its deadline runs to its end: seconds for this text, GIL included).
+            times = sorted(t for _, t in served)
+            assert times[len(times) // 2] < 0.25 and times[-1] < 5.0, times
+            print(
+                f"{path}: {len(joined['text']):,} chars, {report['candidates']} candidates, {report['verified']} "
+                f"verified, answered in {seconds:.2f} s; {len(served)} other requests meanwhile, slowest "
+                f"{max(t for _, t in served):.2f} s, median {sorted(t for _, t in served)[len(served) // 2]:.3f} s"
+            )
 
 
 def test_a_client_that_leaves_stops_its_work_and_sigterm_drains_in_time(
