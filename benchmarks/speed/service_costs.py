@@ -3,7 +3,8 @@
     python -m benchmarks.speed.service_costs [--archive FILE] [--indexed 10000] [--n 300] [--out FILE.json]
 
 Over a SQLite store holding `indexed` articles of the synthetic archive (with the terms the service stores),
-times per article: `Index.check`, `Index.add` (check, store, index), signing an article as another worker
+the time to open the index by re-signing every article (and write its snapshot) and from the snapshot;
+then, per article: `Index.check`, `Index.add` (check, store, index), signing an article as another worker
 does when it follows the log, and the HTTP framework (a small check driven through the ASGI app, no
 network). Prints a table and writes JSON; the figures explain the throughput the load benchmark measures.
 """
@@ -32,6 +33,7 @@ __all__ = ["main", "per_call_ms"]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "service_costs.json"
+# --out defaults to service_costs-INDEXED.json beside it
 
 
 def per_call_ms(call: Callable[[Any], object], items: list[Any]) -> float:
@@ -90,10 +92,19 @@ def measure(archive: Path, indexed: int, n: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="costs-") as tmp:
         db = Path(tmp) / "index.db"
         fill_store(f"sqlite:///{db}", records[:indexed])
-        index = Index(store=SQLiteStore(db))
+        load = [round(x, 2) for x in os.getloadavg()]
+        start = time.perf_counter()
+        index = Index(store=SQLiteStore(db), snapshot=Path(tmp) / "index.snapshot")
+        resign_and_snapshot = time.perf_counter() - start
+        start = time.perf_counter()
+        Index(store=SQLiteStore(db), snapshot=Path(tmp) / "index.snapshot")
+        from_snapshot = time.perf_counter() - start
         tiny = Index()
         figures = {
-            "indexed": indexed, "n": n, "load": [round(x, 2) for x in os.getloadavg()],
+            "indexed": indexed, "n": n, "load": load,
+            "open_resign_and_write_snapshot_s": round(resign_and_snapshot, 2),
+            "open_from_snapshot_s": round(from_snapshot, 3),
+            "snapshot_mb": round((Path(tmp) / "index.snapshot").stat().st_size / 1e6, 1),
             "check_ms": per_call_ms(index.check, fresh[:n]),
             "add_ms": per_call_ms(index.add, fresh[n : 2 * n]),
             "sign_one_ms (a follower)": per_call_ms(lambda a: sign_shard([a], index.detector), fresh[2 * n : 3 * n]),
@@ -110,8 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE)
     parser.add_argument("--indexed", type=int, default=10_000)
     parser.add_argument("--n", type=int, default=300)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=Path, default=None, help="JSON file (default: results/service_costs-N.json)")
     args = parser.parse_args(argv)
+    args.out = args.out or DEFAULT_OUT.with_name(f"service_costs-{args.indexed}.json")
     figures = measure(args.archive, args.indexed, args.n)
     args.out.write_text(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
     for name, value in figures.items():

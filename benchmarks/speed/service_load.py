@@ -268,7 +268,7 @@ def _section(rows: list[dict[str, Any]], command: str) -> str:
         f"- {s}, {n:,} articles: {c} s to ready with no snapshot (every article re-signed)" for s, n, c in cold
     )
     return (
-        "<!-- service-load:start -->\n## Load: POST /v1/articles over loopback\n\n"
+        "<!-- service-load:start -->\n## Load: POST /v1/articles over loopback (`benchmarks/speed/service_load.py`)\n\n"
         f"`{command}` on {datetime.now(UTC):%Y-%m-%d} (2 cores; load averages beside each row: other "
         "engineers' test suites were running). Latency: one client, one POST after another, measured by the "
         "client (HTTP and JSON included). Throughput: concurrent clients, each on its own connection.\n\n"

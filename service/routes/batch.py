@@ -21,7 +21,7 @@ _NDJSON_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "content": {
-            media: {"schema": {"type": "string", "description": "one JSON article per line"}}
+            media: {"schema": {"type": "string", "pattern": r"\S", "description": "one JSON article per line"}}
             for media in ("application/x-ndjson", "text/plain")
         },
     }
