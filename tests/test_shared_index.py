@@ -191,3 +191,19 @@ def test_screening_candidates_by_stored_terms_reports_what_reading_their_texts_d
     for probe in articles[-10:]:
         assert with_terms.check(probe).relations == without_terms.check(probe).relations
     assert sum(bool(with_terms.check(p).relations) for p in articles[-10:]) >= 3  # the rewrites among them
+
+
+def test_a_sqlite_store_written_before_logs_and_reports_is_upgraded_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as old:  # the schema of the previous release
+        old.execute(
+            "CREATE TABLE articles (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+            "text TEXT NOT NULL, title TEXT, source TEXT, published TEXT, url TEXT)"
+        )
+        old.execute("INSERT INTO articles (id, text) VALUES (?, ?)", (SEED_A.name, SEED_A.read_text(encoding="utf-8")))
+    index = Index(store=SQLiteStore(db))
+    assert len(index) == 1 and [r["a"] for r in index.check(_seed(SEED_B)).relations] == [SEED_A.name]
+    assert index.add(_seed(SEED_B)).added and index.delete(SEED_A.name)
+    assert len(Index(store=SQLiteStore(db))) == 1
