@@ -34,7 +34,7 @@ from dedup.index_snapshot import (
     write_snapshot,
 )
 from dedup.prepare.document import Document
-from dedup.sketch.idf import IdfOverlay, IdfTable
+from dedup.sketch.idf import IdfTable
 from dedup.sketch.keytable import KeyTable
 from dedup.sketch.shard import SignedShard, sign_documents, sign_shard
 from dedup.store import Change, MemoryStore, Store
@@ -200,9 +200,7 @@ class Index:
                 self._insert_shard(run)
                 run = []
             if change.op == "add" and article is not None:
-                signed = self._pending.pop(article.id)[1]
-                self.idf.add_terms(signed.terms, signed.term_counts, signed.n_units)
-                self._insert([article], signed)
+                self._insert([article], self._pending.pop(article.id)[1])
             elif change.op == "delete":
                 self._forget(change.article_id)
         if run:
@@ -214,7 +212,7 @@ class Index:
         return self._cursor
 
     def _fingerprint(self) -> str:
-        return settings_fingerprint(self.detector.config, self.paragraph_bands, self.idf.n_buckets)
+        return settings_fingerprint(self.detector.config, self.paragraph_bands)
 
     def save_snapshot(self) -> bool:
         """Write the tables to `snapshot_path` (if any) for a fast restart; whether one was written.
@@ -226,7 +224,7 @@ class Index:
             return False
         with self._lock:
             header = {"store": self.store.identity, "cursor": self._cursor, "fingerprint": self._fingerprint()}
-            arrays = pack_tables(self._tables, self.idf, (self._id_bytes, self._id_ends, self._id_hashes, self._dead))
+            arrays = pack_tables(self._tables, (self._id_bytes, self._id_ends, self._id_hashes, self._dead))
         write_snapshot(self.snapshot_path, Snapshot(header, arrays))
         return True
 
@@ -238,7 +236,7 @@ class Index:
         header, arrays = found.header, found.arrays
         if header.get("store") != self.store.identity or header.get("fingerprint") != self._fingerprint():
             return False
-        tables, ids = unpack_tables(arrays, self._tables, self.idf)
+        tables, ids = unpack_tables(arrays, self._tables)
         self._tables = tables
         self._id_bytes, self._id_ends, self._id_hashes, self._dead = ids
         self._n_dead = self._dead.count(1)
@@ -324,8 +322,7 @@ class Index:
         with self._lock:
             verbatim, topic = self._candidates(signed)
             ids = {item: self._id(item) for item in verbatim + topic}
-            idf = IdfOverlay(self.idf, signed.terms, signed.term_counts, signed.n_units)
-        return self._check(article, new, signed, (verbatim, topic, ids), idf, budget)
+        return self._check(article, new, signed, (verbatim, topic, ids), budget)
 
     def _check(
         self,
@@ -333,16 +330,16 @@ class Index:
         new: Document,
         signed: SignedShard,
         found: tuple[list[int], list[int], dict[int, str]],
-        idf: IdfTable,
         budget: WorkBudget | None,
     ) -> IndexReport:
-        """Relations to the candidates `found` (verbatim, topic, their ids); `idf` counts the article too."""
+        """Relations to the candidates `found` (verbatim, topic, their ids)."""
         report = IndexReport(article.id)
         verbatim, topic, ids = found
         report.candidates = len(verbatim) + len(topic)
         if budget is not None:
             budget.partial = report
         rewrite_only = set(topic)
+        weights = self.detector.weights
         gate = self.detector.config.lsh.rewrite_min_cosine
         new_terms = (signed.terms, signed.term_counts)
         # The rewrite path's vocabulary screen, from the terms stored beside each article: most candidates
@@ -353,7 +350,7 @@ class Index:
                 report.truncated = True
                 break
             packed = stored.get(ids[item])
-            if packed is not None and idf.cosine(unpack_terms(packed), new_terms) < gate:
+            if packed is not None and weights.cosine(unpack_terms(packed), new_terms) < gate:
                 report.verified += 1
                 continue
             old = self._document(ids[item])

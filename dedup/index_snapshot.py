@@ -1,6 +1,6 @@
 """Snapshots of an index's in-memory tables, so that a restart loads them instead of re-signing every article.
 
-A snapshot is one uncompressed `.npz` file: the band tables, ids, deletion marks and IDF counts as arrays,
+A snapshot is one uncompressed `.npz` file: the band tables, ids and deletion marks as arrays,
 and a JSON header naming the store it belongs to (`Store.identity`), the log position it reflects, and a
 fingerprint of the configuration that made it. An index opening over a store loads a snapshot that
 matches all three and replays the store's log from that position; any other is ignored (and rebuilt).
@@ -21,7 +21,6 @@ from typing import Any
 import numpy as np
 import orjson
 
-from dedup.sketch.idf import IdfTable
 from dedup.sketch.keytable import KeyTable
 
 __all__ = [
@@ -29,7 +28,7 @@ __all__ = [
     "write_snapshot",
 ]  # fmt: skip
 
-FORMAT = 1
+FORMAT = 2  # 2: no IDF counts (decisions use fixed word weights)
 
 
 @dataclass
@@ -44,7 +43,7 @@ class Snapshot:
 IdArrays = tuple[bytearray, "array[int]", "array[int]", bytearray]
 
 
-def pack_tables(tables: dict[str, KeyTable], idf: IdfTable, ids: IdArrays) -> dict[str, np.ndarray]:
+def pack_tables(tables: dict[str, KeyTable], ids: IdArrays) -> dict[str, np.ndarray]:
     """An index's tables as named arrays: the runs by reference (never changed in place), the rest copied."""
     id_bytes, id_ends, id_hashes, dead = ids
     arrays: dict[str, np.ndarray] = {
@@ -52,20 +51,14 @@ def pack_tables(tables: dict[str, KeyTable], idf: IdfTable, ids: IdArrays) -> di
         "ids.ends": np.array(id_ends, dtype=np.uint64),
         "ids.hashes": np.array(id_hashes, dtype=np.uint64),
         "ids.dead": np.frombuffer(bytes(dead), dtype=np.uint8),
-        "idf.counts": idf.counts.copy(),
-        "idf.units": np.array([idf.n_units], dtype=np.int64),
     }
     for name, table in tables.items():
         arrays.update({f"{name}/{key}": value for key, value in table.state().items()})
     return arrays
 
 
-def unpack_tables(
-    arrays: dict[str, np.ndarray], like: dict[str, KeyTable], idf: IdfTable
-) -> tuple[dict[str, KeyTable], IdArrays]:
-    """The tables `pack_tables` gave (shaped as `like`), the ids; `idf` takes its counts."""
-    idf.counts = arrays["idf.counts"].astype(np.uint32)
-    idf.n_units = int(arrays["idf.units"][0])
+def unpack_tables(arrays: dict[str, np.ndarray], like: dict[str, KeyTable]) -> tuple[dict[str, KeyTable], IdArrays]:
+    """The tables `pack_tables` gave (shaped as `like`), and the ids."""
     tables = {}
     for name, table in like.items():
         prefix = f"{name}/"

@@ -17,15 +17,7 @@ from dedup.prepare.document import content_ids_many, join_documents
 if TYPE_CHECKING:
     from dedup.prepare.document import Document, Joined
 
-__all__ = [
-    "DEFAULT_BUCKETS",
-    "IdfOverlay",
-    "IdfTable",
-    "SentenceUnits",
-    "bucket_of",
-    "sentence_terms",
-    "sentence_terms_many",
-]
+__all__ = ["DEFAULT_BUCKETS", "IdfTable", "SentenceUnits", "bucket_of", "sentence_terms", "sentence_terms_many"]
 
 
 class SentenceUnits(Protocol):
@@ -137,28 +129,3 @@ class IdfTable:
     def weights(self, buckets: np.ndarray) -> np.ndarray:
         """Smoothed IDF, as scikit-learn's TfidfTransformer(smooth_idf=True) computes it."""
         return np.log((1.0 + self.n_units) / (1.0 + self.counts[buckets])) + 1.0
-
-
-class IdfOverlay(IdfTable):
-    """A table's counts plus one document's own, without writing them into the shared table.
-
-    Scoring an article counts its own sentences (as a scan would); a view lets many requests score at once
-    while the shared counts only change when an article is indexed.
-    """
-
-    def __init__(self, base: IdfTable, buckets: np.ndarray, counts: np.ndarray, n_units: int) -> None:
-        self.n_buckets = base.n_buckets
-        self.counts = base.counts
-        self.n_units = base.n_units + n_units
-        order = np.argsort(buckets, kind="stable")
-        self._own_buckets, self._own_counts = buckets[order], counts[order].astype(np.uint32)
-
-    def weights(self, buckets: np.ndarray) -> np.ndarray:
-        counts = self.counts[buckets].astype(np.float64)
-        if len(self._own_buckets):
-            at = np.minimum(np.searchsorted(self._own_buckets, buckets), len(self._own_buckets) - 1)
-            counts += np.where(self._own_buckets[at] == buckets, self._own_counts[at], 0)
-        return np.log((1.0 + self.n_units) / (1.0 + counts)) + 1.0
-
-    def add_terms(self, buckets: np.ndarray, counts: np.ndarray, n_units: int, sign: int = 1) -> None:
-        raise TypeError("an IdfOverlay is read-only: add terms to the table it overlays")
