@@ -1,4 +1,4 @@
-"""The `dedup` command line: `dedup scan` and `dedup compare`.
+"""The `dedup` command line: `dedup scan`, `dedup compare` and `dedup serve`.
 
 Exit codes: 0 success, 1 the input could not be read at all, 2 bad usage.
 """
@@ -23,11 +23,13 @@ from dedup.io.readers import RecordError
 from dedup.report import print_comparison, print_scan_report
 from dedup.scan.engine import default_engine
 from dedup.scan.run import scan as run_scan
+from dedup.serve import serve
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, help="Find duplicated, copied, reused and rewritten news."
 )
 err = Console(stderr=True)
+app.command()(serve)
 
 
 class _Bar:

@@ -2,7 +2,9 @@
 
 This is what an ingest service calls per article. Band keys live in compact in-memory tables; the
 texts live in a `Store` (memory, SQLite, Redis), from which candidates are read back for exact
-verification. Reopening an index over a non-empty store re-signs the stored articles.
+verification. The index follows the store's change log: opening it over a non-empty store re-signs the
+stored articles, and every call first applies what other processes added or deleted since, so several
+workers (or hosts) over one store answer as one index.
 """
 
 from __future__ import annotations
@@ -11,41 +13,48 @@ import sys
 import threading
 from array import array
 from collections import OrderedDict
-from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
+import xxhash
 
 from dedup._util import heap
 from dedup.article import Article
+from dedup.budget import WorkBudget
 from dedup.candidates import estimate_jaccard, facts_kept
 from dedup.detector import Detector, relation_record
 from dedup.errors import ConfigError, DuplicateIdError
+from dedup.index_report import IndexReport, pack_terms, unpack_terms
+from dedup.index_snapshot import (
+    Snapshot,
+    pack_tables,
+    read_snapshot,
+    settings_fingerprint,
+    unpack_tables,
+    write_snapshot,
+)
 from dedup.prepare.document import Document
 from dedup.sketch.idf import IdfTable
 from dedup.sketch.keytable import KeyTable
 from dedup.sketch.shard import SKETCH_WIDTH, SignedShard, sign_documents, sign_shard
-from dedup.store import MemoryStore, Store
+from dedup.store import Change, MemoryStore, Store
 
-__all__ = ["Index", "IndexReport", "give_back_freed_memory", "keep_heap_small"]
+__all__ = ["Index", "IndexReport", "give_back_freed_memory", "keep_heap_small", "memory_per_article", "pack_terms"]
 
 _DOC_CACHE = 512
 # Articles of a reopened store signed together: one at a time, re-signing is several times slower.
 _REOPEN_SHARD = 1000
-
-
-@dataclass
-class IndexReport:
-    """Relations of one article to earlier ones (output-contract records) and its repeated blocks."""
-
-    id: str
-    relations: list[dict[str, Any]] = field(default_factory=list)
-    repeats: list[dict[str, Any]] = field(default_factory=list)
-    added: bool = False
+# Log entries replayed at opening past which the snapshot is written again (a restart after a crash).
+_SNAPSHOT_AFTER = 1000
 
 
 class Index:
-    """Incremental detector over a store; thread-safe (one writer at a time).
+    """Incremental detector over a store; thread-safe. Band tables change under a lock held briefly;
+    verification runs outside it, so a slow article never holds up the others.
+
+    `retention` drops (from the index and the store) articles dated more than that before the newest
+    date in the store: for live ingest that is now; for a replayed archive the newest `published` seen.
 
     `paragraph_bands` keeps only that many of each paragraph's LSH bands (default: all of them, so the
     index finds what a scan finds). Paragraph keys are most of the index's memory, about 5.3 bytes a
@@ -54,7 +63,12 @@ class Index:
     """
 
     def __init__(
-        self, detector: Detector | None = None, store: Store | None = None, paragraph_bands: int | None = None
+        self,
+        detector: Detector | None = None,
+        store: Store | None = None,
+        paragraph_bands: int | None = None,
+        retention: timedelta | None = None,
+        snapshot: str | Path | None = None,
     ) -> None:
         self.detector = detector or Detector()
         bands = self.detector.block_bands[0]
@@ -72,46 +86,183 @@ class Index:
         self._sketches = bytearray()
         self._facts, self._fact_ends = array("I"), array("Q")
         self._docs: OrderedDict[str, Document] = OrderedDict()
+        self._docs_lock = threading.Lock()
         self._lock = threading.RLock()
-        self._reopen()
+        # Per item: a hash of its id (to find it for a delete) and whether it was deleted.
+        self._id_hashes = array("Q")
+        self._dead = bytearray()
+        self._n_dead = 0
+        self._cursor: str | None = None
+        self._pending: dict[str, tuple[Article, SignedShard]] = {}
+        self.retention = retention
+        self.snapshot_path = Path(snapshot) if snapshot is not None else None
+        restored = self._restore()
+        replayed = self.sync()
+        if self.snapshot_path is not None and (not restored or replayed >= _SNAPSHOT_AFTER):
+            self.save_snapshot()
 
     def __len__(self) -> int:
-        return len(self._id_ends)
+        return len(self._id_ends) - self._n_dead
 
     def _id(self, item: int) -> str:
         """The id of item number `item`."""
         start = self._id_ends[item - 1] if item else 0
         return self._id_bytes[start : self._id_ends[item]].decode()
 
-    def check(self, article: Article) -> IndexReport:
+    def check(self, article: Article, budget: WorkBudget | None = None) -> IndexReport:
         """Relations of `article` to indexed articles, without adding it."""
-        with self._lock:
-            new = self.detector.prepare(article)
-            return self._check(article, new, sign_documents([new], self.detector))
+        self.sync()
+        new = self.detector.prepare(article)
+        return self._score(article, new, sign_documents([new], self.detector), budget)
 
-    def add(self, article: Article) -> IndexReport:
-        """Check `article`, then add it; a duplicate id raises DuplicateIdError (a StoreError) and changes nothing."""
-        with self._lock:
-            if article.id in self.store:
-                raise DuplicateIdError(f"duplicate id {article.id!r}: it is already indexed")
-            new = self.detector.prepare(article)
-            signed = sign_documents([new], self.detector)
-            report = self._check(article, new, signed)
-            self.store.put(article)
-            self._insert([article], signed)
-            report.added = True
-            return report
+    def add(self, article: Article, budget: WorkBudget | None = None) -> IndexReport:
+        """Check `article`, then store and index it.
 
-    def _reopen(self) -> None:
-        """Index the articles the store already holds, in its order, signed shard by shard."""
-        shard: list[Article] = []
-        for article in self.store:
-            shard.append(article)
-            if len(shard) == _REOPEN_SHARD:
-                self._insert_shard(shard)
-                shard = []
-        if shard:
-            self._insert_shard(shard)
+        The same article again (every field equal) gets the report it got the first time, `replayed`, and
+        changes nothing: a client may retry. Another article under a stored id raises DuplicateIdError.
+        """
+        self.sync()
+        replay = self._replay(article)
+        if replay is not None:
+            return replay
+        new = self.detector.prepare(article)
+        signed = sign_documents([new], self.detector)
+        report = self._score(article, new, signed, budget)
+        if budget is not None and budget.cancelled:
+            return report  # nobody is waiting for it: store nothing
+        report.added = True
+        with self._lock:
+            self._pending[article.id] = (article, signed)
+        try:
+            self.store.put(article, report.as_dict(), pack_terms(signed.terms, signed.term_counts))
+        except DuplicateIdError:
+            # Another request or process stored this id meanwhile: a retry if it is the same article.
+            replay = self._replay(article)
+            if replay is None:
+                raise
+            return replay
+        finally:
+            self.sync()
+            with self._lock:
+                self._pending.pop(article.id, None)
+        self.expire()
+        return report
+
+    def _replay(self, article: Article) -> IndexReport | None:
+        """The stored report if `article` is stored as it is; DuplicateIdError if its id holds another."""
+        stored = self.store.get(article.id)
+        if stored is None:
+            return None
+        if stored != article:
+            raise DuplicateIdError(
+                f"duplicate id {article.id!r}: another article is stored under it; "
+                "use a new id, or delete the stored one first"
+            )
+        record = self.store.report(article.id)
+        return IndexReport.from_dict(record, replayed=True) if record else IndexReport(article.id, replayed=True)
+
+    def delete(self, article_id: str) -> bool:
+        """Remove the article from the store and the index; later articles no longer relate to it."""
+        deleted = self.store.delete(article_id)
+        self.sync()
+        return deleted
+
+    def expire(self) -> int:
+        """Delete articles dated more than `retention` before the newest date stored; how many."""
+        if self.retention is None:
+            return 0
+        newest = self.store.newest_date()
+        if newest is None:
+            return 0
+        gone = 0
+        while ids := self.store.dated_before(newest - self.retention):
+            gone += sum(self.store.delete(i) for i in ids)
+        if gone:
+            self.sync()
+        return gone
+
+    def sync(self) -> int:
+        """Apply the store's log since the last call (every process's adds and deletes); how many entries."""
+        with self._lock:
+            applied = 0
+            while changes := self.store.changes(self._cursor, _REOPEN_SHARD):
+                self._apply(changes)
+                self._cursor = changes[-1].position
+                applied += len(changes)
+            return applied
+
+    def _apply(self, changes: list[Change]) -> None:
+        """Adds in runs signed together (the ones this process just checked are signed already), deletes in order."""
+        run: list[Article] = []
+        for change in changes:
+            article = change.article
+            own = self._pending.get(article.id) if article is not None else None
+            if change.op == "add" and article is not None and (own is None or own[0] != article):
+                run.append(article)
+                continue
+            if run:
+                self._insert_shard(run)
+                run = []
+            if change.op == "add" and article is not None:
+                self._insert([article], self._pending.pop(article.id)[1])
+            elif change.op == "delete":
+                self._forget(change.article_id)
+        if run:
+            self._insert_shard(run)
+
+    @property
+    def position(self) -> str | None:
+        """The store log position this index reflects."""
+        return self._cursor
+
+    def _fingerprint(self) -> str:
+        return settings_fingerprint(self.detector.config, self.paragraph_bands)
+
+    def save_snapshot(self) -> bool:
+        """Write the tables to `snapshot_path` (if any) for a fast restart; whether one was written.
+
+        Runs of the band tables are never changed in place, so the lock is held only to take references
+        and copy the small mutable arrays; the file is written outside it.
+        """
+        if self.snapshot_path is None:
+            return False
+        with self._lock:
+            header = {"store": self.store.identity, "cursor": self._cursor, "fingerprint": self._fingerprint()}
+            arrays = pack_tables(self._tables, (self._id_bytes, self._id_ends, self._id_hashes, self._dead))
+            arrays["rewrite.sketches"] = np.frombuffer(bytes(self._sketches), dtype=np.uint8)
+            arrays["rewrite.facts"] = np.array(self._facts, dtype=np.uint32)
+            arrays["rewrite.fact_ends"] = np.array(self._fact_ends, dtype=np.uint64)
+        write_snapshot(self.snapshot_path, Snapshot(header, arrays))
+        return True
+
+    def _restore(self) -> bool:
+        """Load the snapshot if it belongs to this store and configuration; whether it was loaded."""
+        found = read_snapshot(self.snapshot_path) if self.snapshot_path is not None else None
+        if found is None:
+            return False
+        header, arrays = found.header, found.arrays
+        if header.get("store") != self.store.identity or header.get("fingerprint") != self._fingerprint():
+            return False
+        tables, ids = unpack_tables(arrays, self._tables)
+        self._tables = tables
+        self._id_bytes, self._id_ends, self._id_hashes, self._dead = ids
+        self._sketches = bytearray(arrays["rewrite.sketches"].tobytes())
+        self._facts = array("I", arrays["rewrite.facts"].tobytes())
+        self._fact_ends = array("Q", arrays["rewrite.fact_ends"].tobytes())
+        self._n_dead = self._dead.count(1)
+        self._cursor = header.get("cursor")
+        return True
+
+    def _forget(self, article_id: str) -> None:
+        """Mark the live item with this id deleted: lookups skip it from now on."""
+        hashes = np.frombuffer(self._id_hashes, dtype=np.uint64)
+        for item in np.flatnonzero(hashes == _id_hash(article_id)).tolist():
+            if not self._dead[item] and self._id(item) == article_id:
+                self._dead[item] = 1
+                self._n_dead += 1
+        del hashes  # a live view would stop the array from growing
+        with self._docs_lock:
+            self._docs.pop(article_id, None)
 
     def _insert_shard(self, articles: list[Article]) -> None:
         self._insert(articles, sign_shard(articles, self.detector))
@@ -122,6 +273,8 @@ class Index:
         for article in articles:
             self._id_bytes += article.id.encode()
             self._id_ends.append(len(self._id_bytes))
+            self._id_hashes.append(_id_hash(article.id))
+        self._dead += bytes(len(articles))
         items = np.arange(first, first + len(articles), dtype=np.uint32)
         self._sketches += signed.topic_sketch.tobytes()
         self._facts.extend(signed.fact_hashes.tolist())
@@ -146,10 +299,8 @@ class Index:
             found.update(self._tables[name].lookup(keys).tolist())
         found -= set(same[1:])
         limit = self.detector.config.lsh.rewrite_candidates
-        topic = (
-            [i for i in self._rewrite_candidates(signed, limit) if i not in found and i not in same] if limit else []
-        )
-        return sorted(found), topic
+        topic = self._rewrite_candidates(signed, limit) if limit else []
+        return sorted(i for i in found if not self._dead[i]), [i for i in topic if i not in found and i not in same]
 
     def _rewrite_candidates(self, signed: SignedShard, limit: int) -> list[int]:
         """The `limit` earlier items most similar on names and facts (`dedup.candidates`' topic path,
@@ -159,8 +310,11 @@ class Index:
         positions, items = self._tables["topic"].matches(signed.topic_keys)
         if not len(items):
             return []
+        # Deleted items still hold their keys: they count for a crowded key, as they did when added.
         crowded = np.bincount(positions)[positions] > lsh.rewrite_max_bucket
         items = np.unique(items[~crowded]).astype(np.int64)
+        if self._n_dead:
+            items = items[np.frombuffer(self._dead, dtype=np.uint8)[items] == 0]
         stored = np.frombuffer(self._sketches, dtype=np.uint8).reshape(-1, SKETCH_WIDTH)
         estimate = estimate_jaccard(stored[items], np.broadcast_to(signed.topic_sketch[0], (len(items), SKETCH_WIDTH)))
         close = estimate >= lsh.rewrite_threshold
@@ -177,26 +331,57 @@ class Index:
         return np.frombuffer(self._facts, dtype=np.uint32)[lo : self._fact_ends[item]]
 
     def _document(self, article_id: str) -> Document | None:
-        doc = self._docs.get(article_id)
+        with self._docs_lock:
+            doc = self._docs.get(article_id)
         if doc is None:
             article = self.store.get(article_id)
             if article is None:
                 return None
-            doc = self._docs[article_id] = self.detector.prepare(article)
-            if len(self._docs) > _DOC_CACHE:
-                self._docs.popitem(last=False)
+            doc = self.detector.prepare(article)
+            with self._docs_lock:
+                self._docs[article_id] = doc
+                if len(self._docs) > _DOC_CACHE:
+                    self._docs.popitem(last=False)
         return doc
 
-    def _check(self, article: Article, new: Document, signed: SignedShard) -> IndexReport:
-        """Relations to the candidates."""
+    def _score(self, article: Article, new: Document, signed: SignedShard, budget: WorkBudget | None) -> IndexReport:
+        """Find candidates under the lock (a moment), verify them outside it, within `budget`."""
+        with self._lock:
+            verbatim, topic = self._candidates(signed)
+            ids = {item: self._id(item) for item in verbatim + topic}
+        return self._check(article, new, signed, (verbatim, topic, ids), budget)
+
+    def _check(
+        self,
+        article: Article,
+        new: Document,
+        signed: SignedShard,
+        found: tuple[list[int], list[int], dict[int, str]],
+        budget: WorkBudget | None,
+    ) -> IndexReport:
+        """Relations to the candidates `found` (verbatim, topic, their ids)."""
         report = IndexReport(article.id)
-        weights = self.detector.weights
-        verbatim, topic = self._candidates(signed)
+        verbatim, topic, ids = found
+        report.candidates = len(verbatim) + len(topic)
+        if budget is not None:
+            budget.partial = report
         rewrite_only = set(topic)
+        weights = self.detector.weights
         gate = self.detector.config.lsh.rewrite_min_cosine
         new_terms = (signed.terms, signed.term_counts)
+        # The rewrite path's vocabulary screen, from the terms stored beside each article: most candidates
+        # fail it, and reading and preparing their texts only to screen them was most of a check's time.
+        stored = self.store.terms_of([ids[i] for i in topic]) if gate > 0 and topic else {}
         for item in verbatim + topic:
-            old = self._document(self._id(item))
+            if budget is not None and budget.exhausted(report.verified):
+                report.truncated = True
+                break
+            packed = stored.get(ids[item])
+            if packed is not None and weights.cosine(unpack_terms(packed), new_terms) < gate:
+                report.verified += 1
+                continue
+            old = self._document(ids[item])
+            report.verified += 1
             if old is None or old.id == article.id:
                 continue
             # As in a scan: a rewrite-path candidate too far in vocabulary to be a rewrite is not verified.
@@ -222,13 +407,17 @@ class Index:
 
     @property
     def ids_nbytes(self) -> int:
-        """Bytes of the article ids: their UTF-8 buffer and end offsets, objects included."""
-        return sys.getsizeof(self._id_bytes) + sys.getsizeof(self._id_ends)
+        """Bytes of the article ids: their UTF-8 buffer, end offsets, hashes and deletion marks."""
+        return sum(sys.getsizeof(a) for a in (self._id_bytes, self._id_ends, self._id_hashes, self._dead))
 
     @property
     def nbytes(self) -> int:
         """Memory held by the band tables and ids (not the store, nor the bounded document cache)."""
         return self.article_nbytes
+
+
+def _id_hash(article_id: str) -> int:
+    return xxhash.xxh3_64_intdigest(article_id.encode())
 
 
 def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -10,17 +10,22 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException
 
 from dedup.errors import DedupError, DuplicateIdError, InputError, StoreUnavailable
 
 __all__ = [
+    "ERROR_STATUSES",
     "ArticleNotFoundError",
     "BodyEncodingError",
     "BodyTooLargeError",
+    "ErrorOut",
     "InvalidJSONError",
+    "UnauthorizedError",
+    "WorkStoppedError",
     "describe",
+    "documented",
     "error_response",
     "install_error_handlers",
 ]
@@ -48,9 +53,25 @@ class ArticleNotFoundError(LookupError):
     """No article with this id is indexed."""
 
 
+class WorkStoppedError(Exception):
+    """The server is stopping (or the client left) before the article was stored: retry it."""
+
+
+class UnauthorizedError(PermissionError):
+    """`DEDUP_API_KEY` is set and the request's bearer token is missing or another."""
+
+
+class ErrorOut(BaseModel):
+    """Every error response: what kind of error, and what to do about it."""
+
+    error: str = Field(description="Error type, e.g. ValidationError, DuplicateIdError, StoreUnavailable")
+    detail: str = Field(description="One line naming the field or limit at fault and the fix")
+
+
 # Most specific first: the first class an exception is an instance of decides its status.
 _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (DuplicateIdError, 409),
+    (WorkStoppedError, 503),
     (StoreUnavailable, 503),
     (InputError, 422),
     (InvalidJSONError, 422),
@@ -58,7 +79,25 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (BodyEncodingError, 400),
     (BodyTooLargeError, 413),
     (ArticleNotFoundError, 404),
+    (UnauthorizedError, 401),
 )
+ERROR_STATUSES: dict[int, str] = {
+    400: "The body is not UTF-8, or the request is malformed",
+    401: "DEDUP_API_KEY is set and the bearer token is missing or wrong",
+    404: "No article has this id",
+    409: "Another article is stored under this id",
+    413: "The body is over DEDUP_MAX_BODY_BYTES",
+    422: "A field is missing or invalid (id grammar, empty text, date, length, lone surrogate)",
+    500: "An unexpected error; the server log has the traceback",
+    503: "The store is unavailable; retry later",
+}
+
+
+def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these error statuses, each with the real `{"error", "detail"}` body."""
+    return {status: {"model": ErrorOut, "description": ERROR_STATUSES[status]} for status in statuses}
+
+
 _UNEXPECTED = "internal error; the server log has the traceback"
 _log = logging.getLogger("service")
 
@@ -69,7 +108,7 @@ def describe(exc: BaseException) -> tuple[int, str, str]:
         return 422, "ValidationError", _validation_detail(exc.errors())
     for kind, status in _STATUS:
         if isinstance(exc, kind):
-            if status == 503:
+            if isinstance(exc, StoreUnavailable):
                 # The backend's message may name a file or a host: it goes to the log, not to clients.
                 return status, "StoreUnavailable", "the store is unavailable; retry later"
             return status, type(exc).__name__, str(exc)
@@ -105,6 +144,10 @@ def _validation_detail(errors: Sequence[Any]) -> str:
 
 async def _on_mapped(request: Request, exc: Exception) -> JSONResponse:
     response = error_response(exc)
+    if response.status_code == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    if response.status_code == 503 and isinstance(exc, StoreUnavailable):
+        request.app.state.metrics.store_errors.inc()
     if response.status_code == 503:
         # Handled here, so nothing else would log it: the operator needs the traceback.
         _log.error("store failed on %s %s", request.method, request.url.path, exc_info=exc)

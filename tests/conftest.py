@@ -32,11 +32,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_redis(work: Path) -> Iterator[str]:
-    """A real redis-server on a free loopback port, without persistence; its URL; stopped afterwards."""
+def running_redis(work: Path, durable: bool = False, port: int | None = None) -> Iterator[str]:
+    """A real redis-server on a loopback port (free unless given); its URL; stopped afterwards.
+
+    Without persistence, or `durable`: an append-only file fsynced at every write (`appendfsync always`)."""
     assert REDIS_SERVER is not None, "redis-server is not installed (scripts/test.sh installs it)"
-    port = free_port()
+    port = port or free_port()
     args = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(work)]
+    if durable:
+        args += ["--appendonly", "yes", "--appendfsync", "always"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 10

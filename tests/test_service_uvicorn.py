@@ -45,7 +45,7 @@ def _serve(args: list[str], store: str, log: Path) -> Iterator[str]:
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{base}/health", proc, log)
+        _wait_for(f"{base}/readyz", proc, log)
         yield base
     finally:
         proc.send_signal(signal.SIGTERM)
@@ -64,7 +64,7 @@ def _post_seeds(base: str) -> list[dict[str, Any]]:
     with httpx.Client(base_url=base, timeout=30.0) as client:
         reports = []
         for path in (SEED_A, SEED_B):
-            response = client.post("/articles", json={"id": path.name, "text": path.read_text(encoding="utf-8")})
+            response = client.post("/v1/articles", json={"id": path.name, "text": path.read_text(encoding="utf-8")})
             assert response.status_code == 201, response.text
             reports.append(response.json())
         return reports
@@ -80,14 +80,14 @@ def test_uvicorn_over_sqlite_finds_the_seed_rewrite_and_keeps_it_across_a_restar
         assert first["relations"] == [] and len(first["repeats"]) == 1
         assert [(r["a"], r["relation"]) for r in second["relations"]] == [(SEED_A.name, "rewrite")]
         big = {"id": "big", "text": "word " * 500_000}  # 2.5 MB: over the default limit
-        response = httpx.post(f"{base}/articles", json=big, timeout=30.0)
+        response = httpx.post(f"{base}/v1/articles", json=big, timeout=30.0)
         assert response.status_code == 413 and response.json()["error"] == "BodyTooLargeError"
         latin1 = b'{"id": "x", "text": "caf\xe9"}'
-        response = httpx.post(f"{base}/articles", content=latin1, headers={"content-type": "application/json"})
+        response = httpx.post(f"{base}/v1/articles", content=latin1, headers={"content-type": "application/json"})
         assert response.status_code == 400 and "UTF-8" in response.json()["detail"]
     with _serve(UVICORN, store, tmp_path / "second.log") as base:
-        assert httpx.get(f"{base}/health").json()["articles"] == 2
-        response = httpx.post(f"{base}/articles", json={"id": "again", "text": SEED_B.read_text(encoding="utf-8")})
+        assert httpx.get(f"{base}/readyz").json()["articles"] == 2
+        response = httpx.post(f"{base}/v1/articles", json={"id": "again", "text": SEED_B.read_text(encoding="utf-8")})
         assert (SEED_B.name, "exact") in {(r["a"], r["relation"]) for r in response.json()["relations"]}
 
 
@@ -103,12 +103,12 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 def test_python_m_service_over_redis_finds_the_seed_rewrite_and_reopens(redis_url: str, tmp_path: Path) -> None:
     with _serve(["-m", "service"], redis_url, tmp_path / "first.log") as base:
-        health = httpx.get(f"{base}/health").json()
-        assert (health["status"], health["articles"], health["store"]) == ("ok", 0, "redis")
+        health = httpx.get(f"{base}/readyz").json()
+        assert (health["status"], health["articles"], health["store"]) == ("ready", 0, "redis")
         _, second = _post_seeds(base)
         assert [(r["a"], r["relation"]) for r in second["relations"]] == [(SEED_A.name, "rewrite")]
     with _serve(["-m", "service"], redis_url, tmp_path / "second.log") as base:
-        assert httpx.get(f"{base}/health").json()["articles"] == 2
-        assert httpx.get(f"{base}/articles/{SEED_A.name}").json()["text"] == SEED_A.read_text(encoding="utf-8")
-        response = httpx.post(f"{base}/articles", json={"id": SEED_A.name, "text": "Anything else at all."})
+        assert httpx.get(f"{base}/readyz").json()["articles"] == 2
+        assert httpx.get(f"{base}/v1/articles/{SEED_A.name}").json()["text"] == SEED_A.read_text(encoding="utf-8")
+        response = httpx.post(f"{base}/v1/articles", json={"id": SEED_A.name, "text": "Anything else at all."})
         assert response.status_code == 409

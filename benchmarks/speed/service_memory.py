@@ -5,7 +5,7 @@
 
 Starts `python -m uvicorn --factory service.app:create_app` with its store in a temporary directory
 (`--store sqlite`, the default, keeps the texts on disk, so the server's RSS growth is memory beyond
-the stored text; `--store memory` keeps them in the process), POSTs each article to `/articles` from
+the stored text; `--store memory` keeps them in the process), POSTs each article to `/v1/articles` from
 this process, and reads the server's resident set size from /proc/PID/statm every few articles.
 Reports RSS growth per article over the whole run and over its second half (the marginal cost, once
 fixed costs such as the bounded memos' first fill are paid), the median and p95 milliseconds per POST
@@ -70,7 +70,7 @@ def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: fl
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()}")
         try:
-            if httpx.get(f"{base}/health", timeout=1.0).status_code == 200:
+            if httpx.get(f"{base}/readyz", timeout=1.0).status_code == 200:
                 return
         except httpx.TransportError:
             time.sleep(0.1)
@@ -119,10 +119,10 @@ def post_all(base: str, pid: int, records: list[dict[str, Any]], every: int) -> 
     run = Run(times=np.zeros(n))
     run.rss.append((0, rss_bytes(pid)))
     with httpx.Client(base_url=base, timeout=60.0) as client:
-        run.index_bytes[0] = client.get("/health").json()["index_bytes"]
+        run.index_bytes[0] = client.get("/readyz").json()["index_bytes"]
         for i, record in enumerate(records):
             t0 = time.perf_counter()
-            response = client.post("/articles", json=record)
+            response = client.post("/v1/articles", json=record)
             run.times[i] = time.perf_counter() - t0
             if response.status_code == 201:
                 run.relations.update(r["relation"] for r in response.json()["relations"])
@@ -132,7 +132,7 @@ def post_all(base: str, pid: int, records: list[dict[str, Any]], every: int) -> 
             if i + 1 == half or (i + 1) % every == 0 or i + 1 == n:
                 run.rss.append((i + 1, rss_bytes(pid)))
             if i + 1 in (half, n):
-                run.index_bytes[i + 1] = client.get("/health").json()["index_bytes"]
+                run.index_bytes[i + 1] = client.get("/readyz").json()["index_bytes"]
     return run
 
 
@@ -148,7 +148,7 @@ def warm_up(base: str, records: list[dict[str, Any]]) -> int:
     added = 0
     with httpx.Client(base_url=base, timeout=60.0) as client:
         for record in records:
-            response = client.post("/articles", json={**record, "id": f"warmup:{record['id']}"})
+            response = client.post("/v1/articles", json={**record, "id": f"warmup:{record['id']}"})
             added += response.status_code == 201
     return added
 
@@ -212,7 +212,7 @@ def _table(figures: dict[str, Any]) -> str:
         ("RSS growth per article, whole run", f"{figures['rss_growth_per_article']:,.0f} B"),
         ("RSS growth per article, second half", f"{figures['rss_growth_per_article_second_half']:,.0f} B"),
         ("  least-squares slope, second half", f"{figures['rss_slope_per_article_second_half']:,.0f} B"),
-        ("index entries per article (GET /health)", f"{figures['index_bytes_per_article']:,.0f} B"),
+        ("index entries per article (GET /readyz)", f"{figures['index_bytes_per_article']:,.0f} B"),
         ("  their growth, second half", f"{figures['index_growth_per_article_second_half']:,.0f} B"),
         ("text per article (UTF-8)", f"{figures['text_bytes_per_article']:,.0f} B"),
         ("POST ms median / p95", f"{figures['post_ms_median']:.2f} / {figures['post_ms_p95']:.2f}"),

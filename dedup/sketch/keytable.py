@@ -245,6 +245,28 @@ class KeyTable:
             return _NO_MATCH
         return np.concatenate([q for q, _ in found]), np.concatenate([i for _, i in found])
 
+    def state(self) -> dict[str, np.ndarray]:
+        """The table as named arrays (runs are never changed in place: this copies nothing)."""
+        arrays: dict[str, np.ndarray] = {"last": np.array([self._last], dtype=np.int64)}
+        for n, run in enumerate(self._all_runs()):
+            arrays[f"{n}.meta"] = np.array([run.base, run.key_bits, run.bits], dtype=np.int64)
+            for name in ("directory", "rest", "high", "items"):
+                arrays[f"{n}.{name}"] = getattr(run, name)
+        return arrays
+
+    @classmethod
+    def from_state(cls, key_bits: int, arrays: dict[str, np.ndarray]) -> KeyTable:
+        """The table `state` gave (its head becomes a sealed run: lookups are the same)."""
+        table = cls(key_bits)
+        table._last = int(arrays["last"][0])
+        n = 0
+        while f"{n}.meta" in arrays:
+            base, bits_of_keys, bits = (int(v) for v in arrays[f"{n}.meta"])
+            parts = (arrays[f"{n}.{name}"] for name in ("directory", "rest", "high", "items"))
+            table._runs.append(_Run(base, bits_of_keys, bits, *parts))
+            n += 1
+        return table
+
     def _all_runs(self) -> list[_Run]:
         return self._runs + ([self._head] if self._head is not None else [])
 

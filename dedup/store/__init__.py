@@ -9,11 +9,22 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from dedup.errors import ConfigError
-from dedup.store._base import Store
+from dedup.store._base import Change, Report, Store, article_date
 from dedup.store._memory import MemoryStore
 from dedup.store._sqlite import SQLiteStore
 
-__all__ = ["STORE_URL_FORMS", "MemoryStore", "SQLiteStore", "Store", "StoreURL", "open_store", "parse_store_url"]
+__all__ = [
+    "STORE_URL_FORMS",
+    "Change",
+    "MemoryStore",
+    "Report",
+    "SQLiteStore",
+    "Store",
+    "StoreURL",
+    "article_date",
+    "open_store",
+    "parse_store_url",
+]
 
 _SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 STORE_URL_FORMS = "memory://, sqlite:///PATH.db or redis://HOST:PORT/DB"

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -8,6 +10,7 @@ import orjson
 
 from dedup.article import Article, parse_published
 from dedup.errors import DuplicateIdError, StoreUnavailable
+from dedup.store._base import Change, Report, article_date, linked_ids, relations_to
 
 try:
     import redis
@@ -17,6 +20,25 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 
 _PAGE = 1000
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Each write is one Lua script: Redis runs a script whole, with no other command between its steps, so an
+# article is never stored without its log entry (which is what indexes it in every worker) or vice versa.
+_PUT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+local pos = redis.call('XADD', KEYS[2], '*', 'op', 'add', 'id', ARGV[1])
+redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'report', ARGV[3], 'pos', pos)
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'terms', ARGV[5]) end
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+for i = 4, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
+return pos
+"""
+_DELETE = """
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('ZREM', KEYS[3], ARGV[1])
+redis.call('DEL', KEYS[4])
+redis.call('XADD', KEYS[2], '*', 'op', 'delete', 'id', ARGV[1])
+return 1
+"""
 
 
 def _translated(method: F) -> F:
@@ -32,31 +54,123 @@ def _translated(method: F) -> F:
     return call  # type: ignore[return-value]
 
 
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _position(pos: Any) -> tuple[int, int]:
+    """A stream entry id ("ms-seq") as a sortable pair."""
+    ms, _, seq = _text(pos).partition("-")
+    return int(ms), int(seq or 0)
+
+
 class RedisStore:
-    """Articles in a Redis server: a hash per article and a list keeping insertion order."""
+    """Articles in a Redis server: a hash per article (text, report, log position), a stream logging every
+    add and delete (which workers follow), a sorted set of dates (retention) and a set of later ids per article.
+    """
 
     def __init__(self, url: str, prefix: str = "dedup") -> None:
         self._r = redis.Redis.from_url(url)
         self._prefix = prefix
-        self._order = f"{prefix}:order"
+        self._log = f"{prefix}:log"
+        self._dates = f"{prefix}:dates"
+        self._put = self._r.register_script(_PUT)
+        self._delete = self._r.register_script(_DELETE)
+        self._identity: str | None = None
 
     def _key(self, article_id: str) -> str:
-        return f"{self._prefix}:article:{article_id}"
+        return f"{self._prefix}:a:{article_id}"
+
+    def _later_key(self, article_id: str) -> str:
+        return f"{self._prefix}:later:{article_id}"
 
     @_translated
-    def put(self, article: Article) -> None:
+    def put(self, article: Article, report: Report | None = None, terms: bytes | None = None) -> None:
         doc: dict[str, Any] = {
             "id": article.id, "text": article.text, "title": article.title, "source": article.source,
             "published": article.published.isoformat() if article.published else None, "url": article.url,
         }  # fmt: skip
-        if not self._r.set(self._key(article.id), orjson.dumps(doc), nx=True):
-            raise DuplicateIdError(f"duplicate id {article.id!r}: it is already in the Redis store")
-        self._r.rpush(self._order, article.id)
+        keys = [self._key(article.id), self._log, self._dates]
+        keys += [self._later_key(earlier) for earlier in linked_ids(report)]
+        args: list[bytes | str | float] = [
+            article.id, orjson.dumps(doc), orjson.dumps(report), article_date(article).timestamp(), terms or b"",
+        ]  # fmt: skip
+        if self._put(keys=keys, args=args) is None:
+            raise DuplicateIdError(f"duplicate id {article.id!r}: it is already stored")
 
     @_translated
     def get(self, article_id: str) -> Article | None:
-        raw = self._r.get(self._key(article_id))
+        raw = self._r.hget(self._key(article_id), "doc")
         return _to_article(raw) if raw else None
+
+    @_translated
+    def terms_of(self, article_ids: list[str]) -> dict[str, bytes]:
+        pipe = self._r.pipeline(transaction=False)
+        for rid in article_ids:
+            pipe.hget(self._key(rid), "terms")
+        return {rid: bytes(t) for rid, t in zip(article_ids, pipe.execute(), strict=True) if t}
+
+    @_translated
+    def report(self, article_id: str) -> Report | None:
+        raw = self._r.hget(self._key(article_id), "report")
+        value: Report | None = orjson.loads(raw) if raw else None
+        return value
+
+    @_translated
+    def later(self, article_id: str) -> list[Report]:
+        ids = sorted(_text(i) for i in self._r.smembers(self._later_key(article_id)))
+        pipe = self._r.pipeline(transaction=False)
+        for rid in ids:
+            pipe.hmget(self._key(rid), "report", "pos")
+        found = [(_position(pos), orjson.loads(raw)) for raw, pos in pipe.execute() if raw and pos]
+        return relations_to(article_id, [report for _, report in sorted(found, key=lambda f: f[0])])
+
+    @_translated
+    def delete(self, article_id: str) -> bool:
+        keys = [self._key(article_id), self._log, self._dates, self._later_key(article_id)]
+        return bool(self._delete(keys=keys, args=[article_id]))
+
+    @_translated
+    def changes(self, after: str | None, limit: int = 1000) -> list[Change]:
+        entries: Any = self._r.xrange(self._log, min=f"({after}" if after else "-", count=limit)
+        events = [(_text(pos), _text(f[b"op"]), _text(f[b"id"])) for pos, f in entries]
+        pipe = self._r.pipeline(transaction=False)
+        for _, op, rid in events:
+            if op == "add":
+                pipe.hmget(self._key(rid), "doc", "pos")
+        stored = iter(pipe.execute() if len(pipe) else [])
+        changes = []
+        for pos, op, rid in events:
+            article = None
+            if op == "add":
+                raw, live_pos = next(stored)
+                if raw and live_pos and _text(live_pos) == pos:
+                    article = _to_article(raw)
+            changes.append(Change(pos, op, rid, article))
+        return changes
+
+    @_translated
+    def dated_before(self, cutoff: datetime, limit: int = 1000) -> list[str]:
+        ids = self._r.zrangebyscore(self._dates, "-inf", f"({cutoff.timestamp()}", start=0, num=limit)
+        return [_text(i) for i in ids]
+
+    @_translated
+    def newest_date(self) -> datetime | None:
+        newest: Any = self._r.zrevrange(self._dates, 0, 0, withscores=True)
+        return datetime.fromtimestamp(float(newest[0][1]), UTC) if newest else None
+
+    @property
+    @_translated
+    def identity(self) -> str:
+        if self._identity is None:
+            key = f"{self._prefix}:identity"
+            self._r.set(key, uuid.uuid4().hex, nx=True)
+            self._identity = _text(self._r.get(key))
+        return self._identity
+
+    @_translated
+    def ping(self) -> None:
+        self._r.ping()
 
     @_translated
     def __contains__(self, article_id: object) -> bool:
@@ -64,23 +178,14 @@ class RedisStore:
 
     @_translated
     def __len__(self) -> int:
-        return int(self._r.llen(self._order))
+        return int(self._r.zcard(self._dates))
 
     def __iter__(self) -> Iterator[Article]:
-        """Articles in insertion order, read a page at a time (one round trip per page, not per article)."""
-        start = 0
-        while page := self._page(start):
-            ids, values = page
-            yield from (_to_article(raw) for raw in values if raw)
-            start += len(ids)
-
-    @_translated
-    def _page(self, start: int) -> tuple[list[Any], list[Any]] | None:
-        ids = self._r.lrange(self._order, start, start + _PAGE - 1)
-        if not ids:
-            return None
-        keys = [self._key(rid.decode() if isinstance(rid, bytes) else str(rid)) for rid in ids]
-        return ids, self._r.mget(keys)
+        """Live articles in insertion order, read from the log a page at a time (one round trip per page)."""
+        after = None
+        while page := self.changes(after, _PAGE):
+            yield from (c.article for c in page if c.article is not None)
+            after = page[-1].position
 
     @_translated
     def close(self) -> None:

@@ -2,13 +2,18 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
+import orjson
+
 from dedup.article import Article, parse_published
-from dedup.errors import DuplicateIdError, StoreUnavailable
+from dedup.errors import ConfigError, DuplicateIdError, StoreUnavailable
+from dedup.store._base import Change, Report, article_date, linked_ids, relations_to
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,16 +31,22 @@ def _translated(method: F) -> F:
     return call  # type: ignore[return-value]
 
 
+# `seq` of an article is the log position of its add: a worker replaying the log knows which add is live.
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     text TEXT NOT NULL,
     title TEXT, source TEXT, published TEXT, url TEXT
-)
+);
+CREATE TABLE IF NOT EXISTS log (pos INTEGER PRIMARY KEY AUTOINCREMENT, op TEXT NOT NULL, id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS links (a TEXT NOT NULL, b TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
 """
 _COLUMNS = "id, text, title, source, published, url"
 _PAGE = 1000
+# Writers of other processes (several workers over one file) wait for the lock rather than fail.
+_BUSY_MS = 10_000
 
 
 def _row_to_article(row: tuple[str, str, str | None, str | None, str | None, str | None]) -> Article:
@@ -43,38 +54,142 @@ def _row_to_article(row: tuple[str, str, str | None, str | None, str | None, str
     return Article(rid, text, title, source, parse_published(published, rid), url)
 
 
+def _check_folder(path: str) -> None:
+    if path == ":memory:" or path.startswith("file:"):
+        return
+    folder = Path(path).expanduser().parent
+    if not folder.is_dir():
+        raise ConfigError(
+            f"store (DEDUP_STORE): the folder of the SQLite file does not exist ({folder}); "
+            "create it, or give the path of an existing store"
+        )
+
+
 class SQLiteStore:
-    """The embedded default store: one SQLite file (WAL mode), safe to share between threads."""
+    """The embedded default store: one SQLite file (WAL mode), safe to share between threads and processes.
+
+    Several processes over one file are correct: SQLite lets one write at a time (the others wait up to
+    10 s), readers never wait, and each process follows the others' writes through `changes`.
+    """
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        _check_folder(self.path)
         self._lock = threading.Lock()
         self._open()
 
     @_translated
     def _open(self) -> None:
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=_BUSY_MS / 1000)
         self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a committed write survives the process being killed (not a power cut).
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
+        self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
+        if "report" not in columns:
+            self._upgrade()
+        if "terms" not in columns:
+            self._db.execute("ALTER TABLE articles ADD COLUMN terms BLOB")
+        self._db.execute("CREATE INDEX IF NOT EXISTS articles_date ON articles(date)")
+        self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('identity', ?)", (uuid.uuid4().hex,))
+        self.identity: str = self._db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()[0]
+
+    def _upgrade(self) -> None:
+        """A store written before reports, dates and the log: add them (dates from `published` or now)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("ALTER TABLE articles ADD COLUMN date REAL")
+        self._db.execute("ALTER TABLE articles ADD COLUMN report TEXT")
+        self._db.execute("INSERT INTO log (pos, op, id) SELECT seq, 'add', id FROM articles ORDER BY seq")
+        rows = self._db.execute("SELECT seq, published FROM articles").fetchall()
+        now = datetime.now(UTC)
+        dates = [((parse_published(p) or now).timestamp(), seq) for seq, p in rows]
+        self._db.executemany("UPDATE articles SET date = ? WHERE seq = ?", dates)
+        self._db.execute("COMMIT")
 
     @_translated
-    def put(self, article: Article) -> None:
+    def put(self, article: Article, report: Report | None = None, terms: bytes | None = None) -> None:
         published = article.published.isoformat() if article.published else None
-        row = (article.id, article.text, article.title, article.source, published, article.url)
-        with self._lock:
+        date = article_date(article).timestamp()
+        body = orjson.dumps(report).decode() if report is not None else None
+        with self._lock, self._transaction():
+            pos = self._db.execute("INSERT INTO log (op, id) VALUES ('add', ?)", (article.id,)).lastrowid
+            row = (pos, article.id, article.text, article.title, article.source, published, article.url, date, body)
             try:
-                self._db.execute(f"INSERT INTO articles ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", row)
+                self._db.execute(
+                    f"INSERT INTO articles (seq, {_COLUMNS}, date, report, terms) VALUES ({'?, ' * 9}?)", (*row, terms)
+                )
             except sqlite3.IntegrityError as e:
-                raise DuplicateIdError(f"duplicate id {article.id!r}: it is already in {self.path}") from e
+                raise DuplicateIdError(f"duplicate id {article.id!r}: it is already stored") from e
+            links = [(earlier, article.id) for earlier in linked_ids(report)]
+            self._db.executemany("INSERT OR IGNORE INTO links (a, b) VALUES (?, ?)", links)
+
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self._db)
 
     @_translated
     def get(self, article_id: str) -> Article | None:
         with self._lock:
             row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return _row_to_article(row) if row else None
+
+    @_translated
+    def terms_of(self, article_ids: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for lo in range(0, len(article_ids), 500):  # within SQLite's bound on parameters
+            chunk = article_ids[lo : lo + 500]
+            sql = f"SELECT id, terms FROM articles WHERE terms IS NOT NULL AND id IN ({', '.join('?' * len(chunk))})"
+            with self._lock:
+                found.update(self._db.execute(sql, chunk).fetchall())
+        return found
+
+    @_translated
+    def report(self, article_id: str) -> Report | None:
+        with self._lock:
+            row = self._db.execute("SELECT report FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return orjson.loads(row[0]) if row and row[0] else None
+
+    @_translated
+    def later(self, article_id: str) -> list[Report]:
+        sql = "SELECT s.report FROM links l JOIN articles s ON s.id = l.b WHERE l.a = ? ORDER BY s.seq"
+        with self._lock:
+            rows = self._db.execute(sql, (article_id,)).fetchall()
+        return relations_to(article_id, [orjson.loads(r[0]) for r in rows if r[0]])
+
+    @_translated
+    def delete(self, article_id: str) -> bool:
+        with self._lock, self._transaction():
+            if self._db.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount == 0:
+                return False
+            self._db.execute("DELETE FROM links WHERE a = ?", (article_id,))
+            self._db.execute("INSERT INTO log (op, id) VALUES ('delete', ?)", (article_id,))
+            return True
+
+    @_translated
+    def changes(self, after: str | None, limit: int = 1000) -> list[Change]:
+        sql = (
+            f"SELECT l.pos, l.op, l.id, {', '.join('a.' + c for c in _COLUMNS.split(', '))} FROM log l "
+            "LEFT JOIN articles a ON a.seq = l.pos WHERE l.pos > ? ORDER BY l.pos LIMIT ?"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, (int(after or 0), limit)).fetchall()
+        return [Change(str(r[0]), r[1], r[2], _row_to_article(r[3:]) if r[3] is not None else None) for r in rows]
+
+    @_translated
+    def dated_before(self, cutoff: datetime, limit: int = 1000) -> list[str]:
+        sql = "SELECT id FROM articles WHERE date < ? ORDER BY date LIMIT ?"
+        with self._lock:
+            return [r[0] for r in self._db.execute(sql, (cutoff.timestamp(), limit)).fetchall()]
+
+    @_translated
+    def newest_date(self) -> datetime | None:
+        with self._lock:
+            value = self._db.execute("SELECT MAX(date) FROM articles").fetchone()[0]
+        return None if value is None else datetime.fromtimestamp(value, UTC)
+
+    @_translated
+    def ping(self) -> None:
+        with self._lock:
+            self._db.execute("SELECT 1 FROM articles LIMIT 1").fetchall()
 
     @_translated
     def __contains__(self, article_id: object) -> bool:
@@ -107,3 +222,16 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on any error: a write is whole or absent."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    def __enter__(self) -> None:
+        self._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
+        self._db.execute("COMMIT" if kind is None else "ROLLBACK")

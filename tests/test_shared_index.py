@@ -1,0 +1,209 @@
+"""One index over one store, from several processes' points of view: two Index objects over one SQLite file
+or one redis-server see each other's adds and deletes at once; Redis writes are whole or absent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dedup.article import Article
+from dedup.errors import DuplicateIdError, StoreUnavailable
+from dedup.index import Index
+from dedup.store import SQLiteStore, Store, open_store
+from tests.conftest import REDIS_SERVER, SEEDS, running_redis
+
+SEED_A, SEED_B = sorted(SEEDS.glob("*.txt"))
+
+
+def _seed(path: Path, **fields: Any) -> Article:
+    return Article(path.name, path.read_text(encoding="utf-8"), **fields)
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server not installed (scripts/test.sh installs it)")
+    with running_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_redis(redis_url: str) -> str:
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    return redis_url
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def open_shared(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], Store]:
+    if request.param == "sqlite":
+        return lambda: SQLiteStore(tmp_path / "shared.db")
+    url = request.getfixturevalue("fresh_redis")
+    return lambda: open_store(url)
+
+
+def test_two_indexes_over_one_store_see_each_others_adds_and_deletes_at_once(open_shared: Callable[[], Store]) -> None:
+    one, two = Index(store=open_shared()), Index(store=open_shared())
+    one.add(_seed(SEED_A))
+    report = two.add(_seed(SEED_B))  # no restart: `two` follows the store's log
+    assert [r["a"] for r in report.relations] == [SEED_A.name]
+    one.sync()  # what every call does first
+    assert len(one) == len(two) == 2
+    assert two.delete(SEED_A.name)
+    assert one.check(_seed(SEED_B, title="probe")).relations == []
+    assert len(one) == 1
+    with pytest.raises(DuplicateIdError):
+        one.add(Article(SEED_B.name, "Another text under a taken id."))
+    again = two.add(_seed(SEED_B))  # a retry, on the other worker: the first report
+    assert again.replayed and again.relations == report.relations
+
+
+def test_a_reopened_index_skips_deleted_and_replaced_articles(open_shared: Callable[[], Store]) -> None:
+    index = Index(store=open_shared())
+    index.add(_seed(SEED_A))
+    index.delete(SEED_A.name)
+    index.add(Article(SEED_A.name, "A new text under the old id, about harbour fees."))
+    index.add(_seed(SEED_B))
+    reopened = Index(store=open_shared())
+    assert len(reopened) == 2
+    # SEED_B rewrites SEED_A's first text, which was deleted: the new text under that id is unrelated.
+    assert reopened.check(_seed(SEED_B, title="probe")).relations == []
+
+
+def test_retention_ages_by_the_newest_date_stored_so_an_old_archive_stays(open_shared: Callable[[], Store]) -> None:
+    index = Index(store=open_shared(), retention=timedelta(days=30))
+    day = datetime(1987, 3, 1, tzinfo=UTC)
+    index.add(_seed(SEED_A, published=day))
+    assert len(index) == 1  # dated 1987, yet it stays: the clock is the newest date stored, not now
+    index.add(Article("next-day", "Other news of the next day.", published=day + timedelta(days=1)))
+    assert len(index) == 2
+    index.add(Article("later", "News from months later.", published=day + timedelta(days=90)))
+    assert len(index) == 1 and SEED_A.name not in index.store and "next-day" not in index.store
+    assert index.check(_seed(SEED_B)).relations == []
+    future = Article("typo", "A date in the future.", published=datetime(2999, 1, 1, tzinfo=UTC))
+    index.add(future)  # clamped to its arrival: it does not expire everything else
+    assert len(index) == 1 and "typo" in index.store
+
+
+class _Boom(ConnectionError):
+    pass
+
+
+def test_a_redis_write_cut_before_the_server_leaves_nothing(fresh_redis: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import redis
+
+    store = open_store(fresh_redis)
+    index = Index(store=store)
+
+    def cut(*args: Any, **kwargs: Any) -> None:
+        raise redis.ConnectionError("injected: connection lost while sending")
+
+    with monkeypatch.context() as m:
+        m.setattr(redis.connection.AbstractConnection, "send_packed_command", cut)
+        with pytest.raises(StoreUnavailable):
+            index.add(_seed(SEED_A))
+    raw = redis.Redis.from_url(fresh_redis)
+    assert raw.keys("*") == []  # no article, no log entry, no date
+    assert index.add(_seed(SEED_A)).added and len(Index(store=open_store(fresh_redis))) == 1
+
+
+def test_a_redis_write_whose_answer_is_lost_is_whole_and_the_retry_gets_its_report(
+    fresh_redis: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redis
+
+    store = open_store(fresh_redis)
+    index = Index(store=store)
+    index.add(_seed(SEED_A))
+    real = redis.connection.AbstractConnection.read_response
+    calls = {"n": 0}
+
+    def lose_the_script_answer(self: Any, *args: Any, **kwargs: Any) -> Any:
+        answer = real(self, *args, **kwargs)
+        calls["n"] += 1
+        if isinstance(answer, bytes) and answer.count(b"-") == 1 and answer[:1].isdigit():
+            raise redis.ConnectionError("injected: connection lost before the answer")  # the XADD id came back
+        return answer
+
+    with monkeypatch.context() as m:
+        m.setattr(redis.connection.AbstractConnection, "read_response", lose_the_script_answer)
+        with pytest.raises(StoreUnavailable):
+            index.add(_seed(SEED_B))
+    raw = redis.Redis.from_url(fresh_redis)
+    assert raw.exists(f"dedup:a:{SEED_B.name}") and raw.zscore("dedup:dates", SEED_B.name) is not None
+    assert raw.xlen("dedup:log") == 2  # stored whole: text, report, log entry, date
+    retry = index.add(_seed(SEED_B))
+    assert retry.replayed and [r["a"] for r in retry.relations] == [SEED_A.name]
+    assert len(Index(store=open_store(fresh_redis))) == 2
+
+
+def test_a_snapshot_restores_the_index_and_a_stale_one_catches_up_from_the_log(
+    open_shared: Callable[[], Store], tmp_path: Path
+) -> None:
+    snap = tmp_path / "index.snapshot"
+    index = Index(store=open_shared(), snapshot=snap)
+    index.add(_seed(SEED_A))
+    index.add(Article("gone", "A story that will be deleted, about harbour fees and tolls."))
+    assert index.save_snapshot() and snap.exists()
+    # After the snapshot (as if the process then crashed): a delete and an add it does not hold.
+    index.delete("gone")
+    index.add(Article("late", "Weather news that came after the snapshot."))
+    restored = Index(store=open_shared(), snapshot=snap)
+    assert len(restored) == len(index) == 2 and restored.position == index.position
+    assert [r["a"] for r in restored.check(_seed(SEED_B)).relations] == [SEED_A.name]
+    assert (
+        restored.check(Article("probe", "A story that will be deleted, about harbour fees and tolls.")).relations == []
+    )
+
+
+def test_a_snapshot_of_another_store_or_a_broken_file_is_ignored(tmp_path: Path) -> None:
+    snap = tmp_path / "index.snapshot"
+    first = Index(store=SQLiteStore(tmp_path / "one.db"), snapshot=snap)
+    first.add(_seed(SEED_A))
+    first.save_snapshot()
+    other = Index(store=SQLiteStore(tmp_path / "two.db"), snapshot=snap)
+    assert len(other) == 0 and other.check(_seed(SEED_B)).relations == []
+    snap.write_bytes(b"not a snapshot")
+    again = Index(store=SQLiteStore(tmp_path / "one.db"), snapshot=snap)
+    assert len(again) == 1 and again.check(_seed(SEED_B)).relations
+
+
+def test_screening_candidates_by_stored_terms_reports_what_reading_their_texts_did(
+    fiction: list[dict[str, Any]],
+) -> None:
+    from dedup.article import article_from_mapping
+    from dedup.store import MemoryStore
+
+    articles = [article_from_mapping(r) for r in fiction]
+    with_terms = Index(store=MemoryStore())
+    for article in articles[:-10]:
+        with_terms.add(article)
+    bare = MemoryStore()
+    for article in with_terms.store:
+        bare.put(article)  # the same articles, without terms: every candidate is screened from its text
+    without_terms = Index(store=bare)
+    assert with_terms.store.terms_of([articles[0].id]) and not bare.terms_of([articles[0].id])
+    for probe in articles[-10:]:
+        assert with_terms.check(probe).relations == without_terms.check(probe).relations
+    assert sum(bool(with_terms.check(p).relations) for p in articles[-10:]) >= 3  # the rewrites among them
+
+
+def test_a_sqlite_store_written_before_logs_and_reports_is_upgraded_in_place(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    with sqlite3.connect(db) as old:  # the schema of the previous release
+        old.execute(
+            "CREATE TABLE articles (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+            "text TEXT NOT NULL, title TEXT, source TEXT, published TEXT, url TEXT)"
+        )
+        old.execute("INSERT INTO articles (id, text) VALUES (?, ?)", (SEED_A.name, SEED_A.read_text(encoding="utf-8")))
+    index = Index(store=SQLiteStore(db))
+    assert len(index) == 1 and [r["a"] for r in index.check(_seed(SEED_B)).relations] == [SEED_A.name]
+    assert index.add(_seed(SEED_B)).added and index.delete(SEED_A.name)
+    assert len(Index(store=SQLiteStore(db))) == 1
