@@ -85,6 +85,8 @@ class Index:
         # The rewrite path's per-article sketch and facts, to filter and rank candidates as a scan does.
         self._sketches = bytearray()
         self._facts, self._fact_ends = array("I"), array("Q")
+        # Publication time of each item (inf when undated): the centre of a crowded key, as in a scan.
+        self._published = array("d")
         self._docs: OrderedDict[str, Document] = OrderedDict()
         self._docs_lock = threading.Lock()
         self._lock = threading.RLock()
@@ -232,6 +234,7 @@ class Index:
             arrays["rewrite.sketches"] = np.frombuffer(bytes(self._sketches), dtype=np.uint8)
             arrays["rewrite.facts"] = np.array(self._facts, dtype=np.uint32)
             arrays["rewrite.fact_ends"] = np.array(self._fact_ends, dtype=np.uint64)
+            arrays["published"] = np.array(self._published, dtype=np.float64)
         write_snapshot(self.snapshot_path, Snapshot(header, arrays))
         return True
 
@@ -249,6 +252,7 @@ class Index:
         self._sketches = bytearray(arrays["rewrite.sketches"].tobytes())
         self._facts = array("I", arrays["rewrite.facts"].tobytes())
         self._fact_ends = array("Q", arrays["rewrite.fact_ends"].tobytes())
+        self._published = array("d", arrays["published"].tobytes())
         self._n_dead = self._dead.count(1)
         self._cursor = header.get("cursor")
         return True
@@ -277,6 +281,7 @@ class Index:
         self._dead += bytes(len(articles))
         items = np.arange(first, first + len(articles), dtype=np.uint32)
         self._sketches += signed.topic_sketch.tobytes()
+        self._published.extend(a.published.timestamp() if a.published else float("inf") for a in articles)
         self._facts.extend(signed.fact_hashes.tolist())
         self._fact_ends.extend((signed.fact_bounds[1:] + (self._fact_ends[-1] if self._fact_ends else 0)).tolist())
         block_items, block_keys = _distinct_per_item(self._paragraph_keys(signed), items[signed.block_owner])
@@ -296,11 +301,27 @@ class Index:
         same = sorted(self._tables["exact"].lookup(signed.norm_hash).tolist())
         found: set[int] = set(same[:1])
         for name, keys in (("block", self._paragraph_keys(signed)), ("doc", signed.doc_keys)):
-            found.update(self._tables[name].lookup(keys).tolist())
+            found.update(self._as_streamed(*self._tables[name].matches(keys)))
         found -= set(same[1:])
         limit = self.detector.config.lsh.rewrite_candidates
         topic = self._rewrite_candidates(signed, limit) if limit else []
         return sorted(i for i in found if not self._dead[i]), [i for i in topic if i not in found and i not in same]
+
+    def _as_streamed(self, positions: np.ndarray, items: np.ndarray) -> list[int]:
+        """The holders of each key a scan pairs with a new article (`dedup.sketch.lsh.group_pairs`):
+        all of them while at most `max_bucket` hold it, else the earliest published alone."""
+        if not len(items):
+            return []
+        counts = np.bincount(positions)
+        crowded = counts[positions] > self.detector.config.lsh.max_bucket
+        kept = items[~crowded].tolist()
+        if crowded.any():
+            published = np.frombuffer(self._published, dtype=np.float64)
+            pos, held = positions[crowded], items[crowded].astype(np.int64)
+            order = np.lexsort((held, published[held], pos))
+            first = np.r_[True, pos[order][1:] != pos[order][:-1]]
+            kept += held[order][first].tolist()
+        return kept
 
     def _rewrite_candidates(self, signed: SignedShard, limit: int) -> list[int]:
         """The `limit` earlier items most similar on names and facts (`dedup.candidates`' topic path,
@@ -403,7 +424,8 @@ class Index:
     @property
     def rewrite_path_nbytes(self) -> int:
         """Bytes of the rewrite path's per-article sketches and facts."""
-        return len(self._sketches) + self._facts.itemsize * len(self._facts) + 8 * len(self._fact_ends)
+        facts = self._facts.itemsize * len(self._facts) + 8 * len(self._fact_ends)
+        return len(self._sketches) + facts + 8 * len(self._published)
 
     @property
     def ids_nbytes(self) -> int:

@@ -28,7 +28,7 @@ __all__ = [
     "write_snapshot",
 ]  # fmt: skip
 
-FORMAT = 3  # 2: no IDF counts (decisions use fixed word weights); 3: the rewrite path's sketches and facts
+FORMAT = 4  # 2: no IDF counts; 3: the rewrite path's sketches and facts; 4: publication times
 
 
 @dataclass

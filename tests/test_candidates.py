@@ -40,12 +40,19 @@ def test_shards_signed_apart_join_to_one_shard(detector: Detector, fiction: list
     assert parts[0].block_keys is None
 
 
-def test_oversized_buckets_star_or_skip() -> None:
+def test_oversized_buckets_stream_or_skip() -> None:
     keys = np.zeros((40, 1), dtype=np.uint64)
     keys[35:, 0] = 7  # a small bucket of five
-    star = collide(keys, np.arange(40), max_bucket=10)
+    streamed = set(map(tuple, collide(keys, np.arange(40), max_bucket=10).tolist()))
     skip = collide(keys, np.arange(40), max_bucket=10, star=False)
-    assert len(star) == 34 + 10 and {(0, 1), (0, 34), (35, 39)} <= set(map(tuple, star.tolist()))
+    # The big bucket of 35: its first 11 pair with each other, each later one with the first.
+    head = {(i, j) for i in range(11) for j in range(i + 1, 11)}
+    assert streamed == head | {(0, j) for j in range(11, 35)} | {
+        (i, j) for i in range(35, 40) for j in range(i + 1, 40)
+    }
+    ranked = np.arange(40)[::-1].copy()  # later items published earlier: the centre is the latest of the earlier
+    centred = set(map(tuple, collide(keys, np.arange(40), max_bucket=10, rank=ranked).tolist()))
+    assert {(j - 1, j) for j in range(11, 35)} <= centred
     assert set(map(tuple, skip.tolist())) == {(i, j) for i in range(35, 40) for j in range(i + 1, 40)}
 
 
@@ -248,15 +255,16 @@ _HEADER = "From the Valley Courier news desk, serving the county with local news
 def test_a_paragraph_printed_by_more_than_max_bucket_articles_joins_them_as_a_star(
     detector: Detector, fiction: list[dict[str, Any]]
 ) -> None:
-    """A site's header printed by many otherwise unrelated stories gives one pair per story (to the
-    first), not a pair for every two of them; what other evidence finds is unchanged."""
+    """A site's header printed by many otherwise unrelated stories gives the pairs a stream would: the
+    first stories pair with each other, each later one with the first (not every two of them)."""
     stories = [r["text"] for r in fiction[:11]]
     lsh = replace(detector.config.lsh, max_bucket=6)
     crowd = sign_shard([Article(f"s{i}", f"{_HEADER}\n\n{t}") for i, t in enumerate(stories)], detector)
     alone = sign_shard([Article(f"s{i}", t) for i, t in enumerate(stories)], detector)
     base = set(map(tuple, find_candidates(alone, lsh).pairs.tolist()))
     star = set(map(tuple, find_candidates(crowd, lsh).pairs.tolist()))
-    assert star == base | {(0, j) for j in range(1, 11)}
+    head = {(i, j) for i in range(7) for j in range(i + 1, 7)}
+    assert star == base | head | {(0, j) for j in range(7, 11)}
     every = set(map(tuple, find_candidates(crowd, replace(lsh, max_bucket=11)).pairs.tolist()))
     assert every == {(i, j) for i in range(11) for j in range(i + 1, 11)}
 

@@ -11,6 +11,8 @@ counts a newspaper article once, against all the PA files of its story).
 - `mrpc`: sentence pairs (paraphrase -> whole, a `rewrite`; else none); each pair its own group.
 - `reuters_audit`: the hand-labelled Reuters pairs (same_story -> related, lookalike -> none);
   grouped by connected component.
+- `reuters_types`: the type audit's Reuters pairs (a random sample of a scan's relations, read
+  blind): unrelated -> none, partial -> partial, the other types -> whole; grouped by component.
 - `suite`: the generated syndication suite (variants of Reuters stories, typed; look-alike pairs
   and same-topic negatives -> none), grouped by source.
 - `fiction`: the project's fictional corpus (`corpora/fiction`): rewrites, briefs, follow-ups
@@ -33,7 +35,7 @@ from dedup.article import Article, article_from_mapping
 
 __all__ = ["CORPORA", "LabelledPair", "fiction_pairs", "labelled_pairs", "meter_pairs", "mrpc_pairs", "suite_pairs"]
 
-CORPORA = ("meter", "mrpc", "reuters_audit", "suite", "fiction")
+CORPORA = ("meter", "mrpc", "reuters_audit", "reuters_types", "suite", "fiction")
 METER_LEVEL = {"wholly": "whole", "partially": "partial", "non": "none"}
 WHOLE = frozenset({"exact", "near_duplicate", "copy", "rewrite"})
 PROJECT = Path(__file__).resolve().parents[2]
@@ -131,6 +133,29 @@ def reuters_audit_pairs(corpora: Path, reuters: Sequence[dict[str, Any]] | None 
     ]
 
 
+TYPE_AUDIT = PROJECT / "benchmarks" / "data" / "type_audit.jsonl"
+
+
+def reuters_types_pairs(corpora: Path, reuters: Sequence[dict[str, Any]] | None = None) -> list[LabelledPair]:
+    """The type audit's Reuters pairs (a random sample of one scan's relations, 25 of each type, read
+    blind; `benchmarks.quality.type_audit`): unrelated -> none, partial -> partial, others -> whole."""
+    rows = [json.loads(line) for line in TYPE_AUDIT.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["label"] != "unsure"]
+    by_id = {a["id"]: a for a in (reuters if reuters is not None else load_reuters(corpora / "reuters21578"))}
+    group = _components((r["a"], r["b"]) for r in rows)
+    out = []
+    for r in rows:
+        label = "none" if r["label"] == "unrelated" else "partial" if r["label"] == "partial" else "whole"
+        relation = None if label == "none" else r["label"]
+        a, b = by_id[r["a"]], by_id[r["b"]]
+        out.append(
+            LabelledPair(
+                "reuters_types", group[r["a"]], f"{r['a']}~{r['b']}", _article(a), _article(b), label, relation
+            )
+        )
+    return out
+
+
 def suite_pairs(
     corpora: Path, seed: int = 13, n_sources: int = 60, reuters: Sequence[Any] | None = None
 ) -> list[LabelledPair]:
@@ -208,11 +233,14 @@ def fiction_pairs(path: Path | None = None) -> list[LabelledPair]:
 
 def labelled_pairs(corpora: Path, names: Sequence[str] = CORPORA, quick: bool = False) -> dict[str, list[LabelledPair]]:
     """Every named corpus's labelled pairs (`quick`: a sample of each, for tests and trials)."""
-    reuters = load_reuters(corpora / "reuters21578") if {"reuters_audit", "suite"} & set(names) else None
+    reuters = (
+        load_reuters(corpora / "reuters21578") if {"reuters_audit", "reuters_types", "suite"} & set(names) else None
+    )
     build = {
         "meter": lambda: meter_pairs(corpora),
         "mrpc": lambda: mrpc_pairs(corpora),
         "reuters_audit": lambda: reuters_audit_pairs(corpora, reuters),
+        "reuters_types": lambda: reuters_types_pairs(corpora, reuters),
         "suite": lambda: suite_pairs(corpora, reuters=reuters),
         "fiction": lambda: fiction_pairs(),
     }

@@ -67,9 +67,12 @@ def group_pairs(
     star: bool = True,
     rank: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Pairs (order[i], order[j]), i < j, of items inside each bucket order[start:end]; an oversized
-    bucket is joined as a star on its first item by `rank` (per item; by default its smallest item),
-    or, `star=False`, skipped. Buckets of one size come together, in the order of their starts."""
+    """Pairs (order[i], order[j]), i < j, of items inside each bucket order[start:end]. A bucket of
+    more than `max_bucket` items (or, `star=False`, skipped) is joined as a stream of its items sees
+    it: each of the first `max_bucket` + 1 items pairs with every earlier one, and each later item
+    with the first of the earlier ones by `rank` (per item: the earliest article, so a wire story
+    taken by many outlets is related to every copy; by default the smallest item). Buckets of one
+    size come together, in the order of their starts."""
     out = []
     sizes = ends - starts
     # Buckets of one size are joined together: all their pairs come from one triangle of offsets.
@@ -78,13 +81,19 @@ def group_pairs(
         i, j = _triangle(size)
         out.append(np.stack([order[(first[:, None] + i).ravel()], order[(first[:, None] + j).ravel()]], axis=1))
     for s, e in zip(starts[sizes > max_bucket], ends[sizes > max_bucket], strict=True) if star else ():
-        members = np.sort(order[s:e])
-        # The star's centre: the first item by rank (the earliest article: a wire story taken by
-        # many outlets is the centre of their copies), ties to the smallest.
-        centre = 0 if rank is None else int(np.lexsort((members, rank[members]))[0])
-        others = np.delete(members, centre)
-        out.append(np.stack([np.full(len(others), members[centre]), others], axis=1))
+        out.append(_streamed_bucket(np.sort(order[s:e]), max_bucket, rank))
     return np.concatenate(out) if out else np.empty((0, 2), dtype=np.int64)
+
+
+def _streamed_bucket(members: np.ndarray, cap: int, rank: np.ndarray | None) -> np.ndarray:
+    """Pairs of one crowded bucket (members in item order) as `group_pairs` describes."""
+    i, j = _triangle(cap + 1)
+    head = np.stack([members[i], members[j]], axis=1)
+    n = len(members)
+    # Each later item's centre: the earlier item of least (rank, position), a running minimum.
+    score = (rank[members] if rank is not None else np.zeros(n, dtype=np.int64)).astype(np.int64) * n + np.arange(n)
+    centre = np.minimum.accumulate(score)[cap : n - 1] % n
+    return np.concatenate([head, np.stack([members[centre], members[cap + 1 :]], axis=1)])
 
 
 def _ties(words: np.ndarray, low_bits: int = 0) -> np.ndarray:
