@@ -69,6 +69,19 @@ class Method:
         self.name, self.fit = name, fit
 
 
+def ablation(rows: Sequence[Row], folds: int, groups: dict[tuple[str, str], str]) -> dict[str, Any]:
+    """Each veto's worth: the figures with every veto in force, and with each one left out in turn."""
+    from functools import partial
+
+    every = RelationModel().vetoes
+    out = {}
+    for dropped in (None, *every):
+        kept = tuple(v for v in every if v != dropped)
+        method = Method(f"without {dropped}" if dropped else "all vetoes", partial(_detector_fit, vetoes=kept))
+        out[method.name] = {mode: evaluate(rows, method, mode, folds, groups) for mode in ("inside", "left_out")}
+    return out
+
+
 def _detector_fit(rows: Sequence[Row], vetoes: tuple[str, ...] | None = None) -> Predict:
     base = RelationModel(features=FEATURES)
     model = fit_model(rows, base if vetoes is None else RelationModel(features=FEATURES, vetoes=vetoes))
@@ -195,6 +208,11 @@ FIGURE_NAMES = {
 }
 
 
+def _pair_of(corpus: str, figures: dict[str, Any]) -> str:
+    inside, left_out = (_headline(corpus, figures[mode][corpus]).split(" (")[0] for mode in ("inside", "left_out"))
+    return f"{inside} ; {left_out}"
+
+
 def markdown(results: dict[str, Any]) -> str:
     start, end = markers("generalize")
     lines = [start, "## Generalization: inside each corpus, and each corpus left out", ""]
@@ -218,6 +236,12 @@ def markdown(results: dict[str, Any]) -> str:
         cells = [cells[0], cells[1], cells[2], cells[3]]
         size = f"{results['pairs'][name]} / {results['detector']['inside'][name]['units']}"
         lines.append(f"| {name} ({FIGURE_NAMES.get(name, '')}) | {size} | " + " | ".join(cells) + " |")
+    if "ablation" in results:
+        lines += ["", "Each veto judged on every corpus: the detector's figures without it (inside / left out).", ""]
+        lines += ["| vetoes | " + " | ".join(results["corpora"]) + " |", "|---" * (len(results["corpora"]) + 1) + "|"]
+        for name, figures in results["ablation"].items():
+            cells = [_pair_of(c, figures) for c in results["corpora"]]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
     shipped = results["shipped"]
     lines += [
         "",
@@ -247,6 +271,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write-rows", type=Path, help="save the labelled rows (JSONL) for dedup.calibration.fit")
     parser.add_argument("--write-model", action="store_true", help="fit on all rows and write the shipped model")
     parser.add_argument("--no-results-md", action="store_true")
+    parser.add_argument("--ablate", action="store_true", help="also judge each veto: figures without it")
     args = parser.parse_args(argv)
     pairs = labelled_pairs(args.corpora.resolve(), CORPORA)
     rows = evidence_rows(pairs)
@@ -270,6 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results[method.name] = {
             mode: evaluate(rows, method, mode, args.folds, groups) for mode in ("inside", "left_out")
         }
+    if args.ablate:
+        results["ablation"] = ablation(rows, args.folds, groups)
     when = datetime.now(UTC).date().isoformat()
     shipped = fit_model(
         rows,
