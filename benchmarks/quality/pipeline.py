@@ -70,6 +70,7 @@ def corpus_pipeline(
     found = {frozenset((r["a"], r["b"])): r for r in scan_articles(articles, detector).relations}
     out: dict[str, Any] = {"articles": len(articles), "related_pairs": 0, "reached": 0, "given": 0, "end_to_end": 0}
     out.update({"unrelated_pairs": 0, "unrelated_related": 0, "direction": {"right": 0, "wrong": 0, "none": 0}})
+    units: dict[str, list[bool]] = {}  # related unit -> reached, given, end to end (any of its pairs)
     for p in pairs:
         i, j = at[p.a.id], at[p.b.id]
         ri, rj = int(rep[i]), int(rep[j])
@@ -79,14 +80,19 @@ def corpus_pipeline(
             out["unrelated_pairs"] += 1
             out["unrelated_related"] += got is not None
             continue
+        given = detector.decide(detector.prepare(p.a), detector.prepare(p.b)) is not None
         out["related_pairs"] += 1
         out["reached"] += reached
-        out["given"] += detector.decide(detector.prepare(p.a), detector.prepare(p.b)) is not None
+        out["given"] += given
         out["end_to_end"] += got is not None
+        was = units.setdefault(p.unit, [False, False, False])
+        units[p.unit] = [was[0] or reached, was[1] or given, was[2] or got is not None]
         if got is not None and p.derived is not None and got["relation"] not in ("exact", "near_duplicate"):
             want = p.a.id if p.derived == "a" else p.b.id
             key = "none" if got["derived"] is None else "right" if got["derived"] == want else "wrong"
             out["direction"][key] += 1
+    out["related_units"] = len(units)
+    out["units"] = [sum(u[k] for u in units.values()) for k in range(3)]
     return out
 
 
@@ -115,6 +121,9 @@ def markdown(results: dict[str, Any], command: str) -> str:
         unrelated = f"{r['unrelated_related']} of {r['unrelated_pairs']}"
         direction = f"{d['right']} / {d['wrong']} / {d['none']}"
         cells = [name, str(n), share["reached"], share["given"], share["end_to_end"], unrelated, direction]
+        if r["related_units"] != n:  # METER: a newspaper article counts once, over its story's PA files
+            reached_u, given_u, found_u = r["units"]
+            cells[0] = f"{name} (articles: {r['related_units']}; reached {reached_u}, given {given_u}, scan {found_u})"
         lines.append("| " + " | ".join(cells) + " |")
     agree = results.get("agreement")
     if agree:

@@ -36,7 +36,7 @@ import numpy as np
 
 from dedup.decide.evidence import Evidence
 from dedup.decide.model import FEATURES, RelationModel
-from dedup.decide.relation import veto
+from dedup.decide.relation import is_near_duplicate, veto
 from dedup.errors import ConfigError
 
 __all__ = ["LEVELS", "Row", "Units", "fit_model", "fit_threshold", "fit_whole", "read_rows", "unit_predictions"]
@@ -214,8 +214,7 @@ def _fit_typing(units: Units, model: RelationModel) -> RelationModel:
         items = [(p, r.evidence) for (cc, _), (p, r) in units.items() if cc == c]
         truth = np.array([LEVELS[r.label] for (cc, _), (_, r) in units.items() if cc == c])
         e = [x for _, x in items]
-        near = np.array([min(x.matched_d, x.matched_s, x.aligned_d, x.aligned_s) >= model.near
-                         and max(x.added_d, x.added_s) <= model.near_max_added_tokens for x in e])  # fmt: skip
+        near = np.array([is_near_duplicate(x, model) for x in e])
         aligned = np.array([max(x.aligned_d, x.aligned_s) for x in e])
         retold_share = np.array([x.retold_d for x in e])
         retelling = np.array([x.verbatim_d < x.retold_d / 2 and x.figures_kept >= model.figures_kept_share for x in e])

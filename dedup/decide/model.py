@@ -36,7 +36,8 @@ class RelationModel:
     threshold: float = 0.5  # fitted: related when P(related) is at least this
     whole: float = 0.6  # fitted: a side this much aligned with the other is wholly reused (copy, rewrite)
     retold: float = 0.5  # fitted: a derived side this much retold, mostly not verbatim, is a rewrite
-    near: float = 0.9  # declared: both sides this much in shared blocks are a near_duplicate
+    near: float = 0.9  # declared: both sides this much in shared blocks are a near_duplicate...
+    near_aligned: float = 0.85  # declared: ...when this much of each is aligned with the other
     near_max_added_tokens: int = 5  # declared: a near_duplicate adds at most this many edge tokens
     prose_run: int = 30  # declared: a verbatim run of two articles this long is prose no look-alike rule cancels
     short_prose_run: int = 20  # declared: the same for two short items
@@ -68,7 +69,7 @@ class RelationModel:
         known = {"no_evidence", "form_only", "refilled_lead", "short_other_news"}
         if set(self.vetoes) - known:
             raise ConfigError(f"vetoes: {sorted(set(self.vetoes) - known)} unknown; known: {sorted(known)}")
-        for name in ("threshold", "whole", "retold", "near", "figures_kept_share"):
+        for name in ("threshold", "whole", "retold", "near", "near_aligned", "figures_kept_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}: must be a share in [0, 1], got {getattr(self, name)}")
         for name in ("near_max_added_tokens", "prose_run", "short_prose_run", "short_tokens"):

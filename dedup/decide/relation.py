@@ -38,6 +38,7 @@ __all__ = [
     "classify",
     "decide",
     "is_form_frame",
+    "is_near_duplicate",
     "is_refilled_lead",
     "is_short_other_news",
     "veto",
@@ -136,11 +137,15 @@ def veto(e: Evidence, model: RelationModel) -> Veto | None:
     return next((v for v in VETOES if v.name in model.vetoes and v.fires(e, model)), None)
 
 
+def is_near_duplicate(e: Evidence, model: RelationModel) -> bool:
+    """Both sides lie (almost) wholly in shared blocks and are (almost) wholly aligned, few edge tokens added."""
+    both = min(e.matched_d, e.matched_s) >= model.near and min(e.aligned_d, e.aligned_s) >= model.near_aligned
+    return both and max(e.added_d, e.added_s) <= model.near_max_added_tokens
+
+
 def _typed(e: Evidence, model: RelationModel) -> tuple[Relation, str]:
     """The relation's type by the declared rules, and the reason in words."""
-    edges = max(e.added_d, e.added_s) <= model.near_max_added_tokens
-    both = min(e.matched_d, e.matched_s, e.aligned_d, e.aligned_s) >= model.near
-    if both and edges:
+    if is_near_duplicate(e, model):
         return "near_duplicate", f"near_duplicate: both sides in shared blocks ({e.matched_d:.2f}, {e.matched_s:.2f})"
     side, aligned, verbatim = ("d", e.aligned_d, e.verbatim_d)
     if e.aligned_s > e.aligned_d:
