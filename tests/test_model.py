@@ -151,7 +151,7 @@ def _rows(n: int) -> list[Row]:
             share = 0.2 + 0.7 * (i % 2)
             rows.append(Row(corpus, f"{corpus}{i}", "whole" if i % 2 else "none",
                             _evidence(containment_d=share, aligned_d=share, pairs_low=share, verbatim_d=share,
-                                      retold_d=share, longest_run=40, close_sentences=3)))  # fmt: skip
+                                      retold_d=share, longest_run=10, close_sentences=3)))  # fmt: skip
     return rows
 
 
@@ -159,10 +159,10 @@ def test_the_fitting_recipe_learns_what_separates_the_labels(tmp_path: Path) -> 
     model = fit_model(_rows(40), RelationModel())
     assert all(c > 0 for c in model.coef)
     related = classify(
-        _evidence(containment_d=0.9, aligned_d=0.9, pairs_low=0.9, longest_run=40, close_sentences=3), model
+        _evidence(containment_d=0.9, aligned_d=0.9, pairs_low=0.9, longest_run=10, close_sentences=3), model
     )
     unrelated = classify(
-        _evidence(containment_d=0.2, aligned_d=0.2, pairs_low=0.2, longest_run=40, close_sentences=3), model
+        _evidence(containment_d=0.2, aligned_d=0.2, pairs_low=0.2, longest_run=10, close_sentences=3), model
     )
     assert related[0] is not None and unrelated[0] is None
     path = tmp_path / "rows.jsonl"
@@ -205,3 +205,12 @@ def test_vetoes_made_before_alignment_decide_as_the_full_measurement(fiction: li
             assert detector.decide(da, db) == full
             screened += full is None
     assert screened > 0
+
+
+def test_a_paragraph_copied_into_a_long_story_is_reuse_whatever_the_shares() -> None:
+    model = load_model()
+    spliced = _evidence(containment_d=0.05, aligned_d=0.05, verbatim_d=0.05, pairs_low=0.05,
+                        longest_run=model.prose_run, close_sentences=3, tokens_d=900, sentences_d=40)  # fmt: skip
+    relation, p, why = classify(spliced, model)
+    assert p < model.threshold and relation == "partial" and "shared prose" in why[0]
+    assert classify(replace(spliced, longest_run=model.prose_run - 1), model)[0] is None

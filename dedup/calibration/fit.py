@@ -13,9 +13,10 @@ The recipe:
 1. one row per unit for the regression: the unit's pair with the highest `containment_d`;
 2. weights: each corpus, and each class inside it, counts alike;
 3. a logistic regression (scikit-learn, L2, `C`) over the model's `FEATURES`, standardized;
-4. `threshold`: the probability that maximizes the mean over corpora of each corpus's figure
-   (F1 of the related class for `mrpc`, binary macro-F1 for the others), a unit related when any of
-   its pairs is; vetoed pairs count as unrelated;
+4. `threshold`: the probability that maximizes the mean over corpora of each corpus's figure (F1 of
+   the related class for `mrpc`, binary macro-F1 for the others), a unit related when any of its
+   pairs is; vetoed pairs count as unrelated, pairs sharing a verbatim run of `prose_run` tokens as
+   related whatever their probability (`dedup.decide.relation.classify`);
 5. `whole` and `retold`, the shares at or above which reuse is whole (a copy or a rewrite, by the
    type rules of `dedup.decide.relation`), jointly on a grid, maximizing the mean ternary macro-F1
    (none / partial / whole) of the corpora that tell partial from whole reuse.

@@ -189,15 +189,20 @@ def _reasons(e: Evidence, model: RelationModel, p: float) -> str:
 
 
 def classify(e: Evidence, model: RelationModel) -> tuple[Relation | None, float, tuple[str, ...]]:
-    """The relation of a pair's evidence (None: unrelated), P(related), and why in words."""
+    """The relation of a pair's evidence (None: unrelated), P(related), and why in words.
+
+    A verbatim run of `prose_run` tokens is reuse whatever the shares around it (a paragraph copied
+    into a long story): the pair is related even below the threshold."""
     vetoed = veto(e, model)
     if vetoed is not None:
         return None, 0.0, (f"veto {vetoed.name}: {vetoed.says}",)
     p = model.probability(e)
-    if p < model.threshold:
+    prose = e.longest_run >= model.prose_run
+    if p < model.threshold and not prose:
         return None, p, (_reasons(e, model, p) + f" < threshold {model.threshold:.2f}",)
     relation, typed = _typed(e, model)
-    return relation, p, (_reasons(e, model, p), typed)
+    said = _reasons(e, model, p) if p >= model.threshold else f"a verbatim run of {e.longest_run} tokens: shared prose"
+    return relation, p, (said, typed)
 
 
 def decide(f: PairFeatures, e: Evidence, model: RelationModel) -> Decision | None:
