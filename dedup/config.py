@@ -64,7 +64,7 @@ class LSHConfig:
     # Rewrite-path pairs that no verbatim path found are verified only from this TF-IDF cosine up
     # (a rewrite needs the relation model's rewrite_min_cosine, higher; the lower gate keeps the
     # partial reuse this path also finds).
-    rewrite_min_cosine: float = 0.2
+    rewrite_min_cosine: float = 0.35
     false_negative_weight: float = 0.7
     # Paragraph and document buckets larger than this are joined as a star on their first article, not
     # pair by pair: a paragraph printed by so many articles is a site's header or a notice far more

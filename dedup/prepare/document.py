@@ -191,6 +191,19 @@ class Document:
         return [frozenset(facts[lo:hi]) for lo, hi in cuts]
 
     @cached_property
+    def lead_numbers(self) -> frozenset[str]:
+        """Figures, small numbers and dates of the first sentence, found in its text alone (a form's
+        lead carries its figures; the rest of the text need not be scanned to compare two leads)."""
+        if not len(self.sentence_bounds):
+            return frozenset()
+        lo, hi = (int(x) for x in self.sentence_bounds[0])
+        start, end = self.span_of_tokens(lo, hi)
+        lead = self.text[start:end]
+        figures = [f for _, f in scan_facts(lead)[0]]
+        spans = self.token_spans[lo:hi] - start
+        return frozenset(figures + [f for _, f in counts_in_tokens(lead, self.tokens[lo:hi], spans)])
+
+    @cached_property
     def sentence_numbers(self) -> list[frozenset[str]]:
         """Figures of each sentence, small numbers and dates included: two lines of one form differ
         in these ("Shr six cts" and "Shr 30 cts"), whatever their words share."""

@@ -350,5 +350,5 @@ def _low_containment(a: np.ndarray, b: np.ndarray) -> float:
 
 def leads_swapped(da: Document, db: Document) -> bool:
     """Whether each side's first sentence holds a value the other's lacks."""
-    a, b = da.sentence_numbers, db.sentence_numbers
-    return bool(a and b and a[0] - b[0] and b[0] - a[0])
+    a, b = da.lead_numbers, db.lead_numbers
+    return bool(a and b and a - b and b - a)
