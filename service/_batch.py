@@ -8,9 +8,9 @@ import orjson
 from pydantic import ValidationError
 
 from dedup.article import Article
-from dedup.budget import WorkBudget
 from dedup.errors import DedupError, InputError, StoreUnavailable
 from dedup.index import Index
+from dedup.index.budget import WorkBudget
 from service.errors import BodyEncodingError, InvalidJSONError, describe
 from service.schemas import ArticleIn, BatchOut, BatchReportOut, LineErrorOut
 

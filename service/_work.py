@@ -10,7 +10,7 @@ from typing import TypeVar
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
-from dedup.budget import WorkBudget
+from dedup.index.budget import WorkBudget
 from service.errors import WorkStoppedError
 
 __all__ = ["WorkTracker", "run_budgeted"]

@@ -146,7 +146,7 @@ def test_keytable_add_many_matches_adding_item_by_item_across_windows(monkeypatc
 
 
 def test_distinct_per_item_keeps_each_key_once_per_article() -> None:
-    from dedup.index import _distinct_per_item
+    from dedup.index.incremental import _distinct_per_item
 
     keys = np.array([[5, 6], [6, 7], [5, 6], [1, 2]], dtype=np.uint64)  # article 3 prints [5, 6] twice
     items, flat = _distinct_per_item(keys, np.array([3, 3, 3, 4], dtype=np.uint32))
@@ -199,7 +199,7 @@ def test_a_reopened_store_is_indexed_shard_by_shard_as_it_was_added(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
 
-    from dedup import index as index_module
+    from dedup.index import incremental as index_module
 
     articles = [Article(r["id"], r["text"]) for r in read_jsonl(FICTION)[:21]]
     *earlier, last = [_seed(SEED_A), *articles[:-1], _seed(SEED_B)]

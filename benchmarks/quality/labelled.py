@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.baselines.methods import components
 from benchmarks.data.loaders import contract_record, load_meter, load_mrpc, load_reuters, meter_story
 from benchmarks.data.suite import load_fiction_rewrites, load_seed_rewrites, make_suite
 from benchmarks.quality.reuters import load_audit
@@ -101,17 +102,8 @@ def mrpc_pairs(corpora: Path) -> list[LabelledPair]:
 
 
 def _components(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in pairs:
-        parent[find(a)] = find(b)
-    return {x: find(x) for x in parent}
+    """Each article's connected component (named by its first member), for grouped folds."""
+    return {m: group[0] for group in components([frozenset(p) for p in pairs]) for m in group}
 
 
 def reuters_audit_pairs(corpora: Path, reuters: Sequence[dict[str, Any]] | None = None) -> list[LabelledPair]:

@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request, Response, status
 
 from dedup.article import Article
-from dedup.budget import WorkBudget
 from dedup.errors import InputError
 from dedup.index import IndexReport
+from dedup.index.budget import WorkBudget
 from service._paths import article_location, decode_id
 from service._work import run_budgeted
 from service.deps import IndexDep, SettingsDep, TrackerDep

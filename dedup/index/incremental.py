@@ -19,14 +19,13 @@ from pathlib import Path
 import numpy as np
 import xxhash
 
-from dedup._util import heap
 from dedup.article import Article
-from dedup.budget import WorkBudget
-from dedup.candidates import estimate_jaccard, facts_kept
 from dedup.detector import Detector, relation_record
 from dedup.errors import ConfigError, DuplicateIdError
-from dedup.index_report import IndexReport, pack_terms, unpack_terms
-from dedup.index_snapshot import (
+from dedup.index.budget import WorkBudget
+from dedup.index.lookup import RewritePath, rewrite_candidates, streamed_holders
+from dedup.index.report import IndexReport, pack_terms, unpack_terms
+from dedup.index.snapshot import (
     Snapshot,
     pack_tables,
     read_snapshot,
@@ -37,10 +36,10 @@ from dedup.index_snapshot import (
 from dedup.prepare.document import Document
 from dedup.sketch.idf import IdfTable
 from dedup.sketch.keytable import KeyTable
-from dedup.sketch.shard import SKETCH_WIDTH, SignedShard, sign_documents, sign_shard
+from dedup.sketch.shard import SignedShard, sign_documents, sign_shard
 from dedup.store import Change, MemoryStore, Store
 
-__all__ = ["Index", "IndexReport", "give_back_freed_memory", "keep_heap_small", "memory_per_article", "pack_terms"]
+__all__ = ["Index", "IndexReport", "pack_terms"]
 
 _DOC_CACHE = 512
 # Articles of a reopened store signed together: one at a time, re-signing is several times slower.
@@ -308,48 +307,14 @@ class Index:
         return sorted(i for i in found if not self._dead[i]), [i for i in topic if i not in found and i not in same]
 
     def _as_streamed(self, positions: np.ndarray, items: np.ndarray) -> list[int]:
-        """The holders of each key a scan pairs with a new article (`dedup.sketch.lsh.group_pairs`):
-        all of them while at most `max_bucket` hold it, else the earliest published alone."""
-        if not len(items):
-            return []
-        counts = np.bincount(positions)
-        crowded = counts[positions] > self.detector.config.lsh.max_bucket
-        kept = items[~crowded].tolist()
-        if crowded.any():
-            published = np.frombuffer(self._published, dtype=np.float64)
-            pos, held = positions[crowded], items[crowded].astype(np.int64)
-            order = np.lexsort((held, published[held], pos))
-            first = np.r_[True, pos[order][1:] != pos[order][:-1]]
-            kept += held[order][first].tolist()
-        return kept
+        published = np.frombuffer(self._published, dtype=np.float64)
+        return streamed_holders(positions, items, published, self.detector.config.lsh.max_bucket)
 
     def _rewrite_candidates(self, signed: SignedShard, limit: int) -> list[int]:
-        """The `limit` earlier items most similar on names and facts (`dedup.candidates`' topic path,
-        one article at a time): sharing a topic band held by at most `rewrite_max_bucket` earlier
-        items, estimated at or above `rewrite_threshold`, keeping their facts; most similar first."""
-        lsh = self.detector.config.lsh
         positions, items = self._tables["topic"].matches(signed.topic_keys)
-        if not len(items):
-            return []
-        # Deleted items still hold their keys: they count for a crowded key, as they did when added.
-        crowded = np.bincount(positions)[positions] > lsh.rewrite_max_bucket
-        items = np.unique(items[~crowded]).astype(np.int64)
-        if self._n_dead:
-            items = items[np.frombuffer(self._dead, dtype=np.uint8)[items] == 0]
-        stored = np.frombuffer(self._sketches, dtype=np.uint8).reshape(-1, SKETCH_WIDTH)
-        estimate = estimate_jaccard(stored[items], np.broadcast_to(signed.topic_sketch[0], (len(items), SKETCH_WIDTH)))
-        close = estimate >= lsh.rewrite_threshold
-        items, estimate = items[close], estimate[close]
-        mine = signed.fact_hashes
-        shared = np.array([len(np.intersect1d(mine, self._facts_of(i), assume_unique=True)) for i in items.tolist()])
-        smaller = np.array([min(len(mine), len(self._facts_of(i))) for i in items.tolist()])
-        kept = facts_kept(shared, smaller, 0.5) if len(items) else np.zeros(0, dtype=bool)
-        items, estimate = items[kept], estimate[kept]
-        return items[np.lexsort((items, -estimate))][:limit].tolist()
-
-    def _facts_of(self, item: int) -> np.ndarray:
-        lo = self._fact_ends[item - 1] if item else 0
-        return np.frombuffer(self._facts, dtype=np.uint32)[lo : self._fact_ends[item]]
+        dead = np.frombuffer(self._dead, dtype=np.uint8) if self._n_dead else None
+        stored = RewritePath(self._sketches, self._facts, self._fact_ends)
+        return rewrite_candidates(positions, items, dead, stored, signed, self.detector.config.lsh, limit)
 
     def _document(self, article_id: str) -> Document | None:
         with self._docs_lock:
@@ -455,22 +420,3 @@ def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray,
 
 def _terms(idf: IdfTable, doc: Document) -> tuple[np.ndarray, np.ndarray]:
     return idf.terms(doc.content_ids, doc.sentence_bounds)
-
-
-def memory_per_article(index: Index) -> float:
-    """Bytes of band tables and ids per indexed article (the fixed IDF table excluded); NaN when empty."""
-    return index.article_nbytes / len(index) if len(index) else float(np.nan)
-
-
-def keep_heap_small() -> None:
-    """For a process that holds an index for long: have the C heap return large freed blocks (256 KB
-    and over) to the system. glibc otherwise raises its mmap threshold to the size of each mapped
-    block freed, after which the index's merged runs come from the heap and the holes they leave
-    stay resident. Does nothing where there is no glibc."""
-    heap.set_params(heap.RETURN_LARGE)
-
-
-def give_back_freed_memory() -> None:
-    """Return the heap's free memory to the system now (`malloc_trim`), so that a reading of the
-    process's memory counts memory in use rather than the allocator's reserve."""
-    heap.trim()
