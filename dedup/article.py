@@ -34,6 +34,8 @@ def check_id(value: str) -> str:
     """`value` if it is a valid article id (`ID_GRAMMAR`), else InputError saying why."""
     if not value.strip() or len(value) > MAX_ID_CHARS:
         raise InputError(f"id: {_shown(value)} is not an article id; use {ID_GRAMMAR}")
+    if value.isascii() and value.isprintable():  # most ids: no character of a refused category
+        return value
     for position, char in enumerate(value):
         if unicodedata.category(char) in _BAD_ID_CATEGORIES:
             raise InputError(f"id: {_shown(value)} has U+{ord(char):04X} at character {position}; use {ID_GRAMMAR}")
