@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 the input could not be read at all, 2 bad usage.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,24 +13,33 @@ from typing import Annotated, Any
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dedup.article import Article
 from dedup.compare import compare_pairs, compare_texts
 from dedup.config import DetectorConfig
 from dedup.detector import Detector
-from dedup.errors import DedupError
+from dedup.errors import ConfigError, DedupError
 from dedup.io.readers import RecordError
+from dedup.io.sources import Inputs, open_inputs
+from dedup.io.writers import check_out_dir
 from dedup.report import print_comparison, print_scan_report
 from dedup.scan.engine import default_engine
 from dedup.scan.run import scan as run_scan
 from dedup.serve import serve
 
 app = typer.Typer(
-    add_completion=False, no_args_is_help=True, help="Find duplicated, copied, reused and rewritten news."
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Find duplicated, copied, reused and rewritten news.",
 )
-err = Console(stderr=True)
+# soft_wrap: a message is one line however narrow the terminal or pipe (paths are never split).
+err = Console(stderr=True, soft_wrap=True, highlight=False)
 app.command()(serve)
+# Record errors printed before the rest go to errors.jsonl only (a bad column would print one per row).
+SHOWN_RECORD_ERRORS = 10
 
 
 class _Bar:
@@ -56,44 +66,103 @@ def _detector(model: Path | None, max_chars: int) -> Detector:
     try:
         return Detector(DetectorConfig(model_path=model, max_doc_chars=max_chars))
     except DedupError as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(2) from e
+        raise _fail(str(e), 2) from e
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err.print(f"[red]error:[/] {escape(message)}")
+    return typer.Exit(code)
+
+
+class RecordErrorPrinter:
+    """Prints the first record errors on stderr, then counts the rest (all are in errors.jsonl)."""
+
+    def __init__(self, limit: int = SHOWN_RECORD_ERRORS) -> None:
+        self.limit, self.count, self.hidden = limit, 0, 0
+
+    def __call__(self, e: RecordError) -> None:
+        self.count += 1
+        if e.line is None or self.count <= self.limit:  # a whole file's problem is always shown
+            where = f"{e.source}" + (f":{e.line}" if e.line else "")
+            err.print(f"[yellow]{e.severity}:[/] {escape(where)}: {escape(e.reason)}")
+        else:
+            self.hidden += 1
+
+    def close(self, out_dir: Path) -> None:
+        if self.hidden:
+            err.print(f"[yellow]…[/] {self.hidden:,} more record errors in {out_dir / 'errors.jsonl'}")
+
+
+def _open_inputs(inputs: list[str], wait: float, delimiter: str | None) -> Inputs:
+    try:
+        return open_inputs(inputs, wait, delimiter)
+    except DedupError as e:
+        raise _fail(str(e), 1) from e
+
+
+def _check_out_dir(out: Path) -> None:
+    try:
+        check_out_dir(out)
+    except ConfigError as e:
+        raise _fail(str(e), 2) from e
+
+
+InputsArg = Annotated[
+    list[str], typer.Argument(help="JSONL, CSV or Parquet files (.gz too), folders of .txt files, or - for stdin")
+]
+DelimiterOpt = Annotated[str | None, typer.Option(help="CSV delimiter (default: detected from the header line)")]
+TimeoutOpt = Annotated[
+    float, typer.Option("--input-timeout", help="Seconds to wait for a FIFO's writer before giving up")
+]
 
 
 @app.command()
 def scan(
-    inputs: Annotated[list[Path], typer.Argument(help="JSONL, CSV or Parquet files, or folders of .txt files")],
+    inputs: InputsArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the output files")],
     features: Annotated[bool, typer.Option(help="Also write features.jsonl for every verified pair")] = False,
     model: Annotated[Path | None, typer.Option(help="Relation model file (default: the shipped one)")] = None,
     max_chars: Annotated[int, typer.Option(help="Reject articles longer than this")] = 1_000_000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
     workers: Annotated[int, typer.Option(help="Worker processes (default: one per core)")] = 0,
+    delimiter: DelimiterOpt = None,
+    input_timeout: TimeoutOpt = 10.0,
 ) -> None:
     """Scan articles for exact, near-duplicate, copied, partly reused and rewritten pairs."""
     if workers < 0:
-        err.print("[red]error:[/] --workers must be 0 (one per core) or more")
-        raise typer.Exit(2)
+        raise _fail("--workers must be 0 (one per core) or more", 2)
+    _check_out_dir(out)
     detector = _detector(model, max_chars)
+    with _open_inputs(inputs, input_timeout, delimiter) as files:
+        summary, texts = _run_scan(files, out, detector, features, workers)
+    _check_found(summary, out)
+    if not quiet:
+        print_scan_report(out, summary, texts)
+
+
+def _run_scan(
+    files: Inputs, out: Path, detector: Detector, features: bool, workers: int
+) -> tuple[dict[str, Any], dict[str, str]]:
     bar = _Bar()
-
-    def report_error(e: RecordError) -> None:
-        where = f"{e.source}" + (f":{e.line}" if e.line else "")
-        err.print(f"[yellow]{e.severity}:[/] {where}: {e.reason}", highlight=False)
-
+    printer = RecordErrorPrinter()
     texts: dict[str, str] = {}
     try:
         with bar.progress:
             engine = default_engine(workers or None)
-            summary = run_scan(inputs, out, detector, bar, features, report_error, texts, engine)
+            summary = run_scan(files, out, detector, bar, features, printer, texts, engine)
     except DedupError as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from e
-    if summary["articles"] == 0 and summary["rejected"] > 0:
-        err.print("[red]error:[/] no article could be read; see errors.jsonl")
-        raise typer.Exit(1)
-    if not quiet:
-        print_scan_report(out, summary, texts)
+        raise _fail(str(e), 1) from e
+    printer.close(out)
+    return summary, texts
+
+
+def _check_found(summary: dict[str, Any], out: Path) -> None:
+    """Exit 1 when no article was read: an empty input is a mistake, not an empty result."""
+    if summary["articles"]:
+        return
+    if summary["rejected"]:
+        raise _fail(f"no article could be read; {summary['rejected']:,} rejected (see {out / 'errors.jsonl'})", 1)
+    raise _fail("no articles in the inputs", 1)
 
 
 def _read_text(path: str) -> str:
@@ -101,7 +170,7 @@ def _read_text(path: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError:
-        err.print(f"[yellow]warning:[/] {path} is not valid UTF-8; decoded as cp1252")
+        err.print(f"[yellow]warning:[/] {escape(path)} is not valid UTF-8; decoded as cp1252")
         return raw.decode("cp1252", errors="replace")
 
 
@@ -121,7 +190,7 @@ def _pair_lines(path: Path) -> list[tuple[Any, str, str] | dict[str, Any]]:
             reason = f"line {number}: {e if not isinstance(e, KeyError) else f'missing field {e}'}"
             rows.append({"id": pid, "relation": None, "derived": None, "coverage": 0.0, "score": 0.0,
                          "evidence": [], "error": reason})  # fmt: skip
-            err.print(f"[yellow]error:[/] {reason}", highlight=False)
+            err.print(f"[yellow]error:[/] {escape(reason)}")
         obj = None
     return rows
 
@@ -141,8 +210,7 @@ def compare(
             err.print("[red]error:[/] give either two files or --pairs, not both")
             raise typer.Exit(2)
         if not pairs.is_file():
-            err.print(f"[red]error:[/] {pairs}: no such file")
-            raise typer.Exit(1)
+            raise _fail(f"{pairs}: no such file", 1)
         sink = out.open("wb") if out else sys.stdout.buffer
         for row in compare_pairs(_pair_lines(pairs), detector):
             sink.write(orjson.dumps(row) + b"\n")
@@ -155,14 +223,46 @@ def compare(
         ta, tb = _read_text(a), _read_text(b)
         decision = compare_texts(Article(a, ta), Article(b, tb), detector)
     except (OSError, DedupError) as e:
-        err.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from e
+        raise _fail(str(e), 1) from e
     print_comparison(a, b, ta, tb, decision)
 
 
+def _usage_error(e: Exception) -> tuple[str, int] | None:
+    """(message, exit code) of a command-line parsing error, from click or from typer's own copy of
+    click (either may be installed); None for any other exception."""
+    format_message, code = getattr(e, "format_message", None), getattr(e, "exit_code", None)
+    if not callable(format_message) or not isinstance(code, int):
+        return None
+    ctx = getattr(e, "ctx", None)
+    hint = f" (see {ctx.command_path} --help)" if ctx is not None and code == 2 else ""
+    return f"{format_message()}{hint}", code
+
+
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: every failure is one line on stderr and exit code 1 or 2."""
+    try:
+        code = app(standalone_mode=False)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("[red]interrupted[/]")
+        code = 130
+    except DedupError as e:
+        err.print(f"[red]error:[/] {escape(str(e))}")
+        code = 1
+    except OSError as e:
+        where = f"{e.filename}: " if e.filename else ""
+        err.print(f"[red]error:[/] {escape(where + str(e.strerror or e))}")
+        code = 1
+    except Exception as e:
+        usage = _usage_error(e)
+        if usage is not None:
+            err.print(f"[red]error:[/] {escape(usage[0])}")
+            sys.exit(usage[1])
+        if os.environ.get("DEDUP_TRACEBACK"):
+            raise
+        what = f"{type(e).__name__}: {e}"
+        err.print(f"[red]internal error:[/] {escape(what)} (set DEDUP_TRACEBACK=1 to see where, and report it)")
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

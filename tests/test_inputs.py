@@ -44,7 +44,7 @@ def test_each_bad_record_is_reported_and_the_rest_processed(tmp_path: Path) -> N
     summary = scan([inp], out)
     errors = read_jsonl(out / "errors.jsonl")
     assert summary["articles"] == 2
-    assert [e["line"] for e in errors if e["line"]] == [2, 3, 4, 5, 7, 8]
+    assert [e["line"] for e in errors if e["line"]] == [2, 3, 4, 5, 6, 7, 8]
     reasons = " | ".join(e["reason"] for e in errors)
     expected_reasons = ("empty or whitespace", "malformed JSON", "not valid UTF-8", "duplicate id")
     for expected in (*expected_reasons, "missing field 'id'", "over the limit", "--max-chars"):

@@ -22,6 +22,7 @@ from dedup.cluster import Cluster, Edge, build_clusters
 from dedup.decide.relation import Decision
 from dedup.detector import Detector, relation_record
 from dedup.io.readers import RecordError, read_inputs
+from dedup.io.sources import InputFile, open_inputs
 from dedup.io.writers import write_json, write_jsonl
 from dedup.scan.boilerplate import drop_boilerplate_partials
 from dedup.scan.engine import Engine, ProcessEngine, SerialEngine, batch_gc
@@ -266,7 +267,7 @@ def read_articles(paths: Iterable[Path | str], max_chars: int) -> tuple[list[Art
 
 
 def scan(
-    inputs: Iterable[Path | str],
+    inputs: Iterable[Path | str | InputFile],
     out_dir: Path,
     detector: Detector | None = None,
     progress: Progress | None = None,
@@ -282,6 +283,21 @@ def scan(
     """
     detector = detector or Detector()
     clock = time.perf_counter()
+    with open_inputs(inputs) as files:
+        return _scan_files(files.files, out_dir, detector, progress, with_features, on_error, texts, engine, clock)
+
+
+def _scan_files(
+    inputs: list[InputFile],
+    out_dir: Path,
+    detector: Detector,
+    progress: Progress | None,
+    with_features: bool,
+    on_error: Callable[[RecordError], None] | None,
+    texts: dict[str, str] | None,
+    engine: Engine | None,
+    clock: float,
+) -> dict[str, Any]:
     stream = InputStream(inputs, detector, on_error, SHARD_SIZE)
     if progress:
         progress.start("sign", None)

@@ -11,6 +11,7 @@ from typing import overload
 from dedup.article import Article
 from dedup.detector import Detector
 from dedup.io.readers import RecordError, read_inputs
+from dedup.io.sources import InputFile
 from dedup.scan.tasks import SignTask
 
 __all__ = ["KEEP_TEXT_CHARS", "InputStream", "LoadedArticles"]
@@ -27,7 +28,7 @@ class InputStream:
 
     def __init__(
         self,
-        inputs: Iterable[Path | str],
+        inputs: Iterable[Path | str | InputFile],
         detector: Detector,
         on_error: Callable[[RecordError], None] | None,
         shard_size: int,
