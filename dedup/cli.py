@@ -23,8 +23,9 @@ from dedup.detector import Detector
 from dedup.errors import ConfigError, DedupError
 from dedup.io.readers import RecordError
 from dedup.io.sources import Inputs, open_inputs
-from dedup.io.writers import check_out_dir
+from dedup.io.writers import RECORD_SUFFIXES, check_out_dir, check_out_file, write_records
 from dedup.report import print_comparison, print_scan_report
+from dedup.scan.deduped import DEFAULT_DROP, DedupCounts, DedupOptions, deduplicated_records, plan_from_scan
 from dedup.scan.engine import default_engine
 from dedup.scan.run import scan as run_scan
 from dedup.serve import serve
@@ -40,6 +41,7 @@ err = Console(stderr=True, soft_wrap=True, highlight=False)
 app.command()(serve)
 # Record errors printed before the rest go to errors.jsonl only (a bad column would print one per row).
 SHOWN_RECORD_ERRORS = 10
+DROP_DEFAULT = ",".join(r for r in ("exact", "near_duplicate", "copy") if r in DEFAULT_DROP)
 
 
 class _Bar:
@@ -163,6 +165,60 @@ def _check_found(summary: dict[str, Any], out: Path) -> None:
     if summary["rejected"]:
         raise _fail(f"no article could be read; {summary['rejected']:,} rejected (see {out / 'errors.jsonl'})", 1)
     raise _fail("no articles in the inputs", 1)
+
+
+def _drop_set(drop: str) -> frozenset[str]:
+    return frozenset(r.strip() for r in drop.split(",") if r.strip())
+
+
+@app.command("dedup")
+def dedup_archive(
+    inputs: InputsArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="The deduplicated archive: .jsonl, .jsonl.gz or .parquet")],
+    annotate: Annotated[
+        bool, typer.Option(help="Keep every record, adding cluster, canonical, relation_to_canonical, kept")
+    ] = False,
+    drop: Annotated[str, typer.Option(help="Relations that remove a record, comma-separated")] = DROP_DEFAULT,
+    fix_repeats: Annotated[bool, typer.Option(help="Cut the second printing of blocks an article repeats")] = False,
+    from_dir: Annotated[Path | None, typer.Option("--from", help="Use this finished scan's folder")] = None,
+    scan_dir: Annotated[Path | None, typer.Option(help="Folder for the scan's outputs (default: OUT.scan)")] = None,
+    model: Annotated[Path | None, typer.Option(help="Relation model file (default: the shipped one)")] = None,
+    max_chars: Annotated[int, typer.Option(help="Reject articles longer than this")] = 1_000_000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes (default: one per core)")] = 0,
+    delimiter: DelimiterOpt = None,
+    input_timeout: TimeoutOpt = 10.0,
+) -> None:
+    """Write the archive without its duplicates: one record per group of duplicates, every other record."""
+    try:
+        check_out_file(out, RECORD_SUFFIXES)
+        options = DedupOptions(_drop_set(drop), annotate, fix_repeats)
+    except ConfigError as e:
+        raise _fail(str(e), 2) from e
+    folder = from_dir or scan_dir or out.with_name(out.name.split(".")[0] + ".scan")
+    if from_dir is None:
+        _check_out_dir(folder)
+    detector = _detector(model, max_chars) if from_dir is None else None
+    with _open_inputs(inputs, input_timeout, delimiter) as files:
+        if detector is not None:
+            summary, _ = _run_scan(files, folder, detector, False, workers)
+            _check_found(summary, folder)
+        counts = _write_deduplicated(files, folder, out, options, max_chars)
+    if not quiet:
+        dropped = ", ".join(f"{n:,} {r}" for r, n in counts.dropped.most_common()) or "none"
+        what = f"{counts.written:,} of {counts.read:,} records" + ("" if annotate else f" (dropped: {dropped})")
+        cut = f"; repeats cut in {counts.repeats_cut:,}" if fix_repeats else ""
+        err.print(f"wrote {escape(what)}{cut} to {escape(str(out))}; the scan is in {escape(str(folder))}/")
+
+
+def _write_deduplicated(files: Inputs, folder: Path, out: Path, options: DedupOptions, max_chars: int) -> DedupCounts:
+    counts = DedupCounts()
+    try:
+        plan = plan_from_scan(folder, options)
+        write_records(out, deduplicated_records(files.files, plan, options, max_chars, counts))
+    except DedupError as e:
+        raise _fail(f"{folder}: {e}" if "scan" in str(e) else str(e), 1) from e
+    return counts
 
 
 def _read_text(path: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import random
 import shutil
 import socket
 import subprocess
@@ -108,3 +109,19 @@ def fiction_all() -> list[dict[str, Any]]:
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def made_up_archive(path: Path, size: int, seed: int = 7, rate: float = 0.15, with_fiction: bool = True) -> Path:
+    """A synthetic archive (benchmarks.data.archive) of made-up words with planted copies, exact,
+    trimmed, wrapped and spliced; then the project's fictional articles (wire stories and their
+    rewrites), so that every relation appears."""
+    from benchmarks.data.archive import ParagraphPool, generate
+
+    rng = random.Random(seed)
+    words = ["".join(rng.choice("abcdefghijklmnoprstuvw") for _ in range(rng.randint(3, 9))) for _ in range(3000)]
+    paras = (" ".join(rng.choice(words) for _ in range(rng.randint(12, 40))) + "." for _ in range(300))
+    generate(ParagraphPool.from_paragraphs(paras), size, seed=seed, out=path, rate=rate, window=50)
+    if with_fiction:
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(FICTION.read_text(encoding="utf-8"))
+    return path
