@@ -8,4 +8,10 @@ if ! command -v redis-server >/dev/null 2>&1; then
     (apt-get update -qq && apt-get install -y -qq redis-server >/dev/null) || echo "warning: could not install redis-server; Redis tests will be skipped" >&2
   fi
 fi
+# report.html is checked in a real browser (tests/test_html_report.py).
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  if command -v apt-get >/dev/null 2>&1; then
+    (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || echo "warning: could not install chromium; browser tests will be skipped" >&2
+  fi
+fi
 python3 -m pytest -q "$@"

@@ -21,6 +21,7 @@ from dedup.candidates import Candidates, find_candidates
 from dedup.cluster import Cluster, Edge, build_clusters
 from dedup.decide.relation import Decision
 from dedup.detector import Detector, relation_record
+from dedup.io.html_report import report_data, write_html_report
 from dedup.io.readers import RecordError, read_inputs
 from dedup.io.sources import InputFile, open_inputs
 from dedup.io.writers import write_json, write_jsonl
@@ -312,6 +313,8 @@ def _scan_files(
     result.timings["write"] = time.perf_counter() - t
     summary["timings_us_per_article"] = _per_article(result)
     write_json(out_dir / "summary.json", summary)
+    loaded = {a.id: a for a in stream.loaded.values()}
+    write_html_report(out_dir, report_data(summary, result.relations, result.repeats, result.clusters, loaded))
     if texts is not None:
         wanted = {r["a"] for r in result.relations} | {r["b"] for r in result.relations}
         wanted |= {r["id"] for r in result.repeats}
