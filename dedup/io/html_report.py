@@ -80,7 +80,7 @@ def _date(a: Article | None) -> str | None:
 
 def _relation_row(r: dict[str, Any], arts: _Articles) -> list[Any]:
     a, b = arts.ref(r["a"]), arts.ref(r["b"])
-    derived = {r["a"]: a, r["b"]: b}.get(r.get("derived"))  # type: ignore[arg-type]
+    derived = {r["a"]: a, r["b"]: b}.get(r.get("derived"))
     evidence = [
         [arts.to_units(r["a"], e["a"][0]), arts.to_units(r["a"], e["a"][1]),
          arts.to_units(r["b"], e["b"][0]), arts.to_units(r["b"], e["b"][1]), e["kind"]]
