@@ -14,20 +14,17 @@ import orjson
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from dedup.article import Article
 from dedup.compare import compare_pairs, compare_texts
 from dedup.config import DetectorConfig
 from dedup.detector import Detector
 from dedup.errors import ConfigError, DedupError
-from dedup.io.readers import RecordError
 from dedup.io.sources import Inputs, open_inputs
 from dedup.io.writers import RECORD_SUFFIXES, check_out_dir, check_out_file, write_records
 from dedup.report import print_comparison, print_scan_report
 from dedup.scan.deduped import DEFAULT_DROP, DedupCounts, DedupOptions, deduplicated_records, plan_from_scan
-from dedup.scan.engine import default_engine
-from dedup.scan.run import scan as run_scan
+from dedup.scan.job import ScanJob, run_job
 from dedup.serve import serve
 
 app = typer.Typer(
@@ -39,29 +36,7 @@ app = typer.Typer(
 # soft_wrap: a message is one line however narrow the terminal or pipe (paths are never split).
 err = Console(stderr=True, soft_wrap=True, highlight=False)
 app.command()(serve)
-# Record errors printed before the rest go to errors.jsonl only (a bad column would print one per row).
-SHOWN_RECORD_ERRORS = 10
 DROP_DEFAULT = ",".join(r for r in ("exact", "near_duplicate", "copy") if r in DEFAULT_DROP)
-
-
-class _Bar:
-    """A rich progress bar on stderr, drawn only when stderr is a terminal."""
-
-    def __init__(self) -> None:
-        self.progress = Progress(
-            TextColumn("{task.description:>8}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=err, transient=True, disable=not err.is_terminal,
-        )  # fmt: skip
-        self.task: Any = None
-
-    def start(self, stage: str, total: int | None) -> None:
-        if self.task is not None:
-            self.progress.remove_task(self.task)
-        self.task = self.progress.add_task(stage, total=total)
-
-    def advance(self, n: int) -> None:
-        if self.task is not None:
-            self.progress.advance(self.task, n)
 
 
 def _detector(model: Path | None, max_chars: int) -> Detector:
@@ -74,25 +49,6 @@ def _detector(model: Path | None, max_chars: int) -> Detector:
 def _fail(message: str, code: int) -> typer.Exit:
     err.print(f"[red]error:[/] {escape(message)}")
     return typer.Exit(code)
-
-
-class RecordErrorPrinter:
-    """Prints the first record errors on stderr, then counts the rest (all are in errors.jsonl)."""
-
-    def __init__(self, limit: int = SHOWN_RECORD_ERRORS) -> None:
-        self.limit, self.count, self.hidden = limit, 0, 0
-
-    def __call__(self, e: RecordError) -> None:
-        self.count += 1
-        if e.line is None or self.count <= self.limit:  # a whole file's problem is always shown
-            where = f"{e.source}" + (f":{e.line}" if e.line else "")
-            err.print(f"[yellow]{e.severity}:[/] {escape(where)}: {escape(e.reason)}")
-        else:
-            self.hidden += 1
-
-    def close(self, out_dir: Path) -> None:
-        if self.hidden:
-            err.print(f"[yellow]…[/] {self.hidden:,} more record errors in {out_dir / 'errors.jsonl'}")
 
 
 def _open_inputs(inputs: list[str], wait: float, delimiter: str | None) -> Inputs:
@@ -116,6 +72,17 @@ DelimiterOpt = Annotated[str | None, typer.Option(help="CSV delimiter (default: 
 TimeoutOpt = Annotated[
     float, typer.Option("--input-timeout", help="Seconds to wait for a FIFO's writer before giving up")
 ]
+ModelOpt = Annotated[Path | None, typer.Option(help="Relation model file (default: the shipped one)")]
+MaxCharsOpt = Annotated[int, typer.Option(help="Reject articles longer than this")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")]
+WorkersOpt = Annotated[int, typer.Option(help="Local worker processes (default: one per core)")]
+EngineOpt = Annotated[
+    str, typer.Option(help="Where stages run: local (processes) or dask (pip install newsdedup[dask])")
+]
+SchedulerOpt = Annotated[
+    str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); default: a LocalCluster")
+]
+RestartOpt = Annotated[bool, typer.Option(help="Start afresh, not from the stages an earlier run finished")]
 
 
 @app.command()
@@ -123,39 +90,40 @@ def scan(
     inputs: InputsArg,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the output files")],
     features: Annotated[bool, typer.Option(help="Also write features.jsonl for every verified pair")] = False,
-    model: Annotated[Path | None, typer.Option(help="Relation model file (default: the shipped one)")] = None,
-    max_chars: Annotated[int, typer.Option(help="Reject articles longer than this")] = 1_000_000,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
-    workers: Annotated[int, typer.Option(help="Worker processes (default: one per core)")] = 0,
+    model: ModelOpt = None,
+    max_chars: MaxCharsOpt = 1_000_000,
+    quiet: QuietOpt = False,
+    workers: WorkersOpt = 0,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    restart: RestartOpt = False,
     delimiter: DelimiterOpt = None,
     input_timeout: TimeoutOpt = 10.0,
 ) -> None:
     """Scan articles for exact, near-duplicate, copied, partly reused and rewritten pairs."""
-    if workers < 0:
-        raise _fail("--workers must be 0 (one per core) or more", 2)
+    job = _job(out, features, workers, engine, scheduler, restart, quiet)
     _check_out_dir(out)
     detector = _detector(model, max_chars)
     with _open_inputs(inputs, input_timeout, delimiter) as files:
-        summary, texts = _run_scan(files, out, detector, features, workers)
+        summary, texts = _run_scan(job, files, detector)
     _check_found(summary, out)
     if not quiet:
         print_scan_report(out, summary, texts)
 
 
-def _run_scan(
-    files: Inputs, out: Path, detector: Detector, features: bool, workers: int
-) -> tuple[dict[str, Any], dict[str, str]]:
-    bar = _Bar()
-    printer = RecordErrorPrinter()
-    texts: dict[str, str] = {}
+def _job(out: Path, features: bool, workers: int, *how: Any) -> ScanJob:
+    """The scan job; `how` is engine, scheduler, restart, quiet."""
     try:
-        with bar.progress:
-            engine = default_engine(workers or None)
-            summary = run_scan(files, out, detector, bar, features, printer, texts, engine)
+        return ScanJob(out, features, workers, *how)
+    except ConfigError as e:
+        raise _fail(str(e), 2) from e
+
+
+def _run_scan(job: ScanJob, files: Inputs, detector: Detector) -> tuple[dict[str, Any], dict[str, str]]:
+    try:
+        return run_job(job, files, detector, err)
     except DedupError as e:
         raise _fail(str(e), 1) from e
-    printer.close(out)
-    return summary, texts
 
 
 def _check_found(summary: dict[str, Any], out: Path) -> None:
@@ -182,10 +150,13 @@ def dedup_archive(
     fix_repeats: Annotated[bool, typer.Option(help="Cut the second printing of blocks an article repeats")] = False,
     from_dir: Annotated[Path | None, typer.Option("--from", help="Use this finished scan's folder")] = None,
     scan_dir: Annotated[Path | None, typer.Option(help="Folder for the scan's outputs (default: OUT.scan)")] = None,
-    model: Annotated[Path | None, typer.Option(help="Relation model file (default: the shipped one)")] = None,
-    max_chars: Annotated[int, typer.Option(help="Reject articles longer than this")] = 1_000_000,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors")] = False,
-    workers: Annotated[int, typer.Option(help="Worker processes (default: one per core)")] = 0,
+    model: ModelOpt = None,
+    max_chars: MaxCharsOpt = 1_000_000,
+    quiet: QuietOpt = False,
+    workers: WorkersOpt = 0,
+    engine: EngineOpt = "local",
+    scheduler: SchedulerOpt = None,
+    restart: RestartOpt = False,
     delimiter: DelimiterOpt = None,
     input_timeout: TimeoutOpt = 10.0,
 ) -> None:
@@ -196,12 +167,13 @@ def dedup_archive(
     except ConfigError as e:
         raise _fail(str(e), 2) from e
     folder = from_dir or scan_dir or out.with_name(out.name.split(".")[0] + ".scan")
+    job = _job(folder, False, workers, engine, scheduler, restart, quiet)
     if from_dir is None:
         _check_out_dir(folder)
     detector = _detector(model, max_chars) if from_dir is None else None
     with _open_inputs(inputs, input_timeout, delimiter) as files:
         if detector is not None:
-            summary, _ = _run_scan(files, folder, detector, False, workers)
+            summary, _ = _run_scan(job, files, detector)
             _check_found(summary, folder)
         counts = _write_deduplicated(files, folder, out, options, max_chars)
     if not quiet:

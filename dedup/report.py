@@ -61,7 +61,11 @@ def print_scan_report(out_dir: Path, summary: dict[str, Any], texts: dict[str, s
         )
     if rel and sum(rel.values()) > _SHOW:
         out.print(f"… and more in {out_dir / 'relations.jsonl'}")
-    out.print(f"outputs in {out_dir}/")
+    relations = sum(rel.values()) if rel else 0
+    out.print(
+        f"done: {summary['articles']:,} articles, {relations:,} relations, {summary['clusters']:,} clusters "
+        f"in {summary['seconds']:.1f} s; outputs in {out_dir}/, to read: {out_dir / 'report.html'}"
+    )
 
 
 def print_comparison(a: str, b: str, ta: str, tb: str, decision: Decision | None) -> None:

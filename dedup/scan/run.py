@@ -27,14 +27,30 @@ from dedup.io.sources import InputFile, open_inputs
 from dedup.io.writers import write_json, write_jsonl
 from dedup.scan.boilerplate import drop_boilerplate_partials
 from dedup.scan.engine import Engine, ProcessEngine, SerialEngine, batch_gc
+from dedup.scan.manifest import Checkpoints, NoCheckpoints
 from dedup.scan.stream import InputStream
 from dedup.scan.tasks import SignTask, relocate, run_sign, run_verify, verify_tasks
 from dedup.scan.verify import Verified, exact_relations, verify_pairs
 from dedup.sketch.shard import SignedShard, concat_shards, sign_shard
+from dedup.verify.repeats import RepeatBlock
 
-__all__ = ["Progress", "ScanResult", "publication_rank", "scan", "scan_articles"]
+__all__ = [
+    "OUTPUT_FILES",
+    "Progress",
+    "ScanResult",
+    "candidates_of",
+    "cluster_edge",
+    "finish_outputs",
+    "members_of_related_groups",
+    "publication_rank",
+    "scan",
+    "scan_articles",
+    "scan_result",
+    "write_outputs",
+]
 
 SHARD_SIZE = 1000
+OUTPUT_FILES = ("relations.jsonl", "repeats.jsonl", "clusters.jsonl", "errors.jsonl", "summary.json", "report.html")
 STAGES = (
     "read",
     "normalize",
@@ -138,10 +154,10 @@ def _verify_all(
     return out
 
 
-def _repeat_rows(ids: list[str], shard: SignedShard) -> list[dict[str, Any]]:
+def _repeat_rows(ids: list[str], repeats: dict[int, list[RepeatBlock]]) -> list[dict[str, Any]]:
     return [
         {"id": ids[i], "blocks": [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]}
-        for i, blocks in sorted(shard.repeats.items())
+        for i, blocks in sorted(repeats.items())
     ]
 
 
@@ -171,6 +187,7 @@ class _Stage:
     progress: Progress | None
     with_features: bool
     engine: Engine | None
+    checkpoints: Checkpoints = field(default_factory=NoCheckpoints)
 
 
 def _finish(
@@ -183,47 +200,84 @@ def _finish(
 ) -> ScanResult:
     """Candidates, verification and clusters of a signed corpus; `fetch` gives the articles that
     verification reads (a sequence indexed by corpus position, holding at least the asked ones)."""
-    detector = stage.detector
+    detector, checkpoints = stage.detector, stage.checkpoints
     timings = dict(shard.timings)
     t = time.perf_counter()
-    candidates = find_candidates(shard, detector.config.lsh, 0.5, detector.weights, publication_rank(published))
+    rank = publication_rank(published)
+    _start(stage.progress, "candidates", None)
+    candidates = checkpoints.stage("candidates", lambda: candidates_of(shard, detector, rank))
     timings["candidates"] = time.perf_counter() - t
     t = time.perf_counter()
     articles = fetch(_needed(candidates, shard))
+    verified = checkpoints.stage("verify", lambda: _verified(candidates, articles, shard, stage))
+    timings["verify"] = time.perf_counter() - t
+    _start(stage.progress, "cluster", None)
+    window = detector.config.cluster_window_days
+    n_tokens, n_candidates = shard.n_tokens.tolist(), len(candidates.pairs)
+    return scan_result(verified, ids, published, n_tokens, shard.repeats, n_candidates, timings, clock, window)
+
+
+def _start(progress: Progress | None, stage: str, total: int | None) -> None:
+    if progress:
+        progress.start(stage, total)
+
+
+def candidates_of(shard: SignedShard, detector: Detector, rank: np.ndarray) -> Candidates:
+    """The candidate pairs of a signed corpus, as the scan finds them; `rank`: `publication_rank`."""
+    return find_candidates(shard, detector.config.lsh, 0.5, detector.weights, rank)
+
+
+def _verified(candidates: Candidates, articles: Sequence[Article], shard: SignedShard, stage: _Stage) -> list[Verified]:
+    detector = stage.detector
     verified = list(exact_relations(candidates, articles, detector))
     verified += _verify_all(candidates, articles, detector, stage.with_features, stage.progress, stage.engine)
-    members = _members_of_related_groups(candidates, verified)
+    members = members_of_related_groups(candidates, verified)
     if len(members.pairs):
         verified += _verify_all(members, articles, detector, stage.with_features, None, stage.engine)
-    verified = drop_boilerplate_partials(verified, articles, detector, shard)
-    timings["verify"] = time.perf_counter() - t
+    return drop_boilerplate_partials(verified, articles, detector, shard)
+
+
+def scan_result(
+    verified: list[Verified],
+    ids: list[str],
+    published: list[datetime | None],
+    n_tokens: list[int],
+    repeats: dict[int, list[RepeatBlock]],
+    n_candidates: int,
+    timings: dict[str, float],
+    clock: float,
+    window_days: float,
+    clusters: list[Cluster] | None = None,
+) -> ScanResult:
+    """The scan's findings from its verified pairs: relations in pair order, clusters (built here
+    unless given), repeats."""
     t = time.perf_counter()
     related = sorted((v for v in verified if v.decision is not None), key=lambda v: (v.a, v.b))
-    edges = [_edge(v.a, v.b, d) for v in related if (d := v.decision) is not None]
-    window = detector.config.cluster_window_days
-    clusters = build_clusters(ids, edges, published, shard.n_tokens.tolist(), window)
+    if clusters is None:
+        edges = [cluster_edge(v.a, v.b, d) for v in related if (d := v.decision) is not None]
+        clusters = build_clusters(ids, edges, published, n_tokens, window_days)
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - clock
     return ScanResult(
         relations=[relation_record(ids[v.a], ids[v.b], v.decision) for v in related if v.decision is not None],
-        repeats=_repeat_rows(ids, shard),
+        repeats=_repeat_rows(ids, repeats),
         clusters=clusters,
         errors=[],
         features=[v.features for v in verified if v.features is not None],
         timings=timings,
-        candidates=len(candidates.pairs),
+        candidates=n_candidates,
         articles=len(ids),
     )
 
 
-def _edge(a: int, b: int, d: Decision) -> Edge:
+def cluster_edge(a: int, b: int, d: Decision) -> Edge:
     """A relation for clustering; what each side adds at its edges counts as site chrome only
     between copies (a rewrite adds its own wording everywhere)."""
     added = d.added if d.relation in ("copy", "near_duplicate") else (0, 0)
     return Edge(a, b, d.relation, d.score, *added)
 
 
-def _members_of_related_groups(candidates: Candidates, verified: list[Verified]) -> Candidates:
+def members_of_related_groups(candidates: Candidates, verified: list[Verified]) -> Candidates:
     """Pairs of each exact group's other members with what its first member is related to.
 
     Candidates are found between groups' first members; an outlet's copy identical to another's must
@@ -276,49 +330,61 @@ def scan(
     on_error: Callable[[RecordError], None] | None = None,
     texts: dict[str, str] | None = None,
     engine: Engine | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> dict[str, Any]:
-    """Scan input files into `out_dir` (relations, repeats, clusters, summary, errors); returns the summary.
+    """Scan input files into `out_dir` (relations, repeats, clusters, summary, errors, report.html);
+    returns the summary.
 
     When `texts` is given, it is filled with the id -> text of every article that appears in a
-    relation or has repeats, for reports that quote them.
+    relation or has repeats, for reports that quote them. `checkpoints` keeps each stage's output
+    (see `dedup.scan.manifest`; default: nothing kept).
     """
-    detector = detector or Detector()
     clock = time.perf_counter()
+    stage = _Stage(detector or Detector(), progress, with_features, engine, checkpoints or NoCheckpoints())
     with open_inputs(inputs) as files:
-        return _scan_files(files.files, out_dir, detector, progress, with_features, on_error, texts, engine, clock)
+        return _scan_files(files.files, out_dir, stage, on_error, texts, clock)
 
 
 def _scan_files(
     inputs: list[InputFile],
     out_dir: Path,
-    detector: Detector,
-    progress: Progress | None,
-    with_features: bool,
+    stage: _Stage,
     on_error: Callable[[RecordError], None] | None,
     texts: dict[str, str] | None,
-    engine: Engine | None,
     clock: float,
 ) -> dict[str, Any]:
+    detector, progress, engine = stage.detector, stage.progress, stage.engine
     stream = InputStream(inputs, detector, on_error, SHARD_SIZE)
-    if progress:
-        progress.start("sign", None)
+    _start(progress, "sign", None)
     with batch_gc(), _kept(engine):
-        shard = _sign_tasks(stream.tasks(), detector, progress, engine)
-        stage = _Stage(detector, progress, with_features, engine)
+        signed = stage.checkpoints.stage(
+            "sign", lambda: (_sign_tasks(stream.tasks(), detector, progress, engine), stream.signed_state())
+        )
+        shard = signed[0]
+        stream.resume(*signed[1])
         result = _finish(shard, stream.load, stage, stream.ids, stream.published, clock)
     result.errors = stream.errors
     result.timings["read"] = stream.read_seconds
-    t = time.perf_counter()
-    summary = write_outputs(out_dir, result)
-    result.timings["write"] = time.perf_counter() - t
-    summary["timings_us_per_article"] = _per_article(result)
-    write_json(out_dir / "summary.json", summary)
-    loaded = {a.id: a for a in stream.loaded.values()}
-    write_html_report(out_dir, report_data(summary, result.relations, result.repeats, result.clusters, loaded))
+    summary = finish_outputs(out_dir, result, {a.id: a for a in stream.loaded.values()}, progress)
+    stage.checkpoints.finish(OUTPUT_FILES)
     if texts is not None:
         wanted = {r["a"] for r in result.relations} | {r["b"] for r in result.relations}
         wanted |= {r["id"] for r in result.repeats}
         texts.update({a.id: a.text for a in stream.loaded.values() if a.id in wanted})
+    return summary
+
+
+def finish_outputs(
+    out_dir: Path, result: ScanResult, articles: dict[str, Article], progress: Progress | None = None
+) -> dict[str, Any]:
+    """Write every output of a scan (report.html too, quoting `articles`); returns the summary."""
+    t = time.perf_counter()
+    _start(progress, "write", None)
+    summary = write_outputs(out_dir, result)
+    write_html_report(out_dir, report_data(summary, result.relations, result.repeats, result.clusters, articles))
+    result.timings["write"] = time.perf_counter() - t
+    summary["timings_us_per_article"] = _per_article(result)
+    write_json(out_dir / "summary.json", summary)
     return summary
 
 

@@ -79,6 +79,19 @@ class InputStream:
             self._keep(chunk)
             yield SignTask(self.detector.config, self.detector.model, chunk)
 
+    def signed_state(self) -> tuple[list[str], list[datetime | None], list[RecordError]]:
+        """What signing learnt of the inputs besides the signatures: ids, dates and record errors."""
+        return self.ids, self.published, self.errors
+
+    def resume(self, ids: list[str], published: list[datetime | None], errors: list[RecordError]) -> None:
+        """Take up the state of an earlier signing (a resumed scan); verification then reads the
+        inputs again. The record errors are reported again."""
+        if ids is self.ids:
+            return
+        self.ids, self.published, self.errors, self.kept = ids, published, errors, None
+        for e in errors if self.on_error else ():
+            self.on_error(e)  # type: ignore[misc]
+
     def load(self, wanted: set[int]) -> Sequence[Article]:
         """The articles at corpus positions `wanted`, kept from the first read or read again."""
         t = time.perf_counter()
