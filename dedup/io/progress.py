@@ -31,7 +31,7 @@ __all__ = ["LOG_EVERY_SECONDS", "SHOWN_RECORD_ERRORS", "ConsoleProgress", "Recor
 LOG_EVERY_SECONDS = 10.0
 # Record errors printed before the rest go to errors.jsonl only (a bad column would print one per row).
 SHOWN_RECORD_ERRORS = 10
-_UNITS = {"sign": "articles", "verify": "pairs"}
+_UNITS = {"read": "splits", "sign": "articles", "verify": "pairs"}
 
 
 def duration(seconds: float) -> str:

@@ -20,7 +20,7 @@ from dedup.io.records import Record, RecordError, file_error
 from dedup.io.sources import InputFile, open_inputs
 from dedup.io.tables import read_table
 
-__all__ = ["Item", "Record", "RecordError", "read_inputs", "read_records", "record_item"]
+__all__ = ["Item", "RawItem", "Record", "RecordError", "input_records", "read_inputs", "read_records", "record_item"]
 
 Item = tuple[Record, Article] | RecordError
 RawItem = Record | RecordError
@@ -112,12 +112,12 @@ def _one_input(inp: InputFile) -> Iterator[RawItem]:
     return read_table(inp)
 
 
-def _checked_records(inp: InputFile) -> Iterator[RawItem]:
-    """The input's records; an OSError while reading (a disk error, a file removed) ends the file
-    with one error, keeping what was read before it."""
+def input_records(inp: InputFile, items: Iterator[RawItem] | None = None) -> Iterator[RawItem]:
+    """The input's records (or `items`, a part of them); an OSError while reading (a disk error, a
+    file removed) ends the file with one error, keeping what was read before it."""
     last = 0
     try:
-        for item in _one_input(inp):
+        for item in items if items is not None else _one_input(inp):
             last = item.line or last
             yield item
     except OSError as err:
@@ -132,7 +132,7 @@ def read_records(inputs: Iterable[Path | str | InputFile], max_chars: int = 1_00
     with open_inputs(inputs) as files:
         seen: dict[str, str] = {}
         for inp in files:
-            for raw in _checked_records(inp):
+            for raw in input_records(inp):
                 if isinstance(raw, RecordError):
                     yield raw
                     continue

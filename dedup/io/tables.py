@@ -10,7 +10,8 @@ import csv
 import io
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 import orjson
@@ -18,7 +19,7 @@ import orjson
 from dedup.io.records import Record, RecordError, file_error
 from dedup.io.sources import InputFile, open_binary
 
-__all__ = ["DELIMITERS", "detect_delimiter", "jsonl_range", "read_table"]
+__all__ = ["DELIMITERS", "LineCount", "detect_delimiter", "jsonl_range", "parquet_groups", "read_table"]
 
 DELIMITERS = (",", ";", "\t", "|")
 _BOMS = {b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16", b"\x00\x00\xfe\xff": "UTF-32"}
@@ -53,10 +54,20 @@ def _jsonl_lines(fh: IO[bytes], start: int, end: int | None) -> Iterator[tuple[i
         yield number, raw
 
 
-def jsonl_range(inp: InputFile, start: int = 0, end: int | None = None) -> Iterator[Record | RecordError]:
+@dataclass
+class LineCount:
+    """Lines a range read, known once it is read (for numbering the lines of the ranges after it)."""
+
+    lines: int = 0
+
+
+def jsonl_range(
+    inp: InputFile, start: int = 0, end: int | None = None, count: LineCount | None = None
+) -> Iterator[Record | RecordError]:
     """Records of the lines starting in [start, end) of a JSON-lines file (the whole file by default);
-    line numbers count from the range's first line."""
+    line numbers count from the range's first line; `count` learns how many lines the range held."""
     number = 0
+    count = count if count is not None else LineCount()
     with open_binary(inp) as fh:
         try:
             for number, raw in _jsonl_lines(fh, start, end):
@@ -69,6 +80,7 @@ def jsonl_range(inp: InputFile, start: int = 0, end: int | None = None) -> Itera
                     yield _json_record(inp.name, number, raw)
         except _BROKEN as err:
             yield RecordError(inp.name, number + 1, None, f"compressed data is corrupt ({err}); rest of file skipped")
+    count.lines = number
     if number == 0 and start == 0:
         yield file_error(inp, "empty file: no records", "warning")
 
@@ -191,6 +203,44 @@ def _parquet_checks(inp: InputFile, schema: Any) -> tuple[list[RecordError], tup
     return [], ()
 
 
+def parquet_groups(inp: InputFile, groups: Sequence[int] | None = None) -> Iterator[Record | RecordError]:
+    """Records of some row groups of a Parquet file (all by default); rows are numbered in the whole
+    file, and the file's own problems are reported with its first row group only."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if groups is None:
+        yield from _parquet(inp)
+        return
+    try:
+        table = pq.ParquetFile(inp.path)
+        checks, ignored = _parquet_checks(inp, table.schema_arrow)
+        number = sum(table.metadata.row_group(g).num_rows for g in range(groups[0])) if groups else 0
+    except (pa.ArrowException, OSError, ValueError) as err:
+        if not groups or groups[0] == 0:
+            yield file_error(inp, f"not a readable Parquet file ({err})")
+        return
+    if groups and groups[0] == 0:
+        yield from checks
+    if checks and not ignored:
+        return
+    yield from _parquet_rows(inp, table.iter_batches(batch_size=4096, row_groups=list(groups)), ignored, number)
+
+
+def _parquet_rows(
+    inp: InputFile, batches: Any, ignored: tuple[str, ...], number: int
+) -> Iterator[Record | RecordError]:
+    import pyarrow as pa
+
+    try:
+        for batch in batches:
+            for row in batch.to_pylist():
+                number += 1
+                yield Record(inp.name, number, row, ignored)
+    except (pa.ArrowException, OSError, ValueError) as err:
+        yield RecordError(inp.name, number + 1, None, f"rows from here on unreadable ({err}); rest of file skipped")
+
+
 def _parquet(inp: InputFile) -> Iterator[Record | RecordError]:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -207,14 +257,7 @@ def _parquet(inp: InputFile) -> Iterator[Record | RecordError]:
     yield from checks
     if checks and not ignored:
         return
-    number = 0
-    try:
-        for batch in table.iter_batches(batch_size=4096):
-            for row in batch.to_pylist():
-                number += 1
-                yield Record(inp.name, number, row, ignored)
-    except (pa.ArrowException, OSError, ValueError) as err:
-        yield RecordError(inp.name, number + 1, None, f"rows from here on unreadable ({err}); rest of file skipped")
+    yield from _parquet_rows(inp, table.iter_batches(batch_size=4096), ignored, 0)
 
 
 def read_table(inp: InputFile) -> Iterator[Record | RecordError]:

@@ -62,9 +62,11 @@ def run_job(job: ScanJob, files: Inputs, detector: Detector, console: Console) -
             progress.note(f"{job.out} holds this scan's outputs already; nothing to do (--restart scans again)")
             return dict(orjson.loads((job.out / "summary.json").read_bytes())), texts
         if job.engine == "dask":
-            from dedup.scan.dask_engine import dask_scan
+            from dedup.scan.dask_engine import DaskSettings, dask_scan
 
-            summary = dask_scan(files.files, job.out, detector, progress, job, printer, texts, checkpoints)
+            settings = DaskSettings(job.scheduler, job.workers)
+            how = (job.features, settings, printer, texts, checkpoints)
+            summary = dask_scan(files.files, job.out, detector, progress, *how)
         else:
             engine = _local_engine(job)
             summary = scan(files, job.out, detector, progress, job.features, printer, texts, engine, checkpoints)

@@ -19,12 +19,23 @@ from dedup.detector import Detector
 from dedup.scan.verify import Verified, verify_pairs
 from dedup.sketch.shard import SignedShard, sign_shard
 
-__all__ = ["SignTask", "VerifyTask", "run_sign", "run_verify"]
+__all__ = [
+    "PairChunk",
+    "SignTask",
+    "VerifyTask",
+    "detector_for",
+    "pair_chunks",
+    "relocate",
+    "run_sign",
+    "run_verify",
+    "verify_tasks",
+]
 
 _DETECTORS: dict[tuple[DetectorConfig, RelationModel], Detector] = {}
 
 
-def _detector(config: DetectorConfig, model: RelationModel) -> Detector:
+def detector_for(config: DetectorConfig, model: RelationModel) -> Detector:
+    """This process's detector for (config, model), built once and kept (its caches warm up)."""
     key = (config, model)
     if key not in _DETECTORS:
         _DETECTORS.clear()
@@ -51,13 +62,39 @@ class VerifyTask:
 
 
 def run_sign(task: SignTask) -> SignedShard:
-    return sign_shard(task.articles, _detector(task.config, task.model))
+    return sign_shard(task.articles, detector_for(task.config, task.model))
 
 
 def run_verify(task: VerifyTask) -> list[Verified]:
-    detector = _detector(task.config, task.model)
+    detector = detector_for(task.config, task.model)
     candidates = Candidates(np.arange(len(task.articles)), np.array(task.pairs, dtype=np.int64).reshape(-1, 2))
     return list(verify_pairs(candidates, task.articles, detector, task.with_features))
+
+
+@dataclass(frozen=True)
+class PairChunk:
+    """A chunk of candidate pairs: the corpus indices of its articles (`used`, sorted) and its pairs
+    as indices into `used`."""
+
+    used: list[int]
+    pairs: list[tuple[int, int]]
+
+
+def pair_chunks(pairs: list[tuple[int, int]], chunk: int = 1000) -> list[PairChunk]:
+    """Pairs cut into chunks of `chunk`, each with only the articles it needs.
+
+    Pairs are chunked in `_by_locality` order, so that an article is prepared again in as few chunks
+    as possible (Reuters: its 7,000 articles in pairs were prepared 12,900 times in index order,
+    7,900 times in this one).
+    """
+    pairs = _by_locality(pairs)
+    out = []
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        used = sorted({i for p in part for i in p})
+        local = {g: k for k, g in enumerate(used)}
+        out.append(PairChunk(used, [(local[a], local[b]) for a, b in part]))
+    return out
 
 
 def verify_tasks(
@@ -67,29 +104,14 @@ def verify_tasks(
     with_features: bool,
     chunk: int = 1000,
 ) -> tuple[list[VerifyTask], list[list[int]]]:
-    """Chunks of pairs, each with only the articles it needs; and each chunk's local->global index map.
-
-    Pairs are chunked in `_by_locality` order, so that an article is prepared again in as few chunks
-    as possible (Reuters: its 7,000 articles in pairs were prepared 12,900 times in index order,
-    7,900 times in this one).
-    """
-    pairs = _by_locality(pairs)
-    tasks, maps = [], []
-    for start in range(0, len(pairs), chunk):
-        part = pairs[start : start + chunk]
-        used = sorted({i for p in part for i in p})
-        local = {g: k for k, g in enumerate(used)}
-        tasks.append(
-            VerifyTask(
-                detector.config,
-                detector.model,
-                [articles[g] for g in used],
-                [(local[a], local[b]) for a, b in part],
-                with_features,
-            )
-        )
-        maps.append(used)
-    return tasks, maps
+    """A task per chunk of pairs (`pair_chunks`), each with only the articles it needs; and each
+    chunk's local->global index map."""
+    chunks = pair_chunks(pairs, chunk)
+    tasks = [
+        VerifyTask(detector.config, detector.model, [articles[g] for g in c.used], c.pairs, with_features)
+        for c in chunks
+    ]
+    return tasks, [c.used for c in chunks]
 
 
 def _by_locality(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
