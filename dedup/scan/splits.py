@@ -8,9 +8,11 @@ it (`LineCount`), so every message names the line of the whole file.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from dedup.errors import InputError
 from dedup.io.readers import RawItem, input_records
 from dedup.io.sources import InputFile
 from dedup.io.tables import LineCount, jsonl_range, parquet_groups
@@ -63,9 +65,10 @@ def _parquet_splits(inp: InputFile, index: int, split_bytes: int) -> list[InputS
 
 
 def plan_splits(files: Sequence[InputFile], split_bytes: int = SPLIT_BYTES) -> list[InputSplit]:
-    """The splits of every input, in input order."""
+    """The splits of every input, in input order; paths made absolute, for workers elsewhere."""
     out: list[InputSplit] = []
-    for index, inp in enumerate(files):
+    for index, given in enumerate(files):
+        inp = replace(given, path=given.path.resolve())
         if inp.kind == "jsonl" and not inp.compressed:
             out += _jsonl_splits(inp, index, split_bytes)
         elif inp.kind == "parquet" and not inp.compressed:
@@ -76,8 +79,14 @@ def plan_splits(files: Sequence[InputFile], split_bytes: int = SPLIT_BYTES) -> l
 
 
 def split_records(split: InputSplit, count: LineCount) -> Iterator[RawItem]:
-    """The split's records and record errors, in order; `count` learns the lines a JSON range held."""
+    """The split's records and record errors, in order; `count` learns the lines a JSON range held.
+
+    Raises InputError when this machine does not see the input: a worker elsewhere needs the
+    inputs on storage it shares with the client, at the same path."""
     inp = split.inp
+    if not inp.path.exists():
+        host = socket.gethostname()
+        raise InputError(f"{inp.path}: not found on worker {host}; every worker needs the inputs at the same path")
     if inp.kind == "jsonl" and not inp.compressed:
         return input_records(inp, jsonl_range(inp, split.start, split.end, count))
     if split.groups is not None:
