@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from dedup.compare import compare_pairs, compare_texts
 from dedup.config import DetectorConfig
 from dedup.detector import Detector
 from dedup.errors import ConfigError, DedupError
+from dedup.io.progress import ConsoleProgress
 from dedup.io.sources import Inputs, open_inputs
 from dedup.io.writers import RECORD_SUFFIXES, check_out_dir, check_out_file, write_records
 from dedup.report import print_comparison, print_scan_report
@@ -175,7 +177,7 @@ def dedup_archive(
         if detector is not None:
             summary, _ = _run_scan(job, files, detector)
             _check_found(summary, folder)
-        counts = _write_deduplicated(files, folder, out, options, max_chars)
+        counts = _write_deduplicated(files, folder, out, options, max_chars, quiet)
     if not quiet:
         dropped = ", ".join(f"{n:,} {r}" for r, n in counts.dropped.most_common()) or "none"
         what = f"{counts.written:,} of {counts.read:,} records" + ("" if annotate else f" (dropped: {dropped})")
@@ -183,14 +185,38 @@ def dedup_archive(
         err.print(f"wrote {escape(what)}{cut} to {escape(str(out))}; the scan is in {escape(str(folder))}/")
 
 
-def _write_deduplicated(files: Inputs, folder: Path, out: Path, options: DedupOptions, max_chars: int) -> DedupCounts:
+def _write_deduplicated(
+    files: Inputs, folder: Path, out: Path, options: DedupOptions, max_chars: int, quiet: bool
+) -> DedupCounts:
     counts = DedupCounts()
     try:
         plan = plan_from_scan(folder, options)
-        write_records(out, deduplicated_records(files.files, plan, options, max_chars, counts))
+        rows = deduplicated_records(files.files, plan, options, max_chars, counts)
+        with ConsoleProgress(err, quiet) as progress:
+            progress.start("write", _articles_scanned(folder))
+            write_records(out, _counted(rows, counts, progress))
     except DedupError as e:
         raise _fail(f"{folder}: {e}" if "scan" in str(e) else str(e), 1) from e
     return counts
+
+
+def _articles_scanned(folder: Path) -> int | None:
+    try:
+        return int(orjson.loads((folder / "summary.json").read_bytes())["articles"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+Rows = Iterator[dict[str, Any]]
+
+
+def _counted(rows: Rows, counts: DedupCounts, progress: ConsoleProgress) -> Rows:
+    """The rows, the progress advanced by the records read for each."""
+    seen = 0
+    for row in rows:
+        progress.advance(counts.read - seen)
+        seen = counts.read
+        yield row
 
 
 def _read_text(path: str) -> str:

@@ -120,3 +120,22 @@ def test_progress_lines_with_totals_and_time_left() -> None:
         progress.advance(8)
         progress.note("resumed")
     assert quiet.getvalue() == ""
+
+
+def test_a_dask_scan_killed_in_verify_resumes_to_the_same_outputs(archive: Path, tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    whole, resumed = tmp_path / "whole", tmp_path / "resumed"
+    assert _scan(str(archive), "--out", str(whole), "-q").returncode == 0
+    cmd = [sys.executable, "-m", "dedup.cli", "scan", str(archive), "--out", str(resumed), "--engine", "dask", "-q"]
+    proc = subprocess.Popen([*cmd, "--workers", "2"], start_new_session=True)
+    deadline = time.monotonic() + 120
+    while "dask-candidates" not in _stages(resumed) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert set(_stages(resumed)) == {"dask-candidates"}
+    run = subprocess.run([*cmd[:-1], "--workers", "2"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert "dask-candidates: resumed" in run.stderr
+    for name in OUTPUTS:
+        assert (resumed / name).read_bytes() == (whole / name).read_bytes(), name
