@@ -50,6 +50,14 @@ def timed(cmd: list[str]) -> dict[str, Any]:
             "stderr_tail": run.stderr[-400:]}  # fmt: skip
 
 
+def stage_timings(out: Path) -> dict[str, float]:
+    """Microseconds per article of each stage, from the run's summary.json."""
+    try:
+        return dict(json.loads((out / "summary.json").read_text())["timings_us_per_article"])
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
 def same(a: Path, b: Path) -> dict[str, bool]:
     return {name: (a / name).read_bytes() == (b / name).read_bytes() for name in COMPARED}
 
@@ -90,8 +98,8 @@ def separate_cluster(workers: int, work: Path) -> Iterator[tuple[str, list[str]]
                 proc.wait(timeout=60)
 
 
-def engines(corpus: Path, work: Path, workers: int) -> dict[str, Any]:
-    """The local engine, Dask on a LocalCluster and Dask on a separately started cluster."""
+def engines(corpus: Path, work: Path, workers: int, separate: bool = True) -> dict[str, Any]:
+    """The local engine, Dask on a LocalCluster and (`separate`) Dask on a separately started cluster."""
     out: dict[str, Any] = {"corpus": str(corpus)}
     local = work / "local"
     out["local"] = timed([*DEDUP, "scan", str(corpus), "--out", str(local), "-q", "--workers", str(workers)])
@@ -102,10 +110,14 @@ def engines(corpus: Path, work: Path, workers: int) -> dict[str, Any]:
         [*DEDUP, "scan", str(corpus), "--out", str(lc), "-q", "--engine", "dask", "--workers", str(workers)]
     )
     out["dask_localcluster"]["identical"] = same(local, lc)
+    out["local"]["us_per_article"], out["dask_localcluster"]["us_per_article"] = stage_timings(local), stage_timings(lc)
+    if not separate:
+        return out
     with separate_cluster(workers, work) as (address, commands):
         sc = work / "dask_separate"
         run = timed([*DEDUP, "scan", str(corpus), "--out", str(sc), "-q", "--engine", "dask", "--scheduler", address])
         run["identical"] = same(local, sc)
+        run["us_per_article"] = stage_timings(sc)
         run["cluster_commands"] = commands
         out["dask_scheduler"] = run
     return out
@@ -169,21 +181,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reuters", type=Path, required=True, help="Reuters in the scan's JSONL format")
     parser.add_argument("--archive", type=Path, required=True, help="a generated archive (benchmarks.data.archive)")
+    parser.add_argument("--large", type=Path, help="a larger archive: local and LocalCluster only")
+    parser.add_argument("--only-large", action="store_true", help="measure the --large archive alone")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
     results: dict[str, Any] = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "cores": os.cpu_count()}
+    name = "archive_large.json" if args.only_large else "archive.json"
     with tempfile.TemporaryDirectory(prefix="dedup-archive-bench-") as tmp:
         work = Path(tmp)
-        for name, corpus in (("reuters", args.reuters), ("archive", args.archive)):
-            (work / name).mkdir()
-            results[name] = engines(corpus, work / name, args.workers)
-            print(json.dumps({name: results[name]}, indent=1), flush=True)
-        results["dedup_reuters"] = dedup_counts(args.reuters, work / "reuters" / "local", work / "reuters")
-        results["resume"] = resume_check(args.archive, work / "archive" / "local", work / "archive", args.workers)
+        corpora = [] if args.only_large else [("reuters", args.reuters), ("archive", args.archive)]
+        for label, corpus in corpora:
+            (work / label).mkdir()
+            results[label] = engines(corpus, work / label, args.workers)
+            print(json.dumps({label: results[label]}, indent=1), flush=True)
+        if corpora:
+            results["dedup_reuters"] = dedup_counts(args.reuters, work / "reuters" / "local", work / "reuters")
+            results["resume"] = resume_check(args.archive, work / "archive" / "local", work / "archive", args.workers)
+        if args.large:
+            (work / "large").mkdir()
+            results["large"] = engines(args.large, work / "large", args.workers, separate=False)
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "archive.json").write_text(json.dumps(results, indent=1) + "\n")
-    print(json.dumps({"dedup_reuters": results["dedup_reuters"], "resume": results["resume"]}, indent=1))
+    (args.out / name).write_text(json.dumps(results, indent=1) + "\n")
+    print(json.dumps({k: v for k, v in results.items() if k in ("dedup_reuters", "resume", "large")}, indent=1))
     return 0
 
 

@@ -35,7 +35,7 @@ from dedup.article import Article
 from dedup.candidates import Candidates
 from dedup.cluster import CLUSTERING_RELATIONS, Cluster, build_clusters
 from dedup.detector import Detector
-from dedup.errors import ConfigError, InputError
+from dedup.errors import ConfigError, DedupError, InputError
 from dedup.io.readers import RecordError
 from dedup.io.sources import InputFile
 from dedup.scan import dask_tasks as tasks
@@ -72,12 +72,41 @@ class DaskSettings:
 
 
 @contextmanager
-def dask_client(settings: DaskSettings) -> Iterator[Any]:
-    """A client of the scheduler named, or of a LocalCluster started for the scan and stopped after."""
+def _quiet_logs() -> Iterator[None]:
+    """distributed logs connection noise (heartbeats cut short at shutdown) with tracebacks; what
+    matters reaches the client as an exception, so its loggers are silenced while a scan runs."""
+    logger = logging.getLogger("distributed")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
     try:
-        from distributed import Client, LocalCluster
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextmanager
+def dask_client(settings: DaskSettings) -> Iterator[Any]:
+    """A client of the scheduler named, or of a LocalCluster started for the scan and stopped after.
+
+    A cluster failing under the scan (a worker killed, a connection lost) is one DedupError: the
+    stages finished before it are kept, and the same command resumes."""
+    try:
+        from distributed import KilledWorker
     except ImportError as err:
         raise ConfigError(f"--engine dask needs dask.distributed, which is not installed: {PIP_INSTALL}") from err
+    with _quiet_logs():
+        try:
+            with _connected(settings) as client:
+                yield client
+        except (KilledWorker, OSError, TimeoutError) as err:
+            failed = f"{type(err).__name__}: {err}"
+            raise DedupError(f"the Dask cluster failed ({failed}); run the same command to resume") from err
+
+
+@contextmanager
+def _connected(settings: DaskSettings) -> Iterator[Any]:
+    from distributed import Client, LocalCluster
+
     if settings.scheduler:
         try:
             client = Client(settings.scheduler, timeout="30s")
@@ -87,8 +116,9 @@ def dask_client(settings: DaskSettings) -> Iterator[Any]:
             yield client
         return
     n = settings.workers or os.cpu_count() or 1
+    silent = logging.CRITICAL
     cluster = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=silent
     )
     with cluster, Client(cluster) as client:
         yield client
