@@ -179,10 +179,14 @@ def dedup_archive(
             _check_found(summary, folder)
         counts = _write_deduplicated(files, folder, out, options, max_chars, quiet)
     if not quiet:
-        dropped = ", ".join(f"{n:,} {r}" for r, n in counts.dropped.most_common()) or "none"
-        what = f"{counts.written:,} of {counts.read:,} records" + ("" if annotate else f" (dropped: {dropped})")
-        cut = f"; repeats cut in {counts.repeats_cut:,}" if fix_repeats else ""
-        err.print(f"wrote {escape(what)}{cut} to {escape(str(out))}; the scan is in {escape(str(folder))}/")
+        _print_written(counts, options, out, folder)
+
+
+def _print_written(counts: DedupCounts, options: DedupOptions, out: Path, folder: Path) -> None:
+    dropped = ", ".join(f"{n:,} {r}" for r, n in counts.dropped.most_common()) or "none"
+    what = f"{counts.written:,} of {counts.read:,} records" + ("" if options.annotate else f" (dropped: {dropped})")
+    cut = f"; repeats cut in {counts.repeats_cut:,}" if options.fix_repeats else ""
+    err.print(f"wrote {escape(what)}{cut} to {escape(str(out))}; the scan is in {escape(str(folder))}/")
 
 
 def _write_deduplicated(
