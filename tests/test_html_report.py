@@ -45,7 +45,7 @@ def test_every_scan_writes_a_self_contained_report(seeds_scan: Path) -> None:
     assert len(data["relations"]) == len(relations) == 1
     a, _, relation, derived, *_, evidence = data["relations"][0]
     assert data["articles"][a]["id"] == relations[0]["a"] and relation == "rewrite"
-    assert data["articles"][derived]["id"] == relations[0]["derived"]
+    assert (None if derived is None else data["articles"][derived]["id"]) == relations[0]["derived"]
     assert [e[4] for e in evidence] == [e["kind"] for e in relations[0]["evidence"]]
     (repeat,) = read_jsonl(seeds_scan / "repeats.jsonl")
     (i,) = data["repeats"]

@@ -23,7 +23,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
-from itertools import pairwise
 from operator import getitem
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,7 @@ import numpy as np
 from dedup._util.arrays import unique_pairs
 from dedup.article import Article
 from dedup.candidates import Candidates
-from dedup.cluster import CLUSTERING_RELATIONS, Cluster, build_clusters
+from dedup.cluster import CLUSTERING_RELATIONS, Cluster, Edge, build_clusters
 from dedup.detector import Detector
 from dedup.errors import ConfigError, DedupError, InputError
 from dedup.io.readers import RecordError
@@ -42,12 +41,12 @@ from dedup.scan import dask_tasks as tasks
 from dedup.scan.boilerplate import drop_boilerplate_partials
 from dedup.scan.components import component_labels
 from dedup.scan.manifest import Checkpoints
-from dedup.scan.run import OUTPUT_FILES, Progress, finish_outputs, scan_result
+from dedup.scan.outputs import OUTPUT_FILES, finish_outputs
+from dedup.scan.run import Progress, cluster_edge, members_of_related_groups, publication_rank, scan_result
 from dedup.scan.splits import SPLIT_BYTES, InputSplit, plan_splits
 from dedup.scan.stream import LoadedArticles
 from dedup.scan.tasks import pair_chunks
 from dedup.scan.verify import Verified
-from dedup.sketch.idf import IdfTable
 from dedup.sketch.shard import SignedShard, concat_shards
 
 __all__ = ["PIP_INSTALL", "DaskSettings", "dask_client", "dask_scan"]
@@ -137,7 +136,6 @@ class Corpus:
     n_tokens: list[int]
     repeats: dict[int, Any]
     candidates: Candidates
-    idf: IdfTable
     prints: SignedShard
 
 
@@ -232,24 +230,28 @@ class DaskRun:
         repeats = {off + i: r for off, f in zip(offsets, facts, strict=True) for i, r in f[4].items()}
         self.timings["sign"] = time.perf_counter() - t
         t = self._stage("candidates", None)
-        candidates, idf, prints = self._candidates(shards, offsets)
+        candidates, prints = self._candidates(shards, offsets, publication_rank(published))
         self.timings["candidates"] = time.perf_counter() - t
         self.client.cancel(shards)
-        return Corpus(splits, skips, offsets, ids, published, errors, n_tokens, repeats, candidates, idf, prints)
+        return Corpus(splits, skips, offsets, ids, published, errors, n_tokens, repeats, candidates, prints)
 
-    def _candidates(self, shards: list[Any], offsets: list[int]) -> tuple[Candidates, IdfTable, SignedShard]:
+    def _candidates(self, shards: list[Any], offsets: list[int], rank: np.ndarray) -> tuple[Candidates, SignedShard]:
         config, model, submit, parts = self.detector.config, self.detector.model, self.client.submit, self.parts
-        pieces = [submit(tasks.band_pieces, f, o, parts, config.lsh) for f, o in zip(shards, offsets, strict=True)]
+        ends = [*offsets[1:], len(rank)]
+        pieces = [
+            submit(tasks.band_pieces, f, lo, rank[lo:hi], parts, config.lsh)
+            for f, lo, hi in zip(shards, offsets, ends, strict=True)
+        ]
         reduced = [
             submit(tasks.reduce_bands, config.lsh, *[submit(getitem, pc, p) for pc in pieces]) for p in range(parts)
         ]
         topic = submit(tasks.topic_candidates, config, model, *[submit(tasks.topic_part, f) for f in shards])
         prints = [submit(tasks.print_part, f) for f in shards]
         verbatim = unique_pairs(np.concatenate([np.empty((0, 2), dtype=np.int64), *self.client.gather(reduced)]))
-        found, idf = self.client.gather(topic)
+        found = self.client.gather(topic)
         rep = found.representative
         pairs = unique_pairs(np.concatenate([_canonical_pairs(verbatim, rep), found.pairs]))
-        return Candidates(rep, pairs), idf, concat_shards(self.client.gather(prints))
+        return Candidates(rep, pairs), concat_shards(self.client.gather(prints))
 
     def _loaded(self, corpus: Corpus, wanted: dict[int, list[int]]) -> tuple[list[Any], dict[int, list[Any]]]:
         """Futures of the splits' articles wanted (global index -> task keys), and each key's pieces."""
@@ -275,30 +277,40 @@ class DaskRun:
             found.update(piece)
         return found
 
-    def verified(self, corpus: Corpus, with_features: bool) -> list[Verified]:
-        """Every candidate pair verified, and the exact relations; boilerplate-only partials dropped."""
-        t = self._stage("verify", len(corpus.candidates.pairs))
-        verify = pair_chunks([(a, b) for a, b in corpus.candidates.pairs.tolist()])
-        rep = corpus.candidates.representative
-        members = np.flatnonzero(rep != np.arange(len(rep))).tolist()
-        exact = [[(int(rep[m]), m) for m in members[s : s + EXACT_CHUNK]] for s in range(0, len(members), EXACT_CHUNK)]
+    def _checked(
+        self, corpus: Corpus, pairs: np.ndarray, exact: list[list[tuple[int, int]]], with_features: bool, count: bool
+    ) -> tuple[list[Verified], list[Verified]]:
+        """The exact relations of the (representative, member) chunks `exact`, in their order, and
+        every pair verified, in pair order."""
+        verify = pair_chunks([(a, b) for a, b in pairs.tolist()])
         wanted: dict[int, list[int]] = {}
         for key, chunk in enumerate(verify):
             for g in chunk.used:
                 wanted.setdefault(g, []).append(key)
-        for key, members_chunk in enumerate(exact, start=len(verify)):
-            for g in {g for pair in members_chunk for g in pair}:
+        for key, members in enumerate(exact, start=len(verify)):
+            for g in {g for pair in members for g in pair}:
                 wanted.setdefault(g, []).append(key)
         _, pieces = self._loaded(corpus, wanted)
-        idf = self.client.scatter(corpus.idf, broadcast=True)
         submit, config, model = self.client.submit, self.detector.config, self.detector.model
-        found = [
-            submit(tasks.verify_chunk, config, model, c, idf, with_features, *pieces[k]) for k, c in enumerate(verify)
-        ]
+        found = [submit(tasks.verify_chunk, config, model, c, with_features, *pieces[k]) for k, c in enumerate(verify)]
         found += [submit(tasks.exact_chunk, config, model, c, *pieces[len(verify) + k]) for k, c in enumerate(exact)]
-        results = self._gather(found, [len(c.pairs) for c in verify] + [0] * len(exact))
+        sizes = [len(c.pairs) if count else 0 for c in verify] + [0] * len(exact)
+        results = self._gather(found, sizes)
         checked = sorted((v for part in results[: len(verify)] for v in part), key=lambda v: (v.a, v.b))
-        out = [v for part in results[len(verify) :] for v in part] + checked
+        return [v for part in results[len(verify) :] for v in part], checked
+
+    def verified(self, corpus: Corpus, with_features: bool) -> list[Verified]:
+        """The exact relations, every candidate pair verified, then the exact groups' other members
+        with what their first is related to; boilerplate-only partials dropped (as `scan` does)."""
+        t = self._stage("verify", len(corpus.candidates.pairs))
+        rep = corpus.candidates.representative
+        members = np.flatnonzero(rep != np.arange(len(rep))).tolist()
+        exact = [[(int(rep[m]), m) for m in members[s : s + EXACT_CHUNK]] for s in range(0, len(members), EXACT_CHUNK)]
+        found, checked = self._checked(corpus, corpus.candidates.pairs, exact, with_features, True)
+        out = found + checked
+        more = members_of_related_groups(corpus.candidates, out)
+        if len(more.pairs):
+            out += self._checked(corpus, more.pairs, [], with_features, False)[1]
         partial = {i for v in out if v.decision is not None and v.decision.relation == "partial" for i in (v.a, v.b)}
         loaded = LoadedArticles(len(corpus.ids), self.articles(corpus, partial))
         out = drop_boilerplate_partials(out, loaded, self.detector, corpus.prints)
@@ -306,27 +318,39 @@ class DaskRun:
         return out
 
     def clusters(self, corpus: Corpus, verified: list[Verified]) -> list[Cluster] | None:
-        """The clusters from components found on the workers, when the graph is large (else None:
-        the client builds them as the local engine does)."""
-        edges = [(v.a, v.b) for v in verified if v.decision and v.decision.relation in CLUSTERING_RELATIONS]
+        """The clusters, when the graph is large, from its components found on the workers (each
+        component clustered on its own, as `build_clusters` would within the whole); else None: the
+        client builds them as the local engine does."""
+        edges = [
+            cluster_edge(v.a, v.b, d) for v in verified if (d := v.decision) and d.relation in CLUSTERING_RELATIONS
+        ]
         if len(edges) < self.settings.components_min_edges:
             return None
         self._stage("cluster", None)
-        chunks = [self.client.scatter(c) for c in np.array_split(np.array(edges, dtype=np.int64), self.parts)]
+        pairs = np.array([(e.a, e.b) for e in edges], dtype=np.int64)
+        chunks = [self.client.scatter(c) for c in np.array_split(pairs, self.parts)]
         labels = component_labels(self.client, chunks, self.parts, lambda *_: None)
-        order = np.lexsort((labels[:, 0], labels[:, 1]))
-        nodes, roots = labels[order, 0], labels[order, 1]
-        starts = [*np.flatnonzero(np.r_[True, roots[1:] != roots[:-1]]).tolist(), len(nodes)]
-        out = []
-        for n, (lo, hi) in enumerate(pairwise(starts)):
-            members = nodes[lo:hi].tolist()
-            chain = [(0, k, "exact") for k in range(1, len(members))]
-            one = build_clusters(
-                [corpus.ids[m] for m in members], chain,
-                [corpus.published[m] for m in members], [corpus.n_tokens[m] for m in members],
-            )  # fmt: skip
-            out.append(Cluster(n, one[0].members, one[0].canonical))
-        return out
+        root_of = dict(zip(labels[:, 0].tolist(), labels[:, 1].tolist(), strict=True))
+        members: dict[int, list[int]] = {}
+        for node, root in sorted(root_of.items()):
+            members.setdefault(root, []).append(node)
+        by_root: dict[int, list[Edge]] = {}
+        for e in edges:
+            by_root.setdefault(root_of[e.a], []).append(e)
+        found = [c for root, nodes in members.items() for c in self._component(corpus, nodes, by_root[root])]
+        found.sort(key=lambda fc: fc[0])
+        return [Cluster(n, c.members, c.canonical) for n, (_, c) in enumerate(found)]
+
+    def _component(self, corpus: Corpus, nodes: list[int], edges: list[Edge]) -> list[tuple[int, Cluster]]:
+        """The clusters of one component (its nodes in corpus order), each with its first member's index."""
+        local = {g: k for k, g in enumerate(nodes)}
+        window = self.detector.config.cluster_window_days
+        found = build_clusters(
+            [corpus.ids[g] for g in nodes], [replace(e, a=local[e.a], b=local[e.b]) for e in edges],
+            [corpus.published[g] for g in nodes], [corpus.n_tokens[g] for g in nodes], window,
+        )  # fmt: skip
+        position = {corpus.ids[g]: g for g in nodes}
+        return [(position[c.members[0]], c) for c in found]
 
 
 def dask_scan(
@@ -354,7 +378,7 @@ def dask_scan(
         clusters = run.clusters(corpus, verified)
         n_candidates = len(corpus.candidates.pairs)
         found = (corpus.ids, corpus.published, corpus.n_tokens, corpus.repeats, n_candidates)
-        result = scan_result(verified, *found, run.timings, clock, clusters)
+        result = scan_result(verified, *found, run.timings, clock, detector.config.cluster_window_days, clusters)
         result.errors = corpus.errors
         quoted = {i for v in verified if v.decision is not None for i in (v.a, v.b)} | set(corpus.repeats)
         articles = {a.id: a for a in run.articles(corpus, quoted).values()}

@@ -18,14 +18,13 @@ from dedup._util.arrays import unique_pairs
 from dedup.article import Article
 from dedup.candidates import Candidates
 from dedup.config import DetectorConfig, LSHConfig
-from dedup.decide.relation import Model
+from dedup.decide.model import RelationModel as Model
 from dedup.io.readers import RecordError, record_item
 from dedup.io.tables import LineCount
 from dedup.scan.run import SHARD_SIZE, candidates_of
 from dedup.scan.splits import InputSplit, split_records
 from dedup.scan.tasks import PairChunk, SignTask, VerifyTask, detector_for, relocate, run_sign, run_verify
 from dedup.scan.verify import Verified, exact_relations
-from dedup.sketch.idf import IdfTable
 from dedup.sketch.lsh import collide
 from dedup.sketch.shard import SignedShard, concat_shards
 
@@ -115,9 +114,10 @@ def shard_facts(shard: SignedShard) -> tuple[int, int, int, list[int], dict[int,
 Pieces = dict[int, tuple[np.ndarray, ...]]
 
 
-def band_pieces(shard: SignedShard, offset: int, parts: int, lsh: LSHConfig) -> list[Pieces]:
-    """The split's verbatim band keys with their global article, cut into `parts` by key: piece p
-    holds, per column, the (keys, owners) whose key is p modulo `parts`, in row order."""
+def band_pieces(shard: SignedShard, offset: int, rank: np.ndarray, parts: int, lsh: LSHConfig) -> list[Pieces]:
+    """The split's verbatim band keys with their global article and its publication rank (`rank`:
+    of the split's articles), cut into `parts` by key: piece p holds, per column, the (keys, owners,
+    ranks) whose key is p modulo `parts`, in row order."""
     columns: list[tuple[int, np.ndarray, np.ndarray]] = []
     owners = shard.block_owner.astype(np.int64) + offset
     columns += [(BLOCK * _COLUMN + b, shard.block_keys[:, b], owners) for b in range(shard.block_keys.shape[1])]
@@ -130,7 +130,7 @@ def band_pieces(shard: SignedShard, offset: int, parts: int, lsh: LSHConfig) -> 
         part = (keys % np.uint64(parts)).astype(np.int64)
         for p in np.unique(part).tolist():
             mask = part == p
-            pieces[p][column] = (np.ascontiguousarray(keys[mask]), owner[mask])
+            pieces[p][column] = (np.ascontiguousarray(keys[mask]), owner[mask], rank[owner[mask] - offset])
     return pieces
 
 
@@ -140,11 +140,13 @@ def reduce_bands(lsh: LSHConfig, *pieces: Pieces) -> np.ndarray:
     oversized bucket's star centre is the same article."""
     found = [np.empty((0, 2), dtype=np.int64)]
     for column in sorted({c for piece in pieces for c in piece}):
-        keys = np.concatenate([p[column][0] for p in pieces if column in p])
-        owner = np.concatenate([p[column][1] for p in pieces if column in p])
-        path = column // _COLUMN
-        limit, star = (lsh.line_max_bucket, False) if path == LINE else (lsh.max_bucket, True)
-        found.append(collide(keys.reshape(-1, 1), owner, limit, star))
+        keys, owner, rank = (np.concatenate([p[column][k] for p in pieces if column in p]) for k in range(3))
+        # Owners renumbered 0.. in corpus order (ranks with them): collide indexes ranks by owner.
+        owners, local = np.unique(owner, return_inverse=True)
+        owner_rank = np.empty(len(owners), dtype=np.int64)
+        owner_rank[local] = rank
+        limit, star = (lsh.line_max_bucket, False) if column // _COLUMN == LINE else (lsh.max_bucket, True)
+        found.append(owners[collide(keys.reshape(-1, 1), local, limit, star, owner_rank)])
     return unique_pairs(np.concatenate(found))
 
 
@@ -178,13 +180,13 @@ def print_part(shard: SignedShard) -> SignedShard:
     return _emptied(shard, ("block_prints", "print_owner"))
 
 
-def topic_candidates(config: DetectorConfig, model: Model, *parts: SignedShard) -> tuple[Candidates, IdfTable]:
+def topic_candidates(config: DetectorConfig, model: Model, *parts: SignedShard) -> Candidates:
     """The candidates of the rewrite and containment paths over the whole corpus (its verbatim keys
-    emptied) and the corpus IDF table. Each path's pairs are filtered pair by pair, so their union
-    with the partitioned verbatim pairs is the local candidate stage's."""
+    emptied). Each path's pairs are filtered pair by pair, so their union with the partitioned
+    verbatim pairs is the local candidate stage's (publication ranks only centre the verbatim
+    paths' stars: none here)."""
     shard = concat_shards([replace(p) for p in parts])  # copies: concat_shards empties what it joins
-    idf = shard.idf_table()
-    return candidates_of(shard, detector_for(config, model), idf), idf
+    return candidates_of(shard, detector_for(config, model), None)
 
 
 def load_articles(
@@ -207,16 +209,11 @@ def _merged(pieces: Sequence[dict[int, Article]]) -> dict[int, Article]:
 
 
 def verify_chunk(
-    config: DetectorConfig,
-    model: Model,
-    chunk: PairChunk,
-    idf: IdfTable,
-    with_features: bool,
-    *pieces: dict[int, Article],
+    config: DetectorConfig, model: Model, chunk: PairChunk, with_features: bool, *pieces: dict[int, Article]
 ) -> list[Verified]:
     """A chunk of candidate pairs verified, its articles read from `pieces`; corpus indices out."""
     by_index = _merged(pieces)
-    task = VerifyTask(config, model, [by_index[g] for g in chunk.used], chunk.pairs, idf, with_features)
+    task = VerifyTask(config, model, [by_index[g] for g in chunk.used], chunk.pairs, with_features)
     return relocate(run_verify(task), chunk.used)
 
 

@@ -1,11 +1,13 @@
 """`dedup dedup`: the archive without its duplicates, from a finished scan's folder and the inputs.
 
-Which records go: those joined by a relation named in `drop` (by default exact, near_duplicate and
-copy; a rewrite is another telling and stays unless asked) form groups, and each group keeps one
-record: its cluster's canonical when the group holds it, otherwise the group's earliest published
-record, then the longest text, then the first in input order. Every other record is kept, with all
-its fields as given. `annotate` keeps every record and says what the scan found; `fix_repeats` cuts
-the second printing of each block an article repeats, recording the spans removed.
+Which records go: the members of one cluster joined by a relation named in `drop` (by default
+exact, near_duplicate and copy; a rewrite is another telling and stays unless asked) form groups,
+and each group keeps one record: its cluster's canonical when the group holds it, otherwise the
+group's earliest published record, then the longest text, then the first in input order. A relation
+between two clusters (or unclustered articles) removes nothing: clusters are the scan's stories.
+Every other record is kept, with all its fields as given. `annotate` keeps every record and says
+what the scan found; `fix_repeats` cuts the second printing of each block an article repeats,
+recording the spans removed.
 """
 
 from __future__ import annotations
@@ -106,10 +108,10 @@ def _closeness(canonical: str, members: set[str], adjacent: dict[str, list[tuple
     return found
 
 
-def _groups(edges: list[tuple[str, str, str]], drop: frozenset[str]) -> dict[str, str]:
-    """Member id -> the first-seen id of its group (records joined by dropped relations)."""
+def _groups(edges: list[tuple[str, str, str]]) -> dict[str, str]:
+    """Member id -> the first-seen id of its group (records joined by these relations)."""
     ids: dict[str, int] = {}
-    joined = [(ids.setdefault(a, len(ids)), ids.setdefault(b, len(ids))) for a, b, r in edges if r in drop]
+    joined = [(ids.setdefault(a, len(ids)), ids.setdefault(b, len(ids))) for a, b, _ in edges]
     uf = UnionFind(len(ids))
     for a, b in joined:
         uf.union(a, b)
@@ -132,12 +134,14 @@ def plan_from_scan(scan_dir: Path, options: DedupOptions) -> DedupPlan:
             plan.cluster[m] = number
             plan.canonical[m] = canonical
         plan.closeness.update(_closeness(canonical, members, adjacent))
-    plan.group = _groups(edges, options.drop)
+    # Only within a cluster: clusters hold one story (a form reprinted days apart with other figures
+    # is related, but two stories, and both stay).
+    dropping = [e for e in edges if e[2] in options.drop and plan.cluster.get(e[0], -1) == plan.cluster.get(e[1])]
+    plan.group = _groups(dropping)
     rank = {r: k for k, r in enumerate(_CLOSENESS)}
-    for a, b, relation in edges:
-        if relation in options.drop:
-            for m in (a, b):
-                plan.joined_by[m] = min(plan.joined_by.get(m, relation), relation, key=rank.__getitem__)
+    for a, b, relation in dropping:
+        for m in (a, b):
+            plan.joined_by[m] = min(plan.joined_by.get(m, relation), relation, key=rank.__getitem__)
     for rid, g in plan.group.items():
         if plan.canonical.get(rid) == rid:
             plan.keeper[g] = rid

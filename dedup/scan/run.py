@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -21,13 +20,12 @@ from dedup.candidates import Candidates, find_candidates
 from dedup.cluster import Cluster, Edge, build_clusters
 from dedup.decide.relation import Decision
 from dedup.detector import Detector, relation_record
-from dedup.io.html_report import report_data, write_html_report
 from dedup.io.readers import RecordError, read_inputs
 from dedup.io.sources import InputFile, open_inputs
-from dedup.io.writers import write_json, write_jsonl
 from dedup.scan.boilerplate import drop_boilerplate_partials
 from dedup.scan.engine import Engine, ProcessEngine, SerialEngine, batch_gc
 from dedup.scan.manifest import Checkpoints, NoCheckpoints
+from dedup.scan.outputs import OUTPUT_FILES, finish_outputs, write_outputs
 from dedup.scan.stream import InputStream
 from dedup.scan.tasks import SignTask, relocate, run_sign, run_verify, verify_tasks
 from dedup.scan.verify import Verified, exact_relations, verify_pairs
@@ -50,19 +48,6 @@ __all__ = [
 ]
 
 SHARD_SIZE = 1000
-OUTPUT_FILES = ("relations.jsonl", "repeats.jsonl", "clusters.jsonl", "errors.jsonl", "summary.json", "report.html")
-STAGES = (
-    "read",
-    "normalize",
-    "shingle",
-    "sign",
-    "lsh",
-    "repeats",
-    "candidates",
-    "verify",
-    "cluster",
-    "write",
-)
 
 
 class Progress(Protocol):
@@ -222,7 +207,7 @@ def _start(progress: Progress | None, stage: str, total: int | None) -> None:
         progress.start(stage, total)
 
 
-def candidates_of(shard: SignedShard, detector: Detector, rank: np.ndarray) -> Candidates:
+def candidates_of(shard: SignedShard, detector: Detector, rank: np.ndarray | None) -> Candidates:
     """The candidate pairs of a signed corpus, as the scan finds them; `rank`: `publication_rank`."""
     return find_candidates(shard, detector.config.lsh, 0.5, detector.weights, rank)
 
@@ -372,55 +357,3 @@ def _scan_files(
         wanted |= {r["id"] for r in result.repeats}
         texts.update({a.id: a.text for a in stream.loaded.values() if a.id in wanted})
     return summary
-
-
-def finish_outputs(
-    out_dir: Path, result: ScanResult, articles: dict[str, Article], progress: Progress | None = None
-) -> dict[str, Any]:
-    """Write every output of a scan (report.html too, quoting `articles`); returns the summary."""
-    t = time.perf_counter()
-    _start(progress, "write", None)
-    summary = write_outputs(out_dir, result)
-    write_html_report(out_dir, report_data(summary, result.relations, result.repeats, result.clusters, articles))
-    result.timings["write"] = time.perf_counter() - t
-    summary["timings_us_per_article"] = _per_article(result)
-    write_json(out_dir / "summary.json", summary)
-    return summary
-
-
-def write_outputs(out_dir: Path, result: ScanResult) -> dict[str, Any]:
-    """Write the five output files; returns the summary (also written)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    write_jsonl(out_dir / "relations.jsonl", result.relations)
-    write_jsonl(out_dir / "repeats.jsonl", result.repeats)
-    write_jsonl(
-        out_dir / "clusters.jsonl",
-        ({"cluster": c.cluster, "members": list(c.members), "canonical": c.canonical} for c in result.clusters),
-    )
-    write_jsonl(out_dir / "errors.jsonl", (e.as_dict() for e in result.errors))
-    if result.features:
-        write_jsonl(out_dir / "features.jsonl", result.features)
-    summary = _summary(result)
-    write_json(out_dir / "summary.json", summary)
-    return summary
-
-
-def _summary(result: ScanResult) -> dict[str, Any]:
-    counts = Counter(r["relation"] for r in result.relations)
-    severities = Counter(e.severity for e in result.errors)
-    return {
-        "articles": result.articles,
-        "rejected": severities.get("error", 0),
-        "warnings": severities.get("warning", 0),
-        "candidate_pairs": result.candidates,
-        "relations": {k: counts.get(k, 0) for k in ("exact", "near_duplicate", "copy", "partial", "rewrite")},
-        "articles_with_repeats": len(result.repeats),
-        "clusters": len(result.clusters),
-        "clustered_articles": sum(len(c.members) for c in result.clusters),
-        "seconds": round(result.timings.get("total", 0.0) + result.timings.get("read", 0.0), 3),
-    }
-
-
-def _per_article(result: ScanResult) -> dict[str, float]:
-    n = max(1, result.articles)
-    return {k: round(result.timings[k] * 1e6 / n, 1) for k in STAGES if k in result.timings}
