@@ -43,7 +43,8 @@ def test_every_scan_writes_a_self_contained_report(seeds_scan: Path) -> None:
     data = _embedded(page)
     relations = read_jsonl(seeds_scan / "relations.jsonl")
     assert len(data["relations"]) == len(relations) == 1
-    a, _, relation, derived, *_, evidence = data["relations"][0]
+    a, _, relation, derived, *_, evidence, why = data["relations"][0]
+    assert why == relations[0].get("why", [])
     assert data["articles"][a]["id"] == relations[0]["a"] and relation == "rewrite"
     assert (None if derived is None else data["articles"][derived]["id"]) == relations[0]["derived"]
     assert [e[4] for e in evidence] == [e["kind"] for e in relations[0]["evidence"]]
@@ -108,6 +109,8 @@ def test_seeds_report_in_chromium_marks_the_doubled_paragraphs_and_the_rewrite(s
     rewritten = " ".join(_spans(dom, "r"))
     assert "$30 billion" in rewritten and _spans(dom, "v")
     assert "1–1 of 1" in dom
+    for line in read_jsonl(seeds_scan / "relations.jsonl")[0].get("why", []):
+        assert html.escape(line, quote=False) in dom
 
 
 @needs_chromium

@@ -86,7 +86,8 @@ def _relation_row(r: dict[str, Any], arts: _Articles) -> list[Any]:
          arts.to_units(r["b"], e["b"][0]), arts.to_units(r["b"], e["b"][1]), e["kind"]]
         for e in r.get("evidence", [])
     ]  # fmt: skip
-    return [a, b, r["relation"], derived, r.get("coverage", 0.0), r.get("score", 0.0), evidence]
+    why = r.get("why")
+    return [a, b, r["relation"], derived, r.get("coverage", 0.0), r.get("score", 0.0), evidence, why or []]
 
 
 def report_data(
@@ -98,7 +99,8 @@ def report_data(
     text_budget: int = TEXT_BUDGET,
 ) -> dict[str, Any]:
     """The page's data: compact rows of relations, clusters (largest first) and repeats, referring
-    to articles by number. Unknown relation fields are left out of the page (they stay in relations.jsonl)."""
+    to articles by number. A relation's `why` (its reasons, when the detector gives them) is shown
+    under it; other fields stay in relations.jsonl."""
     arts = _Articles(articles, text_budget)
     rows = [_relation_row(r, arts) for r in relations]
     with_repeats = []
