@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -72,13 +73,16 @@ class DaskSettings:
 
 @contextmanager
 def _quiet_logs() -> Iterator[None]:
-    """distributed logs connection noise (heartbeats cut short at shutdown) with tracebacks; what
-    matters reaches the client as an exception, so its loggers are silenced while a scan runs."""
+    """distributed logs connection noise (heartbeats cut short at shutdown) with tracebacks, and
+    warns of ports taken; what matters reaches the client as an exception, so its loggers and
+    warnings are silenced while a scan runs."""
     logger = logging.getLogger("distributed")
     level = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", module="distributed")
+            yield
     finally:
         logger.setLevel(level)
 
@@ -89,17 +93,35 @@ def dask_client(settings: DaskSettings) -> Iterator[Any]:
 
     A cluster failing under the scan (a worker killed, a connection lost) is one DedupError: the
     stages finished before it are kept, and the same command resumes."""
-    try:
-        from distributed import KilledWorker
-    except ImportError as err:
-        raise ConfigError(f"--engine dask needs dask.distributed, which is not installed: {PIP_INSTALL}") from err
-    with _quiet_logs():
+    with _own_environ():
         try:
-            with _connected(settings) as client:
-                yield client
-        except (KilledWorker, OSError, TimeoutError) as err:
-            failed = f"{type(err).__name__}: {err}"
-            raise DedupError(f"the Dask cluster failed ({failed}); run the same command to resume") from err
+            from distributed import KilledWorker
+        except ImportError as err:
+            raise ConfigError(f"--engine dask needs dask.distributed, which is not installed: {PIP_INSTALL}") from err
+        with _quiet_logs(), _failures_as_errors(KilledWorker), _connected(settings) as client:
+            yield client
+
+
+@contextmanager
+def _failures_as_errors(killed: type[Exception]) -> Iterator[None]:
+    """A worker killed or a connection lost, as one DedupError saying how to go on."""
+    try:
+        yield
+    except (killed, OSError, TimeoutError) as err:
+        failed = f"{type(err).__name__}: {err}"
+        raise DedupError(f"the Dask cluster failed ({failed}); run the same command to resume") from err
+
+
+@contextmanager
+def _own_environ() -> Iterator[None]:
+    """This process's environment as it was: distributed sets its workers' variables in it
+    (MALLOC_TRIM_THRESHOLD_, OMP_NUM_THREADS, ...), which every later child would inherit."""
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 @contextmanager
