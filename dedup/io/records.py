@@ -36,6 +36,7 @@ class Record:
     line: int | None
     fields: dict[str, Any]
     ignored: tuple[str, ...] = ()  # fields kept in the record but not read into the article
+    offset: int | None = None  # where a JSON line starts in its file, to read it again directly
 
 
 def file_error(inp: InputFile | str, reason: str, severity: str = "error") -> RecordError:

@@ -19,7 +19,15 @@ import orjson
 from dedup.io.records import Record, RecordError, file_error
 from dedup.io.sources import InputFile, open_binary
 
-__all__ = ["DELIMITERS", "LineCount", "detect_delimiter", "jsonl_range", "parquet_groups", "read_table"]
+__all__ = [
+    "DELIMITERS",
+    "LineCount",
+    "detect_delimiter",
+    "jsonl_range",
+    "jsonl_record_at",
+    "parquet_groups",
+    "read_table",
+]
 
 DELIMITERS = (",", ";", "\t", "|")
 _BOMS = {b"\xff\xfe": "UTF-16", b"\xfe\xff": "UTF-16", b"\x00\x00\xfe\xff": "UTF-32"}
@@ -41,8 +49,8 @@ def _bad_utf8_reason(raw: bytes) -> str | None:
     return None
 
 
-def _jsonl_lines(fh: IO[bytes], start: int, end: int | None) -> Iterator[tuple[int, bytes]]:
-    """(line number counted from the range's first line, bytes) of each line starting in [start, end)."""
+def _jsonl_lines(fh: IO[bytes], start: int, end: int | None) -> Iterator[tuple[int, bytes, int]]:
+    """(line number counted from the range's first line, bytes, offset) of each line starting in [start, end)."""
     pos = 0
     if start > 0:
         fh.seek(start - 1)
@@ -50,8 +58,8 @@ def _jsonl_lines(fh: IO[bytes], start: int, end: int | None) -> Iterator[tuple[i
     for number, raw in enumerate(fh, start=1):
         if end is not None and pos >= end:
             return
+        yield number, raw, pos
         pos += len(raw)
-        yield number, raw
 
 
 @dataclass
@@ -70,14 +78,14 @@ def jsonl_range(
     count = count if count is not None else LineCount()
     with open_binary(inp) as fh:
         try:
-            for number, raw in _jsonl_lines(fh, start, end):
+            for number, raw, at in _jsonl_lines(fh, start, end):
                 if number == 1 and start == 0:
                     if encoding := _utf16(raw):
                         yield file_error(inp, f"the file is {encoding}; save it as UTF-8")
                         return
                     raw = raw.removeprefix(b"\xef\xbb\xbf")
                 if raw.strip():
-                    yield _json_record(inp.name, number, raw)
+                    yield _json_record(inp.name, number, raw, at)
         except _BROKEN as err:
             yield RecordError(inp.name, number + 1, None, f"compressed data is corrupt ({err}); rest of file skipped")
     count.lines = number
@@ -85,12 +93,22 @@ def jsonl_range(
         yield file_error(inp, "empty file: no records", "warning")
 
 
-def _json_record(source: str, number: int, raw: bytes) -> Record | RecordError:
+def _json_record(source: str, number: int | None, raw: bytes, at: int | None = None) -> Record | RecordError:
     try:
-        return Record(source, number, orjson.loads(raw))
+        return Record(source, number, orjson.loads(raw), offset=at)
     except orjson.JSONDecodeError as err:
         reason = _bad_utf8_reason(raw) or f"malformed JSON ({err})"
         return RecordError(source, number, None, f"{reason}; line skipped")
+
+
+def jsonl_record_at(inp: InputFile, offsets: Sequence[int]) -> Iterator[Record | RecordError]:
+    """The records of a JSON-lines file (uncompressed) starting at these byte offsets, read directly
+    (`Record.offset` of an earlier reading); line numbers are not known here."""
+    with inp.path.open("rb") as fh:
+        for at in offsets:
+            fh.seek(at)
+            raw = fh.readline()
+            yield _json_record(inp.name, None, raw.removeprefix(b"\xef\xbb\xbf") if at == 0 else raw, at)
 
 
 def detect_delimiter(header: str, tab_first: bool = False) -> tuple[str, list[str]]:

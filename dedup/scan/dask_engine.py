@@ -151,6 +151,7 @@ class Corpus:
 
     splits: list[InputSplit]
     skips: list[frozenset[int]]
+    seeks: list[list[int] | None]  # byte offset of each article's JSON line, per split (None: not JSON lines)
     offsets: list[int]
     ids: list[str]
     published: list[datetime | None]
@@ -166,7 +167,7 @@ def _duplicate(source: str, line: int | None, rid: str, first: str) -> RecordErr
 
 
 def merge_indexes(splits: Sequence[InputSplit], indexes: Sequence[tasks.SplitIndex]) -> tuple[Any, ...]:
-    """(ids, published, errors, skips) of the corpus from its splits' indexes, in reading order:
+    """(ids, published, errors, skips, seeks) of the corpus from its splits' indexes, in reading order:
     line numbers made the whole file's, and an id seen in an earlier record an error, as reading
     the inputs in one process makes them."""
     seen: dict[str, str] = {}
@@ -174,6 +175,7 @@ def merge_indexes(splits: Sequence[InputSplit], indexes: Sequence[tasks.SplitInd
     published: list[datetime | None] = []
     errors: list[RecordError] = []
     skips: list[frozenset[int]] = []
+    seeks: list[list[int] | None] = []
     lines_before: dict[int, int] = {}
     for split, ix in zip(splits, indexes, strict=True):
         base = 0 if split.numbered else lines_before.get(split.input_index, 0)
@@ -196,7 +198,10 @@ def merge_indexes(splits: Sequence[InputSplit], indexes: Sequence[tasks.SplitInd
             published.append(ix.published[j])
         errors += [shifted(e) for _, e in pending]
         skips.append(frozenset(skip))
-    return ids, published, errors, skips
+        kept = [at for j, at in enumerate(ix.offsets) if j not in skip]
+        seekable = split.inp.kind == "jsonl" and not split.inp.compressed and None not in kept
+        seeks.append([at for at in kept if at is not None] if seekable else None)
+    return ids, published, errors, skips, seeks
 
 
 def _canonical_pairs(pairs: np.ndarray, rep: np.ndarray) -> np.ndarray:
@@ -242,7 +247,7 @@ class DaskRun:
         splits = plan_splits(files, self.settings.split_bytes)
         t = self._stage("read", len(splits))
         indexes = self._gather([submit(tasks.index_split, s, config.max_doc_chars, pure=False) for s in splits])
-        ids, published, errors, skips = merge_indexes(splits, indexes)
+        ids, published, errors, skips, seeks = merge_indexes(splits, indexes)
         self.timings["read"] = time.perf_counter() - t
         t = self._stage("sign", len(ids))
         shards = [submit(tasks.sign_split, s, config, model, k, pure=False) for s, k in zip(splits, skips, strict=True)]
@@ -255,7 +260,7 @@ class DaskRun:
         candidates, prints = self._candidates(shards, offsets, publication_rank(published))
         self.timings["candidates"] = time.perf_counter() - t
         self.client.cancel(shards)
-        return Corpus(splits, skips, offsets, ids, published, errors, n_tokens, repeats, candidates, prints)
+        return Corpus(splits, skips, seeks, offsets, ids, published, errors, n_tokens, repeats, candidates, prints)
 
     def _candidates(self, shards: list[Any], offsets: list[int], rank: np.ndarray) -> tuple[Candidates, SignedShard]:
         config, model, submit, parts = self.detector.config, self.detector.model, self.client.submit, self.parts
@@ -285,7 +290,9 @@ class DaskRun:
             if not local:
                 continue
             max_chars = self.detector.config.max_doc_chars
-            loader = self.client.submit(tasks.load_articles, split, max_chars, corpus.skips[s], lo, local, pure=False)
+            seeks = corpus.seeks[s]
+            args = (split, max_chars, corpus.skips[s], lo, local, seeks)
+            loader = self.client.submit(tasks.load_articles, *args, pure=False)
             loaders.append(loader)
             for key in sorted({k for keys in local.values() for k in keys}):
                 pieces.setdefault(key, []).append(self.client.submit(getitem, loader, key))

@@ -19,8 +19,9 @@ from dedup.article import Article
 from dedup.candidates import Candidates
 from dedup.config import DetectorConfig, LSHConfig
 from dedup.decide.model import RelationModel as Model
+from dedup.errors import InputError
 from dedup.io.readers import RecordError, record_item
-from dedup.io.tables import LineCount
+from dedup.io.tables import LineCount, jsonl_record_at
 from dedup.scan.run import SHARD_SIZE, candidates_of
 from dedup.scan.splits import InputSplit, split_records
 from dedup.scan.tasks import PairChunk, SignTask, VerifyTask, detector_for, relocate, run_sign, run_verify
@@ -53,12 +54,13 @@ _COLUMN = 1024
 
 @dataclass
 class SplitIndex:
-    """What reading a split once learns: each article's id, line, source and date (duplicates
-    included, in order), its record errors with the number of articles read before each, and the
-    lines it read (JSON-line ranges)."""
+    """What reading a split once learns: each article's id, line, source, date and byte offset (JSON
+    lines; duplicates included, in order), its record errors with the number of articles read before
+    each, and the lines it read (JSON-line ranges)."""
 
     ids: list[str] = field(default_factory=list)
     lines: list[int | None] = field(default_factory=list)
+    offsets: list[int | None] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     published: list[datetime | None] = field(default_factory=list)
     errors: list[tuple[int, RecordError]] = field(default_factory=list)
@@ -80,6 +82,7 @@ def index_split(split: InputSplit, max_chars: int) -> SplitIndex:
         record, article = item
         out.ids.append(article.id)
         out.lines.append(record.line)
+        out.offsets.append(record.offset)
         out.sources.append(record.source)
         out.published.append(article.published)
     out.lines_read = count.lines
@@ -190,15 +193,35 @@ def topic_candidates(config: DetectorConfig, model: Model, *parts: SignedShard) 
 
 
 def load_articles(
-    split: InputSplit, max_chars: int, skip: frozenset[int], offset: int, wanted: dict[int, list[int]]
+    split: InputSplit,
+    max_chars: int,
+    skip: frozenset[int],
+    offset: int,
+    wanted: dict[int, list[int]],
+    seeks: list[int] | None = None,
 ) -> dict[int, dict[int, Article]]:
     """The split's articles that tasks want, read again: for each task key, {global index: article}.
-    `wanted` maps a local article index to the keys of the tasks that read it."""
+    `wanted` maps a local article index to the keys of the tasks that read it; with `seeks` (the
+    byte offset of each article's JSON line), only the wanted lines are read."""
     out: dict[int, dict[int, Article]] = {}
-    for local, article in enumerate(_articles(split, max_chars, skip)):
-        for key in wanted.get(local, ()):
+    for local, article in _wanted_articles(split, max_chars, skip, sorted(wanted), seeks):
+        for key in wanted[local]:
             out.setdefault(key, {})[offset + local] = article
     return out
+
+
+def _wanted_articles(
+    split: InputSplit, max_chars: int, skip: frozenset[int], wanted: list[int], seeks: list[int] | None
+) -> Iterator[tuple[int, Article]]:
+    if seeks is None:
+        chosen = set(wanted)
+        yield from ((k, a) for k, a in enumerate(_articles(split, max_chars, skip)) if k in chosen)
+        return
+    for local, raw in zip(wanted, jsonl_record_at(split.inp, [seeks[k] for k in wanted]), strict=True):
+        item = raw if isinstance(raw, RecordError) else record_item(raw, max_chars)
+        if not isinstance(item, tuple):
+            raise InputError(f"{split.inp.name} changed since the scan read it ({item.reason}); scan it again")
+        yield local, item[1]
 
 
 def _merged(pieces: Sequence[dict[int, Article]]) -> dict[int, Article]:
