@@ -41,6 +41,7 @@ from dedup.io.sources import InputFile
 from dedup.scan import dask_tasks as tasks
 from dedup.scan.boilerplate import drop_boilerplate_partials
 from dedup.scan.components import component_labels
+from dedup.scan.engine import start_batch_worker
 from dedup.scan.manifest import Checkpoints
 from dedup.scan.outputs import OUTPUT_FILES, finish_outputs
 from dedup.scan.run import Progress, cluster_edge, members_of_related_groups, publication_rank, scan_result
@@ -134,15 +135,22 @@ def _connected(settings: DaskSettings) -> Iterator[Any]:
         except (OSError, TimeoutError) as err:
             raise InputError(f"--scheduler {settings.scheduler}: cannot connect ({err})") from err
         with client:
+            _tune_workers(client)
             yield client
         return
     n = settings.workers or os.cpu_count() or 1
-    silent = logging.CRITICAL
-    cluster = LocalCluster(
-        n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=silent
-    )
+    quiet = {"dashboard_address": ":0", "silence_logs": logging.CRITICAL}  # any free port: 8787 may be taken
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, **quiet)
     with cluster, Client(cluster) as client:
+        _tune_workers(client)
         yield client
+
+
+def _tune_workers(client: Any) -> None:
+    """Workers set up as the local engine's are (collector thresholds; a heap that keeps what tasks
+    free, where distributed's MALLOC_TRIM_THRESHOLD_ of 64 KB gives every freed array back to be
+    faulted in again)."""
+    client.run(start_batch_worker)
 
 
 @dataclass

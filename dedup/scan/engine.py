@@ -18,7 +18,15 @@ from typing import Protocol, TypeVar
 from dedup._util import heap
 from dedup.errors import ConfigError
 
-__all__ = ["BATCH_GC_THRESHOLD", "Engine", "ProcessEngine", "SerialEngine", "batch_gc", "default_engine"]
+__all__ = [
+    "BATCH_GC_THRESHOLD",
+    "Engine",
+    "ProcessEngine",
+    "SerialEngine",
+    "batch_gc",
+    "default_engine",
+    "start_batch_worker",
+]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,7 +55,8 @@ def _keep_heap() -> None:
     heap.set_params(_WORKER_MALLOC)
 
 
-def _start_worker() -> None:
+def start_batch_worker() -> None:
+    """Set up a worker process for batch stages (collector and heap); any engine's workers run it."""
     _set_batch_gc()
     _keep_heap()
 
@@ -111,7 +120,7 @@ class ProcessEngine:
             yield from map(fn, chain(head, stream))
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_start_worker)
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=start_batch_worker)
         pending: deque[Future[R]] = deque()
         try:
             for item in chain(head, stream):
