@@ -317,7 +317,7 @@ def _on_two_threads(tasks: list[_Task]) -> list[np.ndarray]:
 
 
 def _path_tasks(
-    shard: SignedShard, config: LSHConfig, fact_share: float, rank: np.ndarray | None = None
+    shard: SignedShard, config: LSHConfig, rank: np.ndarray | None = None
 ) -> tuple[list[_Task], _Task, list[_Task]]:
     """The verbatim paths' joins (block bands five at a time, documents, figure lines), the containment
     path, and the rewrite path four bands at a time (each part's pairs filtered by facts)."""
@@ -330,27 +330,24 @@ def _path_tasks(
     n_bands = shard.topic_keys.shape[1] if config.rewrite_candidates and len(shard) >= 2 else 0
     facts = _FactRows(shard)
     bands = [range(lo, min(lo + 4, n_bands)) for lo in range(0, n_bands, 4)]
-    topic: list[_Task] = [partial(_topic_pairs, shard, config, b, facts, fact_share) for b in bands]
+    topic: list[_Task] = [partial(_topic_pairs, shard, config, b, facts, config.rewrite_fact_share) for b in bands]
     return verbatim, partial(_contained_pairs, shard, config), topic
 
 
 def find_candidates(
     shard: SignedShard,
     config: LSHConfig,
-    fact_share: float = 0.5,
     idf: IdfTable | None = None,
     rank: np.ndarray | None = None,
 ) -> Candidates:
     """All candidate pairs of a signed corpus, mapped to exact-group representatives.
 
-    `fact_share`: rewrite candidates must share at least this part of the smaller side's facts (kept
-    below the relation model's own threshold, so the model, not the candidate stage, decides).
     `idf`: the word weights of the rewrite path's cosine gate (`config.rewrite_min_cosine`).
     `rank`: each article's place in publication order (0 the earliest): an LSH bucket too crowded to
     join pair by pair is joined as a star on its earliest article.
     """
     rep = _representatives(shard.norm_hash)
-    verbatim_tasks, contained_task, topic_tasks = _path_tasks(shard, config, fact_share, rank)
+    verbatim_tasks, contained_task, topic_tasks = _path_tasks(shard, config, rank)
     # This thread starts with the long verbatim joins, the other with the rewrite path's short tasks.
     results = _on_two_threads([*verbatim_tasks, contained_task, *topic_tasks])
     k = len(verbatim_tasks)

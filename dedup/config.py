@@ -65,6 +65,10 @@ class LSHConfig:
     # (a rewrite needs the relation model's rewrite_min_cosine, higher; the lower gate keeps the
     # partial reuse this path also finds).
     rewrite_min_cosine: float = 0.35
+    # Rewrite-path pairs must keep this share of the smaller side's facts (figures, dateline, names
+    # of record): look-alike forms with their own figures keep few. Kept below what the relation
+    # model needs, so that the model, not the candidate stage, decides.
+    rewrite_fact_share: float = 0.5
     false_negative_weight: float = 0.7
     # Paragraph and document buckets larger than this are joined as a star on their first article, not
     # pair by pair: a paragraph printed by so many articles is a site's header or a notice far more
@@ -95,6 +99,9 @@ class LSHConfig:
 
     def __post_init__(self) -> None:
         _require(self.rewrite_candidates >= 0, "rewrite_candidates", "use 0 (off) or more per article")
+        _require(
+            0.0 <= self.rewrite_fact_share <= 1.0, "rewrite_fact_share", "use a share in [0, 1] (0: no facts gate)"
+        )
         _require(0.0 <= self.rewrite_min_cosine <= 1.0, "rewrite_min_cosine", "use a cosine in [0, 1] (0: no gate)")
         for name in ("block_threshold", "doc_threshold", "rewrite_threshold"):
             value = getattr(self, name)

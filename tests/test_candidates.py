@@ -91,15 +91,15 @@ def test_rewrite_path_keeps_the_seed_rewrite_and_skips_crowded_buckets(detector:
     articles = [Article(id=p.stem, text=p.read_text(encoding="utf-8")) for p in seeds]
     shard = sign_shard(articles, detector)
     lsh = detector.config.lsh
-    found = find_candidates(shard, lsh, 0.5, shard.idf_table())
+    found = find_candidates(shard, lsh, shard.idf_table())
     assert found.pairs.tolist() == [[0, 1]]
     # With the verbatim paths unable to see it, only the rewrite path finds the pair.
     topic_only = replace(shard, block_keys=shard.block_keys[:0], block_owner=shard.block_owner[:0])
     topic_only.doc_keys = np.arange(shard.doc_keys.size, dtype=np.uint64).reshape(shard.doc_keys.shape)
-    assert find_candidates(topic_only, lsh, 0.5).pairs.tolist() == [[0, 1]]
+    assert find_candidates(topic_only, lsh).pairs.tolist() == [[0, 1]]
     # Off, or gated above the pair's cosine, it finds nothing.
-    assert not len(find_candidates(topic_only, replace(lsh, rewrite_candidates=0), 0.5).pairs)
-    assert not len(find_candidates(topic_only, replace(lsh, rewrite_min_cosine=0.99), 0.5).pairs)
+    assert not len(find_candidates(topic_only, replace(lsh, rewrite_candidates=0)).pairs)
+    assert not len(find_candidates(topic_only, replace(lsh, rewrite_min_cosine=0.99)).pairs)
 
 
 @pytest.mark.parametrize(

@@ -55,7 +55,7 @@ def _reached(articles: Sequence[Article], detector: Detector) -> tuple[dict[str,
     """Article positions, the candidate pairs (positions), and the exact-group representatives."""
     shard = sign_shard(list(articles), detector)
     rank = publication_rank([a.published for a in articles])
-    candidates = find_candidates(shard, detector.config.lsh, 0.5, detector.weights, rank)
+    candidates = find_candidates(shard, detector.config.lsh, detector.weights, rank)
     pairs = {(int(a), int(b)) for a, b in candidates.pairs.tolist()}
     return {a.id: i for i, a in enumerate(articles)}, pairs, candidates.representative
 

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     detector = Detector()
     detector.prepare(articles[0])  # imports and first-call set-up stay out of the profile
     shard = _profiled("sign", lambda: sign_shard(articles, detector), out)
-    candidates = find_candidates(shard, detector.config.lsh, 0.5, detector.weights)
+    candidates = find_candidates(shard, detector.config.lsh, detector.weights)
     print(f"{len(articles)} articles, {len(candidates.pairs)} candidate pairs")
     _profiled("verify", lambda: list(verify_pairs(candidates, articles, detector)), out)
     return 0

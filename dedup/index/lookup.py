@@ -76,6 +76,6 @@ def rewrite_candidates(
     facts = signed.fact_hashes
     shared = np.array([len(np.intersect1d(facts, stored.facts_of(i), assume_unique=True)) for i in found.tolist()])
     smaller = np.array([min(len(facts), len(stored.facts_of(i))) for i in found.tolist()])
-    kept = facts_kept(shared, smaller, 0.5) if len(found) else np.zeros(0, dtype=bool)
+    kept = facts_kept(shared, smaller, lsh.rewrite_fact_share) if len(found) else np.zeros(0, dtype=bool)
     found, estimate = found[kept], estimate[kept]
     return found[np.lexsort((found, -estimate))][:limit].tolist()

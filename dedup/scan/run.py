@@ -209,7 +209,7 @@ def _start(progress: Progress | None, stage: str, total: int | None) -> None:
 
 def candidates_of(shard: SignedShard, detector: Detector, rank: np.ndarray | None) -> Candidates:
     """The candidate pairs of a signed corpus, as the scan finds them; `rank`: `publication_rank`."""
-    return find_candidates(shard, detector.config.lsh, 0.5, detector.weights, rank)
+    return find_candidates(shard, detector.config.lsh, detector.weights, rank)
 
 
 def _verified(candidates: Candidates, articles: Sequence[Article], shard: SignedShard, stage: _Stage) -> list[Verified]:
