@@ -30,7 +30,7 @@ from dedup.sketch.shard import SignedShard
 if TYPE_CHECKING:
     from scipy import sparse
 
-__all__ = ["Candidates", "estimate_jaccard", "facts_kept", "find_candidates", "tfidf_cosines"]
+__all__ = ["Candidates", "canonical_pairs", "estimate_jaccard", "facts_kept", "find_candidates", "tfidf_cosines"]
 
 
 class Candidates:
@@ -280,7 +280,7 @@ def tfidf_cosines(shard: SignedShard, idf: IdfTable, pairs: np.ndarray) -> np.nd
     return out
 
 
-def _canonical(pairs: np.ndarray, rep: np.ndarray) -> np.ndarray:
+def canonical_pairs(pairs: np.ndarray, rep: np.ndarray) -> np.ndarray:
     """Pairs of exact-group representatives, each once, smaller index first."""
     if not len(pairs):
         return np.empty((0, 2), dtype=np.int64)
@@ -351,9 +351,9 @@ def find_candidates(
     # This thread starts with the long verbatim joins, the other with the rewrite path's short tasks.
     results = _on_two_threads([*verbatim_tasks, contained_task, *topic_tasks])
     k = len(verbatim_tasks)
-    verbatim = _canonical(np.concatenate([r.reshape(-1, 2) for r in results[:k]]), rep)
-    contained = _canonical(results[k], rep)
-    topic = _canonical(_top_topic_pairs(shard, config, _merged(results[k + 1 :])), rep)
+    verbatim = canonical_pairs(np.concatenate([r.reshape(-1, 2) for r in results[:k]]), rep)
+    contained = canonical_pairs(results[k], rep)
+    topic = canonical_pairs(_top_topic_pairs(shard, config, _merged(results[k + 1 :])), rep)
     if len(topic) and len(verbatim):
         n = np.int64(len(shard))
         topic = topic[~isin(topic[:, 0] * n + topic[:, 1], verbatim[:, 0] * n + verbatim[:, 1])]

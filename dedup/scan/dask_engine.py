@@ -32,7 +32,7 @@ import numpy as np
 
 from dedup._util.arrays import unique_pairs
 from dedup.article import Article
-from dedup.candidates import Candidates
+from dedup.candidates import Candidates, canonical_pairs
 from dedup.cluster import CLUSTERING_RELATIONS, Cluster, Edge, build_clusters
 from dedup.detector import Detector
 from dedup.errors import ConfigError, DedupError, InputError
@@ -212,16 +212,6 @@ def merge_indexes(splits: Sequence[InputSplit], indexes: Sequence[tasks.SplitInd
     return ids, published, errors, skips, seeks
 
 
-def _canonical_pairs(pairs: np.ndarray, rep: np.ndarray) -> np.ndarray:
-    """Pairs of exact-group representatives, each once, smaller first (as the candidate stage maps them)."""
-    if not len(pairs):
-        return np.empty((0, 2), dtype=np.int64)
-    pairs = rep[pairs]
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    pairs.sort(axis=1)
-    return unique_pairs(pairs)
-
-
 class DaskRun:
     """One scan's stages on a client."""
 
@@ -285,7 +275,7 @@ class DaskRun:
         verbatim = unique_pairs(np.concatenate([np.empty((0, 2), dtype=np.int64), *self.client.gather(reduced)]))
         found = self.client.gather(topic)
         rep = found.representative
-        pairs = unique_pairs(np.concatenate([_canonical_pairs(verbatim, rep), found.pairs]))
+        pairs = unique_pairs(np.concatenate([canonical_pairs(verbatim, rep), found.pairs]))
         return Candidates(rep, pairs), concat_shards(self.client.gather(prints))
 
     def _loaded(self, corpus: Corpus, wanted: dict[int, list[int]]) -> tuple[list[Any], dict[int, list[Any]]]:
