@@ -21,6 +21,7 @@ from dedup.verify.align import (
     Passage,
     compare_documents,
     figures_kept,
+    lead_words_shared,
     leads_swapped,
     numbers_contained,
     titles_agree,
@@ -108,7 +109,7 @@ class Detector:
             return True
         if "refilled_lead" not in vetoes or fewest < 2 or longest >= model.prose_run or not leads_swapped(da, db):
             return False
-        return is_refilled_lead(True, figures_kept(da, db), longest, fewest, model)
+        return is_refilled_lead(True, lead_words_shared(da, db), figures_kept(da, db), longest, fewest, model)
 
 
 def is_exact(da: Document, db: Document) -> bool:

@@ -59,7 +59,7 @@ def _evidence(**values: object) -> Evidence:
         retold_s=0.0, verbatim_d=0.0, verbatim_s=0.0, matched_d=0.0, matched_s=0.0, added_d=0, added_s=0,
         pairs_low=0.0, longest_run=0, close_sentences=0, copied_figures=0, figures_kept=1.0,
         figures_contained=True, titles_agree=True,
-        leads_refilled=False, form_only=False, tokens_d=200, tokens_s=200, sentences_d=8, sentences_s=8,
+        leads_refilled=False, leads_alike=1.0, form_only=False, tokens_d=200, tokens_s=200, sentences_d=8, sentences_s=8,
         hours_apart=None, cosine=0.0,
     )  # fmt: skip
     return Evidence(**{**base, **values})  # type: ignore[arg-type]
@@ -89,6 +89,14 @@ def test_a_long_verbatim_run_is_never_cancelled_by_a_look_alike_veto() -> None:
                          longest_run=model.prose_run - 1, close_sentences=4)  # fmt: skip
     assert classify(refilled, model)[0] is None
     assert classify(replace(refilled, longest_run=model.prose_run), model)[0] is not None
+
+
+def test_leads_with_other_figures_but_other_words_are_no_refilled_form() -> None:
+    model = load_model()
+    refilled = _evidence(containment_d=0.5, aligned_d=0.5, verbatim_d=0.5, leads_refilled=True, figures_kept=0.3,
+                         longest_run=model.prose_run - 1, close_sentences=4, leads_alike=model.leads_alike)  # fmt: skip
+    assert classify(refilled, model)[0] is None
+    assert classify(replace(refilled, leads_alike=0.0), model)[0] is not None
 
 
 # An encyclopedic text and another that repeats one long passage of it word for word, under a

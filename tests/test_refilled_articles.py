@@ -143,3 +143,20 @@ def test_lead_figures_are_swapped_only_when_each_lead_has_one_the_other_lacks() 
 
     assert not swapped(base, added)  # a figure added, none replaced
     assert swapped(base, other) and swapped(other, base)
+
+
+def test_lead_words_shared_tells_one_lead_refilled_from_two_unrelated_leads() -> None:
+    from dedup.verify.align import lead_words_shared
+
+    detector = Detector()
+
+    def shared(a: str, b: str) -> float:
+        return lead_words_shared(detector.prepare(Article("a", a)), detector.prepare(Article("b", b)))
+
+    rose = "Shares in Acme Corp rose 5 pct to 12 dlrs in heavy trading on Monday. Dealers cited a bid."
+    fell = "Shares in Bolt Inc fell 3 pct to 11 dlrs in heavy trading on Tuesday. Dealers cited a bid."
+    merger = "Sandvik and Diamant Boart have finalised a merger of their drilling tool units, 52 pct owned. It starts today."
+    model = RelationModel()
+    assert shared(rose, fell) >= model.leads_alike  # one form filled in twice
+    assert shared(rose, merger) < model.leads_alike  # two leads about other things
+    assert shared(rose, rose) == 1.0

@@ -19,6 +19,7 @@ tell (the later one), else the side more found in the other; `s` is the other si
 - `copied_figures`: precise figures inside verbatim passages (a table line copied keeps them; a
   form filled in again changes them);
 - `figures_kept`, `leads_refilled`, `figures_contained`: the figures of the two texts compared;
+  `leads_alike`: the share of the smaller lead's content words the other lead holds;
   `titles_agree`: their headlines share half their content words (True when one is missing);
   `form_only`: every shared run joins blocks whose figures disagree, and none is long prose;
 - `tokens_d`, `tokens_s`, `sentences_d`, `sentences_s`, `hours_apart`, `cosine`.
@@ -98,6 +99,7 @@ class Evidence:
     figures_contained: bool
     titles_agree: bool
     leads_refilled: bool
+    leads_alike: float
     form_only: bool
     tokens_d: int
     tokens_s: int
@@ -184,6 +186,7 @@ def measure_evidence(f: PairFeatures, dates: tuple[datetime | None, datetime | N
         figures_contained=f.numbers_contained,
         titles_agree=f.titles_agree,
         leads_refilled=f.lead_figures_swapped,
+        leads_alike=f.lead_words_shared,
         form_only=f.template,
         tokens_d=getattr(f, f"{d}_tokens"),
         tokens_s=getattr(f, f"{s}_tokens"),

@@ -44,6 +44,9 @@ class RelationModel:
     short_tokens: int = 80  # declared: items shorter than this on both sides are short items
     # declared: a retelling keeps at least this share of the figures; a form filled in again fewer
     figures_kept_share: float = 0.75
+    # declared: two leads with other figures are one form's lead filled in again only when they share
+    # this much of their content words; two unrelated leads are not a refilled form
+    leads_alike: float = 0.3
     # declared: the vetoes in force (`dedup.decide.relation.VETOES`), each judged on every corpus
     vetoes: tuple[str, ...] = ("no_evidence", "form_only", "refilled_lead", "short_other_news")
     version: int = MODEL_VERSION
@@ -69,7 +72,7 @@ class RelationModel:
         known = {"no_evidence", "form_only", "refilled_lead", "short_other_news"}
         if set(self.vetoes) - known:
             raise ConfigError(f"vetoes: {sorted(set(self.vetoes) - known)} unknown; known: {sorted(known)}")
-        for name in ("threshold", "whole", "retold", "near", "near_aligned", "figures_kept_share"):
+        for name in ("threshold", "whole", "retold", "near", "near_aligned", "figures_kept_share", "leads_alike"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}: must be a share in [0, 1], got {getattr(self, name)}")
         for name in ("near_max_added_tokens", "prose_run", "short_prose_run", "short_tokens"):

@@ -80,10 +80,16 @@ def is_form_frame(template: bool, fewest_sentences: int) -> bool:
 
 
 def is_refilled_lead(
-    leads_refilled: bool, figures_kept: float, longest_run: int, fewest_sentences: int, m: RelationModel
+    leads_refilled: bool,
+    leads_alike: float,
+    figures_kept: float,
+    longest_run: int,
+    fewest_sentences: int,
+    m: RelationModel,
 ) -> bool:
-    """Two articles whose leads carry other figures, most figures changed, and no long verbatim run."""
-    refilled = leads_refilled and figures_kept < m.figures_kept_share
+    """Two articles whose leads are one lead (words alike) carrying other figures, most figures
+    changed, and no long verbatim run."""
+    refilled = leads_refilled and leads_alike >= m.leads_alike and figures_kept < m.figures_kept_share
     return fewest_sentences >= 2 and refilled and longest_run < m.prose_run
 
 
@@ -104,7 +110,7 @@ def _form_only(e: Evidence, m: RelationModel) -> bool:
 
 
 def _refilled_lead(e: Evidence, m: RelationModel) -> bool:
-    return is_refilled_lead(e.leads_refilled, e.figures_kept, e.longest_run, _fewest_sentences(e), m)
+    return is_refilled_lead(e.leads_refilled, e.leads_alike, e.figures_kept, e.longest_run, _fewest_sentences(e), m)
 
 
 def _short_other_news(e: Evidence, m: RelationModel) -> bool:

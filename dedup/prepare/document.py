@@ -204,6 +204,16 @@ class Document:
         return frozenset(figures + [f for _, f in counts_in_tokens(lead, self.tokens[lo:hi], spans)])
 
     @cached_property
+    def lead_words(self) -> frozenset[int]:
+        """Content words of the first sentence (stemmed ids; figures are not words): a form filled in
+        again keeps its lead's words and changes its figures."""
+        if not len(self.sentence_bounds):
+            return frozenset()
+        lo, hi = (int(x) for x in self.sentence_bounds[0])
+        ids = self.content_ids[lo:hi]
+        return frozenset(ids[ids != 0].tolist())
+
+    @cached_property
     def sentence_numbers(self) -> list[frozenset[str]]:
         """Figures of each sentence, small numbers and dates included: two lines of one form differ
         in these ("Shr six cts" and "Shr 30 cts"), whatever their words share."""

@@ -26,6 +26,7 @@ __all__ = [
     "SentenceMatch",
     "compare_documents",
     "figures_kept",
+    "lead_words_shared",
     "leads_swapped",
     "numbers_contained",
     "titles_agree",
@@ -86,6 +87,7 @@ class PairFeatures:
     figures_kept: float = 1.0  # share of the shorter side's figures, counts and dates in the other
     # Each lead holds a figure the other's lacks: the two leads filled in with other values.
     lead_figures_swapped: bool = False
+    lead_words_shared: float = 0.0  # share of the smaller lead's content words in the other lead
     containment_a: float = 0.0  # share of a's word 3-grams found in b
     containment_b: float = 0.0
     pairs_low: float = 0.0  # share of word pairs shared, of the side with fewer found
@@ -333,6 +335,7 @@ def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling 
         copied_figures=tiled.copied_figures,
         figures_kept=figures_kept(da, db),
         lead_figures_swapped=leads_swapped(da, db),
+        lead_words_shared=lead_words_shared(da, db),
         containment_a=float(in_b.mean()) if len(in_b) else 0.0,
         containment_b=float(in_a.mean()) if len(in_a) else 0.0,
         pairs_low=_low_containment(pairs_a, pairs_b),
@@ -346,6 +349,12 @@ def _low_containment(a: np.ndarray, b: np.ndarray) -> float:
         return 0.0
     shared = int(np.count_nonzero(isin_sorted(a, b)))
     return shared / max(len(a), len(b))
+
+
+def lead_words_shared(da: Document, db: Document) -> float:
+    """Share of the smaller lead's content words found in the other lead (0 when either has none)."""
+    a, b = da.lead_words, db.lead_words
+    return len(a & b) / min(len(a), len(b)) if a and b else 0.0
 
 
 def leads_swapped(da: Document, db: Document) -> bool:
