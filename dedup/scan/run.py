@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 SHARD_SIZE = 1000
+VERIFY_CHUNK = 1000  # candidate pairs a verify task decides
 
 
 class Progress(Protocol):
@@ -129,7 +130,10 @@ def _verify_all(
     if engine is None or isinstance(engine, SerialEngine):
         tick = progress.advance if progress else None
         return list(verify_pairs(candidates, articles, detector, with_features, tick))
-    tasks, maps = verify_tasks([tuple(p) for p in candidates.pairs.tolist()], articles, detector, with_features)
+    pairs = [tuple(p) for p in candidates.pairs.tolist()]
+    # Never one task for two workers' worth of pairs (the members pass: 145 pairs on Reuters).
+    chunk = min(VERIFY_CHUNK, max(1, -(-len(pairs) // 2)))
+    tasks, maps = verify_tasks(pairs, articles, detector, with_features, chunk)
     out: list[Verified] = []
     for results, index_map in zip(engine.map(run_verify, tasks), maps, strict=True):
         out += relocate(results, index_map)
