@@ -17,7 +17,7 @@ from dedup.prepare.document import Document
 from dedup.prepare.facts import mantissa_digits, roundable, rounded_match
 from dedup.prepare.segment import Span
 from dedup.sketch.idf import IdfTable
-from dedup.verify.tiling import Tiling, covered_back, jaccard, tile_documents
+from dedup.verify.tiling import Tiling, copied_figures_of, covered_back, jaccard, tile_documents
 from dedup.verify.view import Figures, figures, title_words, view
 
 __all__ = [
@@ -328,7 +328,7 @@ def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling 
         tiles=tuple(_merge_passages(da, db, tiles)),
         sentences_a=sa,
         sentences_b=sb,
-        copied_figures=tiled.copied_figures,
+        copied_figures=copied_figures_of(da, tiled),
         figures_kept=figures_kept(da, db),
         lead_figures_swapped=leads_swapped(da, db),
         lead_words_shared=lead_words_shared(da, db),
