@@ -66,16 +66,27 @@ class Detector:
 
     def decide(self, da: Document, db: Document, features: PairFeatures | None = None) -> Decision | None:
         """Verify a candidate pair and decide its relation (None when unrelated)."""
+        if features is None:
+            screened = self.screen(da, db)
+            return self.decide_tiled(da, db, screened) if isinstance(screened, Tiling) else screened
+        if da.n_tokens == 0 or db.n_tokens == 0:
+            return None
+        return self.exact(da, db) or decide(features, measure_evidence(features, _dates(da, db)), self.model)
+
+    def screen(self, da: Document, db: Document) -> Decision | Tiling | None:
+        """The first part of `decide`: the decision where it needs no sentence alignment (an empty
+        side, an exact pair, a veto on the tiles), else the pair's tiling for `decide_tiled`."""
         if da.n_tokens == 0 or db.n_tokens == 0:
             return None
         exact = self.exact(da, db)
         if exact is not None:
             return exact
-        if features is None:
-            tiling = tile_documents(da, db)
-            if self._vetoed_by_tiles(da, db, tiling):
-                return None
-            features = compare_documents(da, db, self.weights, tiling)
+        tiling = tile_documents(da, db)
+        return None if self._vetoed_by_tiles(da, db, tiling) else tiling
+
+    def decide_tiled(self, da: Document, db: Document, tiling: Tiling) -> Decision | None:
+        """The rest of `decide`, for a pair `screen` left to align."""
+        features = compare_documents(da, db, self.weights, tiling)
         return decide(features, measure_evidence(features, _dates(da, db)), self.model)
 
     def exact(self, da: Document, db: Document) -> Decision | None:

@@ -80,3 +80,12 @@ def test_exit_codes(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{oops\n", encoding="utf-8")
     assert _dedup("scan", str(bad), "--out", str(tmp_path / "o2")).returncode == 1
+
+
+def test_command_line_start_leaves_the_streaming_index_unimported() -> None:
+    """`dedup scan` never needs the index and its stores: `dedup.Index` is imported on first use."""
+    code = (
+        "import sys, dedup.cli; assert 'dedup.index' not in sys.modules; "
+        "from dedup import Index; assert Index.__module__ == 'dedup.index.incremental'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

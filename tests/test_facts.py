@@ -33,6 +33,7 @@ from dedup.prepare.facts import (
     counts_in_tokens,
     facts,
     numeric_facts_at,
+    roundable,
     rounded_match,
     scan_facts,
 )
@@ -450,6 +451,20 @@ def test_rounded_match(coarse: str, fine: str, same: bool) -> None:
     (a,), (b,) = ({f for _, f in numeric_facts_at(t)} for t in (coarse, fine))
     assert rounded_match(a, b) is same
     assert not rounded_match(b, a)
+
+
+def test_figures_not_roundable_are_never_rounded_matches() -> None:
+    """`roundable` screens figures before `rounded_match`: one it rejects pairs with none, either way."""
+    text = (
+        "Net 13.5 mln vs 13,555,000, revs 9.7 mln vs 9,729,000 dlrs; 2 bln, 2.5 bln, 50 cts, 50.75 cts, "
+        "12 pct, 1,250 shares, 9,999 dlrs, 10,000 dlrs, 10,400 dlrs, 1.04 mln, 1986, 0.35, 7-1/4 pct"
+    )
+    found = sorted({f for _, f in numeric_facts_at(text)})
+    assert any(roundable(f) for f in found) and not all(roundable(f) for f in found)
+    for a in found:
+        for b in found:
+            if rounded_match(a, b):
+                assert roundable(a) and roundable(b), (a, b)
 
 
 def test_document_counts_from_its_tokens_equal_counts_of_its_text(

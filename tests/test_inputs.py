@@ -87,3 +87,19 @@ def test_bad_published_date_is_a_record_error(tmp_path: Path) -> None:
     inp = _write_jsonl(tmp_path / "in.jsonl", [b'{"id": "d", "text": "Some text here.", "published": "yesterday"}'])
     articles, errors = read_articles([inp], 1000)
     assert not articles and "ISO 8601" in errors[0].reason
+
+
+def test_articles_pickle_with_every_field() -> None:
+    """Articles travel to worker processes pickled, as a tuple of their fields in declared order."""
+    import dataclasses
+    import pickle
+    from datetime import UTC, datetime
+
+    from dedup.article import _FIELDS, Article
+
+    assert tuple(f.name for f in dataclasses.fields(Article)) == _FIELDS
+    full = Article("a-1", "Text here.", "A title", "Wire", datetime(1987, 3, 2, 9, 30, tzinfo=UTC), "http://x/1")
+    for article in (full, Article("b", "Only text.")):
+        back = pickle.loads(pickle.dumps(article, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == article and type(back) is Article
+        assert [getattr(back, f) for f in _FIELDS] == [getattr(article, f) for f in _FIELDS]

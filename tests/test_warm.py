@@ -115,3 +115,37 @@ def test_stopwords_are_never_names() -> None:
     warm_documents(warm)
     names = {warm[0].tokens[i] for i in np.flatnonzero(warm[0].name_mask).tolist()}
     assert names and not names & STOPWORDS
+
+
+def test_verify_pairs_decide_as_each_pair_alone_and_warm_only_pairs_left_to_align() -> None:
+    """Pairs are screened on their tiles first; only the documents of pairs left to align get their
+    content words and names, and every decision is the one `Detector.decide` makes on its own."""
+    from dedup.candidates import Candidates
+    from dedup.scan.verify import _decide_block, _DocumentCache, verify_pairs
+
+    story = (
+        "The Bank of England said on Monday it had provided the money market with 450 mln stg of help. "
+        "Dealers at Smith New Court said the shortage was smaller than the bank had forecast earlier."
+    )
+    texts = [
+        story,
+        story.replace("Monday", "Tuesday") + " Traders expect rates to stay where they are.",
+        "Shr 30 cts vs six cts. Net 1.5 mln vs 300,000. Revs 10.4 mln vs 9.7 mln.",
+        "Shr 45 cts vs two cts. Net 2.1 mln vs 100,000. Revs 12.8 mln vs 8.3 mln.",
+        "Lloyd's of London said the storm cost its members far more than the market had expected.",
+        story.split(". ")[0] + ", dealers said, as sterling fell against the mark in quiet trading.",
+    ]
+    detector = Detector()
+    articles = [Article(f"a{i}", t) for i, t in enumerate(texts)]
+    pairs = np.array([(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts))], dtype=np.int64)
+    got = list(verify_pairs(Candidates(np.arange(len(texts)), pairs), articles, detector))
+    alone = [detector.decide(detector.prepare(articles[i]), detector.prepare(articles[j])) for i, j in pairs]
+    assert [v.decision for v in got] == alone
+    assert any(d is not None for d in alone) and any(d is None for d in alone)
+
+    block = [[2, 3], [0, 1]]  # a form filled in twice (vetoed on its tiles), and a copy
+    docs = _DocumentCache(articles, detector, np.array(block))
+    decided = _decide_block(block, docs, detector)
+    assert decided[0].decision is None and decided[1].decision is not None
+    assert all("content_ids" in docs[i].__dict__ and "name_mask" in docs[i].__dict__ for i in (0, 1))
+    assert all("content_ids" not in docs[i].__dict__ for i in (2, 3))

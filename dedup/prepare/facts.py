@@ -23,6 +23,7 @@ __all__ = [
     "facts",
     "numeric_facts",
     "numeric_facts_at",
+    "roundable",
     "rounded_match",
     "scan_facts",
 ]
@@ -322,6 +323,18 @@ def mantissa_digits(fact: str) -> int:
     """Significant digits a canonical figure was printed with ("num:1.35e+07" 3, "num:226653" 6)."""
     body = fact.split(":", 1)[1].split("e")[0].replace(".", "").lstrip("-0")
     return len(body.rstrip("0")) if "e" in fact or "." in fact else len(body)
+
+
+def roundable(fact: str) -> bool:
+    """Whether `rounded_match` can pair `fact` with any figure, on either side: a "num:" or "money:"
+    figure of two significant digits or more, of 10,000 or more."""
+    kind, _, value = fact.partition(":")
+    if kind not in ("num", "money") or mantissa_digits(fact) < 2:
+        return False
+    try:
+        return not float(value) < _ROUNDED_FROM
+    except ValueError:
+        return True  # left to `rounded_match` itself
 
 
 def rounded_match(coarse: str, fine: str) -> bool:

@@ -15,11 +15,13 @@ from dedup.candidates import Candidates
 from dedup.decide.relation import Decision
 from dedup.detector import Detector
 from dedup.prepare.document import Document, content_ids_many, name_masks_many
+from dedup.verify.tiling import Tiling
 from dedup.verify.view import views_many
 
-__all__ = ["Verified", "exact_relations", "verify_pairs"]
+__all__ = ["Verified", "exact_relations", "verify_pairs", "warm_documents", "warm_for_alignment"]
 
 _CACHE_SIZE = 4096
+_BLOCK = 1000  # pairs screened before any is aligned (a scan's verify tasks hold as many)
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ class _DocumentCache:
         used = unique(pairs.reshape(-1)).tolist()
         if len(used) <= _CACHE_SIZE:
             docs = detector.prepare_many([articles[i] for i in used])
-            warm_documents(docs)
+            # Alignment inputs wait for the pairs that need them (`_decide_block`).
+            views_many(docs)
             self.cache.update(zip(used, docs, strict=True))
 
     def __getitem__(self, i: int) -> Document:
@@ -68,17 +71,36 @@ def verify_pairs(
     """Decide each candidate pair; yields every pair, related or not (with its evidence row and
     why, when `with_features`)."""
     docs = _DocumentCache(articles, detector, candidates.pairs)
-    for n, (i, j) in enumerate(candidates.pairs.tolist()):
+    pairs = candidates.pairs.tolist()
+    if not with_features:
+        for start in range(0, len(pairs), _BLOCK):
+            block = pairs[start : start + _BLOCK]
+            yield from _decide_block(block, docs, detector)
+            if tick:
+                tick(len(block))
+        return
+    for n, (i, j) in enumerate(pairs):
         da, db = docs[i], docs[j]
-        if with_features:
-            decision, evidence, why = detector.explain(da, db, detector.measure(da, db))
-            row = {"a": da.id, "b": db.id, **evidence.as_row(), "relation": decision.relation if decision else None}
-            row["why"] = why
-            yield Verified(i, j, decision, row)
-        else:
-            yield Verified(i, j, detector.decide(da, db))
+        decision, evidence, why = detector.explain(da, db, detector.measure(da, db))
+        row = {"a": da.id, "b": db.id, **evidence.as_row(), "relation": decision.relation if decision else None}
+        row["why"] = why
+        yield Verified(i, j, decision, row)
         if tick and n % 64 == 63:
             tick(64)
+
+
+def _decide_block(pairs: list[list[int]], docs: _DocumentCache, detector: Detector) -> list[Verified]:
+    """`Detector.decide` of each pair, in two passes: every pair screened on its tiles first, then
+    only the documents of the pairs left to align get what alignment reads (`warm_for_alignment`;
+    Reuters: names for 4,070 of the 7,410 documents prepared; content words also for the 1,880 whose
+    leads the refilled-lead veto compared, one document at a time)."""
+    screened = [detector.screen(docs[i], docs[j]) for i, j in pairs]
+    left = [(k, s) for k, s in enumerate(screened) if isinstance(s, Tiling)]
+    warm_for_alignment(list({id(d): d for k, _ in left for d in (docs[pairs[k][0]], docs[pairs[k][1]])}.values()))
+    decisions: list[Decision | None] = [None if isinstance(s, Tiling) else s for s in screened]
+    for k, tiling in left:
+        decisions[k] = detector.decide_tiled(docs[pairs[k][0]], docs[pairs[k][1]], tiling)
+    return [Verified(i, j, d) for (i, j), d in zip(pairs, decisions, strict=True)]
 
 
 def exact_relations(
@@ -102,6 +124,12 @@ def exact_relations(
 
 def warm_documents(docs: Sequence[Document]) -> None:
     """Compute and store the verification inputs of every document not holding them yet."""
+    views_many(docs)
+    warm_for_alignment(docs)
+
+
+def warm_for_alignment(docs: Sequence[Document]) -> None:
+    """Compute and store what sentence alignment reads of every document not holding it yet (its
+    content words and names; each document alone would compute the same, several times slower)."""
     content_ids_many(docs)
     name_masks_many(docs)
-    views_many(docs)

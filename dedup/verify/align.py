@@ -14,10 +14,10 @@ import numpy as np
 
 from dedup._util.arrays import isin_sorted, unique
 from dedup.prepare.document import Document
-from dedup.prepare.facts import mantissa_digits, rounded_match
+from dedup.prepare.facts import mantissa_digits, roundable, rounded_match
 from dedup.prepare.segment import Span
 from dedup.sketch.idf import IdfTable
-from dedup.verify.tiling import Tiling, covered_back, jaccard, tile_documents
+from dedup.verify.tiling import Tiling, copied_figures_of, covered_back, jaccard, tile_documents
 from dedup.verify.view import Figures, figures, title_words, view
 
 __all__ = [
@@ -124,20 +124,16 @@ def _rounded_in(fact: str, theirs: Figures) -> bool:
     rounding of one of `theirs`, or one of them a rounding of it."""
     # `rounded_match` only pairs "num:" with "num:" and "money:" with "money:", and a coarse figure
     # of two significant digits or more with a finer one: only those pairs are asked, each one way.
-    kind, _, _ = fact.partition(":")
-    if kind not in _ROUNDED_KINDS:
+    # Only figures `rounded_match` can pair at all are asked (`Figures.roundable`).
+    if not roundable(fact):
         return False
     digits = mantissa_digits(fact)
-    for other in theirs.by_kind.get(kind, ()):
-        other_digits = mantissa_digits(other)
+    for other, other_digits in theirs.roundable.get(fact.partition(":")[0], ()):
         if other_digits > digits >= 2 and rounded_match(fact, other):
             return True
         if digits > other_digits >= 2 and rounded_match(other, fact):
             return True
     return False
-
-
-_ROUNDED_KINDS = ("num", "money")
 
 
 def titles_agree(ta: str | None, tb: str | None) -> bool:
@@ -332,7 +328,7 @@ def compare_documents(da: Document, db: Document, idf: IdfTable, tiling: Tiling 
         tiles=tuple(_merge_passages(da, db, tiles)),
         sentences_a=sa,
         sentences_b=sb,
-        copied_figures=tiled.copied_figures,
+        copied_figures=copied_figures_of(da, tiled),
         figures_kept=figures_kept(da, db),
         lead_figures_swapped=leads_swapped(da, db),
         lead_words_shared=lead_words_shared(da, db),

@@ -17,7 +17,7 @@ from dedup._util.arrays import isin_sorted
 from dedup.prepare.document import Document
 from dedup.verify.view import VERIFY_K, View, copied_figures, view
 
-__all__ = ["MIN_RUN", "PROSE_RUN", "Tiling", "covered_back", "jaccard", "tile_documents"]
+__all__ = ["MIN_RUN", "PROSE_RUN", "Tiling", "copied_figures_of", "covered_back", "jaccard", "tile_documents"]
 
 MIN_RUN = 6
 # A verbatim run this long is shared prose: no look-alike test may drop it, whatever figures the
@@ -36,7 +36,6 @@ class Tiling:
     tiles: list[tuple[int, int, int, int]]  # a's verbatim tiles in b (none when `template`)
     template: bool
     covered_a: np.ndarray  # per token of a: inside a tile
-    copied_figures: int
 
 
 def tile_documents(da: Document, db: Document) -> Tiling:
@@ -45,7 +44,13 @@ def tile_documents(da: Document, db: Document) -> Tiling:
     in_b, in_a = isin_sorted(va.grams, vb.distinct), isin_sorted(vb.grams, va.distinct)
     tiles, template = _drop_template_tiles(da, db, _tiles(va.gram_list, vb.gram_list, in_b, in_a))
     cov_a = _coverage(da.n_tokens, [(t[0], t[1]) for t in tiles])
-    return Tiling(in_b, in_a, tiles, template, cov_a, _copied_figures(va, tiles, cov_a))
+    return Tiling(in_b, in_a, tiles, template, cov_a)
+
+
+def copied_figures_of(da: Document, tiling: Tiling) -> int:
+    """Figures of a inside its verbatim tiles (`view.copied_figures`): a form filled in again changes
+    these. Apart from `tile_documents`: a pair vetoed on its tiles never asks (nor a's figures)."""
+    return _copied_figures(view(da), tiling.tiles, tiling.covered_a)
 
 
 def covered_back(da: Document, db: Document, tiling: Tiling) -> np.ndarray:

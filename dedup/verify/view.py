@@ -16,6 +16,7 @@ import numpy as np
 
 from dedup._util.arrays import offsets, range_rows, unique, unique_per_run
 from dedup.prepare.document import Document
+from dedup.prepare.facts import mantissa_digits, roundable
 from dedup.prepare.normalize import normalize
 from dedup.prepare.segment import Span
 from dedup.prepare.words import STOPWORDS
@@ -217,11 +218,13 @@ class Figures:
     counted: frozenset[str]  # the same with small counts and ordinals
 
     @cached_property
-    def by_kind(self) -> dict[str, list[str]]:
-        """Every figure by its kind ("num", "money", ...)."""
-        kinds: dict[str, list[str]] = {}
+    def roundable(self) -> dict[str, list[tuple[str, int]]]:
+        """The figures `rounded_match` can pair (`facts.roundable`) by kind ("num", "money"), with
+        their significant digits: a text's other figures are never a rounding of another's."""
+        kinds: dict[str, list[tuple[str, int]]] = {}
         for f in self.every:
-            kinds.setdefault(f.partition(":")[0], []).append(f)
+            if roundable(f):
+                kinds.setdefault(f.partition(":")[0], []).append((f, mantissa_digits(f)))
         return kinds
 
 
