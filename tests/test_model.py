@@ -59,7 +59,8 @@ def _evidence(**values: object) -> Evidence:
         retold_s=0.0, verbatim_d=0.0, verbatim_s=0.0, matched_d=0.0, matched_s=0.0, added_d=0, added_s=0,
         pairs_low=0.0, longest_run=0, close_sentences=0, copied_figures=0, figures_kept=1.0,
         figures_contained=True, titles_agree=True,
-        leads_refilled=False, leads_alike=1.0, form_only=False, tokens_d=200, tokens_s=200, sentences_d=8, sentences_s=8,
+        leads_refilled=False, leads_alike=1.0, form_only=False, tokens_d=200, tokens_s=200, sentences_d=8,
+        sentences_s=8,
         hours_apart=None, cosine=0.0,
     )  # fmt: skip
     return Evidence(**{**base, **values})  # type: ignore[arg-type]

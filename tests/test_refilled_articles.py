@@ -155,7 +155,9 @@ def test_lead_words_shared_tells_one_lead_refilled_from_two_unrelated_leads() ->
 
     rose = "Shares in Acme Corp rose 5 pct to 12 dlrs in heavy trading on Monday. Dealers cited a bid."
     fell = "Shares in Bolt Inc fell 3 pct to 11 dlrs in heavy trading on Tuesday. Dealers cited a bid."
-    merger = "Sandvik and Diamant Boart have finalised a merger of their drilling tool units, 52 pct owned. It starts today."
+    merger = (
+        "Sandvik and Diamant Boart have finalised a merger of their drilling tool units, 52 pct owned. It starts today."
+    )
     model = RelationModel()
     assert shared(rose, fell) >= model.leads_alike  # one form filled in twice
     assert shared(rose, merger) < model.leads_alike  # two leads about other things
