@@ -28,9 +28,10 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,34 @@ def measure_throughput(base: str, records: list[dict[str, Any]], clients: int, s
     }  # fmt: skip
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user and system) of a process and all its descendants (uvicorn's workers)."""
+    import psutil
+
+    procs = [psutil.Process(pid)]
+    procs += procs[0].children(recursive=True)
+    total = 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def _with_cpu(server: Server, measure: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """`measure()`'s result with the CPU the server and this load generator spent on each
+    acknowledged article: on 2 cores both share the machine, and the server's own share tells what
+    it could sustain with its clients elsewhere."""
+    server_before, client_before = _tree_cpu(server.proc.pid), time.process_time()
+    out = measure()
+    n = max(1, out["acknowledged"])
+    out["server_cpu_ms_per_article"] = round((_tree_cpu(server.proc.pid) - server_before) * 1000 / n, 2)
+    out["client_cpu_ms_per_article"] = round((time.process_time() - client_before) * 1000 / n, 2)
+    return out
+
+
 def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -235,7 +264,8 @@ def run_store(kind: str, indexed: int, records: list[dict[str, Any]], args: argp
                     latency = [records[next(fresh)] for _ in range(args.latency_posts)]
                     row["latency"] = measure_latency(server.base, latency, args.seconds)
                     burst = [records[next(fresh)] for _ in range(args.throughput_posts)]
-                    row["throughput"] = measure_throughput(server.base, burst, args.clients, args.seconds)
+                    measure = partial(measure_throughput, server.base, burst, args.clients, args.seconds)
+                    row["throughput"] = _with_cpu(server, measure)
                 row["load_after"] = _load()
                 print(orjson.dumps(row).decode(), flush=True)
                 rows.append(row)
@@ -249,13 +279,16 @@ def _nothing(url: str) -> Iterator[str]:
 
 def _table(rows: list[dict[str, Any]]) -> str:
     head = (
-        "| store | indexed | workers | ready after restart | p50 | p95 | p99 | throughput | clients | load (1 min) |\n"
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
+        "| store | indexed | workers | ready after restart | p50 | p95 | p99 | throughput | clients "
+        "| server CPU / article | client CPU / article | load (1 min) |\n"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n"
     )
     lines = [
         f"| {r['store']} | {r['indexed']:,} | {r['workers']} | {r['ready_after_restart_s']} s "
         f"| {r['latency']['p50_ms']} ms | {r['latency']['p95_ms']} ms | {r['latency']['p99_ms']} ms "
         f"| {r['throughput']['articles_per_s']}/s | {r['throughput']['clients']} "
+        f"| {r['throughput'].get('server_cpu_ms_per_article', '—')} ms "
+        f"| {r['throughput'].get('client_cpu_ms_per_article', '—')} ms "
         f"| {r['load_before'][0]} → {r['load_after'][0]} |"
         for r in rows
     ]
