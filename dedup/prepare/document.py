@@ -210,7 +210,10 @@ class Document:
         if not len(self.sentence_bounds):
             return frozenset()
         lo, hi = (int(x) for x in self.sentence_bounds[0])
-        ids = self.content_ids[lo:hi]
+        # The lead's tokens alone: the tile screen asks this before alignment, and computing every
+        # token's content id here, one document at a time, would pre-empt the batch `content_ids_many`.
+        known = self.__dict__.get("content_ids")
+        ids = known[lo:hi] if known is not None else content_ids(self.token_hashes[lo:hi], self.tokens[lo:hi])
         return frozenset(ids[ids != 0].tolist())
 
     @cached_property

@@ -92,8 +92,7 @@ def verify_pairs(
 def _decide_block(pairs: list[list[int]], docs: _DocumentCache, detector: Detector) -> list[Verified]:
     """`Detector.decide` of each pair, in two passes: every pair screened on its tiles first, then
     only the documents of the pairs left to align get what alignment reads (`warm_for_alignment`;
-    Reuters: names for 4,070 of the 7,410 documents prepared; content words also for the 1,880 whose
-    leads the refilled-lead veto compared, one document at a time)."""
+    Reuters: names and content words for 4,070 of the 7,410 documents prepared)."""
     screened = [detector.screen(docs[i], docs[j]) for i, j in pairs]
     left = [(k, s) for k, s in enumerate(screened) if isinstance(s, Tiling)]
     warm_for_alignment(list({id(d): d for k, _ in left for d in (docs[pairs[k][0]], docs[pairs[k][1]])}.values()))
