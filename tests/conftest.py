@@ -21,6 +21,8 @@ from dedup.detector import Detector
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpora" / "seeds"
+SEED_A, SEED_B = sorted(SEEDS.glob("*.txt"))
+JSON = {"content-type": "application/json"}
 FICTION = ROOT / "corpora" / "fiction" / "articles.jsonl"
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -30,6 +32,23 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def seed_record(path: Path, **extra: Any) -> dict[str, Any]:
+    """A seed file as the service's JSON record (id = file name), with `extra` fields."""
+    return {"id": path.name, "text": path.read_text(encoding="utf-8"), **extra}
+
+
+@pytest.fixture
+def client() -> Iterator[Any]:
+    """The service in process over an in-memory store (fastapi's TestClient)."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    with TestClient(create_app(Settings(store="memory://"))) as c:
+        yield c
 
 
 @contextmanager

@@ -8,9 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SEEDS, read_jsonl
-
-SEED_A, SEED_B = sorted(SEEDS.glob("*.txt"))
+from tests.conftest import SEED_A, SEED_B, SEEDS, read_jsonl
 
 
 def _dedup(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -13,9 +13,8 @@ import pytest
 
 from dedup.cluster import CLUSTERING_RELATIONS
 from dedup.scan.deduped import cut_repeats
-from tests.conftest import SEEDS, made_up_archive, read_jsonl
+from tests.conftest import SEED_A, SEED_B, SEEDS, made_up_archive, read_jsonl
 
-SEED_A, SEED_B = sorted(SEEDS.glob("*.txt"))
 ALL_CLUSTERING = ",".join(sorted(CLUSTERING_RELATIONS))
 
 

@@ -16,9 +16,7 @@ from dedup.index import Index, memory_per_article
 from dedup.sketch import keytable
 from dedup.sketch.keytable import KEY_BITS, KeyTable, fingerprint40
 from dedup.store import MemoryStore, SQLiteStore, Store, open_store
-from tests.conftest import FICTION, SEEDS, read_jsonl
-
-SEED_A, SEED_B = sorted(SEEDS.glob("*.txt"))
+from tests.conftest import FICTION, SEED_A, SEED_B, read_jsonl
 
 
 def _seed(path: Path) -> Article:

@@ -21,20 +21,7 @@ from dedup.store import MemoryStore, SQLiteStore, Store
 from service import Settings, create_app
 from service.__main__ import main as service_main
 from service.schemas import RelationOut
-from tests.conftest import ROOT, SEEDS
-
-SEED_A, SEED_B = sorted(SEEDS.glob("*.txt"))
-JSON = {"content-type": "application/json"}
-
-
-def _record(path: Path, **extra: Any) -> dict[str, Any]:
-    return {"id": path.name, "text": path.read_text(encoding="utf-8"), **extra}
-
-
-@pytest.fixture
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(store="memory://"))) as c:
-        yield c
+from tests.conftest import JSON, ROOT, SEED_A, SEED_B, seed_record
 
 
 def _count(client: TestClient) -> int:
@@ -54,7 +41,7 @@ def test_seeds_give_the_libraries_reports_the_rewrite_with_passages_and_the_repe
     client: TestClient,
 ) -> None:
     library = Index()
-    a, b = _record(SEED_A), _record(SEED_B)
+    a, b = seed_record(SEED_A), seed_record(SEED_B)
     first = client.post("/v1/articles", json=a)
     assert first.status_code == 201 and first.json()["added"] is True
     expected = library.add(Article(a["id"], a["text"]))
@@ -77,7 +64,7 @@ def test_seeds_give_the_libraries_reports_the_rewrite_with_passages_and_the_repe
 
 
 def test_an_added_article_is_at_its_location_as_sent(client: TestClient) -> None:
-    record = _record(SEED_A, id="wire/2025/ice-01", title="ICE", published="2025-01-14T18:05:00Z")
+    record = seed_record(SEED_A, id="wire/2025/ice-01", title="ICE", published="2025-01-14T18:05:00Z")
     response = client.post("/v1/articles", json=record)
     stored = client.get(response.headers["location"])
     assert stored.status_code == 200
@@ -86,13 +73,13 @@ def test_an_added_article_is_at_its_location_as_sent(client: TestClient) -> None
 
 
 def test_a_duplicate_id_is_409_and_leaves_the_index_as_it_was(client: TestClient) -> None:
-    client.post("/v1/articles", json=_record(SEED_A))
+    client.post("/v1/articles", json=seed_record(SEED_A))
     other = {"id": SEED_A.name, "text": SEED_B.read_text(encoding="utf-8")}
     assert "duplicate id" in _assert_error(client.post("/v1/articles", json=other), 409, "DuplicateIdError")
     assert _count(client) == 1
     assert client.get(f"/v1/articles/{SEED_A.name}").json()["text"] == SEED_A.read_text(encoding="utf-8")
     # B's text was not indexed under any id: B still relates to A alone, and only once.
-    report = client.post("/v1/articles/check", json=_record(SEED_B, id="probe")).json()
+    report = client.post("/v1/articles/check", json=seed_record(SEED_B, id="probe")).json()
     assert [(r["a"], r["relation"]) for r in report["relations"]] == [(SEED_A.name, "rewrite")]
 
 
@@ -126,7 +113,7 @@ def test_invalid_json_is_422(client: TestClient, body: bytes) -> None:
 
 
 def test_a_body_not_sent_as_json_is_422_and_says_which_content_type(client: TestClient) -> None:
-    detail = _assert_error(client.post("/v1/articles", content=json.dumps(_record(SEED_A))), 422, "ValidationError")
+    detail = _assert_error(client.post("/v1/articles", content=json.dumps(seed_record(SEED_A))), 422, "ValidationError")
     assert "application/json" in detail
 
 
@@ -156,7 +143,7 @@ def test_bodies_over_the_limit_are_413_whether_declared_or_streamed() -> None:
 
 
 def test_check_reports_without_adding(client: TestClient) -> None:
-    client.post("/v1/articles", json=_record(SEED_A))
+    client.post("/v1/articles", json=seed_record(SEED_A))
     text = SEED_A.read_text(encoding="utf-8")
     response = client.post("/v1/articles/check", json={"id": "repost", "text": text.upper()})
     assert response.status_code == 200 and response.json()["added"] is False
@@ -182,9 +169,9 @@ def test_health_counts_what_is_added_and_the_index_memory_it_takes(client: TestC
         "store": "memory",
     }
     for path in (SEED_A, SEED_B):
-        client.post("/v1/articles", json=_record(path))
-    assert client.post("/v1/articles", json=_record(SEED_A)).status_code == 200  # a retry: counts nothing
-    client.post("/v1/articles", json=_record(SEED_A, title="other"))  # refused: counts nothing
+        client.post("/v1/articles", json=seed_record(path))
+    assert client.post("/v1/articles", json=seed_record(SEED_A)).status_code == 200  # a retry: counts nothing
+    client.post("/v1/articles", json=seed_record(SEED_A, title="other"))  # refused: counts nothing
     assert _count(client) == 2
     index: Index = client.app.state.index  # type: ignore[attr-defined]
     assert client.get("/readyz").json()["index_bytes"] == index.article_nbytes > empty["index_bytes"]
@@ -192,12 +179,12 @@ def test_health_counts_what_is_added_and_the_index_memory_it_takes(client: TestC
 
 def test_batch_adds_the_good_lines_and_reports_the_bad_ones_by_line_number(client: TestClient) -> None:
     lines = [
-        json.dumps(_record(SEED_A)).encode(),  # 1
+        json.dumps(seed_record(SEED_A)).encode(),  # 1
         b'{"id": "broken", "text": ',  # 2: malformed JSON
         b"",  # 3: blank, skipped
         json.dumps({"id": "empty", "text": "  "}).encode(),  # 4
-        json.dumps(_record(SEED_B)).encode(),  # 5
-        json.dumps(_record(SEED_A, text="Another text under a taken id.")).encode(),  # 6: duplicate id
+        json.dumps(seed_record(SEED_B)).encode(),  # 5
+        json.dumps(seed_record(SEED_A, text="Another text under a taken id.")).encode(),  # 6: duplicate id
         '{"id": "latin", "text": "café"}'.encode("latin-1"),  # 7: not UTF-8
         b'["not", "an", "object"]',  # 8
     ]
@@ -231,22 +218,24 @@ def test_sqlite_articles_survive_a_restart_and_the_store_is_closed_at_shutdown(t
     settings = Settings(store=f"sqlite:///{tmp_path / 'index.db'}")
     app = create_app(settings)
     with TestClient(app) as client:
-        assert client.post("/v1/articles", json=_record(SEED_A)).status_code == 201
+        assert client.post("/v1/articles", json=seed_record(SEED_A)).status_code == 201
     with pytest.raises(Exception, match="closed"):
         len(app.state.index.store)
     with TestClient(create_app(settings)) as client:
         health = client.get("/readyz").json()
         assert (health["articles"], health["store"]) == (1, "sqlite")
         assert client.get(f"/v1/articles/{SEED_A.name}").status_code == 200
-        report = client.post("/v1/articles", json=_record(SEED_B)).json()
+        report = client.post("/v1/articles", json=seed_record(SEED_B)).json()
         assert [(r["a"], r["relation"]) for r in report["relations"]] == [(SEED_A.name, "rewrite")]
-        _assert_error(client.post("/v1/articles", json=_record(SEED_A, text="Other text.")), 409, "DuplicateIdError")
+        _assert_error(
+            client.post("/v1/articles", json=seed_record(SEED_A, text="Other text.")), 409, "DuplicateIdError"
+        )
 
 
 def test_a_store_that_fails_is_503_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     with TestClient(create_app(Settings(store=f"sqlite:///{tmp_path / 'index.db'}"))) as client:
         client.app.state.index.store.close()  # type: ignore[attr-defined]
-        _assert_error(client.post("/v1/articles", json=_record(SEED_A)), 503, "StoreUnavailable")
+        _assert_error(client.post("/v1/articles", json=seed_record(SEED_A)), 503, "StoreUnavailable")
     assert any(r.name == "service" and r.exc_info for r in caplog.records)
 
 
@@ -256,7 +245,7 @@ def test_an_unexpected_error_is_a_json_500(monkeypatch: pytest.MonkeyPatch) -> N
 
     monkeypatch.setattr(Index, "add", explode)
     with TestClient(create_app(Settings()), raise_server_exceptions=False) as client:
-        detail = _assert_error(client.post("/v1/articles", json=_record(SEED_A)), 500, "InternalServerError")
+        detail = _assert_error(client.post("/v1/articles", json=seed_record(SEED_A)), 500, "InternalServerError")
     assert "boom" not in detail  # internals stay in the server log
 
 

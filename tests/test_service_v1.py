@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -14,20 +13,7 @@ from fastapi.testclient import TestClient
 from dedup.io.readers import read_inputs
 from service.app import create_app
 from service.settings import Settings
-from tests.conftest import SEEDS
-
-SEED_A, SEED_B = sorted(SEEDS.glob("*.txt"))
-JSON = {"content-type": "application/json"}
-
-
-def _record(path: Path, **extra: Any) -> dict[str, Any]:
-    return {"id": path.name, "text": path.read_text(encoding="utf-8"), **extra}
-
-
-@pytest.fixture
-def client() -> Iterator[TestClient]:
-    with TestClient(create_app(Settings(store="memory://"))) as c:
-        yield c
+from tests.conftest import JSON, SEED_A, SEED_B, seed_record
 
 
 def _error(response: Any, status: int) -> dict[str, str]:
@@ -38,12 +24,12 @@ def _error(response: Any, status: int) -> dict[str, str]:
 
 
 def test_a_retry_gets_the_same_report_with_200_and_other_text_is_409(client: TestClient) -> None:
-    client.post("/v1/articles", json=_record(SEED_A))
-    first = client.post("/v1/articles", json=_record(SEED_B))
-    again = client.post("/v1/articles", json=_record(SEED_B))
+    client.post("/v1/articles", json=seed_record(SEED_A))
+    first = client.post("/v1/articles", json=seed_record(SEED_B))
+    again = client.post("/v1/articles", json=seed_record(SEED_B))
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json() and first.json()["relations"][0]["relation"] == "rewrite"
-    assert _error(client.post("/v1/articles", json=_record(SEED_B, text="Other words.")), 409)["error"] == (
+    assert _error(client.post("/v1/articles", json=seed_record(SEED_B, text="Other words.")), 409)["error"] == (
         "DuplicateIdError"
     )
     assert client.get("/readyz").json()["articles"] == 2
@@ -80,20 +66,20 @@ def test_scan_and_service_read_numeric_ids_alike(client: TestClient, tmp_path: P
 
 
 def test_delete_removes_the_article_and_later_articles_no_longer_relate_to_it(client: TestClient) -> None:
-    client.post("/v1/articles", json=_record(SEED_A))
-    assert client.post("/v1/articles/check", json=_record(SEED_B)).json()["relations"]
+    client.post("/v1/articles", json=seed_record(SEED_A))
+    assert client.post("/v1/articles/check", json=seed_record(SEED_B)).json()["relations"]
     assert client.delete(f"/v1/articles/{SEED_A.name}").status_code == 204
     _error(client.get(f"/v1/articles/{SEED_A.name}"), 404)
     _error(client.delete(f"/v1/articles/{SEED_A.name}"), 404)
-    assert client.post("/v1/articles", json=_record(SEED_B)).json()["relations"] == []
+    assert client.post("/v1/articles", json=seed_record(SEED_B)).json()["relations"] == []
     assert client.get("/readyz").json()["articles"] == 1
     # The id is free again, for any text.
-    assert client.post("/v1/articles", json=_record(SEED_A, text="A new text under the old id.")).status_code == 201
+    assert client.post("/v1/articles", json=seed_record(SEED_A, text="A new text under the old id.")).status_code == 201
 
 
 def test_relations_list_what_an_article_related_to_and_what_later_related_to_it(client: TestClient) -> None:
-    client.post("/v1/articles", json=_record(SEED_A))
-    client.post("/v1/articles", json=_record(SEED_B))
+    client.post("/v1/articles", json=seed_record(SEED_A))
+    client.post("/v1/articles", json=seed_record(SEED_B))
     earlier = client.get(f"/v1/articles/{SEED_A.name}/relations").json()
     later = client.get(f"/v1/articles/{SEED_B.name}/relations").json()
     assert earlier["earlier"] == [] and [r["b"] for r in earlier["later"]] == [SEED_B.name]
@@ -115,20 +101,20 @@ def test_the_key_guards_every_route_but_the_probes() -> None:
         open_routes = [("get", "/docs/assets/swagger-ui.css")]
         guarded = [("post", "/v1/articles"), ("get", "/v1/articles/x"), ("get", "/metrics"), ("get", "/docs")]
         for method, path in [*guarded, ("get", "/openapi.json"), ("post", "/v1/compare")]:
-            body = _error(client.request(method, path, json=_record(SEED_A)), 401)
+            body = _error(client.request(method, path, json=seed_record(SEED_A)), 401)
             assert "Bearer" in body["detail"]
         wrong = {"Authorization": "Bearer s3cres"}
         _error(client.get("/v1/articles/x", headers=wrong), 401)
         assert client.get("/healthz").status_code == 200 and client.get("/readyz").status_code == 200
         assert all(client.request(method, path).status_code == 200 for method, path in open_routes)
         good = {"Authorization": "Bearer s3cret"}
-        assert client.post("/v1/articles", json=_record(SEED_A), headers=good).status_code == 201
+        assert client.post("/v1/articles", json=seed_record(SEED_A), headers=good).status_code == 201
         assert client.get("/metrics", headers=good).status_code == 200
         assert client.get("/openapi.json", headers=good).json()["paths"]
 
 
 def test_metrics_count_requests_by_route_template_and_status(client: TestClient) -> None:
-    client.post("/v1/articles", json=_record(SEED_A))
+    client.post("/v1/articles", json=seed_record(SEED_A))
     client.get("/v1/articles/missing")
     text = client.get("/metrics").text
     assert 'dedup_requests_total{method="POST",route="/v1/articles",status="201"} 1.0' in text
@@ -164,15 +150,15 @@ def test_readyz_is_503_while_the_store_is_down_and_healthz_stays_200(tmp_path: P
         assert client.get("/healthz").json() == {"status": "ok"}
         body = _error(client.get("/readyz"), 503)
         assert body["error"] == "StoreUnavailable" and "127.0.0.1" not in body["detail"]
-        _error(client.post("/v1/articles", json=_record(SEED_A)), 503)
+        _error(client.post("/v1/articles", json=seed_record(SEED_A)), 503)
 
 
 def test_a_store_error_body_names_no_file_or_host(tmp_path: Path) -> None:
     db = tmp_path / "secret-folder" / "index.db"
     db.parent.mkdir()
     with TestClient(create_app(Settings(store=f"sqlite:///{db}"))) as client:
-        client.post("/v1/articles", json=_record(SEED_A))
-        conflict = _error(client.post("/v1/articles", json=_record(SEED_A, text="Other.")), 409)
+        client.post("/v1/articles", json=seed_record(SEED_A))
+        conflict = _error(client.post("/v1/articles", json=seed_record(SEED_A, text="Other.")), 409)
         client.app.state.index.store.close()  # type: ignore[attr-defined]
         down = _error(client.get(f"/v1/articles/{SEED_A.name}"), 503)
         assert "dedup_store_errors_total 1.0" in client.get("/metrics").text
