@@ -34,6 +34,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_for_port(port: int, timeout: float, step: float = 0.05) -> bool:
+    """Until something accepts connections on the loopback `port`, or `timeout` seconds; whether it did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return True
+        except OSError:
+            time.sleep(step)
+    return False
+
+
 def seed_record(path: Path, **extra: Any) -> dict[str, Any]:
     """A seed file as the service's JSON record (id = file name), with `extra` fields."""
     return {"id": path.name, "text": path.read_text(encoding="utf-8"), **extra}
@@ -63,13 +75,7 @@ def running_redis(work: Path, durable: bool = False, port: int | None = None) ->
         args += ["--appendonly", "yes", "--appendfsync", "always"]
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(port, 10.0)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         proc.terminate()

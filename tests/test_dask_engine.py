@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +26,7 @@ from dedup.io.tables import LineCount
 from dedup.scan import scan
 from dedup.scan.dask_engine import DaskSettings, dask_client, dask_scan
 from dedup.scan.splits import plan_splits, split_records
-from tests.conftest import free_port, made_up_archive, read_jsonl
+from tests.conftest import free_port, made_up_archive, read_jsonl, wait_for_port
 
 pytest.importorskip("distributed")
 
@@ -111,13 +109,7 @@ def separate_cluster(tmp_path: Path) -> Iterator[str]:
         [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--dashboard-address", ":0"],
         stdout=logs[0], stderr=subprocess.STDOUT, env=env,
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    wait_for_port(port, 60.0, step=0.1)
     worker = subprocess.Popen(
         [dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
         stdout=logs[1], stderr=subprocess.STDOUT, env=env, cwd=tmp_path,
