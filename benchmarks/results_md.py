@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
-__all__ = ["RESULTS_MD", "markers", "replace_section"]
+__all__ = ["RESULTS_MD", "markers", "publish", "replace_section"]
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -26,3 +28,13 @@ def replace_section(name: str, section: str, path: Path | None = None) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text, encoding="utf-8")
+
+
+def publish(name: str, results: Any, section: str, out: Path, results_md: bool = True) -> None:
+    """A benchmark's outputs: `out/NAME.json`, the section printed, and (unless `results_md` is
+    False) the section of RESULTS.md it owns replaced."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(section)
+    if results_md:
+        replace_section(name, section)

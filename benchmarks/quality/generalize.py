@@ -32,7 +32,7 @@ import numpy as np
 from sklearn.model_selection import GroupKFold
 
 from benchmarks.quality.labelled import CORPORA, PROJECT, LabelledPair, labelled_pairs
-from benchmarks.results_md import markers, replace_section
+from benchmarks.results_md import markers, publish
 from dedup.calibration.fit import LEVELS, MODEL_FILE, Row, Units, fit_model, fit_threshold, fit_whole, unit_predictions
 from dedup.decide.model import FEATURES, RelationModel
 from dedup.decide.relation import classify
@@ -314,12 +314,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     if args.write_model:
         MODEL_FILE.write_text(shipped.to_json(), encoding="utf-8")
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "generalize.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    text = markdown(results)
-    print(text)
-    if not args.no_results_md:
-        replace_section("generalize", text)
+    publish("generalize", results, markdown(results), args.out, not args.no_results_md)
     return 0
 
 

@@ -18,7 +18,6 @@ corpus to scan, and are left out here.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -27,7 +26,7 @@ from typing import Any
 
 from benchmarks.data.loaders import contract_record, load_reuters
 from benchmarks.quality.labelled import PROJECT, LabelledPair, labelled_pairs
-from benchmarks.results_md import markers, replace_section
+from benchmarks.results_md import markers, publish
 from dedup import scan_articles
 from dedup.article import Article, article_from_mapping
 from dedup.candidates import find_candidates
@@ -171,12 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             [article_from_mapping(contract_record(r)) for r in reuters[: args.agreement]]
         )
     command = "python -m benchmarks.quality.pipeline " + " ".join(argv if argv is not None else sys.argv[1:])
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "pipeline.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
-    text = markdown(results, command.strip())
-    print(text)
-    if not args.no_results_md:
-        replace_section("pipeline", text)
+    publish("pipeline", results, markdown(results, command.strip()), args.out, not args.no_results_md)
     return 0
 
 
