@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from itertools import pairwise
 from threading import Lock
 from typing import TYPE_CHECKING
 
@@ -58,68 +59,109 @@ def _figure_line_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
     return collide(shard.line_prints.reshape(-1, 1), shard.line_owner, config.line_max_bucket, star=False)
 
 
-def _top_per_owner(owner: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
-    """Mask of the k highest-scoring rows of each owner."""
-    order = np.lexsort((-score, owner))
-    ranked = owner[order]
-    rank = np.arange(len(order)) - np.searchsorted(ranked, ranked, side="left")
-    keep = np.zeros(len(owner), dtype=bool)
-    keep[order[rank < k]] = True
-    return keep
+def holder_ranks(terms: np.ndarray, counts: np.ndarray, max_df: int) -> np.ndarray:
+    """Each occurrence's rank among the articles holding its term, in order (1: the first to hold
+    it), after the `counts[term]` holders seen before; `counts` is updated in place. `terms`: each
+    article's distinct terms, articles in order. Ranks past `max_df` are given as `max_df + 1`: the
+    containment path looks no further, so most occurrences (common terms) are never sorted."""
+    before = counts[terms].astype(np.int64)
+    rank = np.full(len(terms), max_df + 1, dtype=np.int64)
+    live = np.flatnonzero(before < max_df)
+    if len(live):
+        held = terms[live]
+        order = np.argsort(held, kind="stable")
+        ordered = held[order]
+        first = np.r_[True, ordered[1:] != ordered[:-1]]
+        within = np.empty(len(order), dtype=np.int64)
+        within[order] = np.arange(len(order)) - np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        rank[live] = np.minimum(before[live] + within + 1, max_df + 1)
+    if len(terms):
+        distinct, n = np.unique(terms, return_counts=True)
+        counts[distinct] += n.astype(counts.dtype)
+    return rank
 
 
-def _query_terms(
-    shard: SignedShard, config: LSHConfig, row: np.ndarray, terms: np.ndarray, freq: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(article, term) of each short article's `contain_query_terms` rarest terms among the rare ones
-    (another article also holds them, at most `contain_max_df` do); `row`, `terms` and `freq` are the
-    article, term and document frequency of every occurrence of a rare term, in shard order."""
-    usable = shard.n_tokens[row] <= config.contain_max_tokens
-    row, terms, freq = row[usable], terms[usable], freq[usable]
-    keep = _top_per_owner(row, -freq.astype(np.float64), config.contain_query_terms)
-    return row[keep], terms[keep]
+def query_terms(terms: np.ndarray, rank: np.ndarray, config: LSHConfig) -> np.ndarray:
+    """A short article's looked-up terms: its `contain_query_terms` rarest as it arrives, among those
+    an earlier article holds (rank 2 to `contain_max_df`); rarest first, then by term."""
+    usable = (rank >= 2) & (rank <= config.contain_max_df)
+    terms, rank = terms[usable], rank[usable]
+    return terms[np.lexsort((terms, rank))][: config.contain_query_terms]
 
 
-def _rare_terms(shard: SignedShard, max_df: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(article, term, document frequency) of every occurrence of a term held by 2 to `max_df`
-    articles, in shard order. Only those occurrences are gathered: at 1M articles they are few or none,
-    and arrays over every term of the shard (a hundred million) cost more than the path."""
-    n_terms = int(shard.terms.max()) + 1
-    df = np.zeros(n_terms, dtype=np.int64)
-    for lo in range(0, len(shard.terms), 1 << 21):  # bincount copies its input to int64: a slice at a time
-        df += np.bincount(shard.terms[lo : lo + (1 << 21)], minlength=n_terms)
-    rare = (df >= 2) & (df <= max_df)
-    at = np.flatnonzero(rare[shard.terms]) if rare.any() else np.empty(0, dtype=np.int64)
-    terms = shard.terms[at]
-    return np.searchsorted(shard.term_bounds, at, side="right") - 1, terms, df[terms]
+def contained_in(asked: int, holders: np.ndarray, shared: np.ndarray, config: LSHConfig) -> np.ndarray:
+    """Of earlier `holders` sharing `shared` of a short article's `asked` looked-up terms, those
+    holding enough of them, most contained first, then the earlier; at most `contain_candidates`."""
+    share = shared / max(asked, 1)
+    ok = (shared >= config.contain_min_shared) & (share >= config.contain_share)
+    holders, share = holders[ok], share[ok]
+    return holders[np.lexsort((holders, -share))][: config.contain_candidates]
+
+
+def _occurrence_chunks(shard: SignedShard, size: int = 1 << 21) -> list[tuple[int, int]]:
+    """Article ranges [lo, hi) of about `size` term occurrences each."""
+    bounds = shard.term_bounds
+    cuts = np.searchsorted(bounds, np.arange(size, int(bounds[-1]), size)).tolist()
+    edges = sorted({0, *[c for c in cuts if 0 < c < len(shard)], len(shard)})
+    return list(pairwise(edges))
+
+
+def _ranked_occurrences(shard: SignedShard, config: LSHConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(article, term, rank) of every occurrence within the first `contain_max_df` holders of its
+    term, in shard order: what the index holds and looks up as the articles arrive."""
+    counts = np.zeros(int(shard.terms.max()) + 1, dtype=np.uint32)
+    owners, terms, ranks = [], [], []
+    for lo, hi in _occurrence_chunks(shard):
+        t = shard.terms[shard.term_bounds[lo] : shard.term_bounds[hi]]
+        rank = holder_ranks(t, counts, config.contain_max_df)
+        keep = np.flatnonzero(rank <= config.contain_max_df)
+        owners.append(np.searchsorted(shard.term_bounds, keep + shard.term_bounds[lo], side="right") - 1)
+        terms.append(t[keep])
+        ranks.append(rank[keep])
+    return np.concatenate(owners), np.concatenate(terms), np.concatenate(ranks)
+
+
+def _asked_terms(shard: SignedShard, config: LSHConfig, occurrences: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+    """(short article, term) of each short article's `query_terms`, by article."""
+    owner, terms, rank = occurrences
+    ask = (shard.n_tokens[owner] <= config.contain_max_tokens) & (rank >= 2)
+    owner, terms, rank = owner[ask], terms[ask], rank[ask]
+    order = np.lexsort((terms, rank, owner))
+    owner, terms = owner[order], terms[order]
+    place = np.arange(len(owner)) - np.searchsorted(owner, owner, side="left")
+    keep = place < config.contain_query_terms
+    return owner[keep], terms[keep]
 
 
 def _contained_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
-    """Containment-path pairs (short article, other article), at most `contain_candidates` per short one.
-
-    Work is bounded by (short articles) x (query terms) x `contain_max_df`, done in row chunks."""
+    """Containment-path pairs (earlier article, short article): a short article looks up its rarest
+    terms as they stood when it arrived, among the articles before it, as the index does
+    (`query_terms`, `contained_in`). Work is bounded by (short articles) x (query terms) x
+    `contain_max_df`, done in row chunks."""
     if config.contain_max_tokens == 0 or len(shard) < 2 or not len(shard.terms):
         return np.empty((0, 2), dtype=np.int64)
     from scipy import sparse
 
-    n_terms = int(shard.terms.max()) + 1
-    owner, held_terms, freq = _rare_terms(shard, config.contain_max_df)
-    rows, terms = _query_terms(shard, config, owner, held_terms, freq)
+    owner, terms, rank = _ranked_occurrences(shard, config)
+    rows, asked_terms = _asked_terms(shard, config, (owner, terms, rank))
+    n, n_terms = len(shard), int(shard.terms.max()) + 1
     ones = np.ones(max(len(owner), len(rows)), dtype=np.float32)
-    held = sparse.csr_matrix((ones[: len(owner)], (held_terms, owner)), shape=(n_terms, len(shard)))
-    asked = sparse.csr_matrix((ones[: len(rows)], (rows, terms)), shape=(len(shard), n_terms))
-    n_asked = np.maximum(np.bincount(rows, minlength=len(shard)), 1)
-    found, shares = [], []
-    for lo in range(0, len(shard), 1 << 14):
+    held = sparse.csr_matrix((ones[: len(owner)], (terms, owner)), shape=(n_terms, n))
+    asked = sparse.csr_matrix((ones[: len(rows)], (rows, asked_terms)), shape=(n, n_terms))
+    n_asked = np.maximum(np.bincount(rows, minlength=n), 1)
+    found = []
+    for lo in range(0, n, 1 << 14):
         shared = (asked[lo : lo + (1 << 14)] @ held).tocoo()
-        a, b = shared.row.astype(np.int64) + lo, shared.col.astype(np.int64)
-        share = shared.data / n_asked[a]
-        ok = (a != b) & (shared.data >= config.contain_min_shared) & (share >= config.contain_share)
-        found.append(np.stack([a[ok], b[ok]], axis=1))
-        shares.append(share[ok])
-    pairs, share = np.concatenate(found), np.concatenate(shares)
-    pairs = pairs[_top_per_owner(pairs[:, 0], share, config.contain_candidates)]
-    pairs.sort(axis=1)
+        me, other = shared.row.astype(np.int64) + lo, shared.col.astype(np.int64)
+        share = shared.data / n_asked[me]
+        ok = (other < me) & (shared.data >= config.contain_min_shared) & (share >= config.contain_share)
+        me, other, share = me[ok], other[ok], share[ok]
+        order = np.lexsort((other, -share, me))
+        me, other = me[order], other[order]
+        place = np.arange(len(me)) - np.searchsorted(me, me, side="left")
+        keep = place < config.contain_candidates
+        found.append(np.stack([other[keep], me[keep]], axis=1))
+    pairs = np.concatenate(found)
     return unique_pairs(pairs) if len(pairs) else np.empty((0, 2), dtype=np.int64)
 
 

@@ -11,7 +11,6 @@ import pytest
 from scipy import sparse
 
 from dedup import candidates
-from dedup._util.arrays import unique_pairs
 from dedup.article import Article
 from dedup.candidates import (
     _close_topic_pairs,
@@ -20,8 +19,8 @@ from dedup.candidates import (
     _FactRows,
     _merged,
     _on_two_threads,
-    _rare_terms,
     _topic_pairs,
+    holder_ranks,
     tfidf_cosines,
 )
 from dedup.config import LSHConfig
@@ -62,33 +61,31 @@ def _old_tfidf_cosines(shard: SignedShard, idf: IdfTable, pairs: np.ndarray) -> 
     return np.asarray(vectors[pairs[:, 0]].multiply(vectors[pairs[:, 1]]).sum(axis=1)).ravel()
 
 
-def _old_rare_terms(shard: SignedShard, max_df: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    freq = np.bincount(shard.terms, minlength=int(shard.terms.max()) + 1)[shard.terms]
-    row = np.repeat(np.arange(len(shard)), np.diff(shard.term_bounds))
-    rare = (freq >= 2) & (freq <= max_df)
-    return row[rare], shard.terms[rare], freq[rare]
-
-
-def _old_contained_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
-    n_terms = int(shard.terms.max()) + 1
-    freq = np.bincount(shard.terms, minlength=n_terms)[shard.terms]
-    row = np.repeat(np.arange(len(shard)), np.diff(shard.term_bounds))
-    rare = (freq >= 2) & (freq <= config.contain_max_df)
-    usable = rare & (shard.n_tokens[row] <= config.contain_max_tokens)
-    keep = candidates._top_per_owner(row[usable], -freq[usable].astype(np.float64), config.contain_query_terms)
-    rows, terms = row[usable][keep], shard.terms[usable][keep]
-    owner = row[rare]
-    held = sparse.csr_matrix((np.ones(len(owner)), (shard.terms[rare], owner)), shape=(n_terms, len(shard)))
-    asked = sparse.csr_matrix((np.ones(len(rows)), (rows, terms)), shape=(len(shard), n_terms))
-    n_asked = np.maximum(np.bincount(rows, minlength=len(shard)), 1)
-    shared = (asked @ held).tocoo()
-    a, b = shared.row.astype(np.int64), shared.col.astype(np.int64)
-    share = shared.data / n_asked[a]
-    ok = (a != b) & (shared.data >= config.contain_min_shared) & (share >= config.contain_share)
-    pairs = np.stack([a[ok], b[ok]], axis=1)
-    pairs = pairs[candidates._top_per_owner(pairs[:, 0], share[ok], config.contain_candidates)]
-    pairs.sort(axis=1)
-    return unique_pairs(pairs)
+def _streamed_contained_pairs(shard: SignedShard, config: LSHConfig) -> set[tuple[int, int]]:
+    """The oracle, article by article as the streaming index sees them: a short article looks up its
+    rarest terms (as counted over the articles so far) among the earlier articles holding them."""
+    holders: dict[int, list[int]] = {}
+    found = set()
+    for i in range(len(shard)):
+        terms = shard.terms_of(i)[0].tolist()
+        rank = {t: len(holders.get(t, [])) + 1 for t in terms}
+        if shard.n_tokens[i] <= config.contain_max_tokens:
+            usable = sorted((r, t) for t, r in rank.items() if 2 <= r <= config.contain_max_df)
+            asked = [t for _, t in usable[: config.contain_query_terms]]
+            shared: dict[int, int] = {}
+            for t in asked:
+                for j in holders[t]:
+                    shared[j] = shared.get(j, 0) + 1
+            ok = [
+                (-n / len(asked), j)
+                for j, n in shared.items()
+                if n >= config.contain_min_shared and n / len(asked) >= config.contain_share
+            ]
+            found.update((j, i) for _, j in sorted(ok)[: config.contain_candidates])
+        for t in terms:
+            if rank[t] <= config.contain_max_df:
+                holders.setdefault(t, []).append(i)
+    return found
 
 
 def _random_topic_shard(n: int, seed: int) -> SignedShard:
@@ -171,19 +168,42 @@ def test_chunked_cosines_equal_the_whole_shard_ones_bit_for_bit(
 
 
 @pytest.mark.parametrize("max_df", [1, 2, 3, 16, 1000])
-def test_rare_terms_equal_the_whole_shard_masks(fiction_shard: SignedShard, max_df: int) -> None:
-    got, want = _rare_terms(fiction_shard, max_df), _old_rare_terms(fiction_shard, max_df)
-    for g, w in zip(got, want, strict=True):
-        assert np.array_equal(g, w)
-    assert len(got[0]) or max_df < 2
+def test_holder_ranks_chunked_equal_ranks_of_the_whole_shard(fiction_shard: SignedShard, max_df: int) -> None:
+    n_terms = int(fiction_shard.terms.max()) + 1
+    whole = holder_ranks(fiction_shard.terms, np.zeros(n_terms, dtype=np.uint32), max_df)
+    counts, parts = np.zeros(n_terms, dtype=np.uint32), []
+    for lo in range(0, len(fiction_shard.terms), 97):
+        parts.append(holder_ranks(fiction_shard.terms[lo : lo + 97], counts, max_df))
+    assert np.array_equal(np.concatenate(parts), whole)
+    assert whole.min() == 1 and whole.max() <= max_df + 1
+    assert int(counts.sum()) == len(fiction_shard.terms)
 
 
-def test_containment_pairs_are_found_as_before(fiction_shard: SignedShard, detector: Detector) -> None:
+def test_containment_pairs_are_the_streamed_ones(fiction_shard: SignedShard, detector: Detector) -> None:
     config = replace(detector.config.lsh, contain_max_tokens=400, contain_max_df=8, contain_min_shared=2)
     pairs = _contained_pairs(fiction_shard, config)
     n = len(fiction_shard)
     assert {(n - 3, n - 2), (n - 3, n - 1), (n - 2, n - 1)} <= set(map(tuple, pairs.tolist()))
-    assert np.array_equal(pairs, _old_contained_pairs(fiction_shard, config))
-    assert np.array_equal(
-        _contained_pairs(fiction_shard, detector.config.lsh), _old_contained_pairs(fiction_shard, detector.config.lsh)
+    assert set(map(tuple, pairs.tolist())) == _streamed_contained_pairs(fiction_shard, config)
+    default = detector.config.lsh
+    assert set(map(tuple, _contained_pairs(fiction_shard, default).tolist())) == _streamed_contained_pairs(
+        fiction_shard, default
     )
+
+
+def test_the_index_s_containment_path_finds_what_the_scan_s_finds(
+    fiction: list[dict[str, Any]], detector: Detector
+) -> None:
+    from dedup.index.lookup import ContainmentPath
+
+    config = replace(detector.config.lsh, contain_max_tokens=400, contain_max_df=8, contain_min_shared=2)
+    articles = [Article(str(r["id"]), r["text"]) for r in fiction]
+    scanned = set(map(tuple, _contained_pairs(sign_shard(articles, detector), config).tolist()))
+    path, streamed = ContainmentPath(config), set()
+    every_one_deleted = np.ones(len(articles), dtype=np.uint8)
+    for i, article in enumerate(articles):
+        signed = sign_shard([article], detector)
+        streamed.update((j, i) for j in path.candidates(signed, None))
+        assert path.candidates(signed, every_one_deleted) == []  # deleted items are never offered
+        path.add(signed, np.array([i]))
+    assert len(scanned) > 3 and streamed == scanned

@@ -214,6 +214,7 @@ def test_a_reopened_store_is_indexed_shard_by_shard_as_it_was_added(
             signed = index_module.sign_shard([article], original.detector)
             keys = {"exact": signed.norm_hash, "block": signed.block_keys, "doc": signed.doc_keys}
             keys["topic"] = signed.topic_keys
+            keys["contain"] = signed.terms.astype(np.uint64)  # the first holders of its terms
             assert i in reopened._tables[name].lookup(keys[name]).tolist(), (name, article.id)
     assert reopened.check(last).relations == original.check(last).relations != []
 

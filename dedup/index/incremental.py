@@ -23,7 +23,7 @@ from dedup.article import Article
 from dedup.detector import Detector, relation_record
 from dedup.errors import ConfigError, DuplicateIdError
 from dedup.index.budget import WorkBudget
-from dedup.index.lookup import RewritePath, rewrite_candidates, streamed_holders
+from dedup.index.lookup import ContainmentPath, RewritePath, rewrite_candidates, streamed_holders
 from dedup.index.report import IndexReport, pack_terms, unpack_terms
 from dedup.index.snapshot import (
     Snapshot,
@@ -81,6 +81,9 @@ class Index:
         self._tables = {name: KeyTable() for name in ("exact", "block", "doc")}
         # Topic band keys are folded to 32 bits when signed: kept whole, a byte less an entry.
         self._tables["topic"] = KeyTable(key_bits=32)
+        # The containment path's term holders (term ids are below 2**32) and counts.
+        self._tables["contain"] = KeyTable(key_bits=32)
+        self._contain = ContainmentPath(self.detector.config.lsh, self._tables["contain"])
         # The rewrite path's per-article sketch and facts, to filter and rank candidates as a scan does.
         self._sketches = bytearray()
         self._facts, self._fact_ends = array("I"), array("Q")
@@ -234,6 +237,7 @@ class Index:
             arrays["rewrite.facts"] = np.array(self._facts, dtype=np.uint32)
             arrays["rewrite.fact_ends"] = np.array(self._fact_ends, dtype=np.uint64)
             arrays["published"] = np.array(self._published, dtype=np.float64)
+            arrays["contain.counts"] = self._contain.counts.copy()
         write_snapshot(self.snapshot_path, Snapshot(header, arrays))
         return True
 
@@ -252,6 +256,7 @@ class Index:
         self._facts = array("I", arrays["rewrite.facts"].tobytes())
         self._fact_ends = array("Q", arrays["rewrite.fact_ends"].tobytes())
         self._published = array("d", arrays["published"].tobytes())
+        self._contain = ContainmentPath(self.detector.config.lsh, tables["contain"], arrays["contain.counts"].copy())
         self._n_dead = self._dead.count(1)
         self._cursor = header.get("cursor")
         return True
@@ -288,6 +293,7 @@ class Index:
         self._tables["block"].add_many(block_keys, block_items)
         for name, keys in (("doc", signed.doc_keys), ("topic", signed.topic_keys)):
             self._tables[name].add_many(keys.ravel(), np.repeat(items, keys.shape[1]))
+        self._contain.add(signed, items)
 
     def _paragraph_keys(self, signed: SignedShard) -> np.ndarray:
         return signed.block_keys[:, : self.paragraph_bands]
@@ -301,6 +307,9 @@ class Index:
         found: set[int] = set(same[:1])
         for name, keys in (("block", self._paragraph_keys(signed)), ("doc", signed.doc_keys)):
             found.update(self._as_streamed(*self._tables[name].matches(keys)))
+        found.update(
+            self._contain.candidates(signed, np.frombuffer(self._dead, dtype=np.uint8) if self._n_dead else None)
+        )
         found -= set(same[1:])
         limit = self.detector.config.lsh.rewrite_candidates
         topic = self._rewrite_candidates(signed, limit) if limit else []

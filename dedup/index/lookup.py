@@ -1,9 +1,9 @@
 """What the index looks up for one new article: the earlier articles a scan would pair it with.
 
 The streaming twins of `dedup.candidates`' batch paths: a crowded band key is taken as a stream of
-its holders sees it (`dedup.sketch.lsh.group_pairs`), and the rewrite path keeps what the scan's
-topic path keeps, so that the index and a scan of the same input in the same order verify, and
-relate, the same pairs.
+its holders sees it (`dedup.sketch.lsh.group_pairs`), the rewrite path keeps what the scan's topic
+path keeps, and the containment path counts terms as of each article's arrival in both, so that
+the index and a scan of the same input in the same order verify, and relate, the same pairs.
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.candidates import estimate_jaccard, facts_kept
+from dedup.candidates import contained_in, estimate_jaccard, facts_kept, holder_ranks, query_terms
 from dedup.config import LSHConfig
+from dedup.sketch.keytable import KeyTable
 from dedup.sketch.shard import SKETCH_WIDTH, SignedShard
 
-__all__ = ["RewritePath", "rewrite_candidates", "streamed_holders"]
+__all__ = ["ContainmentPath", "RewritePath", "rewrite_candidates", "streamed_holders"]
 
 
 def streamed_holders(positions: np.ndarray, items: np.ndarray, published: np.ndarray, max_bucket: int) -> list[int]:
@@ -79,3 +80,48 @@ def rewrite_candidates(
     kept = facts_kept(shared, smaller, lsh.rewrite_fact_share) if len(found) else np.zeros(0, dtype=bool)
     found, estimate = found[kept], estimate[kept]
     return found[np.lexsort((found, -estimate))][:limit].tolist()
+
+
+class ContainmentPath:
+    """Each term's number of holders so far, and its first `contain_max_df` holders: what a short
+    article's rarest terms are looked up in (`dedup.candidates.query_terms`). Deleted articles still
+    count, as they do for a crowded band key."""
+
+    def __init__(self, lsh: LSHConfig, holders: KeyTable | None = None, counts: np.ndarray | None = None) -> None:
+        self.lsh = lsh
+        self.holders = holders if holders is not None else KeyTable(key_bits=32)
+        self.counts = counts if counts is not None else np.zeros(0, dtype=np.uint32)
+
+    def _ranks(self, terms: np.ndarray) -> np.ndarray:
+        """`holder_ranks` of `terms` (articles in order), counting them in."""
+        need = int(terms.max()) + 1 if len(terms) else 0
+        if need > len(self.counts):
+            self.counts = np.concatenate(
+                [self.counts, np.zeros(max(need, 2 * len(self.counts)) - len(self.counts), dtype=np.uint32)]
+            )
+        return holder_ranks(terms, self.counts, self.lsh.contain_max_df)
+
+    def add(self, signed: SignedShard, items: np.ndarray) -> None:
+        """Count the articles' terms in and hold them where they are among a term's first holders."""
+        rank = self._ranks(signed.terms)
+        keep = rank <= self.lsh.contain_max_df
+        owner = np.repeat(items, np.diff(signed.term_bounds))
+        self.holders.add_many(signed.terms[keep].astype(np.uint64), owner[keep])
+
+    def candidates(self, signed: SignedShard, dead: np.ndarray | None) -> list[int]:
+        """The earlier items a short article (the one article of `signed`) is mostly contained in."""
+        lsh = self.lsh
+        if lsh.contain_max_tokens == 0 or int(signed.n_tokens[0]) > lsh.contain_max_tokens or not len(signed.terms):
+            return []
+        counts = self.counts
+        known = signed.terms < len(counts)
+        rank = np.ones(len(signed.terms), dtype=np.int64)
+        rank[known] = counts[signed.terms[known]].astype(np.int64) + 1
+        asked = query_terms(signed.terms, np.minimum(rank, lsh.contain_max_df + 1), lsh)
+        items = self.holders.lookup(asked.astype(np.uint64)).astype(np.int64)
+        if dead is not None:
+            items = items[dead[items] == 0]
+        if not len(items):
+            return []
+        found, shared = np.unique(items, return_counts=True)
+        return contained_in(len(asked), found, shared, lsh).tolist()

@@ -28,7 +28,7 @@ __all__ = [
     "write_snapshot",
 ]  # fmt: skip
 
-FORMAT = 4  # 2: no IDF counts; 3: the rewrite path's sketches and facts; 4: publication times
+FORMAT = 5  # 2: no IDF counts; 3: the rewrite path's sketches and facts; 4: publication times; 5: term holders
 
 
 @dataclass
