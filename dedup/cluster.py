@@ -43,6 +43,12 @@ class UnionFind:
         self.parent = list(range(n))
         self.size = [1] * n
 
+    def grow(self, n: int) -> None:
+        """Add singletons up to n elements (a stream's new articles)."""
+        start = len(self.parent)
+        self.parent.extend(range(start, n))
+        self.size.extend([1] * (n - start))
+
     def find(self, x: int) -> int:
         parent = self.parent
         while parent[x] != x:

@@ -20,9 +20,12 @@ import numpy as np
 import xxhash
 
 from dedup.article import Article
+from dedup.cluster import CLUSTERING_RELATIONS
+from dedup.decide.relation import Decision
 from dedup.detector import Detector, relation_record
 from dedup.errors import ConfigError, DuplicateIdError
 from dedup.index.budget import WorkBudget
+from dedup.index.clusters import StreamedClusters, clustering_partners
 from dedup.index.lookup import ContainmentPath, RewritePath, rewrite_candidates, streamed_holders
 from dedup.index.report import IndexReport, pack_terms, unpack_terms
 from dedup.index.snapshot import (
@@ -84,6 +87,9 @@ class Index:
         # The containment path's term holders (term ids are below 2**32) and counts.
         self._tables["contain"] = KeyTable(key_bits=32)
         self._contain = ContainmentPath(self.detector.config.lsh, self._tables["contain"])
+        # Paragraph fingerprints and the clusters joined so far: the boilerplate rule, as the scan has it.
+        self._tables["prints"] = KeyTable()
+        self._clusters = StreamedClusters(self._tables["prints"])
         # The rewrite path's per-article sketch and facts, to filter and rank candidates as a scan does.
         self._sketches = bytearray()
         self._facts, self._fact_ends = array("I"), array("Q")
@@ -95,9 +101,12 @@ class Index:
         # Per item: a hash of its id (to find it for a delete) and whether it was deleted.
         self._id_hashes = array("Q")
         self._dead = bytearray()
+        # Per item: whether it is identical to an earlier one (a scan verifies only groups' first members).
+        self._copies = bytearray()
         self._n_dead = 0
         self._cursor: str | None = None
-        self._pending: dict[str, tuple[Article, SignedShard]] = {}
+        # Articles this process is storing: each with its signature and the ids its strong relations join.
+        self._pending: dict[str, tuple[Article, SignedShard, list[str]]] = {}
         self.retention = retention
         self.snapshot_path = Path(snapshot) if snapshot is not None else None
         restored = self._restore()
@@ -136,7 +145,7 @@ class Index:
             return report  # nobody is waiting for it: store nothing
         report.added = True
         with self._lock:
-            self._pending[article.id] = (article, signed)
+            self._pending[article.id] = (article, signed, clustering_partners(report.relations, article.id))
         try:
             self.store.put(article, report.as_dict(), pack_terms(signed.terms, signed.term_counts))
         except DuplicateIdError:
@@ -208,7 +217,8 @@ class Index:
                 self._insert_shard(run)
                 run = []
             if change.op == "add" and article is not None:
-                self._insert([article], self._pending.pop(article.id)[1])
+                _, signed, partners = self._pending.pop(article.id)
+                self._insert([article], signed, [partners])
             elif change.op == "delete":
                 self._forget(change.article_id)
         if run:
@@ -237,7 +247,9 @@ class Index:
             arrays["rewrite.facts"] = np.array(self._facts, dtype=np.uint32)
             arrays["rewrite.fact_ends"] = np.array(self._fact_ends, dtype=np.uint64)
             arrays["published"] = np.array(self._published, dtype=np.float64)
+            arrays["ids.copies"] = np.frombuffer(bytes(self._copies), dtype=np.uint8)
             arrays["contain.counts"] = self._contain.counts.copy()
+            arrays["clusters.sets"] = self._clusters.state()
         write_snapshot(self.snapshot_path, Snapshot(header, arrays))
         return True
 
@@ -257,32 +269,44 @@ class Index:
         self._fact_ends = array("Q", arrays["rewrite.fact_ends"].tobytes())
         self._published = array("d", arrays["published"].tobytes())
         self._contain = ContainmentPath(self.detector.config.lsh, tables["contain"], arrays["contain.counts"].copy())
+        self._clusters = StreamedClusters(tables["prints"], arrays["clusters.sets"])
         self._n_dead = self._dead.count(1)
+        self._copies = bytearray(arrays["ids.copies"].tobytes())
         self._cursor = header.get("cursor")
         return True
 
+    def _items_of(self, article_id: str) -> list[int]:
+        """The items (live or deleted) numbered for this id, in order."""
+        hashes = np.frombuffer(self._id_hashes, dtype=np.uint64)
+        found = np.flatnonzero(hashes == _id_hash(article_id)).tolist()
+        del hashes  # a live view would stop the array from growing
+        return [item for item in found if self._id(item) == article_id]
+
     def _forget(self, article_id: str) -> None:
         """Mark the live item with this id deleted: lookups skip it from now on."""
-        hashes = np.frombuffer(self._id_hashes, dtype=np.uint64)
-        for item in np.flatnonzero(hashes == _id_hash(article_id)).tolist():
-            if not self._dead[item] and self._id(item) == article_id:
+        for item in self._items_of(article_id):
+            if not self._dead[item]:
                 self._dead[item] = 1
                 self._n_dead += 1
-        del hashes  # a live view would stop the array from growing
         with self._docs_lock:
             self._docs.pop(article_id, None)
 
     def _insert_shard(self, articles: list[Article]) -> None:
-        self._insert(articles, sign_shard(articles, self.detector))
+        """Sign and add articles another process stored, joined as their stored reports say."""
+        reports = [self.store.report(a.id) or {} for a in articles]
+        partners = [clustering_partners(r.get("relations") or [], a.id) for a, r in zip(articles, reports, strict=True)]
+        self._insert(articles, sign_shard(articles, self.detector), partners)
 
-    def _insert(self, articles: list[Article], signed: SignedShard) -> None:
-        """Number the articles in order and add their keys."""
+    def _insert(self, articles: list[Article], signed: SignedShard, partners: list[list[str]]) -> None:
+        """Number the articles in order, add their keys, and join each to the items its strong
+        relations name (`partners`, ids per article)."""
         first = len(self._id_ends)
         for article in articles:
             self._id_bytes += article.id.encode()
             self._id_ends.append(len(self._id_bytes))
             self._id_hashes.append(_id_hash(article.id))
         self._dead += bytes(len(articles))
+        self._copies += _copies(signed.norm_hash, self._tables["exact"]).tobytes()
         items = np.arange(first, first + len(articles), dtype=np.uint32)
         self._sketches += signed.topic_sketch.tobytes()
         self._published.extend(a.published.timestamp() if a.published else float("inf") for a in articles)
@@ -294,6 +318,10 @@ class Index:
         for name, keys in (("doc", signed.doc_keys), ("topic", signed.topic_keys)):
             self._tables[name].add_many(keys.ravel(), np.repeat(items, keys.shape[1]))
         self._contain.add(signed, items)
+        self._clusters.add(signed.block_prints, items[signed.print_owner], len(self._id_ends))
+        for item, ids in zip(items.tolist(), partners, strict=True):
+            for other in (j for i in ids for j in self._items_of(i)[-1:]):
+                self._clusters.join(item, other)
 
     def _paragraph_keys(self, signed: SignedShard) -> np.ndarray:
         return signed.block_keys[:, : self.paragraph_bands]
@@ -311,9 +339,12 @@ class Index:
             self._contain.candidates(signed, np.frombuffer(self._dead, dtype=np.uint8) if self._n_dead else None)
         )
         found -= set(same[1:])
+        if same:  # a copy pairs as its group's first member, whose other copies relate through it
+            found = {i for i in found if i == same[0] or not self._copies[i]}
         limit = self.detector.config.lsh.rewrite_candidates
         topic = self._rewrite_candidates(signed, limit) if limit else []
-        return sorted(i for i in found if not self._dead[i]), [i for i in topic if i not in found and i not in same]
+        topic = [i for i in topic if i not in found and i not in same and not (same and self._copies[i])]
+        return sorted(i for i in found if not self._dead[i]), topic
 
     def _as_streamed(self, positions: np.ndarray, items: np.ndarray) -> list[int]:
         published = np.frombuffer(self._published, dtype=np.float64)
@@ -367,6 +398,7 @@ class Index:
         # The rewrite path's vocabulary screen, from the terms stored beside each article: most candidates
         # fail it, and reading and preparing their texts only to screen them was most of a check's time.
         stored = self.store.terms_of([ids[i] for i in topic]) if gate > 0 and topic else {}
+        decided: list[tuple[int, Document, Decision]] = []
         for item in verbatim + topic:
             if budget is not None and budget.exhausted(report.verified):
                 report.truncated = True
@@ -385,10 +417,27 @@ class Index:
             decision = self.detector.decide(old, new)
             if decision is not None:
                 report.relations.append(relation_record(old.id, article.id, decision))
+                decided.append((item, old, decision))
+        self._drop_boilerplate(report, new, signed, decided)
         blocks = signed.repeats.get(0, [])
         if blocks:
             report.repeats = [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]
         return report
+
+    def _drop_boilerplate(
+        self, report: IndexReport, new: Document, signed: SignedShard, decided: list[tuple[int, Document, Decision]]
+    ) -> None:
+        """Remove the partial relations whose evidence is boilerplate, as the scan drops them
+        (`dedup.decide.boilerplate`), judged with the relations of this article in."""
+        partial = [k for k, (_, _, d) in enumerate(decided) if d.relation == "partial"]
+        if not partial:
+            return
+        strong = [item for item, _, d in decided if d.relation in CLUSTERING_RELATIONS]
+        me = (-1, frozenset(signed.block_prints.tolist()), strong)
+        segment = self.detector.config.segment
+        with self._lock:
+            weak = {k for k in partial if self._clusters.weak(decided[k][2], _derived(decided[k], new), me, segment)}
+        report.relations = [r for k, r in enumerate(report.relations) if k not in weak]
 
     @property
     def article_nbytes(self) -> int:
@@ -410,6 +459,20 @@ class Index:
     def nbytes(self) -> int:
         """Memory held by the band tables and ids (not the store, nor the bounded document cache)."""
         return self.article_nbytes
+
+
+def _derived(found: tuple[int, Document, Decision], new: Document) -> Document:
+    """The side of a new article's relation its evidence is measured on: the derived one, else the earlier."""
+    _, old, decision = found
+    return new if decision.derived == "b" else old
+
+
+def _copies(norm_hash: np.ndarray, exact: KeyTable) -> np.ndarray:
+    """Per new article (uint8): identical to an article indexed before it or earlier among them."""
+    copy = np.zeros(len(norm_hash), dtype=np.uint8)
+    copy[exact.matches(norm_hash)[0]] = 1
+    copy[np.setdiff1d(np.arange(len(norm_hash)), np.unique(norm_hash, return_index=True)[1])] = 1
+    return copy
 
 
 def _id_hash(article_id: str) -> int:

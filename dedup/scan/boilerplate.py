@@ -1,107 +1,78 @@
-"""Boilerplate: paragraphs printed across unrelated stories (site chrome, standard notices).
+"""The scan's boilerplate rule (`dedup.decide.boilerplate`): its verified pairs replayed in input
+order, each partial relation judged as the index judges it when the later article arrives.
 
-Such a paragraph is shared text, but not reuse of a story. After the strong relations (exact,
-near-duplicate, copy, rewrite) are known, a paragraph whose exact text appears in three or more
-different clusters is boilerplate, and a `partial` relation whose evidence lies only in
-boilerplate paragraphs (or runs from one into a few words of the story) is dropped, as is one whose
-evidence is too short to tell reuse from chance ("The Bank of England said it") unless it copies
-lines of a table with their precise figures and touches no boilerplate. A wire paragraph borrowed
-by a local story stays evidence: its copies sit inside one story's cluster plus the borrower.
+The strong relations (exact, near-duplicate, copy, rewrite) join clusters as their later article
+comes; a paragraph is boilerplate for a pair when the articles up to the pair's later one that
+print it lie in three or more clusters.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 
 import numpy as np
 
-from dedup._util.arrays import unique_counts
 from dedup.article import Article
 from dedup.cluster import CLUSTERING_RELATIONS, UnionFind
+from dedup.decide.boilerplate import in_clusters, weak_partial
 from dedup.detector import Detector
-from dedup.prepare.document import Document
 from dedup.prepare.segment import Span, blocks
 from dedup.scan.verify import Verified
 from dedup.sketch.shard import SignedShard
-from dedup.verify.view import copied_figures
 
-__all__ = ["MIN_CLUSTERS", "boilerplate_prints", "drop_boilerplate_partials"]
-
-MIN_CLUSTERS = 3
-# Evidence must reach this many characters outside boilerplate: a tile running from a story's last
-# word ("Reuter") into a shared footer is not reuse of the story, nor is a stock phrase shared by two
-# daily reports. Shorter evidence away from boilerplate stands on copied precise figures alone.
-MIN_EVIDENCE_CHARS = 60
-# Figures copied verbatim that make a few table lines reuse however short (one shared figure is chance).
-TABLE_LINE_FIGURES = 2
+__all__ = ["PrintHolders", "drop_boilerplate_partials"]
 
 
-def boilerplate_prints(shard: SignedShard, verified: Sequence[Verified]) -> set[int]:
-    """Paragraph fingerprints found in at least MIN_CLUSTERS different story clusters."""
-    uf = UnionFind(len(shard))
-    for v in verified:
-        if v.decision is not None and v.decision.relation in CLUSTERING_RELATIONS:
-            uf.union(v.a, v.b)
-    if not len(shard.block_prints):
-        return set()
-    roots = np.array([uf.find(i) for i in range(len(shard))], dtype=np.int64)
-    # Each (print, cluster) once: sorted by print, then cluster (np.unique over rows is far slower).
-    order = np.lexsort((roots[shard.print_owner], shard.block_prints))
-    keys, owners = shard.block_prints[order], roots[shard.print_owner][order]
-    first = np.r_[True, (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])]
-    prints, counts = unique_counts(keys[first])
-    return set(prints[counts >= MIN_CLUSTERS].view(np.uint64).tolist())
+class PrintHolders:
+    """The articles printing each paragraph fingerprint, in input order."""
+
+    def __init__(self, shard: SignedShard) -> None:
+        order = np.lexsort((shard.print_owner, shard.block_prints))
+        self.prints, self.owners = shard.block_prints[order], shard.print_owner[order]
+
+    def upto(self, fingerprint: int, last: int) -> np.ndarray:
+        """The articles up to number `last` that print `fingerprint`."""
+        key = np.uint64(fingerprint)
+        lo, hi = np.searchsorted(self.prints, key, "left"), np.searchsorted(self.prints, key, "right")
+        owners = self.owners[lo:hi]
+        return owners[: np.searchsorted(owners, last, "right")]
 
 
-def _copied_figures(doc: Document, spans: list[Span]) -> int:
-    """Figures inside the spans, counted as `PairFeatures.copied_figures` counts them."""
-    starts = doc.token_spans[:, 0]
-    found: list[str] = []
-    for s, e in spans:
-        lo, hi = int(np.searchsorted(starts, s)), int(np.searchsorted(starts, e))
-        found += doc.tokens[lo:hi]
-    return copied_figures(found)
-
-
-def _weak_evidence(
-    v: Verified, articles: Sequence[Article], detector: Detector, prints: set[int], shard: SignedShard
-) -> bool:
-    """The partial's evidence holds under MIN_EVIDENCE_CHARS outside boilerplate, and is not a few
-    table lines copied with their figures away from any boilerplate."""
-    assert v.decision is not None
-    side = v.decision.derived or "a"
-    i = v.a if side == "a" else v.b
-    spans = [(p.a if side == "a" else p.b) for p in v.decision.evidence]
-    # The article's paragraphs and their prints as signing found them, without preparing it again.
+def _paragraphs(i: int, articles: Sequence[Article], detector: Detector, shard: SignedShard) -> list[tuple[Span, int]]:
+    """Article i's blocks with their fingerprints, as signing found them, without preparing it again."""
     lo, hi = np.searchsorted(shard.print_owner, [i, i + 1])
     fingerprints = shard.block_prints[lo:hi].tolist()
-    inside = outside = 0
-    for (s, e), fp in zip(blocks(articles[i].text, detector.config.segment), fingerprints, strict=True):
-        overlap = sum(max(0, min(e, pe) - max(s, ps)) for ps, pe in spans)
-        if fp in prints:
-            inside += overlap
-        else:
-            outside += overlap
-    if outside >= MIN_EVIDENCE_CHARS:
-        return False
-    if inside > 0:
-        return True
-    # Two lines of a results table are reuse however short: a form filled in again changes its figures.
-    verbatim = [(p.a if side == "a" else p.b) for p in v.decision.evidence if p.kind == "verbatim"]
-    return _copied_figures(detector.prepare(articles[i]), verbatim) < TABLE_LINE_FIGURES
+    return list(zip(blocks(articles[i].text, detector.config.segment), fingerprints, strict=True))
 
 
 def drop_boilerplate_partials(
     verified: list[Verified], articles: Sequence[Article], detector: Detector, shard: SignedShard
 ) -> list[Verified]:
     """The verified pairs with boilerplate-only partial relations turned unrelated."""
-    prints = boilerplate_prints(shard, verified)
-    if not prints:
+    judged = [k for k, v in enumerate(verified) if v.decision is not None and v.decision.relation == "partial"]
+    if not judged or not len(shard.block_prints):
         return verified
-    out = []
-    for v in verified:
-        partial = v.decision is not None and v.decision.relation == "partial"
-        if partial and _weak_evidence(v, articles, detector, prints, shard):
-            v = Verified(v.a, v.b, None, v.features)
-        out.append(v)
+    holders, clusters = PrintHolders(shard), UnionFind(len(shard))
+    joins = sorted(
+        (max(v.a, v.b), v.a, v.b)
+        for v in verified
+        if v.decision is not None and v.decision.relation in CLUSTERING_RELATIONS
+    )
+    out, joined = list(verified), 0
+    for k in sorted(judged, key=lambda k: max(verified[k].a, verified[k].b)):
+        v = verified[k]
+        assert v.decision is not None
+        later = max(v.a, v.b)
+        while joined < len(joins) and joins[joined][0] <= later:
+            clusters.union(joins[joined][1], joins[joined][2])
+            joined += 1
+        i = v.a if (v.decision.derived or "a") == "a" else v.b
+
+        def is_boilerplate(fingerprint: int, later: int = later) -> bool:
+            return in_clusters(holders.upto(fingerprint, later), clusters.find)
+
+        paragraphs = _paragraphs(i, articles, detector, shard)
+        if weak_partial(v.decision, paragraphs, is_boilerplate, partial(detector.prepare, articles[i])):
+            out[k] = Verified(v.a, v.b, None, v.features)
     return out
