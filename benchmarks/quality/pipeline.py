@@ -141,7 +141,8 @@ def markdown(results: dict[str, Any], command: str) -> str:
             f"(agreement {agree['agreement']:.3f}: same over either); {agree['scan_only']} from the scan alone, "
             f"{agree['index_only']} from the index alone, of which {agree['index_only_partial']} are partials: "
             "the scan drops a partial whose evidence lies in boilerplate (paragraphs printed in three or more of "
-            "the whole corpus's clusters), which an index cannot know as articles arrive.",
+            "the whole corpus's clusters); the index counts them as the stories arrive, and keeps a partial "
+            "resting on chrome it has not yet seen in three clusters.",
         ]
     return "\n".join([*lines, end, ""])
 

@@ -8,9 +8,10 @@ too short to tell reuse from chance ("The Bank of England said it") unless it co
 table with their precise figures and touches no boilerplate. A wire paragraph borrowed by a local
 story stays evidence: its copies sit inside one story's cluster plus the borrower.
 
-Counted as of the later article's arrival (the articles before it and itself, joined by the
-relations found so far): the scan replays its verified pairs in input order and the index judges
-each article as it comes, so both drop the same relations. Deleted articles still count.
+The scan counts over the whole corpus (`dedup.scan.boilerplate`); the index as each article arrives,
+over the articles before it and itself, joined by the relations found so far (`dedup.index.clusters`;
+deleted articles still count): it keeps a partial resting on chrome it has not yet seen in three
+clusters, which the scan drops.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""The scan's boilerplate rule (`dedup.decide.boilerplate`): its verified pairs replayed in input
-order, each partial relation judged as the index judges it when the later article arrives.
+"""The scan's boilerplate rule (`dedup.decide.boilerplate`), with the whole corpus in view.
 
-The strong relations (exact, near-duplicate, copy, rewrite) join clusters as their later article
-comes; a paragraph is boilerplate for a pair when the articles up to the pair's later one that
-print it lie in three or more clusters.
+All strong relations (exact, near-duplicate, copy, rewrite) join clusters first; a paragraph is
+boilerplate when the articles printing it lie in three or more of them. The index counts the same
+as each article arrives (`dedup.index.clusters`), so it cannot yet drop a partial resting on chrome
+it has seen in fewer than three clusters: the first stories of a site (RESULTS.md gives the figure).
 """
 
 from __future__ import annotations
@@ -54,24 +54,21 @@ def drop_boilerplate_partials(
     if not judged or not len(shard.block_prints):
         return verified
     holders, clusters = PrintHolders(shard), UnionFind(len(shard))
-    joins = sorted(
-        (max(v.a, v.b), v.a, v.b)
-        for v in verified
-        if v.decision is not None and v.decision.relation in CLUSTERING_RELATIONS
-    )
-    out, joined = list(verified), 0
-    for k in sorted(judged, key=lambda k: max(verified[k].a, verified[k].b)):
+    for v in verified:
+        if v.decision is not None and v.decision.relation in CLUSTERING_RELATIONS:
+            clusters.union(v.a, v.b)
+    last, known = len(shard) - 1, {}
+
+    def is_boilerplate(fingerprint: int) -> bool:
+        if fingerprint not in known:
+            known[fingerprint] = in_clusters(holders.upto(fingerprint, last), clusters.find)
+        return known[fingerprint]
+
+    out = list(verified)
+    for k in judged:
         v = verified[k]
         assert v.decision is not None
-        later = max(v.a, v.b)
-        while joined < len(joins) and joins[joined][0] <= later:
-            clusters.union(joins[joined][1], joins[joined][2])
-            joined += 1
         i = v.a if (v.decision.derived or "a") == "a" else v.b
-
-        def is_boilerplate(fingerprint: int, later: int = later) -> bool:
-            return in_clusters(holders.upto(fingerprint, later), clusters.find)
-
         paragraphs = _paragraphs(i, articles, detector, shard)
         if weak_partial(v.decision, paragraphs, is_boilerplate, partial(detector.prepare, articles[i])):
             out[k] = Verified(v.a, v.b, None, v.features)
