@@ -78,3 +78,27 @@ def test_a_short_stock_phrase_without_figures_is_not_partial(wires: list[dict[st
         title,
     )
     assert scan_articles([*site, first, second]).relations == []
+
+
+def test_a_snapshot_keeps_what_the_index_counted(
+    wires: list[dict[str, Any]], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The paragraph holders, the clusters joined and the containment path's term counts come back from
+    a snapshot as they were: the restored index judges the next story as the one that counted."""
+    from dedup import Index
+    from dedup.index import incremental
+
+    snap = tmp_path / "index.snapshot"
+    site = [_article(f"site-{i}", HEADER + w["text"].rstrip() + " Reuter" + FOOTER, i) for i, w in enumerate(wires[:4])]
+    index = Index(snapshot=snap)
+    for article in site:
+        index.add(article)
+    assert index.save_snapshot()
+    with monkeypatch.context() as m:  # from the snapshot alone: nothing signed again
+        m.setattr(incremental, "sign_shard", lambda *a: pytest.fail("re-signed instead of restored"))
+        restored = Index(store=index.store, snapshot=snap)
+    assert restored.position == index.position
+    assert (restored._clusters.state() == index._clusters.state()).all()
+    assert (restored._contain.counts == index._contain.counts).all()
+    late = _article("site-9", HEADER + wires[6]["text"].rstrip() + " Reuter" + FOOTER, 9)
+    assert restored.check(late).relations == index.check(late).relations == []
