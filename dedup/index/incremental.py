@@ -101,8 +101,9 @@ class Index:
         # Per item: a hash of its id (to find it for a delete) and whether it was deleted.
         self._id_hashes = array("Q")
         self._dead = bytearray()
-        # Per item: whether it is identical to an earlier one (a scan verifies only groups' first members).
-        self._copies = bytearray()
+        # Per item: its normalized text's hash, to tell a copy of an earlier item (a scan verifies only
+        # exact groups' first members).
+        self._norms = array("Q")
         self._n_dead = 0
         self._cursor: str | None = None
         # Articles this process is storing: each with its signature and the ids its strong relations join.
@@ -247,7 +248,7 @@ class Index:
             arrays["rewrite.facts"] = np.array(self._facts, dtype=np.uint32)
             arrays["rewrite.fact_ends"] = np.array(self._fact_ends, dtype=np.uint64)
             arrays["published"] = np.array(self._published, dtype=np.float64)
-            arrays["ids.copies"] = np.frombuffer(bytes(self._copies), dtype=np.uint8)
+            arrays["ids.norms"] = np.array(self._norms, dtype=np.uint64)
             arrays["contain.counts"] = self._contain.counts.copy()
             arrays["clusters.sets"] = self._clusters.state()
         write_snapshot(self.snapshot_path, Snapshot(header, arrays))
@@ -271,7 +272,7 @@ class Index:
         self._contain = ContainmentPath(self.detector.config.lsh, tables["contain"], arrays["contain.counts"].copy())
         self._clusters = StreamedClusters(tables["prints"], arrays["clusters.sets"])
         self._n_dead = self._dead.count(1)
-        self._copies = bytearray(arrays["ids.copies"].tobytes())
+        self._norms = array("Q", arrays["ids.norms"].tobytes())
         self._cursor = header.get("cursor")
         return True
 
@@ -306,7 +307,7 @@ class Index:
             self._id_ends.append(len(self._id_bytes))
             self._id_hashes.append(_id_hash(article.id))
         self._dead += bytes(len(articles))
-        self._copies += _copies(signed.norm_hash, self._tables["exact"]).tobytes()
+        self._norms.extend(signed.norm_hash.tolist())
         items = np.arange(first, first + len(articles), dtype=np.uint32)
         self._sketches += signed.topic_sketch.tobytes()
         self._published.extend(a.published.timestamp() if a.published else float("inf") for a in articles)
@@ -340,11 +341,15 @@ class Index:
         )
         found -= set(same[1:])
         if same:  # a copy pairs as its group's first member, whose other copies relate through it
-            found = {i for i in found if i == same[0] or not self._copies[i]}
+            found = {i for i in found if i == same[0] or not self._is_copy(i)}
         limit = self.detector.config.lsh.rewrite_candidates
         topic = self._rewrite_candidates(signed, limit) if limit else []
-        topic = [i for i in topic if i not in found and i not in same and not (same and self._copies[i])]
+        topic = [i for i in topic if i not in found and i not in same and not (same and self._is_copy(i))]
         return sorted(i for i in found if not self._dead[i]), topic
+
+    def _is_copy(self, item: int) -> bool:
+        """Whether the item is identical to an earlier one."""
+        return int(self._tables["exact"].lookup(np.array([self._norms[item]], dtype=np.uint64)).min()) < item
 
     def _as_streamed(self, positions: np.ndarray, items: np.ndarray) -> list[int]:
         published = np.frombuffer(self._published, dtype=np.float64)
@@ -465,14 +470,6 @@ def _derived(found: tuple[int, Document, Decision], new: Document) -> Document:
     """The side of a new article's relation its evidence is measured on: the derived one, else the earlier."""
     _, old, decision = found
     return new if decision.derived == "b" else old
-
-
-def _copies(norm_hash: np.ndarray, exact: KeyTable) -> np.ndarray:
-    """Per new article (uint8): identical to an article indexed before it or earlier among them."""
-    copy = np.zeros(len(norm_hash), dtype=np.uint8)
-    copy[exact.matches(norm_hash)[0]] = 1
-    copy[np.setdiff1d(np.arange(len(norm_hash)), np.unique(norm_hash, return_index=True)[1])] = 1
-    return copy
 
 
 def _id_hash(article_id: str) -> int:

@@ -92,19 +92,23 @@ class ContainmentPath:
         self.holders = holders if holders is not None else KeyTable(key_bits=32)
         self.counts = counts if counts is not None else np.zeros(0, dtype=np.uint32)
 
-    def _ranks(self, terms: np.ndarray) -> np.ndarray:
-        """`holder_ranks` of `terms` (articles in order), counting them in."""
+    def _grow(self, terms: np.ndarray) -> None:
+        """Make room in the counts for every term id in `terms`."""
         need = int(terms.max()) + 1 if len(terms) else 0
         if need > len(self.counts):
-            self.counts = np.concatenate(
-                [self.counts, np.zeros(max(need, 2 * len(self.counts)) - len(self.counts), dtype=np.uint32)]
-            )
-        return holder_ranks(terms, self.counts, self.lsh.contain_max_df)
+            more = max(need, 2 * len(self.counts)) - len(self.counts)
+            self.counts = np.concatenate([self.counts, np.zeros(more, dtype=np.uint32)])
 
     def add(self, signed: SignedShard, items: np.ndarray) -> None:
         """Count the articles' terms in and hold them where they are among a term's first holders."""
-        rank = self._ranks(signed.terms)
-        keep = rank <= self.lsh.contain_max_df
+        self._grow(signed.terms)
+        max_df = self.lsh.contain_max_df
+        if len(items) == 1:  # one article's terms are distinct: its ranks need no sort
+            rank = np.minimum(self.counts[signed.terms].astype(np.int64) + 1, max_df + 1)
+            self.counts[signed.terms] += 1
+        else:
+            rank = holder_ranks(signed.terms, self.counts, max_df)
+        keep = rank <= max_df
         owner = np.repeat(items, np.diff(signed.term_bounds))
         self.holders.add_many(signed.terms[keep].astype(np.uint64), owner[keep])
 
