@@ -142,6 +142,33 @@ def test_a_redis_write_whose_answer_is_lost_is_whole_and_the_retry_gets_its_repo
     assert len(Index(store=open_store(fresh_redis))) == 2
 
 
+def test_two_indexes_count_boilerplate_and_terms_as_one(open_shared: Callable[[], Store], fiction: Any) -> None:
+    """Workers taking turns over one store judge a site's chrome and a brief's rarest terms as one
+    index fed every article would: clusters joined from the other's stored reports, terms counted."""
+    from tests.test_boilerplate import FOOTER, HEADER
+
+    wires = [a for a in fiction if a["kind"] == "wire"][:7]
+    when = [datetime(2025, 3, 1, tzinfo=UTC) + timedelta(hours=i) for i in range(7)]
+    site = [
+        Article(f"site-{i}", HEADER + w["text"].rstrip() + " Reuter" + FOOTER, published=when[i])
+        for i, w in enumerate(wires)
+    ]
+    brief = Article("brief", "In brief. " + " ".join(wires[0]["text"].split()[:40]), published=when[5])
+    again = Article("site-0-again", site[0].text, published=when[0])  # one cluster with site-0
+    workers, alone, found = (Index(store=open_shared()), Index(store=open_shared())), Index(), []
+    for k, article in enumerate([site[0], again, *site[1:5], brief]):
+        report = alone.add(article)
+        assert workers[k % 2].add(article).relations == report.relations
+        found += [(r["a"], r["b"], r["relation"]) for r in report.relations]
+    # The footer is evidence until it is in three clusters (site-0 and its copy are one, as the other
+    # worker's stored report says); the brief is found in its source.
+    assert ("site-0", "site-1", "partial") in found and ("site-0", "brief", "copy") in found
+    assert not any(b in ("site-3", "site-4") for _, b, _ in found)
+    late = site[6]
+    assert workers[0].check(late).relations == workers[1].check(late).relations == alone.check(late).relations
+    assert (workers[0]._contain.counts[: len(alone._contain.counts)] == alone._contain.counts).all()
+
+
 def test_a_snapshot_restores_the_index_and_a_stale_one_catches_up_from_the_log(
     open_shared: Callable[[], Store], tmp_path: Path
 ) -> None:
