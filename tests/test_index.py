@@ -143,12 +143,20 @@ def test_keytable_add_many_matches_adding_item_by_item_across_windows(monkeypatc
         many.add_many(pool[:1], np.array([item - 1], dtype=np.uint32))
 
 
-def test_distinct_per_item_keeps_each_key_once_per_article() -> None:
-    from dedup.index.incremental import _distinct_per_item
+def test_an_articles_paragraph_keys_are_held_once_per_article() -> None:
+    from dedup.index import ArticleKeys
 
-    keys = np.array([[5, 6], [6, 7], [5, 6], [1, 2]], dtype=np.uint64)  # article 3 prints [5, 6] twice
-    items, flat = _distinct_per_item(keys, np.array([3, 3, 3, 4], dtype=np.uint32))
-    assert list(zip(items.tolist(), flat.tolist(), strict=True)) == [(3, 5), (3, 6), (3, 7), (4, 1), (4, 2)]
+    blocks = np.array([[5, 6], [6, 7], [5, 6], [1, 2]], dtype=np.uint64)  # article 0 prints [5, 6] twice
+    none = np.zeros((2, 0), dtype=np.uint64)
+    keys = ArticleKeys(
+        np.array([8, 9], dtype=np.uint64), blocks, np.array([0, 0, 0, 1]), none, none.astype(np.uint32),
+        np.zeros((2, 0), dtype=np.uint8), np.zeros(0, dtype=np.uint32), np.zeros(3, dtype=np.int64),
+    )  # fmt: skip
+    tables = {"exact": KeyTable(), "block": KeyTable(), "doc": KeyTable(), "topic": KeyTable(key_bits=32)}
+    keys.add_to(tables, np.array([3, 4], dtype=np.uint32), paragraph_bands=2)
+    assert len(tables["block"]) == 5 and tables["block"].lookup([5, 6, 7]).tolist() == [3, 3, 3]
+    keys.add_to(tables, np.array([5, 6], dtype=np.uint32), paragraph_bands=1)  # the first band alone
+    assert tables["block"].lookup([6]).tolist() == [3, 5] and tables["block"].lookup([2]).tolist() == [4]
 
 
 def test_keytable_holds_about_six_bytes_an_entry_and_refuses_older_items() -> None:

@@ -1,0 +1,138 @@
+"""What the index's tables hold of each article, packed to be stored beside it.
+
+Every worker over a shared store adds every article to its own tables. Without these keys, a worker
+following another's additions would prepare and sign each of them again (most of the cost of adding
+one); with them it unpacks a few arrays. The owning worker packs the keys it signed anyway, so every
+worker's tables hold the very keys the owner's hold.
+
+A packed form names the detector settings that made it (`keys_tag`): keys made under other settings,
+or by an older format, are not used, and the article is signed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.config import DetectorConfig
+from dedup.sketch.keytable import KeyTable
+from dedup.sketch.shard import SignedShard
+
+__all__ = ["KEYS_FORMAT", "ArticleKeys", "concat_keys", "keys_tag"]
+
+# Raise when signing changes what it makes without a change of settings: older packed keys are then ignored.
+KEYS_FORMAT = 1
+# The tag, then the sizes: paragraphs, paragraph bands, document bands, topic bands, sketch width, facts.
+_HEADER = struct.Struct("<8s6I")
+# The packed arrays in order: norm hash, paragraph keys, document keys, topic keys, topic sketch, facts.
+_DTYPES = tuple(np.dtype(t) for t in ("<u8", "<u8", "<u8", "<u4", "u1", "<u4"))
+
+
+def keys_tag(config: DetectorConfig) -> bytes:
+    """The settings (and format) packed keys were made under: keys of another tag are not used."""
+    return hashlib.sha256(repr((KEYS_FORMAT, config)).encode()).digest()[:8]
+
+
+@dataclass(frozen=True)
+class ArticleKeys:
+    """The keys and rewrite-path sets of consecutive articles, as `SignedShard` holds them.
+
+    Per article: its normalized-text hash, document and topic band keys (rows), topic sketch (row) and
+    facts (flat, `fact_bounds`); per eligible paragraph, its band keys (rows) and article (`block_owner`).
+    """
+
+    norm_hash: np.ndarray
+    block_keys: np.ndarray
+    block_owner: np.ndarray
+    doc_keys: np.ndarray
+    topic_keys: np.ndarray
+    topic_sketch: np.ndarray
+    fact_hashes: np.ndarray
+    fact_bounds: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.norm_hash)
+
+    @classmethod
+    def of(cls, signed: SignedShard) -> ArticleKeys:
+        """The keys of signed articles (no copy)."""
+        return cls(
+            signed.norm_hash, signed.block_keys, signed.block_owner, signed.doc_keys, signed.topic_keys,
+            signed.topic_sketch, signed.fact_hashes, signed.fact_bounds,
+        )  # fmt: skip
+
+    def add_to(self, tables: dict[str, KeyTable], items: np.ndarray, paragraph_bands: int) -> None:
+        """Add the keys to an index's tables (exact, block, doc, topic), the articles numbered `items`;
+        of each paragraph, its first `paragraph_bands` bands."""
+        block_items, block_keys = _distinct_per_item(self.block_keys[:, :paragraph_bands], items[self.block_owner])
+        tables["exact"].add_many(self.norm_hash, items)
+        tables["block"].add_many(block_keys, block_items)
+        for name, keys in (("doc", self.doc_keys), ("topic", self.topic_keys)):
+            tables[name].add_many(keys.ravel(), np.repeat(items, keys.shape[1]))
+
+    def pack_each(self, tag: bytes) -> list[bytes]:
+        """Each article's keys as bytes (little-endian), headed by `tag`, for `unpack`."""
+        block_bounds = np.searchsorted(self.block_owner, np.arange(len(self) + 1))
+        return [self._pack_one(i, block_bounds[i : i + 2], tag) for i in range(len(self))]
+
+    def _pack_one(self, i: int, blocks: np.ndarray, tag: bytes) -> bytes:
+        facts = self.fact_hashes[self.fact_bounds[i] : self.fact_bounds[i + 1]]
+        block_keys = self.block_keys[blocks[0] : blocks[1]]
+        sizes = (*block_keys.shape, self.doc_keys.shape[1], self.topic_keys.shape[1], self.topic_sketch.shape[1])
+        parts = (self.norm_hash[i : i + 1], block_keys, self.doc_keys[i], self.topic_keys[i], self.topic_sketch[i])
+        packed = [np.ascontiguousarray(a, dtype=t).tobytes() for a, t in zip((*parts, facts), _DTYPES, strict=True)]
+        return _HEADER.pack(tag, *sizes, len(facts)) + b"".join(packed)
+
+    @classmethod
+    def unpack(cls, packed: bytes, tag: bytes) -> ArticleKeys | None:
+        """One article's keys from `pack_each`; None if made under another tag (or not whole)."""
+        if len(packed) < _HEADER.size or packed[: len(tag)] != tag:
+            return None
+        _, blocks, bands, doc_bands, topic_bands, width, facts = _HEADER.unpack_from(packed)
+        counts = (1, blocks * bands, doc_bands, topic_bands, width, facts)
+        if _HEADER.size + sum(n * t.itemsize for n, t in zip(counts, _DTYPES, strict=True)) != len(packed):
+            return None
+        arrays, offset = [], _HEADER.size
+        for n, dtype in zip(counts, _DTYPES, strict=True):
+            arrays.append(np.frombuffer(packed, dtype, n, offset))
+            offset += n * dtype.itemsize
+        norm, block, doc, topic, sketch, fact = arrays
+        return cls(
+            norm, block.reshape(blocks, bands), np.zeros(blocks, dtype=np.int64), doc.reshape(1, doc_bands),
+            topic.reshape(1, topic_bands), sketch.reshape(1, width), fact, np.array([0, facts], dtype=np.int64),
+        )  # fmt: skip
+
+
+def concat_keys(keys: Sequence[ArticleKeys]) -> ArticleKeys:
+    """The keys of consecutive articles joined, in order (article indices made global)."""
+    if len(keys) == 1:
+        return keys[0]
+    starts = np.cumsum([0] + [len(k) for k in keys])[:-1]
+    fact_starts = np.cumsum([0] + [len(k.fact_hashes) for k in keys])[:-1]
+    return ArticleKeys(
+        norm_hash=np.concatenate([k.norm_hash for k in keys]),
+        block_keys=np.concatenate([k.block_keys for k in keys]),
+        block_owner=np.concatenate([k.block_owner + s for k, s in zip(keys, starts, strict=True)]),
+        doc_keys=np.concatenate([k.doc_keys for k in keys]),
+        topic_keys=np.concatenate([k.topic_keys for k in keys]),
+        topic_sketch=np.concatenate([k.topic_sketch for k in keys]),
+        fact_hashes=np.concatenate([k.fact_hashes for k in keys]),
+        fact_bounds=np.concatenate(
+            [keys[0].fact_bounds[:1]] + [k.fact_bounds[1:] + s for k, s in zip(keys, fact_starts, strict=True)]
+        ),
+    )
+
+
+def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(item, key) pairs of each row of `keys` (the band keys of one paragraph of article `items[row]`),
+    in item order, each pair once: a paragraph printed twice holds its keys twice."""
+    flat_items, flat_keys = np.repeat(items, keys.shape[1]), keys.ravel()
+    order = np.lexsort((flat_keys, flat_items))
+    flat_items, flat_keys = flat_items[order], flat_keys[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (flat_items[1:] != flat_items[:-1]) | (flat_keys[1:] != flat_keys[:-1])
+    return flat_items[first], flat_keys[first]
