@@ -321,3 +321,22 @@ def test_an_index_keeping_fewer_paragraph_bands_holds_fewer_keys_and_still_finds
     for bad in (0, 26):
         with pytest.raises(ConfigError, match="paragraph_bands"):
             Index(paragraph_bands=bad)
+
+
+def test_keytable_finds_the_same_entries_in_the_same_order_however_they_were_added() -> None:
+    rng = np.random.default_rng(11)
+    pool = rng.integers(0, 2**64, size=3_000, dtype=np.uint64)
+    keys = rng.choice(pool, size=30_000)  # many keys held by several items, some twice by one
+    items = np.sort(rng.integers(0, 140_000, size=30_000)).astype(np.uint32)  # across item windows
+    one_by_one, at_once = KeyTable(), KeyTable()
+    for lo in range(0, len(keys), 37):  # the head takes entries a few at a time and is sealed as it fills
+        one_by_one.add_many(keys[lo : lo + 37], items[lo : lo + 37])
+    at_once.add_many(keys, items)
+    probe = np.concatenate([pool[:500], rng.integers(0, 2**64, size=50, dtype=np.uint64)])
+    for table in (one_by_one, at_once):
+        assert len(table) == len(keys)
+    queries, found = one_by_one.matches(probe)
+    expected = sorted(zip(*at_once.matches(probe), strict=True))
+    assert sorted(zip(queries.tolist(), found.tolist(), strict=True)) == [(int(q), int(i)) for q, i in expected]
+    restored = KeyTable.from_state(one_by_one.key_bits, one_by_one.state())
+    assert [a.tolist() for a in restored.matches(probe)] == [a.tolist() for a in one_by_one.matches(probe)]
