@@ -129,10 +129,18 @@ def concat_keys(keys: Sequence[ArticleKeys]) -> ArticleKeys:
 
 def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(item, key) pairs of each row of `keys` (the band keys of one paragraph of article `items[row]`),
-    in item order, each pair once: a paragraph printed twice holds its keys twice."""
+    in item order, each pair once: a paragraph printed twice holds its keys twice.
+
+    Only keys found more than once can repeat a pair, and they are few: those alone are sorted by key
+    and item, the rest keep their order (the order of an item's keys does not change a table)."""
     flat_items, flat_keys = np.repeat(items, keys.shape[1]), keys.ravel()
-    order = np.lexsort((flat_keys, flat_items))
-    flat_items, flat_keys = flat_items[order], flat_keys[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (flat_items[1:] != flat_items[:-1]) | (flat_keys[1:] != flat_keys[:-1])
-    return flat_items[first], flat_keys[first]
+    by_key = np.sort(flat_keys)
+    repeated = np.unique(by_key[1:][by_key[1:] == by_key[:-1]])
+    if not len(repeated):
+        return flat_items, flat_keys
+    shared = np.flatnonzero(np.isin(flat_keys, repeated))
+    shared = shared[np.lexsort((flat_items[shared], flat_keys[shared]))]
+    again = (flat_keys[shared[1:]] == flat_keys[shared[:-1]]) & (flat_items[shared[1:]] == flat_items[shared[:-1]])
+    keep = np.ones(len(flat_keys), dtype=bool)
+    keep[shared[1:][again]] = False
+    return flat_items[keep], flat_keys[keep]
