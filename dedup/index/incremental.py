@@ -196,6 +196,8 @@ class Index:
                 self._apply(changes)
                 self._cursor = changes[-1].position
                 applied += len(changes)
+                if len(changes) < _REOPEN_SHARD:
+                    break  # the end of the log: asking again would cost a query (a round trip to Redis)
             return applied
 
     def _apply(self, changes: list[Change]) -> None:
