@@ -340,3 +340,20 @@ def test_keytable_finds_the_same_entries_in_the_same_order_however_they_were_add
     assert sorted(zip(queries.tolist(), found.tolist(), strict=True)) == [(int(q), int(i)) for q, i in expected]
     restored = KeyTable.from_state(one_by_one.key_bits, one_by_one.state())
     assert [a.tolist() for a in restored.matches(probe)] == [a.tolist() for a in one_by_one.matches(probe)]
+
+
+def test_keytable_takes_a_large_batch_as_it_takes_small_ones() -> None:
+    rng = np.random.default_rng(12)
+    keys = rng.integers(0, 2**64, size=4_000, dtype=np.uint64)[rng.integers(0, 4_000, size=50_000)]
+    items = np.sort(rng.integers(0, 3_000, size=50_000)).astype(np.uint32)
+    large, small = KeyTable(), KeyTable()
+    large.add_many(keys, items)  # one batch, as an index opening over a store inserts 1,000 articles
+    for lo in range(0, len(keys), 500):
+        small.add_many(keys[lo : lo + 500], items[lo : lo + 500])
+    probe = keys[:700]
+    assert sorted(zip(*(a.tolist() for a in large.matches(probe)), strict=True)) == sorted(
+        zip(*(a.tolist() for a in small.matches(probe)), strict=True)
+    )
+    # Equal keys of one batch keep the order they came in (items in order): what a stable sort gives.
+    held = large.lookup(keys[:1])
+    assert held.tolist() == sorted(held.tolist()) and len(held) == int((keys == keys[0]).sum())
