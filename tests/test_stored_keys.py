@@ -150,3 +150,22 @@ def test_a_sqlite_store_without_the_keys_column_is_upgraded_in_place(tmp_path: P
     assert len(index) == 1 and index.add(Article("b", "Harbour fees rose in March, said the port.")).relations
     assert [c.keys is None for c in SQLiteStore(db).changes(None)] == [True, False]
     assert len(Index(store=SQLiteStore(db))) == 2
+
+
+def test_opening_in_batches_of_pages_with_deletes_and_unsigned_rows_between(
+    tmp_path: Path, articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "paged.db"
+    writer = Index(store=SQLiteStore(db))
+    for n, article in enumerate(articles[:-10]):
+        writer.add(article)
+        if n % 7 == 3:
+            writer.delete(article.id)  # deletes between the adds of one batch
+    with sqlite3.connect(db) as old:
+        old.execute("UPDATE articles SET keys = NULL WHERE seq % 5 = 0")
+    monkeypatch.setattr(dedup.index.incremental, "_REOPEN_SHARD", 4)  # pages of 4 entries,
+    monkeypatch.setattr(dedup.index.incremental, "_APPLY_PAGES", 3)  # 3 pages applied together
+    reopened = Index(store=SQLiteStore(db))
+    assert len(reopened) == len(writer)
+    probes = articles[-10:] + articles[3:50:7]
+    assert _answers(reopened, probes) == _answers(writer, probes)

@@ -47,6 +47,9 @@ __all__ = ["Index", "IndexReport", "pack_terms"]
 _DOC_CACHE = 512
 # Articles of a reopened store signed together: one at a time, re-signing is several times slower.
 _REOPEN_SHARD = 1000
+# Pages of the log inserted together when there are many (opening over a store): the band tables then
+# build a few large runs rather than merging many small ones again and again.
+_APPLY_PAGES = 16
 # Log entries replayed at opening past which the snapshot is written again (a restart after a crash).
 _SNAPSHOT_AFTER = 1000
 
@@ -191,14 +194,18 @@ class Index:
     def sync(self) -> int:
         """Apply the store's log since the last call (every process's adds and deletes); how many entries."""
         with self._lock:
-            applied = 0
-            while changes := self.store.changes(self._cursor, _REOPEN_SHARD):
-                self._apply(changes)
-                self._cursor = changes[-1].position
-                applied += len(changes)
-                if len(changes) < _REOPEN_SHARD:
-                    break  # the end of the log: asking again would cost a query (a round trip to Redis)
-            return applied
+            applied, read = 0, list[Change]()
+            while True:
+                changes = self.store.changes(read[-1].position if read else self._cursor, _REOPEN_SHARD)
+                read += changes
+                # A short page is the end of the log: asking again would cost a query (a round trip to Redis).
+                end = len(changes) < _REOPEN_SHARD
+                if read and (end or len(read) >= _APPLY_PAGES * _REOPEN_SHARD):
+                    self._apply(read)
+                    self._cursor = read[-1].position
+                    applied, read = applied + len(read), []
+                if end:
+                    return applied
 
     def _apply(self, changes: list[Change]) -> None:
         """Adds in runs inserted together, deletes in order."""
@@ -228,8 +235,10 @@ class Index:
             articles = [article for article, _ in entries]
             if has_keys:
                 self._insert(articles, concat_keys([keys for _, keys in entries if keys is not None]))
-            else:
-                self._insert(articles, ArticleKeys.of(sign_shard(articles, self.detector)))
+                continue
+            for lo in range(0, len(articles), _REOPEN_SHARD):
+                shard = articles[lo : lo + _REOPEN_SHARD]
+                self._insert(shard, ArticleKeys.of(sign_shard(shard, self.detector)))
 
     @property
     def position(self) -> str | None:
