@@ -340,6 +340,15 @@ def test_keytable_finds_the_same_entries_in_the_same_order_however_they_were_add
     assert sorted(zip(queries.tolist(), found.tolist(), strict=True)) == [(int(q), int(i)) for q, i in expected]
     restored = KeyTable.from_state(one_by_one.key_bits, one_by_one.state())
     assert [a.tolist() for a in restored.matches(probe)] == [a.tolist() for a in one_by_one.matches(probe)]
+    open_window = KeyTable()  # all in one item window: its runs stay apart until compacted
+    for shift in (0, 30_000):
+        for lo in range(0, len(keys), 37):
+            open_window.add_many(keys[lo : lo + 37], items[lo : lo + 37] // 6 + shift)
+    before = sorted(zip(*(a.tolist() for a in open_window.matches(probe)), strict=True))
+    runs = open_window.runs
+    open_window.compact()
+    assert runs >= 3 and open_window.runs == 2 and len(open_window) == 2 * len(keys)  # a run, the head
+    assert sorted(zip(*(a.tolist() for a in open_window.matches(probe)), strict=True)) == before
 
 
 def test_keytable_takes_a_large_batch_as_it_takes_small_ones() -> None:

@@ -243,6 +243,10 @@ class KeyTable:
             runs[-1] = _merge([runs[-1], last])
         self._runs = closed + runs
 
+    def compact(self) -> None:
+        """Merge each window's runs into one: lookups probe fewer runs (and find the same entries)."""
+        self._runs = _compact(self._runs)
+
     def lookup(self, keys: np.ndarray | list[int]) -> np.ndarray:
         """Items holding any of `keys`, once per matching entry."""
         return self.matches(keys)[1]
