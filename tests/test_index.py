@@ -144,12 +144,22 @@ def test_keytable_add_many_matches_adding_item_by_item_across_windows(monkeypatc
         many.add_many(pool[:1], np.array([item - 1], dtype=np.uint32))
 
 
-def test_distinct_per_item_keeps_each_key_once_per_article() -> None:
-    from dedup.index.incremental import _distinct_per_item
+def test_an_articles_paragraph_keys_are_held_once_per_article() -> None:
+    from dedup.index import ArticleKeys
 
-    keys = np.array([[5, 6], [6, 7], [5, 6], [1, 2]], dtype=np.uint64)  # article 3 prints [5, 6] twice
-    items, flat = _distinct_per_item(keys, np.array([3, 3, 3, 4], dtype=np.uint32))
-    assert list(zip(items.tolist(), flat.tolist(), strict=True)) == [(3, 5), (3, 6), (3, 7), (4, 1), (4, 2)]
+    blocks = np.array([[5, 6], [6, 7], [5, 6], [1, 2]], dtype=np.uint64)  # article 0 prints [5, 6] twice
+    none = np.zeros((2, 0), dtype=np.uint64)
+    keys = ArticleKeys(
+        np.array([8, 9], dtype=np.uint64), blocks, np.array([0, 0, 0, 1]), none, none.astype(np.uint32),
+        np.zeros((2, 0), dtype=np.uint8), np.zeros(0, dtype=np.uint32), np.zeros(3, dtype=np.int64),
+        np.zeros(0, dtype=np.int32), np.zeros(3, dtype=np.int64), np.zeros(0, dtype=np.uint64),
+        np.zeros(0, dtype=np.int64), ((), ()),
+    )  # fmt: skip
+    tables = {"exact": KeyTable(), "block": KeyTable(), "doc": KeyTable(), "topic": KeyTable(key_bits=32)}
+    keys.add_to(tables, np.array([3, 4], dtype=np.uint32), paragraph_bands=2)
+    assert len(tables["block"]) == 5 and tables["block"].lookup([5, 6, 7]).tolist() == [3, 3, 3]
+    keys.add_to(tables, np.array([5, 6], dtype=np.uint32), paragraph_bands=1)  # the first band alone
+    assert tables["block"].lookup([6]).tolist() == [3, 5] and tables["block"].lookup([2]).tolist() == [4]
 
 
 def test_keytable_holds_about_six_bytes_an_entry_and_refuses_older_items() -> None:
@@ -295,6 +305,8 @@ def test_memory_per_article_is_under_2kb_and_counts_every_table_and_id(
     indexed: tuple[Index, list[dict[str, Any]]],
 ) -> None:
     index = indexed[0]
+    for table in index._tables.values():
+        table._seal()  # the head (a bounded, uncompressed buffer of the newest entries) into a run
     per_article = memory_per_article(index)
     entries = sum(len(t) for t in index._tables.values())
     assert per_article < 2048
@@ -320,6 +332,8 @@ def test_an_index_keeping_fewer_paragraph_bands_holds_fewer_keys_and_still_finds
     for article in full.store:
         found += [(r["a"], r["b"], r["relation"]) for r in lean.add(article).relations]
     assert 0.6 * len(full._tables["block"]) <= len(lean._tables["block"]) <= 0.68 * len(full._tables["block"])
+    for table in [*full._tables.values(), *lean._tables.values()]:
+        table._seal()  # compare runs, not the bounded head buffers
     assert lean.article_nbytes < full.article_nbytes
     # Verbatim and lightly edited copies share every band of their paragraphs: none is lost.
     every = _triples(indexed[1])
@@ -327,3 +341,48 @@ def test_an_index_keeping_fewer_paragraph_bands_holds_fewer_keys_and_still_finds
     for bad in (0, 26):
         with pytest.raises(ConfigError, match="paragraph_bands"):
             Index(paragraph_bands=bad)
+
+
+def test_keytable_finds_the_same_entries_in_the_same_order_however_they_were_added() -> None:
+    rng = np.random.default_rng(11)
+    pool = rng.integers(0, 2**64, size=3_000, dtype=np.uint64)
+    keys = rng.choice(pool, size=30_000)  # many keys held by several items, some twice by one
+    items = np.sort(rng.integers(0, 140_000, size=30_000)).astype(np.uint32)  # across item windows
+    one_by_one, at_once = KeyTable(), KeyTable()
+    for lo in range(0, len(keys), 37):  # the head takes entries a few at a time and is sealed as it fills
+        one_by_one.add_many(keys[lo : lo + 37], items[lo : lo + 37])
+    at_once.add_many(keys, items)
+    probe = np.concatenate([pool[:500], rng.integers(0, 2**64, size=50, dtype=np.uint64)])
+    for table in (one_by_one, at_once):
+        assert len(table) == len(keys)
+    queries, found = one_by_one.matches(probe)
+    expected = sorted(zip(*at_once.matches(probe), strict=True))
+    assert sorted(zip(queries.tolist(), found.tolist(), strict=True)) == [(int(q), int(i)) for q, i in expected]
+    restored = KeyTable.from_state(one_by_one.key_bits, one_by_one.state())
+    assert [a.tolist() for a in restored.matches(probe)] == [a.tolist() for a in one_by_one.matches(probe)]
+    open_window = KeyTable()  # all in one item window: its runs stay apart until compacted
+    for shift in (0, 30_000):
+        for lo in range(0, len(keys), 37):
+            open_window.add_many(keys[lo : lo + 37], items[lo : lo + 37] // 6 + shift)
+    before = sorted(zip(*(a.tolist() for a in open_window.matches(probe)), strict=True))
+    runs = open_window.runs
+    open_window.compact()
+    assert runs >= 3 and open_window.runs == 2 and len(open_window) == 2 * len(keys)  # a run, the head
+    assert sorted(zip(*(a.tolist() for a in open_window.matches(probe)), strict=True)) == before
+
+
+def test_keytable_takes_a_large_batch_as_it_takes_small_ones() -> None:
+    rng = np.random.default_rng(12)
+    keys = rng.integers(0, 2**64, size=4_000, dtype=np.uint64)[rng.integers(0, 4_000, size=50_000)]
+    items = np.sort(rng.integers(0, 3_000, size=50_000)).astype(np.uint32)
+    large, small = KeyTable(), KeyTable()
+    large.add_many(keys, items)  # one batch, as an index opening over a store inserts 1,000 articles
+    for lo in range(0, len(keys), 500):
+        small.add_many(keys[lo : lo + 500], items[lo : lo + 500])
+    probe = keys[:700]
+    assert sorted(zip(*(a.tolist() for a in large.matches(probe)), strict=True)) == sorted(
+        zip(*(a.tolist() for a in small.matches(probe)), strict=True)
+    )
+    # Equal keys of one batch keep the order they came in (items in order): what a stable sort gives.
+    held = large.lookup(keys[:1])
+    assert held.tolist() == sorted(held.tolist()) and len(held) == int((keys == keys[0]).sum())

@@ -175,11 +175,11 @@ def test_a_batch_that_meets_a_failed_store_says_where_it_stopped(
     real_put = store.put
     calls = {"n": 0}
 
-    def flaky_put(article: Any, report: Any = None, terms: Any = None) -> None:
+    def flaky_put(article: Any, report: Any = None, terms: Any = None, keys: Any = None) -> None:
         calls["n"] += 1
         if calls["n"] == 2:
             raise StoreUnavailable("injected: /var/lib/secret at 10.0.0.1")
-        real_put(article, report, terms)
+        real_put(article, report, terms, keys)
 
     monkeypatch.setattr(store, "put", flaky_put)
     lines = [json.dumps({"id": f"n{i}", "text": f"Story number {i} about the harbour."}) for i in range(4)]

@@ -2,12 +2,13 @@
 
     python -m benchmarks.speed.service_load [--archive FILE] [--indexed 10000 100000] [--workers 1 2]
         [--stores sqlite redis] [--latency-posts 500] [--throughput-posts 2000] [--clients 4]
-        [--seconds 60] [--out benchmarks/results/service_load.json]
+        [--seconds 60] [--without-keys] [--out benchmarks/results/service_load.json]
 
 For each store and index size: fills a fresh store (SQLite file, or a redis-server started here with
-`appendfsync everysec`) with the first `indexed` articles of the synthetic archive, starts `dedup serve`
-once to build the index and its snapshot (cold start), then for each worker count restarts it (ready
-time from the snapshot) and measures, from this separate process:
+`appendfsync everysec`) with the first `indexed` articles of the synthetic archive (with the index keys
+the service stores beside each, unless `--without-keys`: then the store is as older versions wrote it),
+starts `dedup serve` once to build the index and its snapshot (cold start), then for each worker count
+restarts it (ready time from the snapshot) and measures, from this separate process:
 
 - latency: one client posting `latency-posts` new articles one after the other (keep-alive), p50/p95/p99;
 - throughput: `clients` concurrent clients posting `throughput-posts` new articles, articles per second.
@@ -43,7 +44,7 @@ from benchmarks.data.archive import generate, reuters_pool
 from benchmarks.results_md import replace_section
 from dedup.article import article_from_mapping
 from dedup.detector import Detector
-from dedup.index import pack_terms
+from dedup.index import ArticleKeys, keys_tag, pack_terms
 from dedup.sketch.shard import sign_shard
 from dedup.store import open_store
 
@@ -135,20 +136,23 @@ def _redis(folder: Path) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-def fill_store(url: str, records: list[dict[str, Any]], shard: int = 1000) -> float:
-    """Store the records directly, with the terms the service stores beside each article (as if they had
-    been posted, without their reports), signed a shard at a time; seconds taken."""
+def fill_store(url: str, records: list[dict[str, Any]], shard: int = 1000, keys: bool = True) -> float:
+    """Store the records directly, with the terms and (`keys`) index keys the service stores beside each
+    article (as if they had been posted, without their reports), signed a shard at a time; seconds taken.
+    Without keys the store is as an older version wrote it: every index over it signs each article again."""
     start = time.perf_counter()
     store = open_store(url)
     detector = Detector()
+    tag = keys_tag(detector.config)
     try:
         for lo in range(0, len(records), shard):
             articles = [article_from_mapping(r) for r in records[lo : lo + shard]]
             signed = sign_shard(articles, detector)
             bounds = signed.term_bounds
+            packed = ArticleKeys.of(signed).pack_each(tag) if keys else [None] * len(articles)
             for n, article in enumerate(articles):
                 terms = slice(int(bounds[n]), int(bounds[n + 1]))
-                store.put(article, None, pack_terms(signed.terms[terms], signed.term_counts[terms]))
+                store.put(article, None, pack_terms(signed.terms[terms], signed.term_counts[terms]), packed[n])
     finally:
         store.close()
     return time.perf_counter() - start
@@ -252,13 +256,14 @@ def run_store(kind: str, indexed: int, records: list[dict[str, Any]], args: argp
     with tempfile.TemporaryDirectory(prefix=f"load-{kind}-") as tmp:
         work = Path(tmp)
         with _redis(work) if kind == "redis" else _nothing(f"sqlite:///{work / 'index.db'}") as url:
-            filled = fill_store(url, records[:indexed])
+            filled = fill_store(url, records[:indexed], keys=not args.without_keys)
             env = {"DEDUP_SNAPSHOT": str(work / "index.snapshot")}
             with serve(url, 1, work / "cold.log", env) as (_, cold):
                 pass  # the index is built by re-signing every article, and its snapshot written
             for workers in args.workers:
                 row: dict[str, Any] = {"store": kind, "indexed": indexed, "workers": workers}
                 row.update(fill_seconds=round(filled, 1), cold_ready_s=round(cold, 2), load_before=_load())
+                row["stored_keys"] = not args.without_keys
                 with serve(url, workers, work / f"w{workers}.log", env) as (server, ready):
                     row["ready_after_restart_s"] = round(ready, 2)
                     latency = [records[next(fresh)] for _ in range(args.latency_posts)]
@@ -296,10 +301,9 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 
 def _section(rows: list[dict[str, Any]], command: str) -> str:
-    cold = sorted({(r["store"], r["indexed"], r["cold_ready_s"]) for r in rows})
-    cold_lines = "\n".join(
-        f"- {s}, {n:,} articles: {c} s to ready with no snapshot (every article re-signed)" for s, n, c in cold
-    )
+    cold = sorted({(r["store"], r["indexed"], r["cold_ready_s"], r.get("stored_keys", False)) for r in rows})
+    how = {True: "each article's stored keys read", False: "every article re-signed"}
+    cold_lines = "\n".join(f"- {s}, {n:,} articles: {c} s to ready with no snapshot ({how[k]})" for s, n, c, k in cold)
     return (
         "<!-- service-load:start -->\n## Load: POST /v1/articles over loopback (`benchmarks/speed/service_load.py`)\n\n"
         f"`{command}` on {datetime.now(UTC):%Y-%m-%d} (2 cores; load averages beside each row: other "
@@ -323,6 +327,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--latency-posts", type=int, default=500)
     parser.add_argument("--throughput-posts", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--without-keys", action="store_true", help="fill the store without index keys, as older versions did"
+    )
     parser.add_argument("--seconds", type=float, default=60.0, help="time bound of each measuring loop")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--results", type=Path, default=RESULTS, help="markdown file with the service-load section")

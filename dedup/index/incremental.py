@@ -2,9 +2,10 @@
 
 This is what an ingest service calls per article. Band keys live in compact in-memory tables; the
 texts live in a `Store` (memory, SQLite, Redis), from which candidates are read back for exact
-verification. The index follows the store's change log: opening it over a non-empty store re-signs the
-stored articles, and every call first applies what other processes added or deleted since, so several
-workers (or hosts) over one store answer as one index.
+verification. The index follows the store's change log: opening it over a non-empty store reads the
+stored articles' keys (`keys`), and every call first applies what other processes added or deleted since,
+so several workers (or hosts) over one store answer as one index. Articles stored without keys (an older
+store) are signed again.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from datetime import timedelta
+from itertools import groupby
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,7 @@ from dedup.detector import Detector, relation_record
 from dedup.errors import ConfigError, DuplicateIdError
 from dedup.index.budget import WorkBudget
 from dedup.index.clusters import StreamedClusters, clustering_partners
+from dedup.index.keys import ArticleKeys, concat_keys, keys_tag
 from dedup.index.lookup import ContainmentPath, RewritePath, rewrite_candidates, streamed_holders
 from dedup.index.report import IndexReport, pack_terms, unpack_terms
 from dedup.index.snapshot import (
@@ -47,6 +50,9 @@ __all__ = ["Index", "IndexReport", "pack_terms"]
 _DOC_CACHE = 512
 # Articles of a reopened store signed together: one at a time, re-signing is several times slower.
 _REOPEN_SHARD = 1000
+# Pages of the log inserted together when there are many (opening over a store): the band tables then
+# build a few large runs rather than merging many small ones again and again.
+_APPLY_PAGES = 16
 # Log entries replayed at opening past which the snapshot is written again (a restart after a crash).
 _SNAPSHOT_AFTER = 1000
 
@@ -106,12 +112,17 @@ class Index:
         self._norms = array("Q")
         self._n_dead = 0
         self._cursor: str | None = None
-        # Articles this process is storing: each with its signature and the ids its strong relations join.
-        self._pending: dict[str, tuple[Article, SignedShard, list[str]]] = {}
+        # Articles this process is storing, with their keys (and the ids their strong relations join).
+        self._pending: dict[str, tuple[Article, ArticleKeys]] = {}
+        self._keys_tag = keys_tag(self.detector.config)
         self.retention = retention
         self.snapshot_path = Path(snapshot) if snapshot is not None else None
         restored = self._restore()
         replayed = self.sync()
+        if replayed >= _SNAPSHOT_AFTER:
+            # Inserted in bulk, the open window's keys lie in several runs, each probed by every lookup.
+            for table in self._tables.values():
+                table.compact()
         if self.snapshot_path is not None and (not restored or replayed >= _SNAPSHOT_AFTER):
             self.save_snapshot()
 
@@ -145,10 +156,12 @@ class Index:
         if budget is not None and budget.cancelled:
             return report  # nobody is waiting for it: store nothing
         report.added = True
+        keys = ArticleKeys.of(signed, [clustering_partners(report.relations, article.id)])
         with self._lock:
-            self._pending[article.id] = (article, signed, clustering_partners(report.relations, article.id))
+            self._pending[article.id] = (article, keys)
         try:
-            self.store.put(article, report.as_dict(), pack_terms(signed.terms, signed.term_counts))
+            terms = pack_terms(signed.terms, signed.term_counts)
+            self.store.put(article, report.as_dict(), terms, keys.pack_each(self._keys_tag)[0])
         except DuplicateIdError:
             # Another request or process stored this id meanwhile: a retry if it is the same article.
             replay = self._replay(article)
@@ -198,32 +211,56 @@ class Index:
     def sync(self) -> int:
         """Apply the store's log since the last call (every process's adds and deletes); how many entries."""
         with self._lock:
-            applied = 0
-            while changes := self.store.changes(self._cursor, _REOPEN_SHARD):
-                self._apply(changes)
-                self._cursor = changes[-1].position
-                applied += len(changes)
-            return applied
+            applied, read = 0, list[Change]()
+            while True:
+                changes = self.store.changes(read[-1].position if read else self._cursor, _REOPEN_SHARD)
+                read += changes
+                # A short page is the end of the log: asking again would cost a query (a round trip to Redis).
+                end = len(changes) < _REOPEN_SHARD
+                if read and (end or len(read) >= _APPLY_PAGES * _REOPEN_SHARD):
+                    self._apply(read)
+                    self._cursor = read[-1].position
+                    applied, read = applied + len(read), []
+                if end:
+                    return applied
 
     def _apply(self, changes: list[Change]) -> None:
-        """Adds in runs signed together (the ones this process just checked are signed already), deletes in order."""
-        run: list[Article] = []
+        """Adds in runs inserted together, deletes in order."""
+        run: list[tuple[Article, ArticleKeys | None]] = []
         for change in changes:
-            article = change.article
-            own = self._pending.get(article.id) if article is not None else None
-            if change.op == "add" and article is not None and (own is None or own[0] != article):
-                run.append(article)
+            if change.op == "add" and change.article is not None:
+                run.append((change.article, self._stored_keys(change.article, change.keys)))
                 continue
-            if run:
-                self._insert_shard(run)
-                run = []
-            if change.op == "add" and article is not None:
-                _, signed, partners = self._pending.pop(article.id)
-                self._insert([article], signed, [partners])
-            elif change.op == "delete":
+            self._insert_run(run)
+            run = []
+            if change.op == "delete":
                 self._forget(change.article_id)
-        if run:
-            self._insert_shard(run)
+        self._insert_run(run)
+
+    def _stored_keys(self, article: Article, packed: bytes | None) -> ArticleKeys | None:
+        """The keys of an added article: as this process signed them if it is one of its own, else as
+        stored beside it; None when it has none usable (stored by an older version or other settings)."""
+        own = self._pending.get(article.id)
+        if own is not None and own[0] == article:
+            return self._pending.pop(article.id)[1]
+        return ArticleKeys.unpack(packed, self._keys_tag) if packed else None
+
+    def _insert_run(self, run: list[tuple[Article, ArticleKeys | None]]) -> None:
+        """Insert in order: consecutive articles with keys at once, those without signed together."""
+        for has_keys, group in groupby(run, key=lambda entry: entry[1] is not None):
+            entries = list(group)
+            articles = [article for article, _ in entries]
+            if has_keys:
+                self._insert(articles, concat_keys([keys for _, keys in entries if keys is not None]))
+                continue
+            for lo in range(0, len(articles), _REOPEN_SHARD):
+                shard = articles[lo : lo + _REOPEN_SHARD]
+                self._insert(shard, ArticleKeys.of(sign_shard(shard, self.detector), self._joined(shard)))
+
+    def _joined(self, articles: list[Article]) -> list[list[str]]:
+        """The ids each stored article's strong relations join it to, as its stored report says."""
+        reports = [self.store.report(a.id) or {} for a in articles]
+        return [clustering_partners(r.get("relations") or [], a.id) for a, r in zip(articles, reports, strict=True)]
 
     @property
     def position(self) -> str | None:
@@ -292,15 +329,9 @@ class Index:
         with self._docs_lock:
             self._docs.pop(article_id, None)
 
-    def _insert_shard(self, articles: list[Article]) -> None:
-        """Sign and add articles another process stored, joined as their stored reports say."""
-        reports = [self.store.report(a.id) or {} for a in articles]
-        partners = [clustering_partners(r.get("relations") or [], a.id) for a, r in zip(articles, reports, strict=True)]
-        self._insert(articles, sign_shard(articles, self.detector), partners)
-
-    def _insert(self, articles: list[Article], signed: SignedShard, partners: list[list[str]]) -> None:
+    def _insert(self, articles: list[Article], signed: ArticleKeys) -> None:
         """Number the articles in order, add their keys, and join each to the items its strong
-        relations name (`partners`, ids per article)."""
+        relations name (`signed.joined`)."""
         first = len(self._id_ends)
         for article in articles:
             self._id_bytes += article.id.encode()
@@ -313,14 +344,10 @@ class Index:
         self._published.extend(a.published.timestamp() if a.published else float("inf") for a in articles)
         self._facts.extend(signed.fact_hashes.tolist())
         self._fact_ends.extend((signed.fact_bounds[1:] + (self._fact_ends[-1] if self._fact_ends else 0)).tolist())
-        block_items, block_keys = _distinct_per_item(self._paragraph_keys(signed), items[signed.block_owner])
-        self._tables["exact"].add_many(signed.norm_hash, items)
-        self._tables["block"].add_many(block_keys, block_items)
-        for name, keys in (("doc", signed.doc_keys), ("topic", signed.topic_keys)):
-            self._tables[name].add_many(keys.ravel(), np.repeat(items, keys.shape[1]))
+        signed.add_to(self._tables, items, self.paragraph_bands)
         self._contain.add(signed, items)
         self._clusters.add(signed.block_prints, items[signed.print_owner], len(self._id_ends))
-        for item, ids in zip(items.tolist(), partners, strict=True):
+        for item, ids in zip(items.tolist(), signed.joined, strict=True):
             for other in (j for i in ids for j in self._items_of(i)[-1:]):
                 self._clusters.join(item, other)
 
@@ -474,17 +501,6 @@ def _derived(found: tuple[int, Document, Decision], new: Document) -> Document:
 
 def _id_hash(article_id: str) -> int:
     return xxhash.xxh3_64_intdigest(article_id.encode())
-
-
-def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(item, key) pairs of each row of `keys` (the band keys of one paragraph of article `items[row]`),
-    in item order, each pair once: a paragraph printed twice holds its keys twice."""
-    flat_items, flat_keys = np.repeat(items, keys.shape[1]), keys.ravel()
-    order = np.lexsort((flat_keys, flat_items))
-    flat_items, flat_keys = flat_items[order], flat_keys[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (flat_items[1:] != flat_items[:-1]) | (flat_keys[1:] != flat_keys[:-1])
-    return flat_items[first], flat_keys[first]
 
 
 def _terms(idf: IdfTable, doc: Document) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,7 @@ import numpy as np
 
 from dedup.candidates import contained_in, estimate_jaccard, facts_kept, holder_ranks, query_terms
 from dedup.config import LSHConfig
+from dedup.index.keys import ArticleKeys
 from dedup.sketch.keytable import KeyTable
 from dedup.sketch.shard import SKETCH_WIDTH, SignedShard
 
@@ -99,7 +100,7 @@ class ContainmentPath:
             more = max(need, 2 * len(self.counts)) - len(self.counts)
             self.counts = np.concatenate([self.counts, np.zeros(more, dtype=np.uint32)])
 
-    def add(self, signed: SignedShard, items: np.ndarray) -> None:
+    def add(self, signed: SignedShard | ArticleKeys, items: np.ndarray) -> None:
         """Count the articles' terms in and hold them where they are among a term's first holders."""
         self._grow(signed.terms)
         max_df = self.lsh.contain_max_df

@@ -15,8 +15,10 @@ against twelve for a uint64 key and a uint32 item:
   items and uint16 otherwise: item numbers are grouped in windows of 65,536, a run never holds two
   windows, and a window's runs are merged into one when it closes.
 
-New entries go to a head run that is rebuilt on each insert (so it is as compact as the others) and
-joins the run list once it holds `_HEAD` entries. Items must be added in non-decreasing order, as an
+New entries go to a head: plain sorted fingerprints and items (twelve bytes an entry, for at most `_HEAD`
+entries), which an insert extends in place rather than rebuilding a compact run each time; it is built
+into a run and joins the run list once it holds `_HEAD` entries. A lookup finds the same entries in the
+same order in the head as in the run it becomes. Items must be added in non-decreasing order, as an
 index numbering its articles does.
 
 False matches: two different band keys share a fingerprint with probability 2^-40, so a lookup of q
@@ -132,6 +134,18 @@ class _Run:
         return queries, self.items[positions[hit]].astype(np.uint32) + np.uint32(self.base)
 
 
+_POSITION_BITS = 24
+
+
+def _stable_order(fps: np.ndarray) -> np.ndarray:
+    """`np.argsort(fps, kind="stable")` of fingerprints (at most 40 bits) in random order, faster: each
+    is made unique by its position in the low bits, and a plain sort of unique values is stable."""
+    if not 1024 <= len(fps) < 1 << _POSITION_BITS:
+        return np.argsort(fps, kind="stable")
+    keyed = (fps << np.uint64(_POSITION_BITS)) | np.arange(len(fps), dtype=np.uint64)
+    return (np.sort(keyed) & np.uint64((1 << _POSITION_BITS) - 1)).astype(np.intp)
+
+
 def _build(fps: np.ndarray, items: np.ndarray, key_bits: int) -> _Run:
     """A run of entries (fingerprint of `key_bits`, absolute item), all of one item window."""
     base = int(items.min())
@@ -183,7 +197,7 @@ class KeyTable:
         self.key_bits = key_bits
         self._fold = fingerprint32 if key_bits == 32 else fingerprint40
         self._runs: list[_Run] = []
-        self._head: _Run | None = None
+        self._head = _Head()
         self._last = -1
 
     def add(self, keys: np.ndarray | list[int], item: int) -> None:
@@ -209,28 +223,29 @@ class KeyTable:
             self._append(fps[lo:hi], items[lo:hi])
 
     def _append(self, fps: np.ndarray, items: np.ndarray) -> None:
-        """Add entries of one item window to the head run, sealing it when it is full or of another window."""
-        head = self._head
-        if head is not None and head.window != int(items[0]) // _WINDOW:
+        """Add entries of one item window to the head, sealing it when it is full or of another window."""
+        if len(self._head) and self._head.window != int(items[0]) // _WINDOW:
             self._seal()
-            head = None
-        if head is not None:
-            fps, items = np.concatenate([head.fingerprints(), fps]), np.concatenate([head.absolute_items(), items])
-        self._head = _build(fps, items, self.key_bits)
+        self._head.add(fps, items)
         if len(self._head) >= _HEAD:
             self._seal()
 
     def _seal(self) -> None:
         """Move the head to the run list; merge runs of similar size, and each closed window into one."""
-        head, self._head = self._head, None
-        if head is None:
+        if not len(self._head):
             return
+        head = _build(self._head.fps, self._head.items, self.key_bits)
+        self._head = _Head()
         closed = _compact([r for r in self._runs if r.window != head.window])
         runs = [r for r in self._runs if r.window == head.window] + [head]
         while len(runs) > 1 and len(runs[-2]) <= 2 * len(runs[-1]):
             last = runs.pop()
             runs[-1] = _merge([runs[-1], last])
         self._runs = closed + runs
+
+    def compact(self) -> None:
+        """Merge each window's runs into one: lookups probe fewer runs (and find the same entries)."""
+        self._runs = _compact(self._runs)
 
     def lookup(self, keys: np.ndarray | list[int]) -> np.ndarray:
         """Items holding any of `keys`, once per matching entry."""
@@ -239,7 +254,7 @@ class KeyTable:
     def matches(self, keys: np.ndarray | list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(index into the flattened `keys`, item number) of every matching entry."""
         fps = self._fold(keys)
-        found = [r.matches(fps) for r in self._all_runs()] if len(fps) else []
+        found = [r.matches(fps) for r in self._runs] + [self._head.matches(fps)] if len(fps) else []
         found = [f for f in found if len(f[0])]
         if not found:
             return _NO_MATCH
@@ -268,17 +283,65 @@ class KeyTable:
         return table
 
     def _all_runs(self) -> list[_Run]:
-        return self._runs + ([self._head] if self._head is not None else [])
+        """The runs, the head built into one (lookups find the same entries)."""
+        head = self._head
+        return self._runs + ([_build(head.fps, head.items, self.key_bits)] if len(head) else [])
 
     def __len__(self) -> int:
-        return sum(len(r) for r in self._all_runs())
+        return sum(len(r) for r in self._runs) + len(self._head)
 
     @property
     def runs(self) -> int:
         """Number of sorted runs a lookup probes (the head included)."""
-        return len(self._all_runs())
+        return len(self._runs) + bool(len(self._head))
 
     @property
     def nbytes(self) -> int:
-        """Bytes held: every run's arrays and objects, and the table's own object and list."""
-        return sum(r.nbytes for r in self._all_runs()) + sys.getsizeof(self) + sys.getsizeof(self._runs)
+        """Bytes held: every run's arrays and objects, the head's, and the table's own object and list."""
+        runs = sum(r.nbytes for r in self._runs) + sys.getsizeof(self._runs)
+        return runs + self._head.nbytes + sys.getsizeof(self)
+
+
+class _Head:
+    """The newest entries, of one item window: fingerprints sorted, ties in the order they were added
+    (as a stable sort of everything added puts them, which is how `_build` orders a run), and items."""
+
+    def __init__(self) -> None:
+        self.fps = np.empty(0, dtype=np.uint64)
+        self.items = _EMPTY
+
+    def __len__(self) -> int:
+        return len(self.fps)
+
+    @property
+    def window(self) -> int:
+        return int(self.items[0]) // _WINDOW
+
+    @property
+    def nbytes(self) -> int:
+        return _size(self.fps) + _size(self.items) + sys.getsizeof(self)
+
+    def add(self, fps: np.ndarray, items: np.ndarray) -> None:
+        order = _stable_order(fps)
+        fps = fps[order]
+        # After the equal fingerprints already held: they were added first.
+        new = np.searchsorted(self.fps, fps, side="right") + np.arange(len(fps))
+        old = np.ones(len(self.fps) + len(fps), dtype=bool)
+        old[new] = False
+        merged_fps, merged_items = np.empty(len(old), dtype=np.uint64), np.empty(len(old), dtype=np.uint32)
+        merged_fps[new], merged_items[new] = fps, items[order]
+        merged_fps[old], merged_items[old] = self.fps, self.items
+        self.fps, self.items = merged_fps, merged_items
+
+    def matches(self, fps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As `_Run.matches`: by query, then in the order the run would hold them."""
+        if not len(self.fps):
+            return _NO_MATCH
+        lo = np.searchsorted(self.fps, fps, side="left")
+        sizes = np.searchsorted(self.fps, fps, side="right") - lo
+        total = int(sizes.sum())
+        if not total:
+            return _NO_MATCH
+        ends = np.cumsum(sizes)
+        positions = np.repeat(lo - ends + sizes, sizes) + np.arange(total)
+        return np.repeat(np.arange(len(fps)), sizes), self.items[positions]

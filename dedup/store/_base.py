@@ -15,12 +15,14 @@ class Change:
     """One entry of a store's change log: an article added (with the article) or deleted (id only).
 
     `position` orders the log; an add whose article was deleted (or replaced) since has `article` None.
+    `keys`: the index keys stored with an added article, if any.
     """
 
     position: str
     op: str
     article_id: str
     article: Article | None = None
+    keys: bytes | None = None
 
 
 @runtime_checkable
@@ -29,12 +31,16 @@ class Store(Protocol):
 
     `terms` is what the index keeps beside an article's text to screen it as a candidate without reading
     the text again (its packed IDF terms); articles stored without them are screened from their text.
+    `keys` is what every index over the store adds to its tables for the article (`dedup.index.keys`),
+    handed back with its log entry (`Change.keys`): without them, each index signs the article again.
     Every write is atomic: an article is stored with its report, log entry, date and links, or not at all.
     `put` of an existing id raises DuplicateIdError (a StoreError). Several processes may share one store:
     each follows the others' writes through `changes`.
     """
 
-    def put(self, article: Article, report: Report | None = None, terms: bytes | None = None) -> None: ...
+    def put(
+        self, article: Article, report: Report | None = None, terms: bytes | None = None, keys: bytes | None = None
+    ) -> None: ...
     def terms_of(self, article_ids: list[str]) -> dict[str, bytes]: ...
     def get(self, article_id: str) -> Article | None: ...
     def report(self, article_id: str) -> Report | None: ...

@@ -18,10 +18,13 @@ class MemoryStore:
         self._log: list[tuple[str, str]] = []
         self._links: dict[str, set[str]] = {}
         self._terms: dict[str, bytes] = {}
+        self._keys: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self.identity = uuid.uuid4().hex
 
-    def put(self, article: Article, report: Report | None = None, terms: bytes | None = None) -> None:
+    def put(
+        self, article: Article, report: Report | None = None, terms: bytes | None = None, keys: bytes | None = None
+    ) -> None:
         with self._lock:
             if article.id in self._articles:
                 raise DuplicateIdError(f"duplicate id {article.id!r}: it is already in the store")
@@ -31,6 +34,8 @@ class MemoryStore:
                 self._links.setdefault(earlier, set()).add(article.id)
             if terms is not None:
                 self._terms[article.id] = terms
+            if keys is not None:
+                self._keys[article.id] = keys
 
     def terms_of(self, article_ids: list[str]) -> dict[str, bytes]:
         return {i: t for i in article_ids if i in self._articles and (t := self._terms.get(i)) is not None}
@@ -54,6 +59,7 @@ class MemoryStore:
                 return False
             self._links.pop(article_id, None)
             self._terms.pop(article_id, None)
+            self._keys.pop(article_id, None)
             self._log.append(("delete", article_id))
             return True
 
@@ -64,7 +70,7 @@ class MemoryStore:
             op, rid = self._log[pos - 1]
             entry = self._articles.get(rid)
             live = entry[1] if op == "add" and entry and entry[0] == pos else None
-            out.append(Change(str(pos), op, rid, live))
+            out.append(Change(str(pos), op, rid, live, self._keys.get(rid) if live else None))
         return out
 
     def dated_before(self, cutoff: datetime, limit: int = 1000) -> list[str]:

@@ -28,6 +28,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return false end
 local pos = redis.call('XADD', KEYS[2], '*', 'op', 'add', 'id', ARGV[1])
 redis.call('HSET', KEYS[1], 'doc', ARGV[2], 'report', ARGV[3], 'pos', pos)
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'terms', ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('HSET', KEYS[1], 'keys', ARGV[6]) end
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
 for i = 4, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
 return pos
@@ -85,17 +86,20 @@ class RedisStore:
         return f"{self._prefix}:later:{article_id}"
 
     @_translated
-    def put(self, article: Article, report: Report | None = None, terms: bytes | None = None) -> None:
+    def put(
+        self, article: Article, report: Report | None = None, terms: bytes | None = None, keys: bytes | None = None
+    ) -> None:
         doc: dict[str, Any] = {
             "id": article.id, "text": article.text, "title": article.title, "source": article.source,
             "published": article.published.isoformat() if article.published else None, "url": article.url,
         }  # fmt: skip
-        keys = [self._key(article.id), self._log, self._dates]
-        keys += [self._later_key(earlier) for earlier in linked_ids(report)]
+        names = [self._key(article.id), self._log, self._dates]
+        names += [self._later_key(earlier) for earlier in linked_ids(report)]
         args: list[bytes | str | float] = [
             article.id, orjson.dumps(doc), orjson.dumps(report), article_date(article).timestamp(), terms or b"",
+            keys or b"",
         ]  # fmt: skip
-        if self._put(keys=keys, args=args) is None:
+        if self._put(keys=names, args=args) is None:
             raise DuplicateIdError(f"duplicate id {article.id!r}: it is already stored")
 
     @_translated
@@ -137,16 +141,16 @@ class RedisStore:
         pipe = self._r.pipeline(transaction=False)
         for _, op, rid in events:
             if op == "add":
-                pipe.hmget(self._key(rid), "doc", "pos")
+                pipe.hmget(self._key(rid), "doc", "pos", "keys")
         stored = iter(pipe.execute() if len(pipe) else [])
         changes = []
         for pos, op, rid in events:
-            article = None
+            change = Change(pos, op, rid)
             if op == "add":
-                raw, live_pos = next(stored)
+                raw, live_pos, keys = next(stored)
                 if raw and live_pos and _text(live_pos) == pos:
-                    article = _to_article(raw)
-            changes.append(Change(pos, op, rid, article))
+                    change = Change(pos, op, rid, _to_article(raw), bytes(keys) if keys else None)
+            changes.append(change)
         return changes
 
     @_translated

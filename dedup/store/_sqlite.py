@@ -54,6 +54,14 @@ def _row_to_article(row: tuple[str, str, str | None, str | None, str | None, str
     return Article(rid, text, title, source, parse_published(published, rid), url)
 
 
+def _change(row: tuple[Any, ...]) -> Change:
+    """A log entry (position, op, id, keys, article columns): the article is NULL if it is no longer live."""
+    pos, op, rid, keys = row[:4]
+    if row[4] is None:
+        return Change(str(pos), op, rid)
+    return Change(str(pos), op, rid, _row_to_article(row[4:]), keys)
+
+
 def _check_folder(path: str) -> None:
     if path == ":memory:" or path.startswith("file:"):
         return
@@ -88,11 +96,21 @@ class SQLiteStore:
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(articles)")}
         if "report" not in columns:
             self._upgrade()
-        if "terms" not in columns:
-            self._db.execute("ALTER TABLE articles ADD COLUMN terms BLOB")
+        for added in ("terms", "keys"):
+            if added not in columns:
+                self._add_blob_column(added)
         self._db.execute("CREATE INDEX IF NOT EXISTS articles_date ON articles(date)")
         self._db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('identity', ?)", (uuid.uuid4().hex,))
         self.identity: str = self._db.execute("SELECT value FROM meta WHERE key = 'identity'").fetchone()[0]
+
+    def _add_blob_column(self, name: str) -> None:
+        """A column added after the first stores were written (older rows hold NULL in it)."""
+        try:
+            self._db.execute(f"ALTER TABLE articles ADD COLUMN {name} BLOB")
+        except sqlite3.OperationalError as e:
+            # Another process opening the same store (a worker starting beside this one) added it first.
+            if "duplicate column" not in str(e):
+                raise
 
     def _upgrade(self) -> None:
         """A store written before reports, dates and the log: add them (dates from `published` or now)."""
@@ -107,7 +125,9 @@ class SQLiteStore:
         self._db.execute("COMMIT")
 
     @_translated
-    def put(self, article: Article, report: Report | None = None, terms: bytes | None = None) -> None:
+    def put(
+        self, article: Article, report: Report | None = None, terms: bytes | None = None, keys: bytes | None = None
+    ) -> None:
         published = article.published.isoformat() if article.published else None
         date = article_date(article).timestamp()
         body = orjson.dumps(report).decode() if report is not None else None
@@ -116,7 +136,8 @@ class SQLiteStore:
             row = (pos, article.id, article.text, article.title, article.source, published, article.url, date, body)
             try:
                 self._db.execute(
-                    f"INSERT INTO articles (seq, {_COLUMNS}, date, report, terms) VALUES ({'?, ' * 9}?)", (*row, terms)
+                    f"INSERT INTO articles (seq, {_COLUMNS}, date, report, terms, keys) VALUES ({'?, ' * 10}?)",
+                    (*row, terms, keys),
                 )
             except sqlite3.IntegrityError as e:
                 raise DuplicateIdError(f"duplicate id {article.id!r}: it is already stored") from e
@@ -167,12 +188,12 @@ class SQLiteStore:
     @_translated
     def changes(self, after: str | None, limit: int = 1000) -> list[Change]:
         sql = (
-            f"SELECT l.pos, l.op, l.id, {', '.join('a.' + c for c in _COLUMNS.split(', '))} FROM log l "
+            f"SELECT l.pos, l.op, l.id, a.keys, {', '.join('a.' + c for c in _COLUMNS.split(', '))} FROM log l "
             "LEFT JOIN articles a ON a.seq = l.pos WHERE l.pos > ? ORDER BY l.pos LIMIT ?"
         )
         with self._lock:
             rows = self._db.execute(sql, (int(after or 0), limit)).fetchall()
-        return [Change(str(r[0]), r[1], r[2], _row_to_article(r[3:]) if r[3] is not None else None) for r in rows]
+        return [_change(row) for row in rows]
 
     @_translated
     def dated_before(self, cutoff: datetime, limit: int = 1000) -> list[str]:

@@ -1,0 +1,175 @@
+"""What the index's tables hold of each article, packed to be stored beside it.
+
+Every worker over a shared store adds every article to its own tables. Without these keys, a worker
+following another's additions would prepare and sign each of them again (most of the cost of adding
+one); with them it unpacks a few arrays. The owning worker packs the keys it signed anyway, so every
+worker's tables hold the very keys the owner's hold.
+
+A packed form names the detector settings that made it (`keys_tag`): keys made under other settings,
+or by an older format, are not used, and the article is signed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.config import DetectorConfig
+from dedup.sketch.keytable import KeyTable
+from dedup.sketch.shard import SignedShard
+
+__all__ = ["KEYS_FORMAT", "ArticleKeys", "concat_keys", "keys_tag"]
+
+# Raise when signing changes what it makes without a change of settings: older packed keys are then ignored.
+KEYS_FORMAT = 2  # 2: terms, paragraph fingerprints and the ids strong relations join
+# The tag, then the sizes: paragraphs, paragraph bands, document bands, topic bands, sketch width, facts,
+# terms, paragraph fingerprints, bytes of the joined ids.
+_HEADER = struct.Struct("<8s9I")
+# The packed arrays in order: norm hash, paragraph keys, document keys, topic keys, topic sketch, facts,
+# terms, paragraph fingerprints; then the joined ids, UTF-8, one per line (ids hold no control character).
+_DTYPES = tuple(np.dtype(t) for t in ("<u8", "<u8", "<u8", "<u4", "u1", "<u4", "<i4", "<u8"))
+
+
+def keys_tag(config: DetectorConfig) -> bytes:
+    """The settings (and format) packed keys were made under: keys of another tag are not used."""
+    return hashlib.sha256(repr((KEYS_FORMAT, config)).encode()).digest()[:8]
+
+
+@dataclass(frozen=True)
+class ArticleKeys:
+    """The keys and rewrite-path sets of consecutive articles, as `SignedShard` holds them.
+
+    Per article: its normalized-text hash, document and topic band keys (rows), topic sketch (row),
+    facts (flat, `fact_bounds`), terms (flat, `term_bounds`: the containment path) and the ids its
+    strong relations join it to (`joined`: the boilerplate rule's clusters); per eligible paragraph,
+    its band keys (rows) and article (`block_owner`); per paragraph, its fingerprint (`print_owner`).
+    """
+
+    norm_hash: np.ndarray
+    block_keys: np.ndarray
+    block_owner: np.ndarray
+    doc_keys: np.ndarray
+    topic_keys: np.ndarray
+    topic_sketch: np.ndarray
+    fact_hashes: np.ndarray
+    fact_bounds: np.ndarray
+    terms: np.ndarray
+    term_bounds: np.ndarray
+    block_prints: np.ndarray
+    print_owner: np.ndarray
+    joined: tuple[tuple[str, ...], ...]
+
+    def __len__(self) -> int:
+        return len(self.norm_hash)
+
+    @classmethod
+    def of(cls, signed: SignedShard, joined: Sequence[Sequence[str]] | None = None) -> ArticleKeys:
+        """The keys of signed articles (no copy), each joined to the ids `joined` names (none if None)."""
+        ids = tuple(tuple(j) for j in joined) if joined is not None else ((),) * len(signed)
+        return cls(
+            signed.norm_hash, signed.block_keys, signed.block_owner, signed.doc_keys, signed.topic_keys,
+            signed.topic_sketch, signed.fact_hashes, signed.fact_bounds, signed.terms, signed.term_bounds,
+            signed.block_prints, signed.print_owner, ids,
+        )  # fmt: skip
+
+    def add_to(self, tables: dict[str, KeyTable], items: np.ndarray, paragraph_bands: int) -> None:
+        """Add the keys to an index's tables (exact, block, doc, topic), the articles numbered `items`;
+        of each paragraph, its first `paragraph_bands` bands."""
+        block_items, block_keys = _distinct_per_item(self.block_keys[:, :paragraph_bands], items[self.block_owner])
+        tables["exact"].add_many(self.norm_hash, items)
+        tables["block"].add_many(block_keys, block_items)
+        for name, keys in (("doc", self.doc_keys), ("topic", self.topic_keys)):
+            tables[name].add_many(keys.ravel(), np.repeat(items, keys.shape[1]))
+
+    def pack_each(self, tag: bytes) -> list[bytes]:
+        """Each article's keys as bytes (little-endian), headed by `tag`, for `unpack`."""
+        block_bounds = np.searchsorted(self.block_owner, np.arange(len(self) + 1))
+        print_bounds = np.searchsorted(self.print_owner, np.arange(len(self) + 1))
+        return [self._pack_one(i, block_bounds[i : i + 2], print_bounds[i : i + 2], tag) for i in range(len(self))]
+
+    def _pack_one(self, i: int, blocks: np.ndarray, prints: np.ndarray, tag: bytes) -> bytes:
+        facts = self.fact_hashes[self.fact_bounds[i] : self.fact_bounds[i + 1]]
+        terms = self.terms[self.term_bounds[i] : self.term_bounds[i + 1]]
+        block_keys = self.block_keys[blocks[0] : blocks[1]]
+        paragraphs = self.block_prints[prints[0] : prints[1]]
+        joined = "\n".join(self.joined[i]).encode()
+        sizes = (*block_keys.shape, self.doc_keys.shape[1], self.topic_keys.shape[1], self.topic_sketch.shape[1])
+        parts = (self.norm_hash[i : i + 1], block_keys, self.doc_keys[i], self.topic_keys[i], self.topic_sketch[i])
+        arrays = (*parts, facts, terms, paragraphs)
+        packed = [np.ascontiguousarray(a, dtype=t).tobytes() for a, t in zip(arrays, _DTYPES, strict=True)]
+        header = _HEADER.pack(tag, *sizes, len(facts), len(terms), len(paragraphs), len(joined))
+        return header + b"".join(packed) + joined
+
+    @classmethod
+    def unpack(cls, packed: bytes, tag: bytes) -> ArticleKeys | None:
+        """One article's keys from `pack_each`; None if made under another tag (or not whole)."""
+        if len(packed) < _HEADER.size or packed[: len(tag)] != tag:
+            return None
+        _, blocks, bands, doc_bands, topic_bands, width, facts, terms, prints, joined = _HEADER.unpack_from(packed)
+        counts = (1, blocks * bands, doc_bands, topic_bands, width, facts, terms, prints)
+        size = _HEADER.size + sum(n * t.itemsize for n, t in zip(counts, _DTYPES, strict=True))
+        if size + joined != len(packed):
+            return None
+        arrays, offset = [], _HEADER.size
+        for n, dtype in zip(counts, _DTYPES, strict=True):
+            arrays.append(np.frombuffer(packed, dtype, n, offset))
+            offset += n * dtype.itemsize
+        norm, block, doc, topic, sketch, fact, term, paragraph = arrays
+        ids = tuple(packed[offset:].decode().split("\n")) if joined else ()
+        return cls(
+            norm, block.reshape(blocks, bands), np.zeros(blocks, dtype=np.int64), doc.reshape(1, doc_bands),
+            topic.reshape(1, topic_bands), sketch.reshape(1, width), fact, np.array([0, facts], dtype=np.int64),
+            term.astype(np.int32), np.array([0, terms], dtype=np.int64), paragraph, np.zeros(prints, dtype=np.int64),
+            (ids,),
+        )  # fmt: skip
+
+
+def concat_keys(keys: Sequence[ArticleKeys]) -> ArticleKeys:
+    """The keys of consecutive articles joined, in order (article indices made global)."""
+    if len(keys) == 1:
+        return keys[0]
+    starts = np.cumsum([0] + [len(k) for k in keys])[:-1]
+    fact_starts = np.cumsum([0] + [len(k.fact_hashes) for k in keys])[:-1]
+    term_starts = np.cumsum([0] + [len(k.terms) for k in keys])[:-1]
+    return ArticleKeys(
+        norm_hash=np.concatenate([k.norm_hash for k in keys]),
+        block_keys=np.concatenate([k.block_keys for k in keys]),
+        block_owner=np.concatenate([k.block_owner + s for k, s in zip(keys, starts, strict=True)]),
+        doc_keys=np.concatenate([k.doc_keys for k in keys]),
+        topic_keys=np.concatenate([k.topic_keys for k in keys]),
+        topic_sketch=np.concatenate([k.topic_sketch for k in keys]),
+        fact_hashes=np.concatenate([k.fact_hashes for k in keys]),
+        fact_bounds=np.concatenate(
+            [keys[0].fact_bounds[:1]] + [k.fact_bounds[1:] + s for k, s in zip(keys, fact_starts, strict=True)]
+        ),
+        terms=np.concatenate([k.terms for k in keys]),
+        term_bounds=np.concatenate(
+            [keys[0].term_bounds[:1]] + [k.term_bounds[1:] + s for k, s in zip(keys, term_starts, strict=True)]
+        ),
+        block_prints=np.concatenate([k.block_prints for k in keys]),
+        print_owner=np.concatenate([k.print_owner + s for k, s in zip(keys, starts, strict=True)]),
+        joined=tuple(ids for k in keys for ids in k.joined),
+    )
+
+
+def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(item, key) pairs of each row of `keys` (the band keys of one paragraph of article `items[row]`),
+    in item order, each pair once: a paragraph printed twice holds its keys twice.
+
+    Only keys found more than once can repeat a pair, and they are few: those alone are sorted by key
+    and item, the rest keep their order (the order of an item's keys does not change a table)."""
+    flat_items, flat_keys = np.repeat(items, keys.shape[1]), keys.ravel()
+    by_key = np.sort(flat_keys)
+    repeated = np.unique(by_key[1:][by_key[1:] == by_key[:-1]])
+    if not len(repeated):
+        return flat_items, flat_keys
+    shared = np.flatnonzero(np.isin(flat_keys, repeated))
+    shared = shared[np.lexsort((flat_items[shared], flat_keys[shared]))]
+    again = (flat_keys[shared[1:]] == flat_keys[shared[:-1]]) & (flat_items[shared[1:]] == flat_items[shared[:-1]])
+    keep = np.ones(len(flat_keys), dtype=bool)
+    keep[shared[1:][again]] = False
+    return flat_items[keep], flat_keys[keep]
