@@ -25,7 +25,7 @@ from dedup.article import Article
 from dedup.detector import Detector, relation_record
 from dedup.errors import ConfigError, DuplicateIdError
 from dedup.index.budget import WorkBudget
-from dedup.index.keys import ArticleKeys, concat_keys, keys_tag
+from dedup.index.keys import ArticleKeys, keys_tag
 from dedup.index.lookup import RewritePath, rewrite_candidates, streamed_holders
 from dedup.index.report import IndexReport, pack_terms, unpack_terms
 from dedup.index.snapshot import (
@@ -100,7 +100,7 @@ class Index:
         self._dead = bytearray()
         self._n_dead = 0
         self._cursor: str | None = None
-        self._pending: dict[str, tuple[Article, ArticleKeys]] = {}
+        self._pending: dict[str, tuple[Article, bytes]] = {}
         self._keys_tag = keys_tag(self.detector.config)
         self.retention = retention
         self.snapshot_path = Path(snapshot) if snapshot is not None else None
@@ -143,12 +143,12 @@ class Index:
         if budget is not None and budget.cancelled:
             return report  # nobody is waiting for it: store nothing
         report.added = True
-        keys = ArticleKeys.of(signed)
+        # This process inserts its own article from the very bytes the others read.
+        keys = ArticleKeys.of(signed).pack_each(self._keys_tag)[0]
         with self._lock:
             self._pending[article.id] = (article, keys)
         try:
-            terms = pack_terms(signed.terms, signed.term_counts)
-            self.store.put(article, report.as_dict(), terms, keys.pack_each(self._keys_tag)[0])
+            self.store.put(article, report.as_dict(), pack_terms(signed.terms, signed.term_counts), keys)
         except DuplicateIdError:
             # Another request or process stored this id meanwhile: a retry if it is the same article.
             replay = self._replay(article)
@@ -213,7 +213,7 @@ class Index:
 
     def _apply(self, changes: list[Change]) -> None:
         """Adds in runs inserted together, deletes in order."""
-        run: list[tuple[Article, ArticleKeys | None]] = []
+        run: list[tuple[Article, bytes | None]] = []
         for change in changes:
             if change.op == "add" and change.article is not None:
                 run.append((change.article, self._stored_keys(change.article, change.keys)))
@@ -224,21 +224,21 @@ class Index:
                 self._forget(change.article_id)
         self._insert_run(run)
 
-    def _stored_keys(self, article: Article, packed: bytes | None) -> ArticleKeys | None:
-        """The keys of an added article: as this process signed them if it is one of its own, else as
-        stored beside it; None when it has none usable (stored by an older version or other settings)."""
+    def _stored_keys(self, article: Article, packed: bytes | None) -> bytes | None:
+        """The packed keys of an added article: as this process packed them if it is one of its own, else
+        as stored beside it; None when it has none usable (stored by an older version or other settings)."""
         own = self._pending.get(article.id)
         if own is not None and own[0] == article:
             return self._pending.pop(article.id)[1]
-        return ArticleKeys.unpack(packed, self._keys_tag) if packed else None
+        return packed if packed and ArticleKeys.usable(packed, self._keys_tag) else None
 
-    def _insert_run(self, run: list[tuple[Article, ArticleKeys | None]]) -> None:
+    def _insert_run(self, run: list[tuple[Article, bytes | None]]) -> None:
         """Insert in order: consecutive articles with keys at once, those without signed together."""
         for has_keys, group in groupby(run, key=lambda entry: entry[1] is not None):
             entries = list(group)
             articles = [article for article, _ in entries]
             if has_keys:
-                self._insert(articles, concat_keys([keys for _, keys in entries if keys is not None]))
+                self._insert(articles, ArticleKeys.unpack_many([keys for _, keys in entries if keys is not None]))
                 continue
             for lo in range(0, len(articles), _REOPEN_SHARD):
                 shard = articles[lo : lo + _REOPEN_SHARD]

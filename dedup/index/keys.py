@@ -87,24 +87,50 @@ class ArticleKeys:
         packed = [np.ascontiguousarray(a, dtype=t).tobytes() for a, t in zip((*parts, facts), _DTYPES, strict=True)]
         return _HEADER.pack(tag, *sizes, len(facts)) + b"".join(packed)
 
+    @staticmethod
+    def usable(packed: bytes, tag: bytes) -> bool:
+        """Whether `packed` holds one article's keys, whole, made under `tag`."""
+        if len(packed) < _HEADER.size or packed[: len(tag)] != tag:
+            return False
+        return _cuts(_HEADER.unpack_from(packed))[-1] == len(packed)
+
     @classmethod
     def unpack(cls, packed: bytes, tag: bytes) -> ArticleKeys | None:
         """One article's keys from `pack_each`; None if made under another tag (or not whole)."""
-        if len(packed) < _HEADER.size or packed[: len(tag)] != tag:
-            return None
-        _, blocks, bands, doc_bands, topic_bands, width, facts = _HEADER.unpack_from(packed)
-        counts = (1, blocks * bands, doc_bands, topic_bands, width, facts)
-        if _HEADER.size + sum(n * t.itemsize for n, t in zip(counts, _DTYPES, strict=True)) != len(packed):
-            return None
-        arrays, offset = [], _HEADER.size
-        for n, dtype in zip(counts, _DTYPES, strict=True):
-            arrays.append(np.frombuffer(packed, dtype, n, offset))
-            offset += n * dtype.itemsize
-        norm, block, doc, topic, sketch, fact = arrays
+        return cls.unpack_many([packed]) if cls.usable(packed, tag) else None
+
+    @classmethod
+    def unpack_many(cls, packed: Sequence[bytes]) -> ArticleKeys:
+        """The keys of consecutive articles from `pack_each` (each `usable`), joined: each field's bytes
+        are gathered from every article first, then read as one array."""
+        heads = [_HEADER.unpack_from(one) for one in packed]
+        widths = {head[2:6] for head in heads}
+        if len(widths) > 1:  # one tag means one set of settings, so never; joined one by one all the same
+            return concat_keys([cls.unpack_many([one]) for one in packed])
+        bands, doc_bands, topic_bands, width = widths.pop()
+        cuts = [_cuts(head) for head in heads]
+        fields = [
+            np.frombuffer(b"".join([one[cut[k] : cut[k + 1]] for one, cut in zip(packed, cuts, strict=True)]), dtype)
+            for k, dtype in enumerate(_DTYPES)
+        ]
+        norm, block, doc, topic, sketch, facts = fields
+        blocks = np.array([head[1] for head in heads], dtype=np.int64)
+        fact_bounds = np.zeros(len(heads) + 1, dtype=np.int64)
+        np.cumsum([head[6] for head in heads], out=fact_bounds[1:])
         return cls(
-            norm, block.reshape(blocks, bands), np.zeros(blocks, dtype=np.int64), doc.reshape(1, doc_bands),
-            topic.reshape(1, topic_bands), sketch.reshape(1, width), fact, np.array([0, facts], dtype=np.int64),
+            norm, block.reshape(-1, bands), np.repeat(np.arange(len(heads), dtype=np.int64), blocks),
+            doc.reshape(-1, doc_bands), topic.reshape(-1, topic_bands), sketch.reshape(-1, width), facts, fact_bounds,
         )  # fmt: skip
+
+
+def _cuts(head: tuple[bytes, int, int, int, int, int, int]) -> tuple[int, ...]:
+    """Where each packed array starts in one article's bytes, and where the last ends."""
+    _, blocks, bands, doc_bands, topic_bands, width, facts = head
+    counts = (1, blocks * bands, doc_bands, topic_bands, width, facts)
+    cuts = [_HEADER.size]
+    for n, dtype in zip(counts, _DTYPES, strict=True):
+        cuts.append(cuts[-1] + n * dtype.itemsize)
+    return tuple(cuts)
 
 
 def concat_keys(keys: Sequence[ArticleKeys]) -> ArticleKeys:
