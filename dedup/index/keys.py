@@ -157,14 +157,17 @@ def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray,
     """(item, key) pairs of each row of `keys` (the band keys of one paragraph of article `items[row]`),
     in item order, each pair once: a paragraph printed twice holds its keys twice.
 
-    Only keys found more than once can repeat a pair, and they are few: those alone are sorted by key
-    and item, the rest keep their order (the order of an item's keys does not change a table)."""
+    Only keys found more than once can repeat a pair: those alone are sorted by key and item, the rest
+    keep their order (the order of an item's keys does not change a table)."""
     flat_items, flat_keys = np.repeat(items, keys.shape[1]), keys.ravel()
-    by_key = np.sort(flat_keys)
-    repeated = np.unique(by_key[1:][by_key[1:] == by_key[:-1]])
-    if not len(repeated):
+    by_key = np.argsort(flat_keys)
+    repeats = flat_keys[by_key[1:]] == flat_keys[by_key[:-1]]
+    if not repeats.any():
         return flat_items, flat_keys
-    shared = np.flatnonzero(np.isin(flat_keys, repeated))
+    held_again = np.zeros(len(by_key), dtype=bool)
+    held_again[1:] = repeats
+    held_again[:-1] |= repeats
+    shared = by_key[held_again]
     shared = shared[np.lexsort((flat_items[shared], flat_keys[shared]))]
     again = (flat_keys[shared[1:]] == flat_keys[shared[:-1]]) & (flat_items[shared[1:]] == flat_items[shared[:-1]])
     keep = np.ones(len(flat_keys), dtype=bool)
