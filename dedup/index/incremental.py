@@ -22,12 +22,12 @@ import numpy as np
 import xxhash
 
 from dedup.article import Article
-from dedup.detector import Detector, relation_record
+from dedup.detector import Detector
 from dedup.errors import ConfigError, DuplicateIdError
 from dedup.index.budget import WorkBudget
 from dedup.index.keys import ArticleKeys, keys_tag
 from dedup.index.lookup import RewritePath, rewrite_candidates, streamed_holders
-from dedup.index.report import IndexReport, pack_terms, unpack_terms
+from dedup.index.report import IndexReport, pack_terms
 from dedup.index.snapshot import (
     Snapshot,
     pack_tables,
@@ -36,8 +36,8 @@ from dedup.index.snapshot import (
     unpack_tables,
     write_snapshot,
 )
+from dedup.index.verify import verify_candidates
 from dedup.prepare.document import Document
-from dedup.sketch.idf import IdfTable
 from dedup.sketch.keytable import KeyTable
 from dedup.sketch.shard import SignedShard, sign_documents, sign_shard
 from dedup.store import Change, MemoryStore, Store
@@ -361,51 +361,9 @@ class Index:
         with self._lock:
             verbatim, topic = self._candidates(signed)
             ids = {item: self._id(item) for item in verbatim + topic}
-        return self._check(article, new, signed, (verbatim, topic, ids), budget)
-
-    def _check(
-        self,
-        article: Article,
-        new: Document,
-        signed: SignedShard,
-        found: tuple[list[int], list[int], dict[int, str]],
-        budget: WorkBudget | None,
-    ) -> IndexReport:
-        """Relations to the candidates `found` (verbatim, topic, their ids)."""
-        report = IndexReport(article.id)
-        verbatim, topic, ids = found
-        report.candidates = len(verbatim) + len(topic)
-        if budget is not None:
-            budget.partial = report
-        rewrite_only = set(topic)
-        weights = self.detector.weights
-        gate = self.detector.config.lsh.rewrite_min_cosine
-        new_terms = (signed.terms, signed.term_counts)
-        # The rewrite path's vocabulary screen, from the terms stored beside each article: most candidates
-        # fail it, and reading and preparing their texts only to screen them was most of a check's time.
-        stored = self.store.terms_of([ids[i] for i in topic]) if gate > 0 and topic else {}
-        for item in verbatim + topic:
-            if budget is not None and budget.exhausted(report.verified):
-                report.truncated = True
-                break
-            packed = stored.get(ids[item])
-            if packed is not None and weights.cosine(unpack_terms(packed), new_terms) < gate:
-                report.verified += 1
-                continue
-            old = self._document(ids[item])
-            report.verified += 1
-            if old is None or old.id == article.id:
-                continue
-            # As in a scan: a rewrite-path candidate too far in vocabulary to be a rewrite is not verified.
-            if item in rewrite_only and gate > 0 and weights.cosine(_terms(weights, old), new_terms) < gate:
-                continue
-            decision = self.detector.decide(old, new)
-            if decision is not None:
-                report.relations.append(relation_record(old.id, article.id, decision))
-        blocks = signed.repeats.get(0, [])
-        if blocks:
-            report.repeats = [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]
-        return report
+        found = (verbatim, topic, ids)
+        store = self.store
+        return verify_candidates(self.detector, article, (new, signed), found, budget, store.terms_of, self._document)
 
     @property
     def article_nbytes(self) -> int:
@@ -431,7 +389,3 @@ class Index:
 
 def _id_hash(article_id: str) -> int:
     return xxhash.xxh3_64_intdigest(article_id.encode())
-
-
-def _terms(idf: IdfTable, doc: Document) -> tuple[np.ndarray, np.ndarray]:
-    return idf.terms(doc.content_ids, doc.sentence_bounds)
