@@ -129,6 +129,10 @@ def test_packed_keys_are_the_signed_keys_and_a_damaged_one_is_refused(articles: 
             assert np.array_equal(getattr(back, field), getattr(alone, field)), field
         assert np.array_equal(back.fact_hashes, alone.fact_hashes)
         assert np.array_equal(back.fact_bounds, alone.fact_bounds)
+    joined, keys = ArticleKeys.unpack_many(packed), ArticleKeys.of(signed)
+    for field in ("norm_hash", "block_keys", "block_owner", "doc_keys", "topic_keys", "topic_sketch", "fact_hashes"):
+        assert np.array_equal(getattr(joined, field), getattr(keys, field)), field
+    assert np.array_equal(joined.fact_bounds, keys.fact_bounds)
     assert ArticleKeys.unpack(packed[0][:-1], tag) is None
     assert ArticleKeys.unpack(packed[0], b"x" * len(tag)) is None
     assert ArticleKeys.unpack(b"", tag) is None

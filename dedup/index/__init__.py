@@ -1,6 +1,6 @@
 """The growing index an ingest service calls per article: score one article against everything added
-before it, then add it (`incremental`); its reports (`report`), the keys stored beside each article
-(`keys`), snapshots (`snapshot`) and per-request work budget (`budget`)."""
+before it, then add it (`incremental`), verifying its candidates (`verify`); its reports (`report`), the
+keys stored beside each article (`keys`), snapshots (`snapshot`) and per-request work budget (`budget`)."""
 
 from dedup.index.budget import WorkBudget
 from dedup.index.incremental import Index

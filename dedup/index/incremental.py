@@ -15,6 +15,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from datetime import timedelta
+from functools import partial
 from itertools import groupby
 from pathlib import Path
 
@@ -24,13 +25,13 @@ import xxhash
 from dedup.article import Article
 from dedup.cluster import CLUSTERING_RELATIONS
 from dedup.decide.relation import Decision
-from dedup.detector import Detector, relation_record
+from dedup.detector import Detector
 from dedup.errors import ConfigError, DuplicateIdError
 from dedup.index.budget import WorkBudget
 from dedup.index.clusters import StreamedClusters, clustering_partners
-from dedup.index.keys import ArticleKeys, concat_keys, keys_tag
+from dedup.index.keys import ArticleKeys, keys_tag
 from dedup.index.lookup import ContainmentPath, RewritePath, rewrite_candidates, streamed_holders
-from dedup.index.report import IndexReport, pack_terms, unpack_terms
+from dedup.index.report import IndexReport, pack_terms
 from dedup.index.snapshot import (
     Snapshot,
     pack_tables,
@@ -39,8 +40,8 @@ from dedup.index.snapshot import (
     unpack_tables,
     write_snapshot,
 )
+from dedup.index.verify import verify_candidates
 from dedup.prepare.document import Document
-from dedup.sketch.idf import IdfTable
 from dedup.sketch.keytable import KeyTable
 from dedup.sketch.shard import SignedShard, sign_documents, sign_shard
 from dedup.store import Change, MemoryStore, Store
@@ -112,8 +113,7 @@ class Index:
         self._norms = array("Q")
         self._n_dead = 0
         self._cursor: str | None = None
-        # Articles this process is storing, with their keys (and the ids their strong relations join).
-        self._pending: dict[str, tuple[Article, ArticleKeys]] = {}
+        self._pending: dict[str, tuple[Article, bytes]] = {}
         self._keys_tag = keys_tag(self.detector.config)
         self.retention = retention
         self.snapshot_path = Path(snapshot) if snapshot is not None else None
@@ -156,12 +156,13 @@ class Index:
         if budget is not None and budget.cancelled:
             return report  # nobody is waiting for it: store nothing
         report.added = True
-        keys = ArticleKeys.of(signed, [clustering_partners(report.relations, article.id)])
+        # This process inserts its own article from the very bytes the others read (with the ids its
+        # strong relations join, for the boilerplate rule's clusters).
+        keys = ArticleKeys.of(signed, [clustering_partners(report.relations, article.id)]).pack_each(self._keys_tag)[0]
         with self._lock:
             self._pending[article.id] = (article, keys)
         try:
-            terms = pack_terms(signed.terms, signed.term_counts)
-            self.store.put(article, report.as_dict(), terms, keys.pack_each(self._keys_tag)[0])
+            self.store.put(article, report.as_dict(), pack_terms(signed.terms, signed.term_counts), keys)
         except DuplicateIdError:
             # Another request or process stored this id meanwhile: a retry if it is the same article.
             replay = self._replay(article)
@@ -226,7 +227,7 @@ class Index:
 
     def _apply(self, changes: list[Change]) -> None:
         """Adds in runs inserted together, deletes in order."""
-        run: list[tuple[Article, ArticleKeys | None]] = []
+        run: list[tuple[Article, bytes | None]] = []
         for change in changes:
             if change.op == "add" and change.article is not None:
                 run.append((change.article, self._stored_keys(change.article, change.keys)))
@@ -237,21 +238,21 @@ class Index:
                 self._forget(change.article_id)
         self._insert_run(run)
 
-    def _stored_keys(self, article: Article, packed: bytes | None) -> ArticleKeys | None:
-        """The keys of an added article: as this process signed them if it is one of its own, else as
-        stored beside it; None when it has none usable (stored by an older version or other settings)."""
+    def _stored_keys(self, article: Article, packed: bytes | None) -> bytes | None:
+        """The packed keys of an added article: as this process packed them if it is one of its own, else
+        as stored beside it; None when it has none usable (stored by an older version or other settings)."""
         own = self._pending.get(article.id)
         if own is not None and own[0] == article:
             return self._pending.pop(article.id)[1]
-        return ArticleKeys.unpack(packed, self._keys_tag) if packed else None
+        return packed if packed and ArticleKeys.usable(packed, self._keys_tag) else None
 
-    def _insert_run(self, run: list[tuple[Article, ArticleKeys | None]]) -> None:
+    def _insert_run(self, run: list[tuple[Article, bytes | None]]) -> None:
         """Insert in order: consecutive articles with keys at once, those without signed together."""
         for has_keys, group in groupby(run, key=lambda entry: entry[1] is not None):
             entries = list(group)
             articles = [article for article, _ in entries]
             if has_keys:
-                self._insert(articles, concat_keys([keys for _, keys in entries if keys is not None]))
+                self._insert(articles, ArticleKeys.unpack_many([keys for _, keys in entries if keys is not None]))
                 continue
             for lo in range(0, len(articles), _REOPEN_SHARD):
                 shard = articles[lo : lo + _REOPEN_SHARD]
@@ -407,69 +408,25 @@ class Index:
         with self._lock:
             verbatim, topic = self._candidates(signed)
             ids = {item: self._id(item) for item in verbatim + topic}
-        return self._check(article, new, signed, (verbatim, topic, ids), budget)
+        found = (verbatim, topic, ids)
+        store, weak = self.store, partial(self._boilerplate_partials, new, signed)
+        return verify_candidates(
+            self.detector, article, (new, signed), found, budget, store.terms_of, self._document, weak
+        )
 
-    def _check(
-        self,
-        article: Article,
-        new: Document,
-        signed: SignedShard,
-        found: tuple[list[int], list[int], dict[int, str]],
-        budget: WorkBudget | None,
-    ) -> IndexReport:
-        """Relations to the candidates `found` (verbatim, topic, their ids)."""
-        report = IndexReport(article.id)
-        verbatim, topic, ids = found
-        report.candidates = len(verbatim) + len(topic)
-        if budget is not None:
-            budget.partial = report
-        rewrite_only = set(topic)
-        weights = self.detector.weights
-        gate = self.detector.config.lsh.rewrite_min_cosine
-        new_terms = (signed.terms, signed.term_counts)
-        # The rewrite path's vocabulary screen, from the terms stored beside each article: most candidates
-        # fail it, and reading and preparing their texts only to screen them was most of a check's time.
-        stored = self.store.terms_of([ids[i] for i in topic]) if gate > 0 and topic else {}
-        decided: list[tuple[int, Document, Decision]] = []
-        for item in verbatim + topic:
-            if budget is not None and budget.exhausted(report.verified):
-                report.truncated = True
-                break
-            packed = stored.get(ids[item])
-            if packed is not None and weights.cosine(unpack_terms(packed), new_terms) < gate:
-                report.verified += 1
-                continue
-            old = self._document(ids[item])
-            report.verified += 1
-            if old is None or old.id == article.id:
-                continue
-            # As in a scan: a rewrite-path candidate too far in vocabulary to be a rewrite is not verified.
-            if item in rewrite_only and gate > 0 and weights.cosine(_terms(weights, old), new_terms) < gate:
-                continue
-            decision = self.detector.decide(old, new)
-            if decision is not None:
-                report.relations.append(relation_record(old.id, article.id, decision))
-                decided.append((item, old, decision))
-        self._drop_boilerplate(report, new, signed, decided)
-        blocks = signed.repeats.get(0, [])
-        if blocks:
-            report.repeats = [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]
-        return report
-
-    def _drop_boilerplate(
-        self, report: IndexReport, new: Document, signed: SignedShard, decided: list[tuple[int, Document, Decision]]
-    ) -> None:
-        """Remove the partial relations whose evidence is boilerplate, as the scan drops them
-        (`dedup.decide.boilerplate`), judged with the relations of this article in."""
-        partial = [k for k, (_, _, d) in enumerate(decided) if d.relation == "partial"]
-        if not partial:
-            return
+    def _boilerplate_partials(
+        self, new: Document, signed: SignedShard, decided: list[tuple[int, Document, Decision]]
+    ) -> set[int]:
+        """Which of a new article's relations (`decided`: item, document, decision) are partials whose
+        evidence is boilerplate (`dedup.decide.boilerplate`), judged with this article's relations in."""
+        partials = [k for k, (_, _, d) in enumerate(decided) if d.relation == "partial"]
+        if not partials:
+            return set()
         strong = [item for item, _, d in decided if d.relation in CLUSTERING_RELATIONS]
         me = (-1, frozenset(signed.block_prints.tolist()), strong)
         segment = self.detector.config.segment
         with self._lock:
-            weak = {k for k in partial if self._clusters.weak(decided[k][2], _derived(decided[k], new), me, segment)}
-        report.relations = [r for k, r in enumerate(report.relations) if k not in weak]
+            return {k for k in partials if self._clusters.weak(decided[k][2], _derived(decided[k], new), me, segment)}
 
     @property
     def article_nbytes(self) -> int:
@@ -501,7 +458,3 @@ def _derived(found: tuple[int, Document, Decision], new: Document) -> Document:
 
 def _id_hash(article_id: str) -> int:
     return xxhash.xxh3_64_intdigest(article_id.encode())
-
-
-def _terms(idf: IdfTable, doc: Document) -> tuple[np.ndarray, np.ndarray]:
-    return idf.terms(doc.content_ids, doc.sentence_bounds)

@@ -104,28 +104,60 @@ class ArticleKeys:
         header = _HEADER.pack(tag, *sizes, len(facts), len(terms), len(paragraphs), len(joined))
         return header + b"".join(packed) + joined
 
+    @staticmethod
+    def usable(packed: bytes, tag: bytes) -> bool:
+        """Whether `packed` holds one article's keys, whole, made under `tag`."""
+        if len(packed) < _HEADER.size or packed[: len(tag)] != tag:
+            return False
+        return _cuts(_HEADER.unpack_from(packed))[-1] == len(packed)
+
     @classmethod
     def unpack(cls, packed: bytes, tag: bytes) -> ArticleKeys | None:
         """One article's keys from `pack_each`; None if made under another tag (or not whole)."""
-        if len(packed) < _HEADER.size or packed[: len(tag)] != tag:
-            return None
-        _, blocks, bands, doc_bands, topic_bands, width, facts, terms, prints, joined = _HEADER.unpack_from(packed)
-        counts = (1, blocks * bands, doc_bands, topic_bands, width, facts, terms, prints)
-        size = _HEADER.size + sum(n * t.itemsize for n, t in zip(counts, _DTYPES, strict=True))
-        if size + joined != len(packed):
-            return None
-        arrays, offset = [], _HEADER.size
-        for n, dtype in zip(counts, _DTYPES, strict=True):
-            arrays.append(np.frombuffer(packed, dtype, n, offset))
-            offset += n * dtype.itemsize
-        norm, block, doc, topic, sketch, fact, term, paragraph = arrays
-        ids = tuple(packed[offset:].decode().split("\n")) if joined else ()
+        return cls.unpack_many([packed]) if cls.usable(packed, tag) else None
+
+    @classmethod
+    def unpack_many(cls, packed: Sequence[bytes]) -> ArticleKeys:
+        """The keys of consecutive articles from `pack_each` (each `usable`), joined: each field's bytes
+        are gathered from every article first, then read as one array."""
+        heads = [_HEADER.unpack_from(one) for one in packed]
+        widths = {head[2:6] for head in heads}
+        if len(widths) > 1:  # one tag means one set of settings, so never; joined one by one all the same
+            return concat_keys([cls.unpack_many([one]) for one in packed])
+        bands, doc_bands, topic_bands, width = widths.pop()
+        cuts = [_cuts(head) for head in heads]
+        fields = [
+            np.frombuffer(b"".join([one[cut[k] : cut[k + 1]] for one, cut in zip(packed, cuts, strict=True)]), dtype)
+            for k, dtype in enumerate(_DTYPES)
+        ]
+        norm, block, doc, topic, sketch, facts, terms, prints = fields
+        articles = np.arange(len(heads), dtype=np.int64)
+        blocks, n_prints = (np.array([head[k] for head in heads], dtype=np.int64) for k in (1, 8))
+        fact_bounds, term_bounds = (np.zeros(len(heads) + 1, dtype=np.int64) for _ in range(2))
+        np.cumsum([head[6] for head in heads], out=fact_bounds[1:])
+        np.cumsum([head[7] for head in heads], out=term_bounds[1:])
+        joined = tuple(_joined(one, cut) for one, cut in zip(packed, cuts, strict=True))
         return cls(
-            norm, block.reshape(blocks, bands), np.zeros(blocks, dtype=np.int64), doc.reshape(1, doc_bands),
-            topic.reshape(1, topic_bands), sketch.reshape(1, width), fact, np.array([0, facts], dtype=np.int64),
-            term.astype(np.int32), np.array([0, terms], dtype=np.int64), paragraph, np.zeros(prints, dtype=np.int64),
-            (ids,),
+            norm, block.reshape(-1, bands), np.repeat(articles, blocks), doc.reshape(-1, doc_bands),
+            topic.reshape(-1, topic_bands), sketch.reshape(-1, width), facts, fact_bounds, terms.astype(np.int32),
+            term_bounds, prints, np.repeat(articles, n_prints), joined,
         )  # fmt: skip
+
+
+def _cuts(head: tuple[bytes, int, int, int, int, int, int, int, int, int]) -> tuple[int, ...]:
+    """Where each packed array starts in one article's bytes, where the joined ids start, and the end."""
+    _, blocks, bands, doc_bands, topic_bands, width, facts, terms, prints, joined = head
+    counts = (1, blocks * bands, doc_bands, topic_bands, width, facts, terms, prints)
+    cuts = [_HEADER.size]
+    for n, dtype in zip(counts, _DTYPES, strict=True):
+        cuts.append(cuts[-1] + n * dtype.itemsize)
+    return (*cuts, cuts[-1] + joined)
+
+
+def _joined(packed: bytes, cuts: tuple[int, ...]) -> tuple[str, ...]:
+    """The ids one article's strong relations join it to."""
+    text = packed[cuts[-2] : cuts[-1]].decode()
+    return tuple(text.split("\n")) if text else ()
 
 
 def concat_keys(keys: Sequence[ArticleKeys]) -> ArticleKeys:
@@ -160,14 +192,17 @@ def _distinct_per_item(keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray,
     """(item, key) pairs of each row of `keys` (the band keys of one paragraph of article `items[row]`),
     in item order, each pair once: a paragraph printed twice holds its keys twice.
 
-    Only keys found more than once can repeat a pair, and they are few: those alone are sorted by key
-    and item, the rest keep their order (the order of an item's keys does not change a table)."""
+    Only keys found more than once can repeat a pair: those alone are sorted by key and item, the rest
+    keep their order (the order of an item's keys does not change a table)."""
     flat_items, flat_keys = np.repeat(items, keys.shape[1]), keys.ravel()
-    by_key = np.sort(flat_keys)
-    repeated = np.unique(by_key[1:][by_key[1:] == by_key[:-1]])
-    if not len(repeated):
+    by_key = np.argsort(flat_keys)
+    repeats = flat_keys[by_key[1:]] == flat_keys[by_key[:-1]]
+    if not repeats.any():
         return flat_items, flat_keys
-    shared = np.flatnonzero(np.isin(flat_keys, repeated))
+    held_again = np.zeros(len(by_key), dtype=bool)
+    held_again[1:] = repeats
+    held_again[:-1] |= repeats
+    shared = by_key[held_again]
     shared = shared[np.lexsort((flat_items[shared], flat_keys[shared]))]
     again = (flat_keys[shared[1:]] == flat_keys[shared[:-1]]) & (flat_items[shared[1:]] == flat_items[shared[:-1]])
     keep = np.ones(len(flat_keys), dtype=bool)
