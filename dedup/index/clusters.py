@@ -71,3 +71,20 @@ class StreamedClusters:
 
         paragraphs = list(zip(blocks(derived.article.text, segment), derived.block_prints.tolist(), strict=True))
         return weak_partial(decision, paragraphs, is_boilerplate, lambda: derived)
+
+    def weak_partials(
+        self,
+        decided: list[tuple[int, Document, Decision]],
+        new: Document,
+        prints: frozenset[int],
+        segment: SegmentConfig,
+    ) -> set[int]:
+        """Which of a new article's relations (item, earlier document, decision; `prints`: its paragraph
+        fingerprints) are partials resting on boilerplate, judged with its strong relations in."""
+        strong = [item for item, _, d in decided if d.relation in CLUSTERING_RELATIONS]
+        me = (-1, prints, strong)
+        return {
+            k
+            for k, (_, old, d) in enumerate(decided)
+            if d.relation == "partial" and self.weak(d, new if d.derived == "b" else old, me, segment)
+        }

@@ -23,7 +23,6 @@ import numpy as np
 import xxhash
 
 from dedup.article import Article
-from dedup.cluster import CLUSTERING_RELATIONS
 from dedup.decide.relation import Decision
 from dedup.detector import Detector
 from dedup.errors import ConfigError, DuplicateIdError
@@ -97,6 +96,7 @@ class Index:
         # Paragraph fingerprints and the clusters joined so far: the boilerplate rule, as the scan has it.
         self._tables["prints"] = KeyTable()
         self._clusters = StreamedClusters(self._tables["prints"])
+        self._segment = self.detector.config.segment
         # The rewrite path's per-article sketch and facts, to filter and rank candidates as a scan does.
         self._sketches = bytearray()
         self._facts, self._fact_ends = array("I"), array("Q")
@@ -417,16 +417,11 @@ class Index:
     def _boilerplate_partials(
         self, new: Document, signed: SignedShard, decided: list[tuple[int, Document, Decision]]
     ) -> set[int]:
-        """Which of a new article's relations (`decided`: item, document, decision) are partials whose
-        evidence is boilerplate (`dedup.decide.boilerplate`), judged with this article's relations in."""
-        partials = [k for k, (_, _, d) in enumerate(decided) if d.relation == "partial"]
-        if not partials:
+        """Which of a new article's relations rest on boilerplate alone (`StreamedClusters.weak_partials`)."""
+        if not any(d.relation == "partial" for _, _, d in decided):
             return set()
-        strong = [item for item, _, d in decided if d.relation in CLUSTERING_RELATIONS]
-        me = (-1, frozenset(signed.block_prints.tolist()), strong)
-        segment = self.detector.config.segment
         with self._lock:
-            return {k for k in partials if self._clusters.weak(decided[k][2], _derived(decided[k], new), me, segment)}
+            return self._clusters.weak_partials(decided, new, frozenset(signed.block_prints.tolist()), self._segment)
 
     @property
     def article_nbytes(self) -> int:
@@ -448,12 +443,6 @@ class Index:
     def nbytes(self) -> int:
         """Memory held by the band tables and ids (not the store, nor the bounded document cache)."""
         return self.article_nbytes
-
-
-def _derived(found: tuple[int, Document, Decision], new: Document) -> Document:
-    """The side of a new article's relation its evidence is measured on: the derived one, else the earlier."""
-    _, old, decision = found
-    return new if decision.derived == "b" else old
 
 
 def _id_hash(article_id: str) -> int:
