@@ -218,7 +218,7 @@ def test_a_reopened_store_is_indexed_shard_by_shard_as_it_was_added(
         original.add(article)
     monkeypatch.setattr(index_module, "_REOPEN_SHARD", 4)  # several shards and a short last one
     reopened = Index(store=SQLiteStore(db))
-    assert [reopened._id(i) for i in range(len(reopened))] == [a.id for a in earlier]
+    assert [reopened._items.id(i) for i in range(len(reopened))] == [a.id for a in earlier]
     for name, table in original._tables.items():
         assert len(reopened._tables[name]) == len(table)
         for i, article in enumerate(earlier[:6]):

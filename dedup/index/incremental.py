@@ -10,7 +10,6 @@ store) are signed again.
 
 from __future__ import annotations
 
-import sys
 import threading
 from array import array
 from collections import OrderedDict
@@ -20,7 +19,6 @@ from itertools import groupby
 from pathlib import Path
 
 import numpy as np
-import xxhash
 
 from dedup.article import Article
 from dedup.decide.relation import Decision
@@ -28,6 +26,7 @@ from dedup.detector import Detector
 from dedup.errors import ConfigError, DuplicateIdError
 from dedup.index.budget import WorkBudget
 from dedup.index.clusters import StreamedClusters, clustering_partners
+from dedup.index.items import Items
 from dedup.index.keys import ArticleKeys, keys_tag
 from dedup.index.lookup import ContainmentPath, RewritePath, rewrite_candidates, streamed_holders
 from dedup.index.report import IndexReport, pack_terms
@@ -85,8 +84,7 @@ class Index:
         self.paragraph_bands = paragraph_bands or bands
         self.store: Store = store if store is not None else MemoryStore()
         # Article ids as one UTF-8 buffer and its end offsets: no Python object per article.
-        self._id_bytes = bytearray()
-        self._id_ends = array("Q")
+        self._items = Items()
         self._tables = {name: KeyTable() for name in ("exact", "block", "doc")}
         # Topic band keys are folded to 32 bits when signed: kept whole, a byte less an entry.
         self._tables["topic"] = KeyTable(key_bits=32)
@@ -105,13 +103,6 @@ class Index:
         self._docs: OrderedDict[str, Document] = OrderedDict()
         self._docs_lock = threading.Lock()
         self._lock = threading.RLock()
-        # Per item: a hash of its id (to find it for a delete) and whether it was deleted.
-        self._id_hashes = array("Q")
-        self._dead = bytearray()
-        # Per item: its normalized text's hash, to tell a copy of an earlier item (a scan verifies only
-        # exact groups' first members).
-        self._norms = array("Q")
-        self._n_dead = 0
         self._cursor: str | None = None
         self._pending: dict[str, tuple[Article, bytes]] = {}
         self._keys_tag = keys_tag(self.detector.config)
@@ -127,12 +118,7 @@ class Index:
             self.save_snapshot()
 
     def __len__(self) -> int:
-        return len(self._id_ends) - self._n_dead
-
-    def _id(self, item: int) -> str:
-        """The id of item number `item`."""
-        start = self._id_ends[item - 1] if item else 0
-        return self._id_bytes[start : self._id_ends[item]].decode()
+        return self._items.live
 
     def check(self, article: Article, budget: WorkBudget | None = None) -> IndexReport:
         """Relations of `article` to indexed articles, without adding it."""
@@ -281,12 +267,12 @@ class Index:
             return False
         with self._lock:
             header = {"store": self.store.identity, "cursor": self._cursor, "fingerprint": self._fingerprint()}
-            arrays = pack_tables(self._tables, (self._id_bytes, self._id_ends, self._id_hashes, self._dead))
+            arrays = pack_tables(self._tables, self._items.arrays())
             arrays["rewrite.sketches"] = np.frombuffer(bytes(self._sketches), dtype=np.uint8)
             arrays["rewrite.facts"] = np.array(self._facts, dtype=np.uint32)
             arrays["rewrite.fact_ends"] = np.array(self._fact_ends, dtype=np.uint64)
             arrays["published"] = np.array(self._published, dtype=np.float64)
-            arrays["ids.norms"] = np.array(self._norms, dtype=np.uint64)
+            arrays["ids.norms"] = np.array(self._items.norms, dtype=np.uint64)
             arrays["contain.counts"] = self._contain.counts.copy()
             arrays["clusters.sets"] = self._clusters.state()
         write_snapshot(self.snapshot_path, Snapshot(header, arrays))
@@ -302,54 +288,35 @@ class Index:
             return False
         tables, ids = unpack_tables(arrays, self._tables)
         self._tables = tables
-        self._id_bytes, self._id_ends, self._id_hashes, self._dead = ids
+        self._items = Items(ids, arrays["ids.norms"])
         self._sketches = bytearray(arrays["rewrite.sketches"].tobytes())
         self._facts = array("I", arrays["rewrite.facts"].tobytes())
         self._fact_ends = array("Q", arrays["rewrite.fact_ends"].tobytes())
         self._published = array("d", arrays["published"].tobytes())
         self._contain = ContainmentPath(self.detector.config.lsh, tables["contain"], arrays["contain.counts"].copy())
         self._clusters = StreamedClusters(tables["prints"], arrays["clusters.sets"])
-        self._n_dead = self._dead.count(1)
-        self._norms = array("Q", arrays["ids.norms"].tobytes())
         self._cursor = header.get("cursor")
         return True
 
-    def _items_of(self, article_id: str) -> list[int]:
-        """The items (live or deleted) numbered for this id, in order."""
-        hashes = np.frombuffer(self._id_hashes, dtype=np.uint64)
-        found = np.flatnonzero(hashes == _id_hash(article_id)).tolist()
-        del hashes  # a live view would stop the array from growing
-        return [item for item in found if self._id(item) == article_id]
-
     def _forget(self, article_id: str) -> None:
         """Mark the live item with this id deleted: lookups skip it from now on."""
-        for item in self._items_of(article_id):
-            if not self._dead[item]:
-                self._dead[item] = 1
-                self._n_dead += 1
+        self._items.forget(article_id)
         with self._docs_lock:
             self._docs.pop(article_id, None)
 
     def _insert(self, articles: list[Article], signed: ArticleKeys) -> None:
         """Number the articles in order, add their keys, and join each to the items its strong
         relations name (`signed.joined`)."""
-        first = len(self._id_ends)
-        for article in articles:
-            self._id_bytes += article.id.encode()
-            self._id_ends.append(len(self._id_bytes))
-            self._id_hashes.append(_id_hash(article.id))
-        self._dead += bytes(len(articles))
-        self._norms.extend(signed.norm_hash.tolist())
-        items = np.arange(first, first + len(articles), dtype=np.uint32)
+        items = self._items.append([a.id for a in articles], signed.norm_hash)
         self._sketches += signed.topic_sketch.tobytes()
         self._published.extend(a.published.timestamp() if a.published else float("inf") for a in articles)
         self._facts.extend(signed.fact_hashes.tolist())
         self._fact_ends.extend((signed.fact_bounds[1:] + (self._fact_ends[-1] if self._fact_ends else 0)).tolist())
         signed.add_to(self._tables, items, self.paragraph_bands)
         self._contain.add(signed, items)
-        self._clusters.add(signed.block_prints, items[signed.print_owner], len(self._id_ends))
+        self._clusters.add(signed.block_prints, items[signed.print_owner], len(self._items))
         for item, ids in zip(items.tolist(), signed.joined, strict=True):
-            for other in (j for i in ids for j in self._items_of(i)[-1:]):
+            for other in (j for i in ids for j in self._items.numbered(i)[-1:]):
                 self._clusters.join(item, other)
 
     def _paragraph_keys(self, signed: SignedShard) -> np.ndarray:
@@ -364,20 +331,18 @@ class Index:
         found: set[int] = set(same[:1])
         for name, keys in (("block", self._paragraph_keys(signed)), ("doc", signed.doc_keys)):
             found.update(self._as_streamed(*self._tables[name].matches(keys)))
-        found.update(
-            self._contain.candidates(signed, np.frombuffer(self._dead, dtype=np.uint8) if self._n_dead else None)
-        )
+        found.update(self._contain.candidates(signed, self._items.dead_marks()))
         found -= set(same[1:])
         if same:  # a copy pairs as its group's first member, whose other copies relate through it
             found = {i for i in found if i == same[0] or not self._is_copy(i)}
         limit = self.detector.config.lsh.rewrite_candidates
         topic = self._rewrite_candidates(signed, limit) if limit else []
         topic = [i for i in topic if i not in found and i not in same and not (same and self._is_copy(i))]
-        return sorted(i for i in found if not self._dead[i]), topic
+        return sorted(i for i in found if not self._items.dead[i]), topic
 
     def _is_copy(self, item: int) -> bool:
         """Whether the item is identical to an earlier one."""
-        return int(self._tables["exact"].lookup(np.array([self._norms[item]], dtype=np.uint64)).min()) < item
+        return int(self._tables["exact"].lookup(np.array([self._items.norms[item]], dtype=np.uint64)).min()) < item
 
     def _as_streamed(self, positions: np.ndarray, items: np.ndarray) -> list[int]:
         published = np.frombuffer(self._published, dtype=np.float64)
@@ -385,7 +350,7 @@ class Index:
 
     def _rewrite_candidates(self, signed: SignedShard, limit: int) -> list[int]:
         positions, items = self._tables["topic"].matches(signed.topic_keys)
-        dead = np.frombuffer(self._dead, dtype=np.uint8) if self._n_dead else None
+        dead = self._items.dead_marks()
         stored = RewritePath(self._sketches, self._facts, self._fact_ends)
         return rewrite_candidates(positions, items, dead, stored, signed, self.detector.config.lsh, limit)
 
@@ -407,7 +372,7 @@ class Index:
         """Find candidates under the lock (a moment), verify them outside it, within `budget`."""
         with self._lock:
             verbatim, topic = self._candidates(signed)
-            ids = {item: self._id(item) for item in verbatim + topic}
+            ids = {item: self._items.id(item) for item in verbatim + topic}
         found = (verbatim, topic, ids)
         store, weak = self.store, partial(self._boilerplate_partials, new, signed)
         return verify_candidates(
@@ -437,13 +402,9 @@ class Index:
     @property
     def ids_nbytes(self) -> int:
         """Bytes of the article ids: their UTF-8 buffer, end offsets, hashes and deletion marks."""
-        return sum(sys.getsizeof(a) for a in (self._id_bytes, self._id_ends, self._id_hashes, self._dead))
+        return self._items.nbytes
 
     @property
     def nbytes(self) -> int:
         """Memory held by the band tables and ids (not the store, nor the bounded document cache)."""
         return self.article_nbytes
-
-
-def _id_hash(article_id: str) -> int:
-    return xxhash.xxh3_64_intdigest(article_id.encode())
