@@ -82,6 +82,15 @@ def running_redis(work: Path, durable: bool = False, port: int | None = None) ->
         proc.wait(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A redis-server for the test module (each module its own, empty when it starts)."""
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server not installed (scripts/test.sh installs it)")
+    with running_redis(tmp_path_factory.mktemp("redis")) as url:
+        yield url
+
+
 # struct mallinfo2 (malloc.h), every field a size_t.
 _MALLINFO2_FIELDS = (
     "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost",

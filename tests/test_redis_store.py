@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,16 +10,10 @@ from dedup.article import Article
 from dedup.errors import StoreError
 from dedup.index import Index
 from dedup.store import open_store
-from tests.conftest import REDIS_SERVER, SEEDS, running_redis
+from tests.conftest import REDIS_SERVER, SEEDS
 
 pytest.importorskip("redis")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not installed (scripts/test.sh installs it)")
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_redis(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 def _seed(path: Path) -> Article:

@@ -3,7 +3,7 @@ or one redis-server see each other's adds and deletes at once; Redis writes are 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,21 +14,13 @@ from dedup.article import Article
 from dedup.errors import DuplicateIdError, StoreUnavailable
 from dedup.index import Index
 from dedup.store import SQLiteStore, Store, open_store
-from tests.conftest import REDIS_SERVER, SEEDS, running_redis
+from tests.conftest import SEEDS
 
 SEED_A, SEED_B = sorted(SEEDS.glob("*.txt"))
 
 
 def _seed(path: Path, **fields: Any) -> Article:
     return Article(path.name, path.read_text(encoding="utf-8"), **fields)
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server not installed (scripts/test.sh installs it)")
-    with running_redis(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ store instead of signing the articles again, and answers as if it had signed the
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +19,12 @@ from dedup.detector import Detector
 from dedup.index import ArticleKeys, Index, keys_tag
 from dedup.sketch.shard import sign_shard
 from dedup.store import MemoryStore, SQLiteStore, Store, open_store
-from tests.conftest import REDIS_SERVER, fiction_all, running_redis
+from tests.conftest import fiction_all
 
 
 @pytest.fixture(scope="module")
 def articles() -> list[Article]:
     return [article_from_mapping(r) for r in fiction_all()[:60]]
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server not installed (scripts/test.sh installs it)")
-    with running_redis(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])
