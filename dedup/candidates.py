@@ -59,6 +59,11 @@ def _figure_line_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
     return collide(shard.line_prints.reshape(-1, 1), shard.line_owner, config.line_max_bucket, star=False)
 
 
+def _places(ordered: np.ndarray) -> np.ndarray:
+    """Each row's place (0, 1, ...) in its run of equal values of sorted `ordered`."""
+    return np.arange(len(ordered)) - np.searchsorted(ordered, ordered, side="left")
+
+
 def holder_ranks(terms: np.ndarray, counts: np.ndarray, max_df: int) -> np.ndarray:
     """Each occurrence's rank among the articles holding its term, in order (1: the first to hold
     it), after the `counts[term]` holders seen before; `counts` is updated in place. `terms`: each
@@ -70,10 +75,8 @@ def holder_ranks(terms: np.ndarray, counts: np.ndarray, max_df: int) -> np.ndarr
     if len(live):
         held = terms[live]
         order = np.argsort(held, kind="stable")
-        ordered = held[order]
-        first = np.r_[True, ordered[1:] != ordered[:-1]]
         within = np.empty(len(order), dtype=np.int64)
-        within[order] = np.arange(len(order)) - np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        within[order] = _places(held[order])
         rank[live] = np.minimum(before[live] + within + 1, max_df + 1)
     if len(terms):
         distinct, n = np.unique(terms, return_counts=True)
@@ -128,8 +131,7 @@ def _asked_terms(shard: SignedShard, config: LSHConfig, occurrences: tuple[np.nd
     owner, terms, rank = owner[ask], terms[ask], rank[ask]
     order = np.lexsort((terms, rank, owner))
     owner, terms = owner[order], terms[order]
-    place = np.arange(len(owner)) - np.searchsorted(owner, owner, side="left")
-    keep = place < config.contain_query_terms
+    keep = _places(owner) < config.contain_query_terms
     return owner[keep], terms[keep]
 
 
@@ -158,8 +160,7 @@ def _contained_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
         me, other, share = me[ok], other[ok], share[ok]
         order = np.lexsort((other, -share, me))
         me, other = me[order], other[order]
-        place = np.arange(len(me)) - np.searchsorted(me, me, side="left")
-        keep = place < config.contain_candidates
+        keep = _places(me) < config.contain_candidates
         found.append(np.stack([other[keep], me[keep]], axis=1))
     pairs = np.concatenate(found)
     return unique_pairs(pairs) if len(pairs) else np.empty((0, 2), dtype=np.int64)

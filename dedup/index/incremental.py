@@ -83,7 +83,7 @@ class Index:
             raise ConfigError(f"paragraph_bands: use 1 to {bands} (the detector's paragraph bands), or None for all")
         self.paragraph_bands = paragraph_bands or bands
         self.store: Store = store if store is not None else MemoryStore()
-        # Article ids as one UTF-8 buffer and its end offsets: no Python object per article.
+        # Articles by number (ids, deletion marks, text hashes): no Python object per article.
         self._items = Items()
         self._tables = {name: KeyTable() for name in ("exact", "block", "doc")}
         # Topic band keys are folded to 32 bits when signed: kept whole, a byte less an entry.

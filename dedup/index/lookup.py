@@ -118,11 +118,10 @@ class ContainmentPath:
         lsh = self.lsh
         if lsh.contain_max_tokens == 0 or int(signed.n_tokens[0]) > lsh.contain_max_tokens or not len(signed.terms):
             return []
-        counts = self.counts
-        known = signed.terms < len(counts)
-        rank = np.ones(len(signed.terms), dtype=np.int64)
-        rank[known] = counts[signed.terms[known]].astype(np.int64) + 1
-        asked = query_terms(signed.terms, np.minimum(rank, lsh.contain_max_df + 1), lsh)
+        known = signed.terms < len(self.counts)
+        rank = np.ones(len(signed.terms), dtype=np.int64)  # a term never counted: this article is its first
+        rank[known] = self.counts[signed.terms[known]].astype(np.int64) + 1
+        asked = query_terms(signed.terms, rank, lsh)
         items = self.holders.lookup(asked.astype(np.uint64)).astype(np.int64)
         if dead is not None:
             items = items[dead[items] == 0]
