@@ -25,18 +25,16 @@ __all__ = ["PrintHolders", "drop_boilerplate_partials"]
 
 
 class PrintHolders:
-    """The articles printing each paragraph fingerprint, in input order."""
+    """The articles printing each paragraph fingerprint."""
 
     def __init__(self, shard: SignedShard) -> None:
-        order = np.lexsort((shard.print_owner, shard.block_prints))
+        order = np.argsort(shard.block_prints, kind="stable")
         self.prints, self.owners = shard.block_prints[order], shard.print_owner[order]
 
-    def upto(self, fingerprint: int, last: int) -> np.ndarray:
-        """The articles up to number `last` that print `fingerprint`."""
+    def of(self, fingerprint: int) -> np.ndarray:
+        """The articles that print `fingerprint`, in input order."""
         key = np.uint64(fingerprint)
-        lo, hi = np.searchsorted(self.prints, key, "left"), np.searchsorted(self.prints, key, "right")
-        owners = self.owners[lo:hi]
-        return owners[: np.searchsorted(owners, last, "right")]
+        return self.owners[np.searchsorted(self.prints, key, "left") : np.searchsorted(self.prints, key, "right")]
 
 
 def _paragraphs(i: int, articles: Sequence[Article], detector: Detector, shard: SignedShard) -> list[tuple[Span, int]]:
@@ -57,11 +55,11 @@ def drop_boilerplate_partials(
     for v in verified:
         if v.decision is not None and v.decision.relation in CLUSTERING_RELATIONS:
             clusters.union(v.a, v.b)
-    last, known = len(shard) - 1, {}
+    known: dict[int, bool] = {}
 
     def is_boilerplate(fingerprint: int) -> bool:
         if fingerprint not in known:
-            known[fingerprint] = in_clusters(holders.upto(fingerprint, last), clusters.find)
+            known[fingerprint] = in_clusters(holders.of(fingerprint), clusters.find)
         return known[fingerprint]
 
     out = list(verified)
