@@ -6,6 +6,7 @@ joined, so that a new article's partial relations are judged as the scan judges 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
@@ -66,8 +67,9 @@ class StreamedClusters:
             return -1 if root in joined else root
 
         def is_boilerplate(fingerprint: int) -> bool:
-            held = self.holders.lookup(np.array([fingerprint], dtype=np.uint64)).tolist()
-            return in_clusters(held + ([item] if fingerprint in prints else []), cluster)
+            # Walked lazily: a site's footer may have many holders, and three clusters decide.
+            held = self.holders.lookup(np.array([fingerprint], dtype=np.uint64))
+            return in_clusters(chain(held, [item] if fingerprint in prints else []), cluster)
 
         paragraphs = list(zip(blocks(derived.article.text, segment), derived.block_prints.tolist(), strict=True))
         return weak_partial(decision, paragraphs, is_boilerplate, lambda: derived)
