@@ -133,9 +133,8 @@ class Index:
         changes nothing: a client may retry. Another article under a stored id raises DuplicateIdError.
         """
         self.sync()
-        replay = self._replay(article)
-        if replay is not None:
-            return replay
+        # No look-up first: the store refuses a stored id on `put` (below), and a retry is rare enough
+        # that scoring it again costs less than a round trip to the store on every new article.
         new = self.detector.prepare(article)
         signed = sign_documents([new], self.detector)
         report = self._score(article, new, signed, budget)
