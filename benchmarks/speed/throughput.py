@@ -96,7 +96,11 @@ def _watch(proc: subprocess.Popen[bytes]) -> tuple[int, bool]:
             os.killpg(proc.pid, signal.SIGKILL)  # the session was started for this child alone
             proc.wait()
             return peak, True
-        time.sleep(0.5)
+        try:
+            # Not a plain sleep: the wall time is taken when this returns, so it must return at the exit.
+            proc.wait(timeout=0.5)
+        except subprocess.TimeoutExpired:
+            pass
     return peak, False
 
 
