@@ -14,6 +14,7 @@ benchmarks/RESULTS.md (between its markers, nothing else).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -96,11 +97,9 @@ def _watch(proc: subprocess.Popen[bytes]) -> tuple[int, bool]:
             os.killpg(proc.pid, signal.SIGKILL)  # the session was started for this child alone
             proc.wait()
             return peak, True
-        try:
-            # Not a plain sleep: the wall time is taken when this returns, so it must return at the exit.
+        # Not a plain sleep: the wall time is taken when this returns, so it must return at the exit.
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=0.5)
-        except subprocess.TimeoutExpired:
-            pass
     return peak, False
 
 
