@@ -16,6 +16,7 @@ from benchmarks.data.suite import (
     content_paragraphs,
     load_seed_rewrites,
     make_suite,
+    shared_passages,
     split_paragraphs,
     title_template,
 )
@@ -185,6 +186,31 @@ def test_suite_relations_as_documented() -> None:
     assert frozenset((f"{sources[0]}~repost", f"{sources[0]}~trimmed")) in truth.unscored()
     assert truth.clusters[f"{sources[0]}~trimmed"] == sources[0]
     assert truth.clusters[f"{sources[0]}~spliced_part"] != sources[0]
+
+
+def test_drawn_stories_that_share_a_passage_are_not_scored_as_unrelated() -> None:
+    arts = _fake_articles()
+    # Two drawn stories of the fake corpus that really reuse a sentence, and one with a stock phrase.
+    passage = "the central bank said it would keep its key lending rate unchanged for the rest of the year"
+    arts[5]["text"] += passage + "\n"
+    arts[9]["text"] += passage + "\n"
+    arts[13]["text"] += "the central bank said it would keep\n"
+    out, truth = make_suite(arts, seed=3, n_sources=8, lookalike_pairs=1)
+    drawn = {o for held in truth.originals.values() for o in held}
+    assert {"art05", "art09", "art13"} <= drawn, "the fixture must draw the three stories"
+    assert truth.shared == {frozenset(("art05", "art09"))}
+    unscored = truth.unscored()
+    holders = {i: held for i, held in truth.originals.items()}
+    with_5 = [i for i, held in holders.items() if "art05" in held]
+    with_9 = [i for i, held in holders.items() if "art09" in held]
+    expected = {frozenset((a, b)) for a in with_5 for b in with_9} - set(truth.labelled())
+    assert expected and expected <= unscored
+    assert not any(frozenset(("art05", x)) in unscored for x in holders if "art13" in holders[x])
+    # The deliberate negatives stay scored whatever they share.
+    assert not {frozenset(p) for p in truth.lookalikes} & unscored
+    assert shared_passages({"x": passage, "y": "so " + passage, "z": "the central bank said"}) == {
+        frozenset(("x", "y"))
+    }
 
 
 def _check_variant(kind: str, src: str, var: str) -> None:

@@ -18,7 +18,9 @@ doubled        one paragraph printed twice                                     n
 `derived` is always the variant.  Hard negatives (same topic and period) and templated
 look-alikes (e.g. two different "... 4TH QTR NET" reports) are related to nothing.  Rewrites
 cannot be made by rule: pass existing pairs (`load_fiction_rewrites`, `load_seed_rewrites`).
-Only (source, variant) pairs are labelled; other pairs inside one source's group are unscored.
+Only (source, variant) pairs are labelled; other pairs inside one source's group are unscored, and
+so are pairs holding two original stories that share a passage of `SHARED_RUN` words or more: the
+stories drawn are real news, which reuses text the generator did not plant (truth unknown, not "none").
 """
 
 from __future__ import annotations
@@ -88,6 +90,7 @@ _TEMPLATES = [(family, re.compile(rf"^(?P<entity>.+?)\s+(?:{rx})$")) for family,
 _WORD = re.compile(r"\w+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 MAX_OVERLAP = 0.2
+SHARED_RUN = 12  # words: longer than a stock phrase ("the Ministry of International Trade and Industry, MITI")
 
 
 @dataclass
@@ -99,6 +102,8 @@ class SuiteTruth:
     groups: dict[str, str] = field(default_factory=dict)
     roles: dict[str, dict[str, Any]] = field(default_factory=dict)
     lookalikes: list[tuple[str, str]] = field(default_factory=list)
+    originals: dict[str, list[str]] = field(default_factory=dict)  # suite id -> the drawn stories it holds
+    shared: set[frozenset[str]] = field(default_factory=set)  # drawn stories sharing `SHARED_RUN` words
 
     def labelled(self) -> dict[frozenset[str], str]:
         """Unordered pair -> relation."""
@@ -114,7 +119,17 @@ class SuiteTruth:
         for ids in members.values():
             for i, a in enumerate(ids):
                 out.update(frozenset((a, b)) for b in ids[i + 1 :] if frozenset((a, b)) not in labelled)
-        return out
+        holding: dict[str, list[str]] = {}
+        for art_id, held in self.originals.items():
+            for original in held:
+                holding.setdefault(original, []).append(art_id)
+        for pair in self.shared:
+            x, y = sorted(pair)
+            out.update(frozenset((a, b)) for a in holding.get(x, []) for b in holding.get(y, []) if a != b)
+        # The look-alikes and each hard negative with its source are unrelated by design: they stay scored.
+        tests = {frozenset(p) for p in self.lookalikes}
+        tests |= {frozenset((i, r["of"])) for i, r in self.roles.items() if r["role"] == "negative"}
+        return out - set(labelled) - tests
 
 
 def split_paragraphs(text: str) -> tuple[list[str], str]:
@@ -283,6 +298,8 @@ def _add_source(source: Article, picker: _Picker, rng: random.Random, out: list[
     out.append(dict(source))
     truth.clusters[sid] = truth.groups[sid] = sid
     truth.roles[sid] = {"role": "source"}
+    truth.originals[sid] = [sid]
+    host_of = {"spliced_whole": hosts[0], "spliced_part": hosts[1]}
     for kind, text in _variant_texts(source, host_paras, rng).items():
         vid = f"{sid}~{kind}"
         out.append(
@@ -299,11 +316,14 @@ def _add_source(source: Article, picker: _Picker, rng: random.Random, out: list[
         truth.groups[vid] = sid
         truth.clusters[vid] = vid if relation == "partial" else sid
         truth.roles[vid] = {"role": "variant", "kind": kind, "of": sid}
+        host = host_of.get(kind)
+        truth.originals[vid] = [sid] if host is None else [sid, host["id"]]
     negative = picker.take(_same_topic_period(source))
     if negative is not None:
         out.append(dict(negative))
         truth.clusters[negative["id"]] = truth.groups[negative["id"]] = negative["id"]
         truth.roles[negative["id"]] = {"role": "negative", "of": sid}
+        truth.originals[negative["id"]] = [negative["id"]]
     return True
 
 
@@ -346,6 +366,7 @@ def _add_rewrites(rewrites: Iterable[tuple[Article, Article]], out: list[Article
             out.append(dict(art))
             truth.clusters[art["id"]] = truth.groups[art["id"]] = f"rewrite:{orig['id']}"
             truth.roles[art["id"]] = {"role": role}
+            truth.originals[art["id"]] = [art["id"]]
         truth.pairs.append((orig["id"], rewrite["id"], "rewrite", derived))
 
 
@@ -360,6 +381,7 @@ def make_suite(
 ) -> tuple[list[Article], SuiteTruth]:
     """Generate the labelled suite; the same (articles, seed, n_sources) always gives the same output."""
     rng = random.Random(seed)
+    rewrites = list(rewrites)
     ordered = sorted(articles, key=lambda a: str(a["id"]))
     eligible = [a for a in ordered if len(content_paragraphs(a["text"])[0]) >= min_paragraphs]
     sources_pool = [a for a in eligible if a.get("topics")] if any(a.get("topics") for a in eligible) else eligible
@@ -383,9 +405,24 @@ def make_suite(
             out.append(dict(art))
             truth.clusters[art["id"]] = truth.groups[art["id"]] = art["id"]
             truth.roles[art["id"]] = {"role": "lookalike"}
+            truth.originals[art["id"]] = [art["id"]]
         truth.lookalikes.append((a1["id"], a2["id"]))
     _add_rewrites(rewrites, out, truth)
+    texts = {a["id"]: a["text"] for a in [*articles, *(art for pair in rewrites for art in pair)]}
+    truth.shared = shared_passages({o: texts[o] for held in truth.originals.values() for o in held})
     return out, truth
+
+
+def shared_passages(texts: dict[str, str], run: int = SHARED_RUN) -> set[frozenset[str]]:
+    """Pairs of the given stories that share a verbatim passage of `run` words or more."""
+    holders: dict[tuple[str, ...], list[str]] = {}
+    for art_id, text in texts.items():
+        for gram in word_shingles(text, run):
+            holders.setdefault(gram, []).append(art_id)
+    out: set[frozenset[str]] = set()
+    for ids in holders.values():
+        out.update(frozenset((a, b)) for i, a in enumerate(ids) for b in ids[i + 1 :])
+    return out
 
 
 def load_fiction_rewrites(path: str | Path) -> list[tuple[Article, Article]]:
