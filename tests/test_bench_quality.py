@@ -195,12 +195,12 @@ def test_drawn_stories_that_share_a_passage_are_not_scored_as_unrelated() -> Non
     arts[5]["text"] += passage + "\n"
     arts[9]["text"] += passage + "\n"
     arts[13]["text"] += "the central bank said it would keep\n"
-    out, truth = make_suite(arts, seed=3, n_sources=8, lookalike_pairs=1)
+    _, truth = make_suite(arts, seed=3, n_sources=8, lookalike_pairs=1)
     drawn = {o for held in truth.originals.values() for o in held}
     assert {"art05", "art09", "art13"} <= drawn, "the fixture must draw the three stories"
     assert truth.shared == {frozenset(("art05", "art09"))}
     unscored = truth.unscored()
-    holders = {i: held for i, held in truth.originals.items()}
+    holders = truth.originals
     with_5 = [i for i, held in holders.items() if "art05" in held]
     with_9 = [i for i, held in holders.items() if "art09" in held]
     expected = {frozenset((a, b)) for a in with_5 for b in with_9} - set(truth.labelled())
