@@ -213,7 +213,10 @@ def _words(paragraphs: list[str]) -> int:
 
 def _variant_texts(source: Article, hosts: list[list[str]], rng: random.Random) -> dict[str, str]:
     """Text of every variant kind; hosts are two unrelated stories' paragraphs."""
-    paras, style = content_paragraphs(source["text"])
+    # Copies and near-duplicates keep every line but the sign-off (a table's short rows too, else a
+    # "near-duplicate" of a table story would lack its rows); the spliced part is prose paragraphs.
+    prose, style = content_paragraphs(source["text"])
+    paras = _whole(source["text"])
     n, site = len(paras), rng.choice(SITES)
     header = f"{site.upper()} | News | Staff and wire reports"
     footer = f"Copyright {site}. All rights reserved. Share this story or subscribe for more news."
@@ -223,10 +226,10 @@ def _variant_texts(source: Article, hosts: list[list[str]], rng: random.Random) 
         rng.shuffle(order)
     cut = rng.randint(1, len(hosts[0]) - 1)
     run = rng.randint(2, 3)
-    start = rng.randint(0, n - run)
+    start = rng.randint(0, len(prose) - run)
     at = rng.randint(1, len(hosts[1]) - 1)
     dup = rng.randrange(n)
-    part = paras[start : start + run]
+    part = prose[start : start + run]
     # The host must stay the longer story, else most of the variant is the source (a copy, not partial).
     while len(part) > 1 and _words(part) >= _words(hosts[1]):
         part = part[:-1]
