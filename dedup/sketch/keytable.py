@@ -119,21 +119,24 @@ class _Run:
         shift = np.uint64(self.key_bits - self.bits)
         bucket = (fps >> shift).astype(np.intp)
         lo = self.directory[bucket].astype(np.intp)
-        sizes = self.directory[bucket + 1].astype(np.intp) - lo
+        sizes = self.directory[bucket + 1] - lo
         total = int(sizes.sum())
         if not total:
             return _NO_MATCH
-        # Every entry of each probed bucket, as one flat gather; keep those whose remainder matches.
-        ends = np.cumsum(sizes)
-        positions = np.repeat(lo - ends + sizes, sizes) + np.arange(total)
-        wanted = np.repeat(fps & ((np.uint64(1) << shift) - np.uint64(1)), sizes)
-        hit = self.rest[positions] == (wanted & np.uint64(0xFFFF if len(self.high) else 0xFFFFFFFF))
+        # Every entry of each probed bucket, as one flat gather; keep those whose remainder matches. A
+        # lookup is one article's keys against each run: few entries, so the count of array operations
+        # is what costs, and each is done once (`owner`: the query of each probed entry).
+        owner = np.repeat(np.arange(len(fps)), sizes)
+        positions = (lo - np.cumsum(sizes) + sizes)[owner] + np.arange(total)
+        wanted = (fps & ((np.uint64(1) << shift) - np.uint64(1)))[owner]
         if len(self.high):
-            hit &= self.high[positions] == (wanted >> np.uint64(16))
-        queries = np.repeat(np.arange(len(fps)), sizes)[hit]
-        return queries, self.items[positions[hit]].astype(np.uint32) + np.uint32(self.base)
+            hit = (self.rest[positions] == (wanted & np.uint64(0xFFFF))) & (self.high[positions] == (wanted >> _16))
+        else:
+            hit = self.rest[positions] == wanted
+        return owner[hit], self.items[positions[hit]] + np.uint32(self.base)
 
 
+_16 = np.uint64(16)
 _POSITION_BITS = 24
 
 
