@@ -3,6 +3,7 @@ or one redis-server see each other's adds and deletes at once; Redis writes are 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -226,3 +227,50 @@ def test_a_sqlite_store_written_before_logs_and_reports_is_upgraded_in_place(tmp
     assert len(index) == 1 and [r["a"] for r in index.check(_seed(SEED_B)).relations] == [SEED_A.name]
     assert index.add(_seed(SEED_B)).added and index.delete(SEED_A.name)
     assert len(Index(store=SQLiteStore(db))) == 1
+
+
+class _HeldLogStore(SQLiteStore):
+    """A store whose next read of the log waits until released (a slow round trip to a shared store)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.hold = False
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def changes(self, after: str | None, limit: int = 1000) -> list[Any]:
+        if self.hold:
+            self.hold = False
+            self.entered.set()
+            self.release.wait(timeout=30)
+        return super().changes(after, limit)
+
+
+def test_a_slow_read_of_the_log_holds_no_other_request(tmp_path: Path) -> None:
+    store = _HeldLogStore(tmp_path / "held.db")
+    index = Index(store=store)
+    index.add(_seed(SEED_A))
+    other = Index(store=SQLiteStore(tmp_path / "held.db"))  # another worker adds behind this one's back
+    other.add(_seed(SEED_B))
+    store.hold = True
+    slow = threading.Thread(target=index.sync)
+    slow.start()
+    assert store.entered.wait(timeout=30)
+    try:
+        # While one request waits on the store, another is answered (it reads the log itself) and sees
+        # what the other worker added.
+        done: list[Any] = []
+        checker = threading.Thread(target=lambda: done.append(index.check(Article("x", SEED_B.read_text()))))
+        checker.start()
+        checker.join(timeout=30)
+        assert done, "a check waited for another request's read of the log"
+        assert _exact_to(done[0].relations, SEED_B.name) == 1
+    finally:
+        store.release.set()
+        slow.join(timeout=30)
+    # The held read, applied late, inserts nothing twice.
+    assert len(index) == 2
+    assert _exact_to(index.check(Article("y", SEED_B.read_text())).relations, SEED_B.name) == 1
+
+
+def _exact_to(relations: list[dict[str, Any]], article_id: str) -> int:
+    return sum(r["relation"] == "exact" and article_id in (r["a"], r["b"]) for r in relations)

@@ -195,20 +195,36 @@ class Index:
         return gone
 
     def sync(self) -> int:
-        """Apply the store's log since the last call (every process's adds and deletes); how many entries."""
-        with self._lock:
-            applied, read = 0, list[Change]()
-            while True:
-                changes = self.store.changes(read[-1].position if read else self._cursor, _REOPEN_SHARD)
-                read += changes
-                # A short page is the end of the log: asking again would cost a query (a round trip to Redis).
-                end = len(changes) < _REOPEN_SHARD
-                if read and (end or len(read) >= _APPLY_PAGES * _REOPEN_SHARD):
+        """Apply the store's log since the last call (every process's adds and deletes); how many entries.
+
+        The log is read outside the lock (over Redis, a round trip that other requests need not wait
+        on) and applied under it, unless another request applied from the same place meanwhile: then
+        it is read again from where that one stopped."""
+        applied = 0
+        while True:
+            cursor = self._cursor
+            read, end = self._read_log(cursor)
+            with self._lock:
+                if self._cursor != cursor:
+                    continue
+                if read:
                     self._apply(read)
                     self._cursor = read[-1].position
-                    applied, read = applied + len(read), []
-                if end:
-                    return applied
+                    applied += len(read)
+            if end:
+                return applied
+
+    def _read_log(self, cursor: str | None) -> tuple[list[Change], bool]:
+        """Entries after `cursor`, up to `_APPLY_PAGES` pages, and whether they reach the end of the log."""
+        read: list[Change] = []
+        while True:
+            changes = self.store.changes(read[-1].position if read else cursor, _REOPEN_SHARD)
+            read += changes
+            # A short page is the end of the log: asking again would cost a query (a round trip to Redis).
+            if len(changes) < _REOPEN_SHARD:
+                return read, True
+            if len(read) >= _APPLY_PAGES * _REOPEN_SHARD:
+                return read, False
 
     def _apply(self, changes: list[Change]) -> None:
         """Adds in runs inserted together, deletes in order."""
