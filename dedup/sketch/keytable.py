@@ -133,7 +133,9 @@ class _Run:
             hit = (self.rest[positions] == (wanted & np.uint64(0xFFFF))) & (self.high[positions] == (wanted >> _16))
         else:
             hit = self.rest[positions] == wanted
-        return owner[hit], self.items[positions[hit]] + np.uint32(self.base)
+        # Offsets are uint8 or uint16: widened before the base is added (NumPy 1's value-based casting
+        # would keep a small base's sum in the narrow type, and overflow).
+        return owner[hit], self.items[positions[hit]].astype(np.uint32) + np.uint32(self.base)
 
 
 _16 = np.uint64(16)
