@@ -38,7 +38,8 @@ class WorkTracker:
         self._lock = threading.Lock()
         # A plain executor rather than anyio's worker threads (run_in_threadpool): the work of every request
         # crosses to a thread and back, and anyio's cancel scopes and limiter cost more than the crossing.
-        self._threads = ThreadPoolExecutor(_THREADS, thread_name_prefix="work")
+        # Made on first use and shut down by `close`, so that an app started again gets fresh threads.
+        self._threads: ThreadPoolExecutor | None = None
 
     def start(self) -> WorkBudget:
         """A fresh budget, already cancelled if the server is draining."""
@@ -61,10 +62,22 @@ class WorkTracker:
         for budget in budgets:
             budget.cancel()
 
+    def close(self) -> None:
+        """Wait for the worker threads to end their work (a drained budget stops it at its next candidate)
+        and end them: the store may be closed once this returns."""
+        with self._lock:
+            threads, self._threads = self._threads, None
+        if threads is not None:
+            threads.shutdown(wait=True, cancel_futures=True)
+
     def submit(self, work: Callable[[WorkBudget], T], budget: WorkBudget) -> asyncio.Future[T]:
         """`work(budget)` on a worker thread, in a copy of the caller's context (as `asyncio.to_thread`)."""
+        with self._lock:
+            if self._threads is None:
+                self._threads = ThreadPoolExecutor(_THREADS, thread_name_prefix="work")
+            threads = self._threads
         context = contextvars.copy_context()
-        return asyncio.get_running_loop().run_in_executor(self._threads, context.run, work, budget)
+        return asyncio.get_running_loop().run_in_executor(threads, context.run, work, budget)
 
     @property
     def in_flight(self) -> int:

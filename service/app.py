@@ -93,6 +93,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         loader.join(timeout=settings.drain_seconds)
         stop_saving.set()
         saver.join()
+        app.state.tracker.close()  # no request's thread may use the store once it is closed
         store.close()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, get_args
@@ -230,6 +231,18 @@ def test_sqlite_articles_survive_a_restart_and_the_store_is_closed_at_shutdown(t
         _assert_error(
             client.post("/v1/articles", json=seed_record(SEED_A, text="Other text.")), 409, "DuplicateIdError"
         )
+
+
+def test_the_request_threads_end_with_the_app_before_its_store_is_closed(tmp_path: Path) -> None:
+    def work_threads() -> list[threading.Thread]:
+        return [t for t in threading.enumerate() if t.name.startswith("work")]
+
+    before = set(work_threads())
+    app = create_app(Settings(store=f"sqlite:///{tmp_path / 'index.db'}"))
+    with TestClient(app) as client:
+        assert client.post("/v1/articles", json=seed_record(SEED_A)).status_code == 201
+        assert set(work_threads()) - before  # the add ran on a request thread
+    assert set(work_threads()) <= before  # ended at shutdown, not left idle for the life of the process
 
 
 def test_a_store_that_fails_is_503_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

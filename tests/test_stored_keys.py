@@ -86,8 +86,18 @@ def test_rows_without_keys_are_signed_again_and_answer_alike(
     with sqlite3.connect(db) as old:  # every other row as an older version stored it
         old.execute("UPDATE articles SET keys = NULL WHERE seq % 2 = 0")
     signed = _no_signing(monkeypatch)
+    batches: list[int] = []
+    read_many = SQLiteStore.reports_of
+
+    def counted(store: SQLiteStore, ids: list[str]) -> dict[str, Any]:
+        batches.append(len(ids))
+        return read_many(store, ids)
+
+    monkeypatch.setattr(SQLiteStore, "reports_of", counted)
+    monkeypatch.setattr(SQLiteStore, "report", lambda *_: pytest.fail("reports read one by one"))
     reopened = Index(store=SQLiteStore(db))
     assert sum(signed) == len(articles[:-10]) // 2
+    assert sum(batches) == sum(signed)
     assert _answers(reopened, articles[-10:]) == _answers(writer, articles[-10:])
 
 
@@ -165,3 +175,33 @@ def test_opening_in_batches_of_pages_with_deletes_and_unsigned_rows_between(
     assert len(reopened) == len(writer)
     probes = articles[-10:] + articles[3:50:7]
     assert _answers(reopened, probes) == _answers(writer, probes)
+
+
+def test_reports_are_read_in_one_batch_as_one_by_one(open_shared: Callable[[], Store], articles: list[Article]) -> None:
+    index = Index(store=open_shared())
+    for article in articles[:20]:
+        index.add(article)
+    store = open_shared()
+    ids = [a.id for a in articles[:20]] + ["never-added"]
+    one_by_one = {i: r for i in ids if (r := store.report(i)) is not None}
+    assert store.reports_of(ids) == one_by_one
+    assert len(one_by_one) == 20 and any(r["relations"] for r in one_by_one.values())
+    assert store.reports_of([]) == {}
+
+
+def test_a_store_of_rows_without_keys_is_reopened_reading_reports_in_one_batch(
+    tmp_path: Path, articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "old.db"
+    writer = Index(store=SQLiteStore(db))
+    for article in articles[:30]:
+        writer.add(article)
+    with sqlite3.connect(db) as old:
+        old.execute("UPDATE articles SET keys = NULL")
+    batches: list[int] = []
+    read_many = SQLiteStore.reports_of
+    monkeypatch.setattr(SQLiteStore, "reports_of", lambda store, ids: batches.append(len(ids)) or read_many(store, ids))
+    monkeypatch.setattr(SQLiteStore, "report", lambda *_: pytest.fail("reports read one by one"))
+    reopened = Index(store=SQLiteStore(db))
+    assert batches == [30]
+    assert _answers(reopened, articles[30:40]) == _answers(writer, articles[30:40])

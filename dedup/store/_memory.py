@@ -48,6 +48,9 @@ class MemoryStore:
         entry = self._articles.get(article_id)
         return entry[2] if entry else None
 
+    def reports_of(self, article_ids: list[str]) -> dict[str, Report]:
+        return {i: r for i in article_ids if (r := self.report(i)) is not None}
+
     def later(self, article_id: str) -> list[Report]:
         ids = sorted(self._links.get(article_id, ()), key=lambda i: self._articles[i][0] if i in self._articles else 0)
         reports = [r for i in ids if (r := self.report(i))]

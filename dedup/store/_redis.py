@@ -137,6 +137,13 @@ class RedisStore:
         return value
 
     @_translated
+    def reports_of(self, article_ids: list[str]) -> dict[str, Report]:
+        pipe = self._r.pipeline(transaction=False)
+        for rid in article_ids:
+            pipe.hget(self._key(rid), "report")
+        return {rid: orjson.loads(raw) for rid, raw in zip(article_ids, pipe.execute(), strict=True) if raw}
+
+    @_translated
     def later(self, article_id: str) -> list[Report]:
         ids = sorted(_text(i) for i in self._r.smembers(self._later_key(article_id)))
         pipe = self._r.pipeline(transaction=False)

@@ -170,6 +170,17 @@ class SQLiteStore:
         return orjson.loads(row[0]) if row and row[0] else None
 
     @_translated
+    def reports_of(self, article_ids: list[str]) -> dict[str, Report]:
+        found: dict[str, Report] = {}
+        for lo in range(0, len(article_ids), 500):  # within SQLite's bound on parameters
+            chunk = article_ids[lo : lo + 500]
+            sql = f"SELECT id, report FROM articles WHERE report IS NOT NULL AND id IN ({', '.join('?' * len(chunk))})"
+            with self._lock:
+                rows = self._db.execute(sql, chunk).fetchall()
+            found.update((rid, orjson.loads(raw)) for rid, raw in rows if raw)
+        return found
+
+    @_translated
     def later(self, article_id: str) -> list[Report]:
         sql = "SELECT s.report FROM links l JOIN articles s ON s.id = l.b WHERE l.a = ? ORDER BY s.seq"
         with self._lock:
