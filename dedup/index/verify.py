@@ -37,33 +37,11 @@ def verify_candidates(
     report.candidates = len(verbatim) + len(topic)
     if budget is not None:
         budget.partial = report
-    rewrite_only = set(topic)
-    weights = detector.weights
     gate = detector.config.lsh.rewrite_min_cosine
-    new_terms = (signed.terms, signed.term_counts)
     # The rewrite path's vocabulary screen, from the terms stored beside each article: most candidates
     # fail it, and reading and preparing their texts only to screen them was most of a check's time.
     stored = terms_of([ids[i] for i in topic]) if gate > 0 and topic else {}
-    decided: list[tuple[int, Document, Decision]] = []
-    for item in verbatim + topic:
-        if budget is not None and budget.exhausted(report.verified):
-            report.truncated = True
-            break
-        packed = stored.get(ids[item])
-        if packed is not None and weights.cosine(unpack_terms(packed), new_terms) < gate:
-            report.verified += 1
-            continue
-        old = document(ids[item])
-        report.verified += 1
-        if old is None or old.id == article.id:
-            continue
-        # As in a scan: a rewrite-path candidate too far in vocabulary to be a rewrite is not verified.
-        if item in rewrite_only and gate > 0 and weights.cosine(_terms(weights, old), new_terms) < gate:
-            continue
-        decision = detector.decide(old, new)
-        if decision is not None:
-            report.relations.append(relation_record(old.id, article.id, decision))
-            decided.append((item, old, decision))
+    decided = _decided(detector, new, (signed.terms, signed.term_counts), found, stored, document, budget, report)
     dropped = boilerplate(decided) if boilerplate is not None and decided else set()
     if dropped:
         report.relations = [r for k, r in enumerate(report.relations) if k not in dropped]
@@ -71,6 +49,42 @@ def verify_candidates(
     if blocks:
         report.repeats = [{"first": list(r.first), "repeat": list(r.repeat)} for r in blocks]
     return report
+
+
+def _decided(
+    detector: Detector,
+    new: Document,
+    new_terms: tuple[np.ndarray, np.ndarray],
+    found: tuple[list[int], list[int], dict[int, str]],
+    stored: dict[str, bytes],
+    document: Callable[[str], Document | None],
+    budget: WorkBudget | None,
+    report: IndexReport,
+) -> list[tuple[int, Document, Decision]]:
+    """Each candidate verified in turn until the budget is spent; the relations go into `report`."""
+    verbatim, topic, ids = found
+    rewrite_only, weights = set(topic), detector.weights
+    gate = detector.config.lsh.rewrite_min_cosine
+    decided: list[tuple[int, Document, Decision]] = []
+    for item in verbatim + topic:
+        if budget is not None and budget.exhausted(report.verified):
+            report.truncated = True
+            break
+        report.verified += 1
+        packed = stored.get(ids[item])
+        if packed is not None and weights.cosine(unpack_terms(packed), new_terms) < gate:
+            continue
+        old = document(ids[item])
+        if old is None or old.id == new.id:
+            continue
+        # As in a scan: a rewrite-path candidate too far in vocabulary to be a rewrite is not verified.
+        if item in rewrite_only and gate > 0 and weights.cosine(_terms(weights, old), new_terms) < gate:
+            continue
+        decision = detector.decide(old, new)
+        if decision is not None:
+            report.relations.append(relation_record(old.id, new.id, decision))
+            decided.append((item, old, decision))
+    return decided
 
 
 def _terms(idf: IdfTable, doc: Document) -> tuple[np.ndarray, np.ndarray]:
