@@ -13,8 +13,9 @@ from dedup.article import Article
 from dedup.decide.evidence import Evidence
 from dedup.decide.relation import Decision
 from dedup.detector import Detector, relation_record
+from dedup.prepare.document import Document
 
-__all__ = ["compare_pairs", "compare_texts", "measure_pairs"]
+__all__ = ["compare_pairs", "compare_texts", "measure_pairs", "why_unrelated"]
 
 
 def compare_texts(a: Article, b: Article, detector: Detector | None = None) -> Decision | None:
@@ -23,9 +24,23 @@ def compare_texts(a: Article, b: Article, detector: Detector | None = None) -> D
     return detector.decide(detector.prepare(a), detector.prepare(b))
 
 
-def _pair_row(pid: Any, decision: Decision | None) -> dict[str, Any]:
+def why_unrelated(a: Article, b: Article, detector: Detector | None = None) -> str:
+    """Why two articles the detector leaves unrelated are: the veto, or the probability below the
+    threshold with the features that weighed most (measured in full, as `--features` does)."""
+    detector = detector or Detector()
+    return _why(detector, detector.prepare(a), detector.prepare(b))
+
+
+def _why(detector: Detector, da: Document, db: Document) -> str:
+    if not (da.n_tokens and db.n_tokens):
+        return "a side has no words"
+    return detector.explain(da, db, detector.measure(da, db))[2]
+
+
+def _pair_row(pid: Any, decision: Decision | None, why: str = "") -> dict[str, Any]:
     if decision is None:
-        return {"id": pid, "relation": None, "derived": None, "coverage": 0.0, "score": 0.0, "evidence": [], "why": []}
+        unrelated: dict[str, Any] = {"relation": None, "derived": None, "coverage": 0.0, "score": 0.0, "evidence": []}
+        return {"id": pid, **unrelated, "why": [why] if why else []}
     record = relation_record("a", "b", decision)
     return {"id": pid, **{k: record[k] for k in ("relation", "derived", "coverage", "score", "evidence", "why")}}
 
@@ -40,7 +55,9 @@ def compare_pairs(
             yield p
             continue
         pid, ta, tb = p
-        yield _pair_row(pid, detector.decide(detector.prepare(Article("a", ta)), detector.prepare(Article("b", tb))))
+        da, db = detector.prepare(Article("a", ta)), detector.prepare(Article("b", tb))
+        decision = detector.decide(da, db)
+        yield _pair_row(pid, decision, _why(detector, da, db) if decision is None else "")
 
 
 def measure_pairs(

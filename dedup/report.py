@@ -68,10 +68,12 @@ def print_scan_report(out_dir: Path, summary: dict[str, Any], texts: dict[str, s
     )
 
 
-def print_comparison(a: str, b: str, ta: str, tb: str, decision: Decision | None) -> None:
-    """The relation between two texts and the passages they share."""
+def print_comparison(a: str, b: str, ta: str, tb: str, decision: Decision | None, why: str = "") -> None:
+    """The relation between two texts and the passages they share (for unrelated ones, `why`)."""
     if decision is None:
         out.print(f"{a} and {b}: [bold]unrelated[/]")
+        if why:
+            out.print(f"why: {why}", markup=False)
         return
     derived = {"a": a, "b": b, None: None}[decision.derived]
     out.print(f"[bold green]{decision.relation}[/]" + (f", derived: {derived}" if derived else ""))

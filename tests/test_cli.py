@@ -69,6 +69,15 @@ def test_compare_pairs_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None
     assert [r["relation"] for r in rows] == ["exact", None, None, "rewrite", None]
     assert "line 2" in rows[1]["error"] and "non-empty" in rows[4]["error"]
     assert rows[3]["derived"] is None  # no dates: which side was taken from the other cannot be told
+    assert rows[2]["why"] and rows[2]["why"][0].startswith(("veto ", "P(related)"))  # unrelated, and why
+
+
+def test_compare_says_why_two_texts_are_unrelated(tmp_path: Path) -> None:
+    (tmp_path / "rose.txt").write_text("Shares in Acme rose 5 pct to 12 dlrs in early trading on Tuesday.\n")
+    (tmp_path / "fell.txt").write_text("Shares in Acme fell 3 pct to 11 dlrs in early trading on Tuesday.\n")
+    run = _dedup("compare", str(tmp_path / "rose.txt"), str(tmp_path / "fell.txt"))
+    assert run.returncode == 0, run.stderr
+    assert "unrelated" in run.stdout and "why: veto short_other_news" in run.stdout
 
 
 def test_exit_codes(tmp_path: Path) -> None:
