@@ -62,6 +62,10 @@ class WorkTracker:
         for budget in budgets:
             budget.cancel()
 
+    def resume(self) -> None:
+        """Take work again: an app started again after a shutdown serves as a new one does."""
+        self.draining.clear()
+
     def close(self) -> None:
         """Wait for the worker threads to end their work (a drained budget stops it at its next candidate)
         and end them: the store may be closed once this returns."""

@@ -76,6 +76,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     # The server process lives long and frees arrays of every size: return the large ones (see `keep_heap_small`).
     keep_heap_small()
+    app.state.tracker.resume()
     store = open_store(settings.store)
     loader = threading.Thread(target=_load_index, args=(app, store), name="index-loader", daemon=True)
     loader.start()

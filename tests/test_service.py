@@ -243,6 +243,9 @@ def test_the_request_threads_end_with_the_app_before_its_store_is_closed(tmp_pat
         assert client.post("/v1/articles", json=seed_record(SEED_A)).status_code == 201
         assert set(work_threads()) - before  # the add ran on a request thread
     assert set(work_threads()) <= before  # ended at shutdown, not left idle for the life of the process
+    with TestClient(app) as client:  # the same app started again serves as before
+        assert client.post("/v1/articles", json=seed_record(SEED_B)).status_code == 201
+        assert client.post("/v1/articles/check", json=seed_record(SEED_B, id="again")).json()["relations"]
 
 
 def test_a_store_that_fails_is_503_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
