@@ -1,9 +1,10 @@
 """Clusters of one story's copies, with a canonical member per cluster.
 
 Relations join articles strongest first (exact, near_duplicate, copy, rewrite; partial reuse does not
-make two articles one story). A join that would put two dated articles more than a window apart in
-one cluster is made only when every such pair is itself related as exact or near_duplicate: a chain
-of days does not make one story of a daily form whose days happen to print the same figures.
+make two articles one story, nor a copy that is not `one_story`: the callers leave those out). A join
+that would put two dated articles more than a window apart in one cluster is made only when every such
+pair is itself related as exact or near_duplicate: a chain of days does not make one story of a daily
+form whose days happen to print the same figures.
 
 The canonical member is the earliest published; among equals (or undated), the one that adds the
 least around what it shares (no site header and footer), then the most complete text.

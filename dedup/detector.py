@@ -150,4 +150,5 @@ def relation_record(a: str, b: str, d: Decision) -> dict[str, Any]:
         "score": round(float(min(1.0, d.score)), 4),
         "evidence": [_passage(p) for p in d.evidence],
         "why": list(d.why),
+        "one_story": d.one_story,
     }

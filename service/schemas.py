@@ -108,6 +108,11 @@ class RelationOut(BaseModel):
     why: list[str] = Field(
         default_factory=list, description="what decided it: the model's weighed evidence, the rule that typed it"
     )
+    one_story: bool = Field(
+        default=True,
+        description="whether the two are one story, clustered and deduplicated together (a copy whose figures "
+        "changed around short shared lines is a form filled in again: related, kept apart)",
+    )
 
 
 class RepeatOut(BaseModel):

@@ -319,3 +319,33 @@ def test_a_results_line_with_other_small_figures_is_not_reworded(detector: Detec
     da, db = detector.prepare(Article("a", a)), detector.prepare(Article("b", b))
     assert da.sentence_numbers[0] == {"count:6", "count:2"}
     assert not (da.sentence_numbers[0] & db.sentence_numbers[0])
+
+
+PORTS = ("Portland", "Seattle", "Tacoma", "Vancouver", "Longview", "Kalama", "Astoria", "Coos Bay")
+
+
+def _stocks(changed: tuple[int, ...], lines: int, footer: str) -> str:
+    """A weekly table of one form: each line's first figure raised in the `changed` lines."""
+    rows = [(120000 + 1000 * i + (2500 if i in changed else 0), 118000 + 900 * i) for i in range(lines)]
+    held = zip(PORTS[:lines], rows, strict=True)
+    body = "\n".join(f"{p} elevators held {a:,} tonnes of wheat, against {b:,}." for p, (a, b) in held)
+    return f"WEEKLY PACIFIC NORTHWEST GRAIN STOCKS\n\n{body}\n\n{footer}\n"
+
+
+def test_a_copy_with_other_figures_and_no_shared_prose_is_related_but_not_one_story(detector: Detector) -> None:
+    """A form sent again with two of its figures changed is a copy of the form's wording, but other
+    news: related (with why), never clustered, so a deduplicated archive keeps both; sent again with
+    every figure kept, it is one story."""
+    first = Article("w1", _stocks((), 8, "The figures are compiled by the exchange from elevator reports. Reuter"))
+    other = Article("w2", _stocks((2, 5), 8, "Reuter"), published=T0 + timedelta(hours=20))
+    first = Article(first.id, first.text, published=T0)
+    decision = compare_texts(first, other, detector)
+    assert decision is not None and decision.relation == "copy" and not decision.one_story
+    assert "not one story" in decision.why[-1]
+    again = Article("w3", _stocks((), 6, "Reuter"), published=T0 + timedelta(hours=21))
+    decision = compare_texts(first, again, detector)
+    assert decision is not None and decision.relation == "copy" and decision.one_story
+    result = scan_articles([first, other, again], detector)
+    by_pair = {(r["a"], r["b"]): r for r in result.relations}
+    assert by_pair[("w1", "w2")]["one_story"] is False and by_pair[("w1", "w3")]["one_story"] is True
+    assert [c.members for c in result.clusters] == [("w1", "w3")]

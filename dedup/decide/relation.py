@@ -11,6 +11,9 @@ relation's type then follows from what is shared, by declared rules:
   mostly in other words, keeping its figures; or a side is wholly reused mostly in other words;
 - `partial`: a real part is reused, the rest is new (a follow-up reusing background paragraphs).
 
+A relation makes the two one story (`one_story`: clustered, deduplicated together) unless it is
+partial, or a copy whose figures changed around short shared lines (`joins_story`).
+
 `derived` is the later article when both dates are known and differ; otherwise it cannot be
 known (a trimmed copy and a story embedding the whole of another look alike) and is None.
 
@@ -41,6 +44,7 @@ __all__ = [
     "is_near_duplicate",
     "is_refilled_lead",
     "is_short_other_news",
+    "joins_story",
     "veto",
 ]
 
@@ -59,6 +63,7 @@ class Decision:
     evidence: tuple[Passage, ...]
     why: tuple[str, ...] = ()
     added: tuple[int, int] = (0, 0)  # tokens each side (a, b) adds around what it shares, at its edges
+    one_story: bool = True  # the two are one story: the relation joins their clusters (`joins_story`)
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,17 @@ def _typed(e: Evidence, model: RelationModel) -> tuple[Relation, str]:
     return "partial", f"partial: {max(e.aligned_d, e.aligned_s):.2f} of a side reused, the rest new"
 
 
+def joins_story(relation: Relation, e: Evidence, model: RelationModel) -> bool:
+    """Whether a relation makes the two articles one story, to be clustered (and deduplicated)
+    together: exact, near_duplicate and rewrite do; partial reuse does not; a copy does when it keeps
+    every figure of the shorter side or shares a run of prose (`prose_run`). A copy whose figures
+    changed around short shared lines is one form filled in again, or an update with new figures:
+    other news, which a deduplicated archive must keep."""
+    if relation == "partial":
+        return False
+    return relation != "copy" or e.figures_kept >= 1.0 or e.longest_run >= model.prose_run
+
+
 def _side_name(e: Evidence, role: str) -> str:
     return e.d if role == "d" else ("b" if e.d == "a" else "a")
 
@@ -219,4 +235,7 @@ def decide(f: PairFeatures, e: Evidence, model: RelationModel) -> Decision | Non
     derived = e.d if e.dated and relation != "near_duplicate" else None
     added = (e.added_d, e.added_s) if e.d == "a" else (e.added_s, e.added_d)
     passages = _passages(f, e, relation)
-    return Decision(relation, derived, min(1.0, e.aligned_d), p, passages, why, added)  # type: ignore[arg-type]
+    one_story = joins_story(relation, e, model)
+    if relation == "copy" and not one_story:
+        why = (*why, f"not one story: {e.figures_kept:.2f} of the figures kept, no shared prose run: not clustered")
+    return Decision(relation, derived, min(1.0, e.aligned_d), p, passages, why, added, one_story)  # type: ignore[arg-type]

@@ -25,7 +25,7 @@ def clustering_partners(relations: Sequence[dict[str, object]], me: str) -> list
     """The ids a report's strong relations (exact, near-duplicate, copy, rewrite) join `me` to."""
     out = []
     for r in relations:
-        if r.get("relation") in CLUSTERING_RELATIONS:
+        if r.get("relation") in CLUSTERING_RELATIONS and r.get("one_story", True):
             out.append(str(r["b"] if r["a"] == me else r["a"]))
     return out
 
@@ -83,7 +83,7 @@ class StreamedClusters:
     ) -> set[int]:
         """Which of a new article's relations (item, earlier document, decision; `prints`: its paragraph
         fingerprints) are partials resting on boilerplate, judged with its strong relations in."""
-        strong = [item for item, _, d in decided if d.relation in CLUSTERING_RELATIONS]
+        strong = [item for item, _, d in decided if d.relation in CLUSTERING_RELATIONS and d.one_story]
         me = (-1, prints, strong)
         return {
             k

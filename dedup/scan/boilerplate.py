@@ -53,7 +53,7 @@ def drop_boilerplate_partials(
         return verified
     holders, clusters = PrintHolders(shard), UnionFind(len(shard))
     for v in verified:
-        if v.decision is not None and v.decision.relation in CLUSTERING_RELATIONS:
+        if v.decision is not None and v.decision.relation in CLUSTERING_RELATIONS and v.decision.one_story:
             clusters.union(v.a, v.b)
     known: dict[int, bool] = {}
 

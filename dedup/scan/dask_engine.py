@@ -349,7 +349,9 @@ class DaskRun:
         component clustered on its own, as `build_clusters` would within the whole); else None: the
         client builds them as the local engine does."""
         edges = [
-            cluster_edge(v.a, v.b, d) for v in verified if (d := v.decision) and d.relation in CLUSTERING_RELATIONS
+            cluster_edge(v.a, v.b, d)
+            for v in verified
+            if (d := v.decision) and d.relation in CLUSTERING_RELATIONS and d.one_story
         ]
         if len(edges) < self.settings.components_min_edges:
             return None

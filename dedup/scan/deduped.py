@@ -90,7 +90,9 @@ class DedupPlan:
 
 
 def _edges(relations: Iterable[dict[str, Any]]) -> list[tuple[str, str, str]]:
-    return [(r["a"], r["b"], r["relation"]) for r in relations]
+    """(a, b, relation) of the relations that make two articles one story (records of older
+    versions, without `one_story`, by their relation alone)."""
+    return [(r["a"], r["b"], r["relation"]) for r in relations if r.get("one_story", True)]
 
 
 def _closeness(canonical: str, members: set[str], adjacent: dict[str, list[tuple[str, str]]]) -> dict[str, str]:

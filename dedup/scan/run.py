@@ -243,7 +243,7 @@ def scan_result(
     t = time.perf_counter()
     related = sorted((v for v in verified if v.decision is not None), key=lambda v: (v.a, v.b))
     if clusters is None:
-        edges = [cluster_edge(v.a, v.b, d) for v in related if (d := v.decision) is not None]
+        edges = [cluster_edge(v.a, v.b, d) for v in related if (d := v.decision) is not None and d.one_story]
         clusters = build_clusters(ids, edges, published, n_tokens, window_days)
     timings["cluster"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - clock
