@@ -47,6 +47,8 @@ class Detector:
         self.block_bands = lsh_params(lsh.block_threshold, num_perm, lsh.false_negative_weight)
         self.doc_bands = lsh_params(lsh.doc_threshold, num_perm, lsh.false_negative_weight)
         self.topic_bands = lsh_params(lsh.rewrite_threshold, num_perm, lsh.false_negative_weight)
+        # Relations further apart than the clusters' window join them only as one story (`joins_story`).
+        self._window = 24.0 * self.config.cluster_window_days
         # Uniform word weights (a table that is never counted): what makes decisions pair-local.
         self.weights = IdfTable()
 
@@ -71,7 +73,9 @@ class Detector:
             return self.decide_tiled(da, db, screened) if isinstance(screened, Tiling) else screened
         if da.n_tokens == 0 or db.n_tokens == 0:
             return None
-        return self.exact(da, db) or decide(features, measure_evidence(features, _dates(da, db)), self.model)
+        return self.exact(da, db) or decide(
+            features, measure_evidence(features, _dates(da, db)), self.model, self._window
+        )
 
     def screen(self, da: Document, db: Document) -> Decision | Tiling | None:
         """The first part of `decide`: the decision where it needs no sentence alignment (an empty
@@ -87,7 +91,7 @@ class Detector:
     def decide_tiled(self, da: Document, db: Document, tiling: Tiling) -> Decision | None:
         """The rest of `decide`, for a pair `screen` left to align."""
         features = compare_documents(da, db, self.weights, tiling)
-        return decide(features, measure_evidence(features, _dates(da, db)), self.model)
+        return decide(features, measure_evidence(features, _dates(da, db)), self.model, self._window)
 
     def exact(self, da: Document, db: Document) -> Decision | None:
         """`exact` when the two are identical after normalization (short items: and their headlines agree)."""
@@ -101,7 +105,7 @@ class Detector:
     def explain(self, da: Document, db: Document, features: PairFeatures) -> tuple[Decision | None, Evidence, str]:
         """The decision with its evidence, and why in words (also for unrelated pairs)."""
         e = measure_evidence(features, _dates(da, db))
-        decision = self.exact(da, db) or decide(features, e, self.model)
+        decision = self.exact(da, db) or decide(features, e, self.model, self._window)
         return decision, e, "; ".join(decision.why if decision else classify(e, self.model)[2])
 
     def _vetoed_by_tiles(self, da: Document, db: Document, tiling: Tiling) -> bool:

@@ -349,3 +349,17 @@ def test_a_copy_with_other_figures_and_no_shared_prose_is_related_but_not_one_st
     by_pair = {(r["a"], r["b"]): r for r in result.relations}
     assert by_pair[("w1", "w2")]["one_story"] is False and by_pair[("w1", "w3")]["one_story"] is True
     assert [c.members for c in result.clusters] == [("w1", "w3")]
+
+
+def test_a_near_duplicate_with_other_figures_beyond_the_window_is_not_one_story(detector: Detector) -> None:
+    """The same table with other figures a week later is next week's report: a near-duplicate by its
+    words, other news by its figures and date; four hours later it is a correction, one story."""
+    footer = "The figures are compiled by the exchange from elevator reports. Reuter"
+    first = Article("w1", _stocks((), 8, footer), published=T0)
+    for hours, one_story in ((24 * 7, False), (4, True)):
+        later = Article("w2", _stocks((1, 3, 5, 7), 8, footer), published=T0 + timedelta(hours=hours))
+        decision = compare_texts(first, later, detector)
+        assert decision is not None and decision.relation == "near_duplicate"
+        assert decision.one_story is one_story, hours
+        clusters = scan_articles([first, later], detector).clusters
+        assert [c.members for c in clusters] == ([("w1", "w2")] if one_story else [])

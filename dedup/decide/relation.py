@@ -12,7 +12,8 @@ relation's type then follows from what is shared, by declared rules:
 - `partial`: a real part is reused, the rest is new (a follow-up reusing background paragraphs).
 
 A relation makes the two one story (`one_story`: clustered, deduplicated together) unless it is
-partial, or a copy whose figures changed around short shared lines (`joins_story`).
+partial, a copy whose figures changed around short shared lines, or a near_duplicate with other
+figures published further apart than the clusters' window (`joins_story`).
 
 `derived` is the later article when both dates are known and differ; otherwise it cannot be
 known (a trimmed copy and a story embedding the whole of another look alike) and is None.
@@ -170,15 +171,22 @@ def _typed(e: Evidence, model: RelationModel) -> tuple[Relation, str]:
     return "partial", f"partial: {max(e.aligned_d, e.aligned_s):.2f} of a side reused, the rest new"
 
 
-def joins_story(relation: Relation, e: Evidence, model: RelationModel) -> bool:
+def joins_story(relation: Relation, e: Evidence, model: RelationModel, window_hours: float = 72.0) -> bool:
     """Whether a relation makes the two articles one story, to be clustered (and deduplicated)
-    together: exact, near_duplicate and rewrite do; partial reuse does not; a copy does when it keeps
-    every figure of the shorter side or shares a run of prose (`prose_run`). A copy whose figures
-    changed around short shared lines is one form filled in again, or an update with new figures:
-    other news, which a deduplicated archive must keep."""
+    together: exact and rewrite do; partial reuse does not; a copy does when it keeps every figure of
+    the shorter side or shares a run of prose (`prose_run`); a near_duplicate does when it keeps every
+    figure or was published within `window_hours` (the clusters' window) of the other. A copy whose
+    figures changed around short shared lines, or the same text with other figures weeks later, is
+    one form filled in again: other news, which a deduplicated archive must keep."""
     if relation == "partial":
         return False
-    return relation != "copy" or e.figures_kept >= 1.0 or e.longest_run >= model.prose_run
+    if e.figures_kept >= 1.0:
+        return True
+    if relation == "copy":
+        return e.longest_run >= model.prose_run
+    if relation == "near_duplicate":
+        return e.hours_apart is None or e.hours_apart <= window_hours
+    return True
 
 
 def _side_name(e: Evidence, role: str) -> str:
@@ -227,15 +235,16 @@ def classify(e: Evidence, model: RelationModel) -> tuple[Relation | None, float,
     return relation, p, (said, typed)
 
 
-def decide(f: PairFeatures, e: Evidence, model: RelationModel) -> Decision | None:
-    """The relation of a measured pair, or None when it is unrelated."""
+def decide(f: PairFeatures, e: Evidence, model: RelationModel, window_hours: float = 72.0) -> Decision | None:
+    """The relation of a measured pair, or None when it is unrelated (`window_hours`: `joins_story`)."""
     relation, p, why = classify(e, model)
     if relation is None:
         return None
     derived = e.d if e.dated and relation != "near_duplicate" else None
     added = (e.added_d, e.added_s) if e.d == "a" else (e.added_s, e.added_d)
     passages = _passages(f, e, relation)
-    one_story = joins_story(relation, e, model)
-    if relation == "copy" and not one_story:
-        why = (*why, f"not one story: {e.figures_kept:.2f} of the figures kept, no shared prose run: not clustered")
+    one_story = joins_story(relation, e, model, window_hours)
+    if not one_story and relation != "partial":
+        apart = "no shared prose run" if relation == "copy" else f"{e.hours_apart:.0f} hours apart"
+        why = (*why, f"not one story: {e.figures_kept:.2f} of the figures kept, {apart}: not clustered")
     return Decision(relation, derived, min(1.0, e.aligned_d), p, passages, why, added, one_story)  # type: ignore[arg-type]
