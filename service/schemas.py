@@ -111,7 +111,8 @@ class RelationOut(BaseModel):
     one_story: bool = Field(
         default=True,
         description="whether the two are one story, clustered and deduplicated together (a copy whose figures "
-        "changed around short shared lines is a form filled in again: related, kept apart)",
+        "changed around short shared lines, or the same text with other figures days later, is a form filled "
+        "in again: related, kept apart)",
     )
 
 
