@@ -37,7 +37,7 @@ import numpy as np
 
 from dedup.decide.evidence import Evidence
 from dedup.decide.model import FEATURES, RelationModel
-from dedup.decide.relation import is_near_duplicate, veto
+from dedup.decide.relation import is_near_duplicate, is_retelling, veto
 from dedup.errors import ConfigError
 
 __all__ = ["LEVELS", "Row", "Units", "fit_model", "fit_threshold", "fit_whole", "read_rows", "unit_predictions"]
@@ -218,7 +218,7 @@ def _fit_typing(units: Units, model: RelationModel) -> RelationModel:
         near = np.array([is_near_duplicate(x, model) for x in e])
         aligned = np.array([max(x.aligned_d, x.aligned_s) for x in e])
         retold_share = np.array([x.retold_d for x in e])
-        retelling = np.array([x.verbatim_d < x.retold_d / 2 and x.figures_kept >= model.figures_kept_share for x in e])
+        retelling = np.array([is_retelling(x, model) for x in e])
         related = np.array([p >= model.threshold for p, _ in items])
         cols[c] = (truth, near, aligned, retold_share, retelling, related)
 

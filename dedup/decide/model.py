@@ -47,6 +47,9 @@ class RelationModel:
     # declared: two leads with other figures are one form's lead filled in again only when they share
     # this much of their content words; two unrelated leads are not a refilled form
     leads_alike: float = 0.3
+    # declared: a retelling is at most this many times longer, or shorter, than what it retells; a story
+    # twice as long reuses part of the other (a follow-up's background), half as long retells a part
+    retold_length: float = 2.0
     # declared: the vetoes in force (`dedup.decide.relation.VETOES`), each judged on every corpus
     vetoes: tuple[str, ...] = ("no_evidence", "form_only", "refilled_lead", "short_other_news")
     version: int = MODEL_VERSION
@@ -75,6 +78,8 @@ class RelationModel:
         for name in ("threshold", "whole", "retold", "near", "near_aligned", "figures_kept_share", "leads_alike"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name}: must be a share in [0, 1], got {getattr(self, name)}")
+        if not self.retold_length >= 1.0:
+            raise ConfigError(f"retold_length: must be a length ratio of 1 or more, got {self.retold_length}")
         for name in ("near_max_added_tokens", "prose_run", "short_prose_run", "short_tokens"):
             if not isinstance(getattr(self, name), int) or getattr(self, name) < 0:
                 raise ConfigError(f"{name}: must be a whole number, 0 or more, got {getattr(self, name)}")

@@ -8,7 +8,8 @@ relation's type then follows from what is shared, by declared rules:
   wholly aligned with it, neither adds more than a few tokens at its edges;
 - `copy`: a side is wholly reused (its aligned share at least the fitted `whole`), mostly verbatim;
 - `rewrite`: the derived side retells the other (its retold share at least the fitted `retold`)
-  mostly in other words, keeping its figures; or a side is wholly reused mostly in other words;
+  mostly in other words, keeping its figures, about as long as it; or a side is wholly reused mostly
+  in other words;
 - `partial`: a real part is reused, the rest is new (a follow-up reusing background paragraphs).
 
 A relation makes the two one story (`one_story`: clustered, deduplicated together) unless it is
@@ -44,6 +45,7 @@ __all__ = [
     "is_form_frame",
     "is_near_duplicate",
     "is_refilled_lead",
+    "is_retelling",
     "is_short_other_news",
     "joins_story",
     "veto",
@@ -155,6 +157,14 @@ def is_near_duplicate(e: Evidence, model: RelationModel) -> bool:
     return both and max(e.added_d, e.added_s) <= model.near_max_added_tokens
 
 
+def is_retelling(e: Evidence, model: RelationModel) -> bool:
+    """The derived side tells the other again: mostly not verbatim, keeping its figures, about as long
+    (within `retold_length` either way). How much it retells is `retold_d`, against the fitted `retold`."""
+    ratio = e.tokens_d / max(1, e.tokens_s)
+    comparable = 1.0 / model.retold_length <= ratio <= model.retold_length
+    return e.verbatim_d < e.retold_d / 2 and e.figures_kept >= model.figures_kept_share and comparable
+
+
 def _typed(e: Evidence, model: RelationModel) -> tuple[Relation, str]:
     """The relation's type by the declared rules, and the reason in words."""
     if is_near_duplicate(e, model):
@@ -164,7 +174,7 @@ def _typed(e: Evidence, model: RelationModel) -> tuple[Relation, str]:
         side, aligned, verbatim = ("s", e.aligned_s, e.verbatim_s)
     if aligned >= model.whole and verbatim >= aligned / 2:
         return "copy", f"copy: {aligned:.2f} of {_side_name(e, side)} found in the other, mostly verbatim"
-    if e.retold_d >= model.retold and e.verbatim_d < e.retold_d / 2 and e.figures_kept >= model.figures_kept_share:
+    if e.retold_d >= model.retold and is_retelling(e, model):
         return "rewrite", f"rewrite: {e.retold_d:.2f} of {e.d} retells the other, mostly in other words"
     if aligned >= model.whole:
         return "rewrite", f"rewrite: {aligned:.2f} of {_side_name(e, side)} found in the other, mostly reworded"
