@@ -153,15 +153,20 @@ class SQLiteStore:
             row = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id = ?", (article_id,)).fetchone()
         return _row_to_article(row) if row else None
 
-    @_translated
-    def terms_of(self, article_ids: list[str]) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
+    def _column_of(self, column: str, article_ids: list[str]) -> list[tuple[str, Any]]:
+        """(id, value) of one column for the stored ids among `article_ids` where it is set."""
+        found: list[tuple[str, Any]] = []
         for lo in range(0, len(article_ids), 500):  # within SQLite's bound on parameters
             chunk = article_ids[lo : lo + 500]
-            sql = f"SELECT id, terms FROM articles WHERE terms IS NOT NULL AND id IN ({', '.join('?' * len(chunk))})"
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT id, {column} FROM articles WHERE {column} IS NOT NULL AND id IN ({marks})"
             with self._lock:
-                found.update(self._db.execute(sql, chunk).fetchall())
+                found += self._db.execute(sql, chunk).fetchall()
         return found
+
+    @_translated
+    def terms_of(self, article_ids: list[str]) -> dict[str, bytes]:
+        return dict(self._column_of("terms", article_ids))
 
     @_translated
     def report(self, article_id: str) -> Report | None:
@@ -171,14 +176,7 @@ class SQLiteStore:
 
     @_translated
     def reports_of(self, article_ids: list[str]) -> dict[str, Report]:
-        found: dict[str, Report] = {}
-        for lo in range(0, len(article_ids), 500):  # within SQLite's bound on parameters
-            chunk = article_ids[lo : lo + 500]
-            sql = f"SELECT id, report FROM articles WHERE report IS NOT NULL AND id IN ({', '.join('?' * len(chunk))})"
-            with self._lock:
-                rows = self._db.execute(sql, chunk).fetchall()
-            found.update((rid, orjson.loads(raw)) for rid, raw in rows if raw)
-        return found
+        return {rid: orjson.loads(raw) for rid, raw in self._column_of("report", article_ids) if raw}
 
     @_translated
     def later(self, article_id: str) -> list[Report]:
