@@ -363,3 +363,17 @@ def test_a_near_duplicate_with_other_figures_beyond_the_window_is_not_one_story(
         assert decision.one_story is one_story, hours
         clusters = scan_articles([first, later], detector).clusters
         assert [c.members for c in clusters] == ([("w1", "w2")] if one_story else [])
+
+
+def test_stored_records_not_one_story_join_no_cluster() -> None:
+    """A worker joins another worker's articles by their stored reports: relations that are not one
+    story are left out (older records, without the field, count by their relation alone)."""
+    from dedup.index.clusters import clustering_partners
+
+    records = [
+        {"a": "w1", "b": "me", "relation": "copy", "one_story": False},
+        {"a": "w2", "b": "me", "relation": "copy", "one_story": True},
+        {"a": "me", "b": "w3", "relation": "near_duplicate"},
+        {"a": "w4", "b": "me", "relation": "partial", "one_story": False},
+    ]
+    assert clustering_partners(records, "me") == ["w2", "w3"]
