@@ -66,7 +66,8 @@ class Decision:
     evidence: tuple[Passage, ...]
     why: tuple[str, ...] = ()
     added: tuple[int, int] = (0, 0)  # tokens each side (a, b) adds around what it shares, at its edges
-    one_story: bool = True  # the two are one story: the relation joins their clusters (`joins_story`)
+    # The two are one story: the relation joins their clusters (`joins_story`; never for partial reuse).
+    one_story: bool = True
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def _typed(e: Evidence, model: RelationModel) -> tuple[Relation, str]:
     return "partial", f"partial: {max(e.aligned_d, e.aligned_s):.2f} of a side reused, the rest new"
 
 
-def joins_story(relation: Relation, e: Evidence, model: RelationModel, window_hours: float = 72.0) -> bool:
+def joins_story(relation: Relation, e: Evidence, model: RelationModel, window_hours: float) -> bool:
     """Whether a relation makes the two articles one story, to be clustered (and deduplicated)
     together: exact and rewrite do; partial reuse does not; a copy does when it keeps every figure of
     the shorter side or shares a run of prose (`prose_run`); a near_duplicate does when it keeps every
@@ -245,7 +246,7 @@ def classify(e: Evidence, model: RelationModel) -> tuple[Relation | None, float,
     return relation, p, (said, typed)
 
 
-def decide(f: PairFeatures, e: Evidence, model: RelationModel, window_hours: float = 72.0) -> Decision | None:
+def decide(f: PairFeatures, e: Evidence, model: RelationModel, window_hours: float) -> Decision | None:
     """The relation of a measured pair, or None when it is unrelated (`window_hours`: `joins_story`)."""
     relation, p, why = classify(e, model)
     if relation is None:

@@ -83,7 +83,7 @@ class StreamedClusters:
     ) -> set[int]:
         """Which of a new article's relations (item, earlier document, decision; `prints`: its paragraph
         fingerprints) are partials resting on boilerplate, judged with its strong relations in."""
-        strong = [item for item, _, d in decided if d.relation in CLUSTERING_RELATIONS and d.one_story]
+        strong = [item for item, _, d in decided if d.one_story]
         me = (-1, prints, strong)
         return {
             k

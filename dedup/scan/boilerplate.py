@@ -14,7 +14,7 @@ from functools import partial
 import numpy as np
 
 from dedup.article import Article
-from dedup.cluster import CLUSTERING_RELATIONS, UnionFind
+from dedup.cluster import UnionFind
 from dedup.decide.boilerplate import in_clusters, weak_partial
 from dedup.detector import Detector
 from dedup.prepare.segment import Span, blocks
@@ -53,7 +53,7 @@ def drop_boilerplate_partials(
         return verified
     holders, clusters = PrintHolders(shard), UnionFind(len(shard))
     for v in verified:
-        if v.decision is not None and v.decision.relation in CLUSTERING_RELATIONS and v.decision.one_story:
+        if v.decision is not None and v.decision.one_story:
             clusters.union(v.a, v.b)
     known: dict[int, bool] = {}
 

@@ -33,7 +33,7 @@ import numpy as np
 from dedup._util.arrays import unique_pairs
 from dedup.article import Article
 from dedup.candidates import Candidates, canonical_pairs
-from dedup.cluster import CLUSTERING_RELATIONS, Cluster, Edge, build_clusters
+from dedup.cluster import Cluster, Edge, build_clusters
 from dedup.detector import Detector
 from dedup.errors import ConfigError, DedupError, InputError
 from dedup.io.readers import RecordError
@@ -348,11 +348,7 @@ class DaskRun:
         """The clusters, when the graph is large, from its components found on the workers (each
         component clustered on its own, as `build_clusters` would within the whole); else None: the
         client builds them as the local engine does."""
-        edges = [
-            cluster_edge(v.a, v.b, d)
-            for v in verified
-            if (d := v.decision) and d.relation in CLUSTERING_RELATIONS and d.one_story
-        ]
+        edges = [cluster_edge(v.a, v.b, d) for v in verified if (d := v.decision) and d.one_story]
         if len(edges) < self.settings.components_min_edges:
             return None
         self._stage("cluster", None)
