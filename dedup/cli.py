@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from dedup.article import Article
-from dedup.compare import compare_pairs, compare_texts, why_unrelated
+from dedup.compare import compare_explained, compare_pairs
 from dedup.config import DetectorConfig
 from dedup.detector import Detector
 from dedup.errors import ConfigError, DedupError
@@ -279,8 +279,7 @@ def compare(
         raise typer.Exit(2)
     try:
         ta, tb = _read_text(a), _read_text(b)
-        decision = compare_texts(Article(a, ta), Article(b, tb), detector)
-        why = why_unrelated(Article(a, ta), Article(b, tb), detector) if decision is None else ""
+        decision, why = compare_explained(Article(a, ta), Article(b, tb), detector)
     except (OSError, DedupError) as e:
         raise _fail(str(e), 1) from e
     print_comparison(a, b, ta, tb, decision, why)

@@ -15,7 +15,7 @@ from dedup.decide.relation import Decision
 from dedup.detector import Detector, relation_record
 from dedup.prepare.document import Document
 
-__all__ = ["compare_pairs", "compare_texts", "measure_pairs", "why_unrelated"]
+__all__ = ["compare_explained", "compare_pairs", "compare_texts", "measure_pairs"]
 
 
 def compare_texts(a: Article, b: Article, detector: Detector | None = None) -> Decision | None:
@@ -24,11 +24,14 @@ def compare_texts(a: Article, b: Article, detector: Detector | None = None) -> D
     return detector.decide(detector.prepare(a), detector.prepare(b))
 
 
-def why_unrelated(a: Article, b: Article, detector: Detector | None = None) -> str:
-    """Why two articles the detector leaves unrelated are: the veto, or the probability below the
-    threshold with the features that weighed most (measured in full, as `--features` does)."""
+def compare_explained(a: Article, b: Article, detector: Detector | None = None) -> tuple[Decision | None, str]:
+    """The relation between two articles (None when unrelated) and, when unrelated, why: the veto, or
+    the probability below the threshold with the features that weighed most (measured in full, as
+    `--features` does). Each article is prepared once."""
     detector = detector or Detector()
-    return _why(detector, detector.prepare(a), detector.prepare(b))
+    da, db = detector.prepare(a), detector.prepare(b)
+    decision = detector.decide(da, db)
+    return decision, "" if decision is not None else _why(detector, da, db)
 
 
 def _why(detector: Detector, da: Document, db: Document) -> str:
@@ -55,9 +58,7 @@ def compare_pairs(
             yield p
             continue
         pid, ta, tb = p
-        da, db = detector.prepare(Article("a", ta)), detector.prepare(Article("b", tb))
-        decision = detector.decide(da, db)
-        yield _pair_row(pid, decision, _why(detector, da, db) if decision is None else "")
+        yield _pair_row(pid, *compare_explained(Article("a", ta), Article("b", tb), detector))
 
 
 def measure_pairs(
