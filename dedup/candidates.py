@@ -190,6 +190,8 @@ class _FactRows:
 
         A rewrite keeps its source's figures and dateline; look-alikes with their own figures do not.
         """
+        if share == 0:
+            return pairs  # no gate (`LSHConfig.rewrite_fact_share`)
         if not len(pairs) or not len(self.shard.fact_hashes):
             return pairs[:0]
         facts, sizes = self._matrix(), np.diff(self.shard.fact_bounds)
@@ -232,7 +234,10 @@ def _equal_bytes(sketches: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
 def facts_kept(shared: np.ndarray, smaller: np.ndarray, share: float) -> np.ndarray:
     """One side keeps at least `share` of its facts (and two, or all it has) in the other: a rewrite
-    keeps its source's figures and dateline; look-alikes with their own figures do not."""
+    keeps its source's figures and dateline; look-alikes with their own figures do not. A `share` of 0
+    is no gate: texts without figures (features, comments, explanations) have rewrites too."""
+    if share == 0:
+        return np.ones(len(shared), dtype=bool)
     return (smaller > 0) & (shared >= np.minimum(2, smaller)) & (shared >= share * smaller)
 
 

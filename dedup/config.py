@@ -67,7 +67,9 @@ class LSHConfig:
     rewrite_min_cosine: float = 0.35
     # Rewrite-path pairs must keep this share of the smaller side's facts (figures, dateline, names
     # of record): look-alike forms with their own figures keep few. Kept below what the relation
-    # model needs, so that the model, not the candidate stage, decides.
+    # model needs, so that the model, not the candidate stage, decides. A pair without facts never
+    # passes it; 0 turns the gate off, for archives of texts without figures (their rewrites are found
+    # from the cosine gate alone; on news it lets through independent reports of one event).
     rewrite_fact_share: float = 0.5
     false_negative_weight: float = 0.7
     # Paragraph and document buckets larger than this are joined as a star on their first article, not

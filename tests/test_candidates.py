@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from dedup.article import Article, article_from_mapping
-from dedup.candidates import find_candidates
+from dedup.candidates import facts_kept, find_candidates
 from dedup.config import LSHConfig
 from dedup.detector import Detector
 from dedup.errors import ConfigError
@@ -100,6 +100,36 @@ def test_rewrite_path_keeps_the_seed_rewrite_and_skips_crowded_buckets(detector:
     # Off, or gated above the pair's cosine, it finds nothing.
     assert not len(find_candidates(topic_only, replace(lsh, rewrite_candidates=0)).pairs)
     assert not len(find_candidates(topic_only, replace(lsh, rewrite_min_cosine=0.99)).pairs)
+
+
+# A source and its rewrite with no figure, date or dateline: the facts gate cannot tell them from a
+# form filled in again, so only `rewrite_fact_share=0` lets the rewrite path pass them on.
+FIGURE_FREE = (
+    "Inheritance lets a programmer build a new class out of a class that already exists. The new class, "
+    "called the subclass or derived class, takes over the fields and methods of the parent class, which is "
+    "also known as the base class or superclass. A subclass may then add behaviour of its own or override "
+    "methods it inherited, replacing them with versions better suited to its purpose. The main aim is reuse: "
+    "code that has been written and tested once does not need to be written again.",
+    "In object oriented languages inheritance is how a programmer creates a class from an existing one. The "
+    "class that is created is named the derived class or subclass, and it receives the methods and fields of "
+    "its parent, known as the superclass or base class. The subclass can extend this with behaviour of its "
+    "own, or it can override inherited methods with versions that suit it better. The purpose is chiefly "
+    "reuse, since code which was already written and tested need not be written a second time.",
+)
+
+
+def test_a_facts_share_of_zero_lets_rewrites_without_figures_through(detector: Detector) -> None:
+    shard = sign_shard([Article(f"t{i}", text) for i, text in enumerate(FIGURE_FREE)], detector)
+    assert not len(shard.fact_hashes)
+    topic_only = replace(shard, block_keys=shard.block_keys[:0], block_owner=shard.block_owner[:0])
+    topic_only.doc_keys = np.arange(shard.doc_keys.size, dtype=np.uint64).reshape(shard.doc_keys.shape)
+    lsh = replace(detector.config.lsh, contain_max_tokens=0)  # short texts: the containment path off too
+    assert not len(find_candidates(topic_only, lsh).pairs)
+    assert find_candidates(topic_only, replace(lsh, rewrite_fact_share=0.0)).pairs.tolist() == [[0, 1]]
+    # The streaming index asks the same gate of each earlier article.
+    none, two = np.array([0, 0]), np.array([0, 2])
+    assert facts_kept(none, none, 0.0).all() and not facts_kept(none, none, 0.5).any()
+    assert facts_kept(none, two, 0.0).all() and not facts_kept(none, two, 0.5).any()
 
 
 @pytest.mark.parametrize(
