@@ -25,7 +25,7 @@ import numpy as np
 from dedup._util.arrays import isin, offsets, range_rows, unique_inverse, unique_pairs
 from dedup.config import LSHConfig
 from dedup.sketch.idf import IdfTable
-from dedup.sketch.lsh import bucket_scratch, buckets, collide, group_pairs
+from dedup.sketch.lsh import bucket_scratch, buckets, collide, group_pairs, streamed_pairs
 from dedup.sketch.shard import SignedShard
 
 if TYPE_CHECKING:
@@ -57,6 +57,14 @@ def _figure_line_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
     if config.line_max_bucket == 0:
         return np.empty((0, 2), dtype=np.int64)
     return collide(shard.line_prints.reshape(-1, 1), shard.line_owner, config.line_max_bucket, star=False)
+
+
+def _run_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
+    """Articles sharing a verbatim run (`LSHConfig.run_tokens`), each paired with the earlier holders
+    of a run key while few hold it, as the index pairs them."""
+    if config.run_tokens == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    return streamed_pairs(shard.run_keys, shard.run_owner, config.run_max_bucket)
 
 
 def _places(ordered: np.ndarray) -> np.ndarray:
@@ -375,6 +383,7 @@ def _path_tasks(
     ]
     verbatim.append(partial(collide, shard.doc_keys, np.arange(len(shard)), config.max_bucket, True, rank))
     verbatim.append(partial(_figure_line_pairs, shard, config))
+    verbatim.append(partial(_run_pairs, shard, config))
     n_bands = shard.topic_keys.shape[1] if config.rewrite_candidates and len(shard) >= 2 else 0
     facts = _FactRows(shard)
     bands = [range(lo, min(lo + 4, n_bands)) for lo in range(0, n_bands, 4)]

@@ -18,7 +18,7 @@ from rich.markup import escape
 
 from dedup.article import Article
 from dedup.compare import compare_explained, compare_pairs
-from dedup.config import DetectorConfig
+from dedup.config import SHARED_RUN_TOKENS, DetectorConfig, LSHConfig
 from dedup.detector import Detector
 from dedup.errors import ConfigError, DedupError
 from dedup.io.progress import ConsoleProgress
@@ -41,9 +41,10 @@ app.command()(serve)
 DROP_DEFAULT = ",".join(r for r in ("exact", "near_duplicate", "copy") if r in DEFAULT_DROP)
 
 
-def _detector(model: Path | None, max_chars: int) -> Detector:
+def _detector(model: Path | None, max_chars: int, shared_runs: bool = False) -> Detector:
     try:
-        return Detector(DetectorConfig(model_path=model, max_doc_chars=max_chars))
+        lsh = LSHConfig(run_tokens=SHARED_RUN_TOKENS if shared_runs else 0)
+        return Detector(DetectorConfig(model_path=model, max_doc_chars=max_chars, lsh=lsh))
     except DedupError as e:
         raise _fail(str(e), 2) from e
 
@@ -101,11 +102,18 @@ def scan(
     restart: RestartOpt = False,
     delimiter: DelimiterOpt = None,
     input_timeout: TimeoutOpt = 10.0,
+    shared_runs: Annotated[
+        bool,
+        typer.Option(
+            help="Also pair articles that share one run of prose (about a sentence) amid their own text: "
+            "more wire copy reused in fragments is found, and more stock phrases (see RESULTS.md)"
+        ),
+    ] = False,
 ) -> None:
     """Scan articles for exact, near-duplicate, copied, partly reused and rewritten pairs."""
     job = _job(out, features, workers, engine, scheduler, restart, quiet)
     _check_out_dir(out)
-    detector = _detector(model, max_chars)
+    detector = _detector(model, max_chars, shared_runs)
     with _open_inputs(inputs, input_timeout, delimiter) as files:
         summary, texts = _run_scan(job, files, detector)
     _check_found(summary, out)

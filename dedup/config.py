@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dedup.errors import ConfigError
 
-__all__ = ["DetectorConfig", "LSHConfig", "SegmentConfig", "ShingleConfig", "SignatureConfig"]
+__all__ = ["SHARED_RUN_TOKENS", "DetectorConfig", "LSHConfig", "SegmentConfig", "ShingleConfig", "SignatureConfig"]
 
 
 def _require(ok: bool, field_name: str, fix: str) -> None:
@@ -51,6 +51,10 @@ class SignatureConfig:
         _require(16 <= self.num_perm <= 1024, "num_perm", "use between 16 and 1024 permutations")
         _require(self.scheme == "affine32", "scheme", "only 'affine32' is supported (datasketch 2.x default)")
         _require(0 <= self.seed < 2**32, "seed", "use a seed in [0, 2**32)")
+
+
+# The shared-run path's word n-grams when it is asked for (`dedup scan --shared-runs`); off by default.
+SHARED_RUN_TOKENS = 8
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,16 @@ class LSHConfig:
     contain_min_shared: int = 4
     contain_share: float = 0.6  # of the looked-up terms found in the other article
     contain_candidates: int = 3  # kept per short article, most contained first
+    # Shared-run path: two articles that share a verbatim run of a sentence's length in prose too
+    # edited for the paragraph path (a newspaper reusing wire copy in short, edited fragments). Word
+    # `run_tokens`-grams are sampled by content (those whose hash is 0 modulo `run_sample`), so two texts
+    # choose the same ones inside a shared run: a run of run_tokens + run_sample words holds one on
+    # average. An article pairs with the earlier holders of a key while at most `run_max_bucket` hold it:
+    # a run printed by more is a form's fixed sentence or a stock phrase, not one story's wording.
+    # Off by default: on Reuters most of what it adds is other news through a stock phrase (RESULTS.md).
+    run_tokens: int = 0  # 0: path off; SHARED_RUN_TOKENS (`dedup scan --shared-runs`) turns it on
+    run_sample: int = 12
+    run_max_bucket: int = 4
 
     def __post_init__(self) -> None:
         _require(self.rewrite_candidates >= 0, "rewrite_candidates", "use 0 (off) or more per article")
@@ -117,6 +131,9 @@ class LSHConfig:
         _require(self.contain_max_df >= 2, "contain_max_df", "allow at least 2 articles per term")
         _require(0.0 < self.contain_share <= 1.0, "contain_share", "use a share in (0, 1]")
         _require(self.line_min_figures >= 1, "line_min_figures", "use at least 1 figure per line")
+        _require(0 <= self.run_tokens <= 64, "run_tokens", "use 0 (shared-run path off) or 1 to 64 words")
+        _require(self.run_sample >= 1, "run_sample", "use 1 (every word n-gram) or more")
+        _require(self.run_max_bucket >= 1, "run_max_bucket", "allow at least 1 earlier holder per run")
         _require(
             self.line_max_bucket == 0 or self.line_max_bucket >= 2,
             "line_max_bucket",

@@ -15,7 +15,7 @@ from dedup.prepare.document import Document, prepare, prepare_many
 from dedup.sketch.idf import IdfTable
 from dedup.sketch.lsh import lsh_params
 from dedup.sketch.minhash import MinHasher
-from dedup.sketch.shingle import TokenHasher
+from dedup.sketch.shingle import TokenHasher, kgram_multipliers
 from dedup.verify.align import (
     PairFeatures,
     Passage,
@@ -49,6 +49,8 @@ class Detector:
         self.topic_bands = lsh_params(lsh.rewrite_threshold, num_perm, lsh.false_negative_weight)
         # Relations further apart than the clusters' window join them only as one story (`joins_story`).
         self._window = 24.0 * self.config.cluster_window_days
+        # The shared-run path's word n-grams, hashed apart from the shingles (another seed).
+        self.run_multipliers = kgram_multipliers(lsh.run_tokens, self.config.shingle.seed + 0x52554E)
         # Uniform word weights (a table that is never counted): what makes decisions pair-local.
         self.weights = IdfTable()
 

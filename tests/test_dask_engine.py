@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pytest
 
 from dedup.article import Article
 from dedup.cluster import UnionFind
+from dedup.config import SHARED_RUN_TOKENS, DetectorConfig
 from dedup.detector import Detector
 from dedup.io.readers import Record, read_inputs
 from dedup.io.sources import open_inputs
@@ -94,6 +96,21 @@ def test_dask_on_a_local_cluster_equals_the_local_engine(local_run: tuple[list[P
     _same_outputs(local, tmp_path)
     errors = read_jsonl(tmp_path / "errors.jsonl")
     assert next(e["line"] for e in errors if "duplicate" in e["reason"]) > 700
+
+
+def test_dask_with_the_shared_run_path_equals_the_local_engine(
+    local_run: tuple[list[Path], Path], tmp_path: Path
+) -> None:
+    inputs, off = local_run
+    config = DetectorConfig()
+    detector = Detector(replace(config, lsh=replace(config.lsh, run_tokens=SHARED_RUN_TOKENS)))
+    scan(inputs, tmp_path / "local", detector)
+    settings = DaskSettings(workers=2, split_bytes=150_000, partitions=3, components_min_edges=0)
+    with open_inputs(inputs) as files:
+        dask_scan(files.files, tmp_path / "dask", detector, None, False, settings)
+    _same_outputs(tmp_path / "local", tmp_path / "dask")
+    summary = json.loads((tmp_path / "local" / "summary.json").read_text())
+    assert summary["candidate_pairs"] > json.loads((off / "summary.json").read_text())["candidate_pairs"]
 
 
 @pytest.fixture()

@@ -101,7 +101,8 @@ def _random_topic_shard(n: int, seed: int) -> SignedShard:
         rng.random((len(twins), 12)) < 0.3, keys[twins[:, 0], :12], keys[twins[:, 1], :12]
     )
     e = np.empty(0)
-    return SignedShard(np.arange(n, dtype=np.uint64), e, e, e, e, keys, sketch, e, e, e, e, e, e, e, e, e, n_units=0)
+    empty = (e,) * 11
+    return SignedShard(np.arange(n, dtype=np.uint64), e, e, e, e, keys, sketch, *empty, n_units=0)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

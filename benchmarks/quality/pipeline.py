@@ -29,6 +29,7 @@ from benchmarks.results_md import markers, publish
 from dedup import scan_articles
 from dedup.article import Article, article_from_mapping
 from dedup.candidates import find_candidates
+from dedup.config import SHARED_RUN_TOKENS, DetectorConfig, LSHConfig
 from dedup.detector import Detector
 from dedup.index import Index
 from dedup.scan.run import publication_rank
@@ -60,10 +61,13 @@ def _reached(articles: Sequence[Article], detector: Detector) -> tuple[dict[str,
 
 
 def corpus_pipeline(
-    name: str, pairs: Sequence[LabelledPair], reuters: Sequence[dict[str, Any]] | None = None
+    name: str,
+    pairs: Sequence[LabelledPair],
+    reuters: Sequence[dict[str, Any]] | None = None,
+    detector: Detector | None = None,
 ) -> dict[str, Any]:
     """The stage-by-stage figures of one corpus's labelled pairs."""
-    detector = Detector()
+    detector = detector or Detector()
     articles = _articles(pairs, reuters)
     at, candidates, rep = _reached(articles, detector)
     found = {frozenset((r["a"], r["b"])): r for r in scan_articles(articles, detector).relations}
@@ -114,9 +118,12 @@ def index_agreement(articles: Sequence[Article]) -> dict[str, Any]:
     }
 
 
-def markdown(results: dict[str, Any], command: str) -> str:
-    start, end = markers("pipeline")
-    lines = [start, "## Where labelled pairs are lost: candidates, decision, end to end", "", f"`{command}`", ""]
+def markdown(results: dict[str, Any], command: str, name: str = "pipeline") -> str:
+    start, end = markers(name)
+    title = "## Where labelled pairs are lost: candidates, decision, end to end"
+    if name != "pipeline":
+        title += " (`dedup scan --shared-runs`)"
+    lines = [start, title, "", f"`{command}`", ""]
     lines += [
         "| corpus | related pairs | reach verification | related, pair given | related by the scan "
         "| labelled unrelated related by the scan | derived right / wrong / None |",
@@ -155,19 +162,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=PROJECT / "benchmarks" / "results")
     parser.add_argument("--no-results-md", action="store_true")
+    parser.add_argument(
+        "--shared-runs", action="store_true", help="with the shared-run path on, as `dedup scan --shared-runs`"
+    )
     args = parser.parse_args(argv)
     corpora = args.corpora.resolve()
     pairs = labelled_pairs(corpora, SCANNED)
     reuters = [r for r in load_reuters(corpora / "reuters21578") if str(r.get("text") or "").strip()]
     results: dict[str, Any] = {"corpora": {}}
+    detector = Detector(DetectorConfig(lsh=LSHConfig(run_tokens=SHARED_RUN_TOKENS))) if args.shared_runs else None
     for name in SCANNED:
-        results["corpora"][name] = corpus_pipeline(name, pairs[name], reuters if name == "reuters_audit" else None)
-    if args.agreement:
+        reuters_if = reuters if name == "reuters_audit" else None
+        results["corpora"][name] = corpus_pipeline(name, pairs[name], reuters_if, detector)
+    if args.agreement and not args.shared_runs:
         results["agreement"] = index_agreement(
             [article_from_mapping(contract_record(r)) for r in reuters[: args.agreement]]
         )
     command = "python -m benchmarks.quality.pipeline " + " ".join(argv if argv is not None else sys.argv[1:])
-    publish("pipeline", results, markdown(results, command.strip()), args.out, not args.no_results_md)
+    section = "pipeline_shared_runs" if args.shared_runs else "pipeline"
+    publish(section, results, markdown(results, command.strip(), section), args.out, not args.no_results_md)
     return 0
 
 

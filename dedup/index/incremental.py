@@ -28,7 +28,7 @@ from dedup.index.budget import WorkBudget
 from dedup.index.clusters import StreamedClusters, clustering_partners
 from dedup.index.items import Items
 from dedup.index.keys import ArticleKeys, keys_tag
-from dedup.index.lookup import ContainmentPath, RewritePath, rewrite_candidates, streamed_holders
+from dedup.index.lookup import ContainmentPath, RewritePath, rewrite_candidates, run_holders, streamed_holders
 from dedup.index.report import IndexReport, pack_terms
 from dedup.index.snapshot import (
     Snapshot,
@@ -91,6 +91,8 @@ class Index:
         # The containment path's term holders (term ids are below 2**32) and counts.
         self._tables["contain"] = KeyTable(key_bits=32)
         self._contain = ContainmentPath(self.detector.config.lsh, self._tables["contain"])
+        # The shared-run path's keys (sampled word n-grams, folded to 32 bits when signed; none when off).
+        self._tables["run"] = KeyTable(key_bits=32)
         # Paragraph fingerprints and the clusters joined so far: the boilerplate rule, as the scan has it.
         self._tables["prints"] = KeyTable()
         self._clusters = StreamedClusters(self._tables["prints"])
@@ -338,7 +340,7 @@ class Index:
         return signed.block_keys[:, : self.paragraph_bands]
 
     def _candidates(self, signed: SignedShard) -> tuple[list[int], list[int]]:
-        """Items found by a verbatim path (exact, paragraph, document), and the rewrite path's others.
+        """Items found by a verbatim path (exact, paragraph, document, shared run), and the rewrite path's others.
 
         As a scan finds them: an article identical to earlier ones is related exact to the first of
         them alone (the others relate through it), and the rewrite path keeps what a scan keeps."""
@@ -347,6 +349,7 @@ class Index:
         for name, keys in (("block", self._paragraph_keys(signed)), ("doc", signed.doc_keys)):
             found.update(self._as_streamed(*self._tables[name].matches(keys)))
         found.update(self._contain.candidates(signed, self._items.dead_marks()))
+        found.update(run_holders(*self._tables["run"].matches(signed.run_keys), self.detector.config.lsh))
         found -= set(same[1:])
         if same:  # a copy pairs as its group's first member, whose other copies relate through it
             found = {i for i in found if i == same[0] or not self._is_copy(i)}

@@ -15,6 +15,7 @@ import hashlib
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -25,13 +26,14 @@ from dedup.sketch.shard import SignedShard
 __all__ = ["KEYS_FORMAT", "ArticleKeys", "concat_keys", "keys_tag"]
 
 # Raise when signing changes what it makes without a change of settings: older packed keys are then ignored.
-KEYS_FORMAT = 2  # 2: terms, paragraph fingerprints and the ids strong relations join
+KEYS_FORMAT = 3  # 2: terms, paragraph fingerprints and the ids strong relations join; 3: run keys
 # The tag, then the sizes: paragraphs, paragraph bands, document bands, topic bands, sketch width, facts,
-# terms, paragraph fingerprints, bytes of the joined ids.
-_HEADER = struct.Struct("<8s9I")
+# terms, paragraph fingerprints, run keys, bytes of the joined ids.
+_HEADER = struct.Struct("<8s10I")
 # The packed arrays in order: norm hash, paragraph keys, document keys, topic keys, topic sketch, facts,
-# terms, paragraph fingerprints; then the joined ids, UTF-8, one per line (ids hold no control character).
-_DTYPES = tuple(np.dtype(t) for t in ("<u8", "<u8", "<u8", "<u4", "u1", "<u4", "<i4", "<u8"))
+# terms, paragraph fingerprints, run keys; then the joined ids, UTF-8, one per line (ids hold no control
+# character).
+_DTYPES = tuple(np.dtype(t) for t in ("<u8", "<u8", "<u8", "<u4", "u1", "<u4", "<i4", "<u8", "<u8"))
 
 
 def keys_tag(config: DetectorConfig) -> bytes:
@@ -46,7 +48,8 @@ class ArticleKeys:
     Per article: its normalized-text hash, document and topic band keys (rows), topic sketch (row),
     facts (flat, `fact_bounds`), terms (flat, `term_bounds`: the containment path) and the ids its
     strong relations join it to (`joined`: the boilerplate rule's clusters); per eligible paragraph,
-    its band keys (rows) and article (`block_owner`); per paragraph, its fingerprint (`print_owner`).
+    its band keys (rows) and article (`block_owner`); per paragraph, its fingerprint (`print_owner`);
+    its shared-run keys (`run_owner`).
     """
 
     norm_hash: np.ndarray
@@ -61,6 +64,8 @@ class ArticleKeys:
     term_bounds: np.ndarray
     block_prints: np.ndarray
     print_owner: np.ndarray
+    run_keys: np.ndarray
+    run_owner: np.ndarray
     joined: tuple[tuple[str, ...], ...]
 
     def __len__(self) -> int:
@@ -73,35 +78,40 @@ class ArticleKeys:
         return cls(
             signed.norm_hash, signed.block_keys, signed.block_owner, signed.doc_keys, signed.topic_keys,
             signed.topic_sketch, signed.fact_hashes, signed.fact_bounds, signed.terms, signed.term_bounds,
-            signed.block_prints, signed.print_owner, ids,
+            signed.block_prints, signed.print_owner, signed.run_keys, signed.run_owner, ids,
         )  # fmt: skip
 
     def add_to(self, tables: dict[str, KeyTable], items: np.ndarray, paragraph_bands: int) -> None:
-        """Add the keys to an index's tables (exact, block, doc, topic), the articles numbered `items`;
-        of each paragraph, its first `paragraph_bands` bands."""
+        """Add the keys to an index's tables (exact, block, doc, topic, run), the articles numbered
+        `items`; of each paragraph, its first `paragraph_bands` bands."""
         block_items, block_keys = _distinct_per_item(self.block_keys[:, :paragraph_bands], items[self.block_owner])
         tables["exact"].add_many(self.norm_hash, items)
         tables["block"].add_many(block_keys, block_items)
         for name, keys in (("doc", self.doc_keys), ("topic", self.topic_keys)):
             tables[name].add_many(keys.ravel(), np.repeat(items, keys.shape[1]))
+        tables["run"].add_many(self.run_keys, items[self.run_owner])
 
     def pack_each(self, tag: bytes) -> list[bytes]:
         """Each article's keys as bytes (little-endian), headed by `tag`, for `unpack`."""
         block_bounds = np.searchsorted(self.block_owner, np.arange(len(self) + 1))
         print_bounds = np.searchsorted(self.print_owner, np.arange(len(self) + 1))
-        return [self._pack_one(i, block_bounds[i : i + 2], print_bounds[i : i + 2], tag) for i in range(len(self))]
+        run_bounds = np.searchsorted(self.run_owner, np.arange(len(self) + 1))
+        bounds = np.stack([block_bounds, print_bounds, run_bounds], axis=1)
+        return [self._pack_one(i, bounds[i : i + 2], tag) for i in range(len(self))]
 
-    def _pack_one(self, i: int, blocks: np.ndarray, prints: np.ndarray, tag: bytes) -> bytes:
+    def _pack_one(self, i: int, bounds: np.ndarray, tag: bytes) -> bytes:
+        blocks, prints, runs = bounds[:, 0], bounds[:, 1], bounds[:, 2]
         facts = self.fact_hashes[self.fact_bounds[i] : self.fact_bounds[i + 1]]
         terms = self.terms[self.term_bounds[i] : self.term_bounds[i + 1]]
         block_keys = self.block_keys[blocks[0] : blocks[1]]
         paragraphs = self.block_prints[prints[0] : prints[1]]
+        run_keys = self.run_keys[runs[0] : runs[1]]
         joined = "\n".join(self.joined[i]).encode()
         sizes = (*block_keys.shape, self.doc_keys.shape[1], self.topic_keys.shape[1], self.topic_sketch.shape[1])
         parts = (self.norm_hash[i : i + 1], block_keys, self.doc_keys[i], self.topic_keys[i], self.topic_sketch[i])
-        arrays = (*parts, facts, terms, paragraphs)
+        arrays = (*parts, facts, terms, paragraphs, run_keys)
         packed = [np.ascontiguousarray(a, dtype=t).tobytes() for a, t in zip(arrays, _DTYPES, strict=True)]
-        header = _HEADER.pack(tag, *sizes, len(facts), len(terms), len(paragraphs), len(joined))
+        header = _HEADER.pack(tag, *sizes, len(facts), len(terms), len(paragraphs), len(run_keys), len(joined))
         return header + b"".join(packed) + joined
 
     @staticmethod
@@ -130,9 +140,9 @@ class ArticleKeys:
             np.frombuffer(b"".join([one[cut[k] : cut[k + 1]] for one, cut in zip(packed, cuts, strict=True)]), dtype)
             for k, dtype in enumerate(_DTYPES)
         ]
-        norm, block, doc, topic, sketch, facts, terms, prints = fields
+        norm, block, doc, topic, sketch, facts, terms, prints, runs = fields
         articles = np.arange(len(heads), dtype=np.int64)
-        blocks, n_prints = (np.array([head[k] for head in heads], dtype=np.int64) for k in (1, 8))
+        blocks, n_prints, n_runs = (np.array([head[k] for head in heads], dtype=np.int64) for k in (1, 8, 9))
         fact_bounds, term_bounds = (np.zeros(len(heads) + 1, dtype=np.int64) for _ in range(2))
         np.cumsum([head[6] for head in heads], out=fact_bounds[1:])
         np.cumsum([head[7] for head in heads], out=term_bounds[1:])
@@ -140,14 +150,14 @@ class ArticleKeys:
         return cls(
             norm, block.reshape(-1, bands), np.repeat(articles, blocks), doc.reshape(-1, doc_bands),
             topic.reshape(-1, topic_bands), sketch.reshape(-1, width), facts, fact_bounds, terms.astype(np.int32),
-            term_bounds, prints, np.repeat(articles, n_prints), joined,
+            term_bounds, prints, np.repeat(articles, n_prints), runs, np.repeat(articles, n_runs), joined,
         )  # fmt: skip
 
 
-def _cuts(head: tuple[bytes, int, int, int, int, int, int, int, int, int]) -> tuple[int, ...]:
+def _cuts(head: tuple[Any, ...]) -> tuple[int, ...]:
     """Where each packed array starts in one article's bytes, where the joined ids start, and the end."""
-    _, blocks, bands, doc_bands, topic_bands, width, facts, terms, prints, joined = head
-    counts = (1, blocks * bands, doc_bands, topic_bands, width, facts, terms, prints)
+    _, blocks, bands, doc_bands, topic_bands, width, facts, terms, prints, runs, joined = head
+    counts = (1, blocks * bands, doc_bands, topic_bands, width, facts, terms, prints, runs)
     cuts = [_HEADER.size]
     for n, dtype in zip(counts, _DTYPES, strict=True):
         cuts.append(cuts[-1] + n * dtype.itemsize)
@@ -184,6 +194,8 @@ def concat_keys(keys: Sequence[ArticleKeys]) -> ArticleKeys:
         ),
         block_prints=np.concatenate([k.block_prints for k in keys]),
         print_owner=np.concatenate([k.print_owner + s for k, s in zip(keys, starts, strict=True)]),
+        run_keys=np.concatenate([k.run_keys for k in keys]),
+        run_owner=np.concatenate([k.run_owner + s for k, s in zip(keys, starts, strict=True)]),
         joined=tuple(ids for k in keys for ids in k.joined),
     )
 

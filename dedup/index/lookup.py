@@ -19,7 +19,7 @@ from dedup.index.keys import ArticleKeys
 from dedup.sketch.keytable import KeyTable
 from dedup.sketch.shard import SKETCH_WIDTH, SignedShard
 
-__all__ = ["ContainmentPath", "RewritePath", "rewrite_candidates", "streamed_holders"]
+__all__ = ["ContainmentPath", "RewritePath", "rewrite_candidates", "run_holders", "streamed_holders"]
 
 
 def streamed_holders(positions: np.ndarray, items: np.ndarray, published: np.ndarray, max_bucket: int) -> list[int]:
@@ -36,6 +36,15 @@ def streamed_holders(positions: np.ndarray, items: np.ndarray, published: np.nda
         first = np.r_[True, pos[order][1:] != pos[order][:-1]]
         kept += held[order][first].tolist()
     return kept
+
+
+def run_holders(positions: np.ndarray, items: np.ndarray, lsh: LSHConfig) -> list[int]:
+    """The holders of the new article's shared-run keys held by at most `run_max_bucket` earlier items
+    (deleted ones count too), as a scan pairs them (`dedup.sketch.lsh.streamed_pairs`)."""
+    if not len(items) or lsh.run_tokens == 0:
+        return []
+    crowded = np.bincount(positions)[positions] > lsh.run_max_bucket
+    return np.unique(items[~crowded]).tolist()
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,14 @@ from dedup.scan.run import SHARD_SIZE, candidates_of
 from dedup.scan.splits import InputSplit, split_records
 from dedup.scan.tasks import PairChunk, SignTask, VerifyTask, detector_for, relocate, run_sign, run_verify
 from dedup.scan.verify import Verified, exact_relations
-from dedup.sketch.lsh import collide
+from dedup.sketch.lsh import collide, streamed_pairs
 from dedup.sketch.shard import SignedShard, concat_shards
 
 __all__ = [
     "BLOCK",
     "DOC",
     "LINE",
+    "RUN",
     "SplitIndex",
     "band_pieces",
     "exact_chunk",
@@ -48,7 +49,7 @@ __all__ = [
 ]
 
 # The verbatim candidate paths whose band keys are grouped by partition; a column is path * 1024 + band.
-BLOCK, DOC, LINE = 0, 1, 2
+BLOCK, DOC, LINE, RUN = 0, 1, 2, 3
 _COLUMN = 1024
 
 
@@ -128,6 +129,8 @@ def band_pieces(shard: SignedShard, offset: int, rank: np.ndarray, parts: int, l
     columns += [(DOC * _COLUMN + b, shard.doc_keys[:, b], docs) for b in range(shard.doc_keys.shape[1])]
     if lsh.line_max_bucket:
         columns.append((LINE * _COLUMN, shard.line_prints, shard.line_owner.astype(np.int64) + offset))
+    if lsh.run_tokens:
+        columns.append((RUN * _COLUMN, shard.run_keys, shard.run_owner.astype(np.int64) + offset))
     pieces: list[Pieces] = [{} for _ in range(parts)]
     for column, keys, owner in columns:
         part = (keys % np.uint64(parts)).astype(np.int64)
@@ -146,6 +149,9 @@ def reduce_bands(lsh: LSHConfig, *pieces: Pieces) -> np.ndarray:
         keys, owner, rank = (np.concatenate([p[column][k] for p in pieces if column in p]) for k in range(3))
         # Owners renumbered 0.. in corpus order (ranks with them): collide indexes ranks by owner.
         owners, local = np.unique(owner, return_inverse=True)
+        if column // _COLUMN == RUN:  # paired as a stream sees them, as the local candidate stage does
+            found.append(owners[streamed_pairs(keys, local, lsh.run_max_bucket)])
+            continue
         owner_rank = np.empty(len(owners), dtype=np.int64)
         owner_rank[local] = rank
         limit, star = (lsh.line_max_bucket, False) if column // _COLUMN == LINE else (lsh.max_bucket, True)
@@ -162,6 +168,7 @@ def _emptied(shard: SignedShard, keep: Sequence[str]) -> SignedShard:
         "topic_sketch": shard.topic_sketch[:, :0], "fact_hashes": shard.fact_hashes[:0],
         "fact_bounds": np.zeros(n + 1, dtype=shard.fact_bounds.dtype), "block_prints": shard.block_prints[:0],
         "print_owner": shard.print_owner[:0], "line_prints": shard.line_prints[:0], "line_owner": shard.line_owner[:0],
+        "run_keys": shard.run_keys[:0], "run_owner": shard.run_owner[:0],
         "terms": shard.terms[:0], "term_counts": shard.term_counts[:0],
         "term_bounds": np.zeros(n + 1, dtype=shard.term_bounds.dtype), "repeats": {},
     }  # fmt: skip

@@ -222,3 +222,18 @@ def collide(
         # One int64 key per pair: unique over a flat array is far cheaper than over rows.
         found.append((lo[apart].astype(np.int64) << 32) | hi[apart].astype(np.int64))
     return split_pairs(unique(np.concatenate(found)))
+
+
+def streamed_pairs(keys: np.ndarray, owner: np.ndarray, max_earlier: int) -> np.ndarray:
+    """Distinct owner pairs (lo, hi), lo < hi, sharing a key, as a stream of the rows sees them: a row
+    pairs with the earlier rows holding its key while at most `max_earlier` do (rows in owner order;
+    the streaming index skips a key held by more)."""
+    if len(keys) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    rows, starts, ends = buckets(keys)
+    ends = np.minimum(ends, starts + max_earlier + 1)
+    pairs = group_pairs(rows, starts, ends, max_earlier + 1, star=False)
+    a, b = owner[pairs[:, 0]].astype(np.int64), owner[pairs[:, 1]].astype(np.int64)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    apart = lo != hi
+    return split_pairs(unique((lo[apart] << 32) | hi[apart]))

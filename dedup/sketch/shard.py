@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import xxhash
 
-from dedup._util.arrays import unique
+from dedup._util.arrays import offsets, unique
 from dedup._util.memo import Memo
 from dedup.article import Article
 from dedup.detector import Detector
@@ -23,6 +23,7 @@ from dedup.prepare.document import Document, block_shingles_many, join_documents
 from dedup.sketch.idf import IdfTable, sentence_terms_many
 from dedup.sketch.lsh import band_keys
 from dedup.sketch.minhash import EMPTY
+from dedup.sketch.shingle import run_keys_many
 from dedup.verify.repeats import RepeatBlock, find_repeats, repeat_suspects
 
 __all__ = [
@@ -53,6 +54,8 @@ class SignedShard:
     print_owner: np.ndarray
     line_prints: np.ndarray
     line_owner: np.ndarray
+    run_keys: np.ndarray
+    run_owner: np.ndarray
     terms: np.ndarray
     term_counts: np.ndarray
     term_bounds: np.ndarray
@@ -107,6 +110,7 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
     eligible = (np.diff(shingle_bounds) > 0) & (block_sizes >= detector.config.min_block_tokens)
     lines = _figure_lines(docs, owner, ~eligible & (block_sizes > 0), detector.config.lsh.line_min_figures)
     block_prints = np.concatenate([d.block_prints for d in docs]) if docs else np.empty(0, dtype=np.uint64)
+    run_keys, run_owner = _run_keys(joined.hashes, docs, detector)
     shard = SignedShard(
         norm_hash=np.array([d.norm_hash for d in docs], dtype=np.uint64),
         n_tokens=np.array([d.n_tokens for d in docs], dtype=np.int64),
@@ -121,6 +125,8 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
         print_owner=owner,
         line_prints=block_prints[lines],
         line_owner=owner[lines],
+        run_keys=run_keys,
+        run_owner=run_owner,
         terms=terms,
         term_counts=term_counts,
         term_bounds=term_bounds,
@@ -132,6 +138,15 @@ def sign_documents(docs: Sequence[Document], detector: Detector) -> SignedShard:
     shard.repeats = {i: r for i in suspects if (r := find_repeats(docs[i]))}
     shard.timings = {"shingle": t2 - t1, "sign": t3 - t2, "lsh": t4 - t3, "repeats": time.perf_counter() - t4}
     return shard
+
+
+def _run_keys(hashes: np.ndarray, docs: Sequence[Document], detector: Detector) -> tuple[np.ndarray, np.ndarray]:
+    """The shared-run path's keys of every document and their document (`LSHConfig.run_tokens`)."""
+    lsh = detector.config.lsh
+    if not lsh.run_tokens or not docs:
+        return np.empty(0, dtype=np.uint64), np.empty(0, dtype=np.int64)
+    bounds = offsets([len(d.token_hashes) for d in docs])
+    return run_keys_many(hashes, bounds, detector.run_multipliers, lsh.run_sample)
 
 
 def _figure_lines(docs: Sequence[Document], owner: np.ndarray, short: np.ndarray, min_figures: int) -> np.ndarray:
@@ -170,7 +185,8 @@ def _doc_signatures(block_sigs: np.ndarray, owner: np.ndarray, n_docs: int, num_
     return out
 
 
-_BY_ARTICLE = ("block_owner", "print_owner", "line_owner")  # article indices: shifted by the shard's first article
+# Article indices: shifted by the shard's first article.
+_BY_ARTICLE = ("block_owner", "print_owner", "line_owner", "run_owner")
 _BOUNDS = {"fact_bounds": "fact_hashes", "term_bounds": "terms"}  # bounds into another field
 
 

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
+from dedup._util.arrays import offsets
 from dedup.config import ShingleConfig
 from dedup.prepare.normalize import ASCII_FOLD, normalize
 
@@ -258,6 +259,29 @@ def kgram_hashes_many(
     first = bounds[1:] - bounds[0] + shift - k - grams + 1
     idx = np.repeat(first - out_bounds[:-1], grams) + np.arange(out_bounds[-1])
     return (_fmix64(acc[idx]) >> _U64(32)).astype(np.uint32), out_bounds
+
+
+def run_keys_many(
+    token_hashes: np.ndarray, bounds: np.ndarray, multipliers: np.ndarray, sample: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The shared-run keys of every document token_hashes[bounds[i]:bounds[i+1]]: distinct 32-bit keys
+    (uint64) and their document, by document. Word k-grams (k = len(multipliers)) whose hash is 0 modulo
+    `sample` are chosen by content, so two texts sharing a run choose the same ones inside it (a run of
+    k + sample words holds one on average)."""
+    k, bounds = len(multipliers), np.asarray(bounds, dtype=np.int64)
+    counts = np.diff(bounds)
+    full = np.where(counts >= k, counts, 0)  # documents shorter than k words have no k-gram
+    tokens = token_hashes[bounds[0] : bounds[-1]][np.repeat(counts >= k, counts)]
+    grams, gram_bounds = kgram_hashes_many(tokens, offsets(full), multipliers)
+    owner = np.repeat(np.arange(len(counts), dtype=np.int64), np.diff(gram_bounds))
+    chosen = grams % np.uint32(sample) == 0
+    grams, owner = grams[chosen].astype(np.uint64), owner[chosen]
+    # Folded to 32 bits, as the index's table holds them: a chance collision costs one verification.
+    keys = _fmix64(grams) >> _U64(32)
+    order = np.lexsort((keys, owner))
+    keys, owner = keys[order], owner[order]
+    first = np.r_[True, (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])] if len(keys) else np.zeros(0, dtype=bool)
+    return keys[first], owner[first]
 
 
 def shingle_hash32(shingle: bytes, multipliers: np.ndarray, seed: int) -> int:
