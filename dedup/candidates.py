@@ -60,10 +60,8 @@ def _figure_line_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
 
 
 def _run_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
-    """Articles sharing a verbatim run (`LSHConfig.run_tokens`), each paired with the earlier holders
-    of a run key while few hold it, as the index pairs them."""
-    if config.run_tokens == 0:
-        return np.empty((0, 2), dtype=np.int64)
+    """Articles sharing a verbatim run (`LSHConfig.run_tokens`; no keys when it is 0), each paired with
+    the earlier holders of a run key while few hold it, as the index pairs them."""
     return streamed_pairs(shard.run_keys, shard.run_owner, config.run_max_bucket)
 
 
@@ -198,10 +196,11 @@ class _FactRows:
 
         A rewrite keeps its source's figures and dateline; look-alikes with their own figures do not.
         """
-        if share == 0:
-            return pairs  # no gate (`LSHConfig.rewrite_fact_share`)
-        if not len(pairs) or not len(self.shard.fact_hashes):
-            return pairs[:0]
+        if not len(pairs):
+            return pairs
+        if not len(self.shard.fact_hashes):  # no article has facts: the gate's rule on empty sets
+            none = np.zeros(len(pairs), dtype=np.int64)
+            return pairs[facts_kept(none, none, share)]
         facts, sizes = self._matrix(), np.diff(self.shard.fact_bounds)
         keep = np.zeros(len(pairs), dtype=bool)
         # In chunks: the row products of millions of pairs at once would take gigabytes.

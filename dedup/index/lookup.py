@@ -40,8 +40,9 @@ def streamed_holders(positions: np.ndarray, items: np.ndarray, published: np.nda
 
 def run_holders(positions: np.ndarray, items: np.ndarray, lsh: LSHConfig) -> list[int]:
     """The holders of the new article's shared-run keys held by at most `run_max_bucket` earlier items
-    (deleted ones count too), as a scan pairs them (`dedup.sketch.lsh.streamed_pairs`)."""
-    if not len(items) or lsh.run_tokens == 0:
+    (deleted ones count too), as a scan pairs them (`dedup.sketch.lsh.streamed_pairs`); none when the
+    path is off (`LSHConfig.run_tokens` 0: no keys were stored)."""
+    if not len(items):
         return []
     crowded = np.bincount(positions)[positions] > lsh.run_max_bucket
     return np.unique(items[~crowded]).tolist()

@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 import xxhash
 
-from dedup._util.arrays import offsets
+from dedup._util.arrays import offsets, unique_per_run
 from dedup.config import ShingleConfig
 from dedup.prepare.normalize import ASCII_FOLD, normalize
 
@@ -277,11 +277,9 @@ def run_keys_many(
     chosen = grams % np.uint32(sample) == 0
     grams, owner = grams[chosen].astype(np.uint64), owner[chosen]
     # Folded to 32 bits, as the index's table holds them: a chance collision costs one verification.
-    keys = _fmix64(grams) >> _U64(32)
-    order = np.lexsort((keys, owner))
-    keys, owner = keys[order], owner[order]
-    first = np.r_[True, (keys[1:] != keys[:-1]) | (owner[1:] != owner[:-1])] if len(keys) else np.zeros(0, dtype=bool)
-    return keys[first], owner[first]
+    keys = (_fmix64(grams) >> _U64(32)).astype(np.uint32)
+    distinct, cuts = unique_per_run(keys, np.searchsorted(owner, np.arange(len(counts) + 1)))
+    return distinct.astype(np.uint64), np.repeat(np.arange(len(counts), dtype=np.int64), np.diff(cuts))
 
 
 def shingle_hash32(shingle: bytes, multipliers: np.ndarray, seed: int) -> int:
