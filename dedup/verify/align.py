@@ -100,12 +100,15 @@ def _shorter_first(da: Document, db: Document) -> tuple[Figures, Figures]:
 
 
 def numbers_contained(da: Document, db: Document) -> bool:
-    """Most of the shorter text's figures and dates appear in the longer one (a trim or a retelling
-    keeps them; a form filled in for another company or day does not)."""
+    """No figure contradicts: most of the shorter text's figures and dates appear in the longer one,
+    as printed or rounded (a trim or a retelling keeps them; a form filled in for another company or
+    day does not), or the longer one prints none the shorter lacks (a detail left out, "Local 995" told
+    as "her local", contradicts nothing: only another value in its place does)."""
     # Counts stay out: a form's fixed terms ("three months", "six-day") agree in every filling-in.
     short, long_ = _shorter_first(da, db)
     mine = short.numbers
-    return len(mine & long_.every) >= 0.5 * len(mine)
+    found = sum(1 for f in mine if f in long_.every or _rounded_in(f, long_))
+    return found >= 0.5 * len(mine) or long_.numbers <= short.every
 
 
 def figures_kept(da: Document, db: Document) -> float:
