@@ -47,6 +47,10 @@ from dedup.sketch.shard import sign_shard
     [
         ("It paid $5.7 million for 10,000 shares.", {"money:5.7e+06", "num:10000"}),
         ("It paid $5.7m.", {"money:5.7e+06"}),
+        # North American papers hyphenate the scale word: the same amount as "$38 million".
+        ("It paid a $38-million penalty for 12-billion shares.", {"money:3.8e+07", "num:1.2e+10"}),
+        # A hyphen before a letter is a unit of another kind.
+        ("She won the 100-m race.", {"num:100"}),
         ("Rates rose to 7-1/4 pct.", {"pct:7.25"}),
         ("The fund lost two billion dlrs.", {"money:2e+09"}),
         ("The hearing is on April 15 in court.", {"date:apr-15"}),

@@ -42,8 +42,11 @@ _WORD_NUMBER = (
     r"|fifty|hundred|an?)(?=\s(?:thousand|million|mln|billion|bln|trillion)\b))"
 )
 _DIGITS = r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?P<frac>\.\d+)?(?:[- ](?P<fn>\d{1,2})/(?P<fd>\d{1,2}))?"
+# A scale word may follow a hyphen ("$38-million", as North American papers print it); a letter
+# may not ("the 100-m race").
 _TAIL = (
-    r"(?:\s?(?P<scale>thousand|million|mln|billion|bln|trillion|tln|bn|mn|[mbk])\b)?"
+    r"(?:(?:\s?|-(?=(?:thousand|million|mln|billion|bln|trillion)\b))"
+    r"(?P<scale>thousand|million|mln|billion|bln|trillion|tln|bn|mn|[mbk])\b)?"
     r"(?:\s?(?P<pct>%|percent\b|per cent\b|pct\b))?"
     r"(?:\s?(?P<unit>dollars|dlrs|pounds|stg|euros|yen)\b)?"
 )
@@ -63,7 +66,8 @@ _SCALE_WORD = re.compile(r"\s(?:thousand|million|mln|billion|bln|trillion)\b")
 # lookaheads, implied by their groups, only make a group that cannot match fail at once.
 _FIGURE_BODY = (
     r"(?:(?<=\s\d)()|(?<=\d)|\s?\d)(?:\d{0,2}(?:,\d{3})+|\d*)(?:\.\d+)?(?:[- ]\d{1,2}/\d{1,2})?"
-    r"(?:\s?(?=[tmbk])(?:thousand|million|mln|billion|bln|trillion|tln|bn|mn|[mbk])\b)?"
+    r"(?:(?:\s?|-(?=(?:thousand|million|mln|billion|bln|trillion)\b))"
+    r"(?=[tmbk])(?:thousand|million|mln|billion|bln|trillion|tln|bn|mn|[mbk])\b)?"
     r"(?:\s?(?=[%p])(?:%|percent\b|per cent\b|pct\b))?"
     r"(?:\s?(?=[dpsey])(?:dollars|dlrs|pounds|stg|euros|yen)\b)?"
 )
