@@ -130,10 +130,21 @@ def _ranked_occurrences(shard: SignedShard, config: LSHConfig) -> tuple[np.ndarr
     return np.concatenate(owners), np.concatenate(terms), np.concatenate(ranks)
 
 
+def asks_containment(n_tokens: np.ndarray, n_facts: np.ndarray, config: LSHConfig) -> np.ndarray:
+    """Which articles look up their rarest terms: the short ones (`contain_max_tokens`), whose few
+    shingles the Jaccard paths miss inside a long source, and those without facts (an excerpt of a
+    text without figures, dates or dateline, however long, which the rewrite path's facts gate never
+    lets through: its paragraphs cut and joined anew, the verbatim paths miss it too)."""
+    if config.contain_max_tokens == 0:
+        return np.zeros(len(n_tokens), dtype=bool)
+    return (n_tokens <= config.contain_max_tokens) | (n_facts == 0)
+
+
 def _asked_terms(shard: SignedShard, config: LSHConfig, occurrences: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
-    """(short article, term) of each short article's `query_terms`, by article."""
+    """(asking article, term) of each asking article's `query_terms` (`asks_containment`), by article."""
     owner, terms, rank = occurrences
-    ask = (shard.n_tokens[owner] <= config.contain_max_tokens) & (rank >= 2)
+    asks = asks_containment(shard.n_tokens, np.diff(shard.fact_bounds), config)
+    ask = asks[owner] & (rank >= 2)
     owner, terms, rank = owner[ask], terms[ask], rank[ask]
     order = np.lexsort((terms, rank, owner))
     owner, terms = owner[order], terms[order]
@@ -142,10 +153,10 @@ def _asked_terms(shard: SignedShard, config: LSHConfig, occurrences: tuple[np.nd
 
 
 def _contained_pairs(shard: SignedShard, config: LSHConfig) -> np.ndarray:
-    """Containment-path pairs (earlier article, short article): a short article looks up its rarest
-    terms as they stood when it arrived, among the articles before it, as the index does
-    (`query_terms`, `contained_in`). Work is bounded by (short articles) x (query terms) x
-    `contain_max_df`, done in row chunks."""
+    """Containment-path pairs (earlier article, asking article): an article that asks
+    (`asks_containment`) looks up its rarest terms as they stood when it arrived, among the articles
+    before it, as the index does (`query_terms`, `contained_in`). Work is bounded by (asking articles)
+    x (query terms) x `contain_max_df`, done in row chunks."""
     if config.contain_max_tokens == 0 or len(shard) < 2 or not len(shard.terms):
         return np.empty((0, 2), dtype=np.int64)
     from scipy import sparse

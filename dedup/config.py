@@ -93,9 +93,11 @@ class LSHConfig:
     line_min_figures: int = 2
     # A line printed in more articles than this is a form's fixed line, not a copied one: skipped.
     line_max_bucket: int = 32
-    # Containment path: an article of at most `contain_max_tokens` tokens (a brief, a short table)
-    # whose rarest content words are mostly found in another article, however long. Short texts
-    # have too few shingles and names for the Jaccard paths to see them inside a long source.
+    # Containment path: an article of at most `contain_max_tokens` tokens (a brief, a short table),
+    # or one without facts, whose rarest content words are mostly found in another article, however
+    # long. Short texts have too few shingles and names for the Jaccard paths to see them inside a long
+    # source; an excerpt without figures or dateline, its sentences joined anew, has no facts for
+    # the rewrite path's gate.
     contain_max_tokens: int = 150
     contain_query_terms: int = 12  # the short article's rarest terms it looks up
     contain_max_df: int = 16  # terms of more articles are skipped: pairs stay linear in the corpus

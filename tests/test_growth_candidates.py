@@ -62,14 +62,16 @@ def _old_tfidf_cosines(shard: SignedShard, idf: IdfTable, pairs: np.ndarray) -> 
 
 
 def _streamed_contained_pairs(shard: SignedShard, config: LSHConfig) -> set[tuple[int, int]]:
-    """The oracle, article by article as the streaming index sees them: a short article looks up its
-    rarest terms (as counted over the articles so far) among the earlier articles holding them."""
+    """The oracle, article by article as the streaming index sees them: a short article, or one
+    without facts, looks up its rarest terms (as counted over the articles so far) among the earlier
+    articles holding them."""
     holders: dict[int, list[int]] = {}
     found = set()
     for i in range(len(shard)):
         terms = shard.terms_of(i)[0].tolist()
         rank = {t: len(holders.get(t, [])) + 1 for t in terms}
-        if shard.n_tokens[i] <= config.contain_max_tokens:
+        asks = shard.n_tokens[i] <= config.contain_max_tokens or not len(shard.facts_of(i))
+        if config.contain_max_tokens and asks:
             usable = sorted((r, t) for t, r in rank.items() if 2 <= r <= config.contain_max_df)
             asked = [t for _, t in usable[: config.contain_query_terms]]
             shared: dict[int, int] = {}

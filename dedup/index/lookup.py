@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dedup.candidates import contained_in, estimate_jaccard, facts_kept, holder_ranks, query_terms
+from dedup.candidates import asks_containment, contained_in, estimate_jaccard, facts_kept, holder_ranks, query_terms
 from dedup.config import LSHConfig
 from dedup.index.keys import ArticleKeys
 from dedup.sketch.keytable import KeyTable
@@ -124,9 +124,10 @@ class ContainmentPath:
         self.holders.add_many(signed.terms[keep].astype(np.uint64), owner[keep])
 
     def candidates(self, signed: SignedShard, dead: np.ndarray | None) -> list[int]:
-        """The earlier items a short article (the one article of `signed`) is mostly contained in."""
+        """The earlier items an article that asks (`asks_containment`: the one article of `signed`) is
+        mostly contained in."""
         lsh = self.lsh
-        if lsh.contain_max_tokens == 0 or int(signed.n_tokens[0]) > lsh.contain_max_tokens or not len(signed.terms):
+        if not asks_containment(signed.n_tokens, np.diff(signed.fact_bounds), lsh)[0] or not len(signed.terms):
             return []
         known = signed.terms < len(self.counts)
         rank = np.ones(len(signed.terms), dtype=np.int64)  # a term never counted: this article is its first
