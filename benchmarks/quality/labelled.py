@@ -17,6 +17,10 @@ counts a newspaper article once, against all the PA files of its story).
   and same-topic negatives -> none), grouped by source.
 - `fiction`: the project's fictional corpus (`corpora/fiction`): rewrites, briefs, follow-ups
   (typed), independent reports, templates and same-topic stories (none), grouped by story.
+
+`answers` (`corpora/answers`: short answers cut, lightly or heavily revised from a source text
+without figures, and independent answers) is not in `CORPORA`: no fit sees it, so the scan's
+figures on it (`benchmarks.quality.pipeline`) are of text the recipe never saw.
 """
 
 from __future__ import annotations
@@ -34,7 +38,16 @@ from benchmarks.data.suite import load_fiction_rewrites, load_seed_rewrites, mak
 from benchmarks.quality.reuters import load_audit
 from dedup.article import Article, article_from_mapping
 
-__all__ = ["CORPORA", "LabelledPair", "fiction_pairs", "labelled_pairs", "meter_pairs", "mrpc_pairs", "suite_pairs"]
+__all__ = [
+    "CORPORA",
+    "LabelledPair",
+    "answers_pairs",
+    "fiction_pairs",
+    "labelled_pairs",
+    "meter_pairs",
+    "mrpc_pairs",
+    "suite_pairs",
+]
 
 CORPORA = ("meter", "mrpc", "reuters_audit", "reuters_types", "suite", "fiction")
 METER_LEVEL = {"wholly": "whole", "partially": "partial", "non": "none"}
@@ -223,6 +236,28 @@ def fiction_pairs(path: Path | None = None) -> list[LabelledPair]:
     return out
 
 
+ANSWER_RELATION = {"cut": "copy", "light": "rewrite", "heavy": "rewrite"}
+
+
+def answers_pairs(path: Path | None = None) -> list[LabelledPair]:
+    """Labelled pairs of the short-answer corpus (`corpora/answers`, held out of every fit): each
+    answer with its topic's source text (cut, light and heavy revisions -> whole; independent answers
+    -> none); grouped by topic; unit = the answer."""
+    path = path or PROJECT / "corpora" / "answers" / "answers.jsonl"
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sources = {r["topic"]: r for r in rows if r["kind"] == "source"}
+    out = []
+    for row in rows:
+        source = sources.get(row["topic"])
+        if row["kind"] == "source" or source is None:
+            continue
+        relation = ANSWER_RELATION.get(row["kind"])
+        label, derived = ("whole", "b") if relation else ("none", None)
+        pair = (Article(source["id"], source["text"]), Article(row["id"], row["text"]))  # no outlet, no date
+        out.append(LabelledPair("answers", row["topic"], row["id"], *pair, label, relation, derived))
+    return out
+
+
 def labelled_pairs(corpora: Path, names: Sequence[str] = CORPORA, quick: bool = False) -> dict[str, list[LabelledPair]]:
     """Every named corpus's labelled pairs (`quick`: a sample of each, for tests and trials)."""
     reuters = (
@@ -235,6 +270,7 @@ def labelled_pairs(corpora: Path, names: Sequence[str] = CORPORA, quick: bool = 
         "reuters_types": lambda: reuters_types_pairs(corpora, reuters),
         "suite": lambda: suite_pairs(corpora, reuters=reuters),
         "fiction": lambda: fiction_pairs(),
+        "answers": lambda: answers_pairs(),
     }
     out = {name: build[name]() for name in names}
     if quick:
