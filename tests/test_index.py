@@ -304,6 +304,26 @@ def test_the_index_and_the_scan_give_the_same_relations(indexed: tuple[Index, li
     assert found == scanned
 
 
+def test_identical_short_items_under_other_headlines_are_decided_alike() -> None:
+    """Two short items of one text under other headlines are not `exact` (`Detector.exact`); the scan,
+    which groups identical texts before finding candidates, decides the pair in full, as the index does."""
+    text = (
+        "Washington Federal Savings and Loan Association of Seattle was acquired by Pacific First "
+        "Financial after regulators closed it, bringing the number of failed thrifts this year to "
+        "twelve, the Federal Home Loan Bank Board said.\n\nReuter"
+    )
+    articles = [
+        Article("a", text, title="THRIFT FAILURES THIS YEAR REACH TWELVE"),
+        Article("b", text.replace("Reuter", "REUTER") + "  \n", title="PACIFIC FIRST BUYS SEATTLE SAVINGS UNIT"),
+        Article("c", "The council approved a budget for schools and libraries on Monday after a short debate."),
+    ]
+    index = Index()
+    found = [r for a in articles for r in index.add(a).relations]
+    scanned = scan_articles(articles).relations
+    assert [(r["a"], r["b"], r["relation"]) for r in scanned] == [("a", "b", "near_duplicate")]
+    assert found == scanned
+
+
 def test_memory_per_article_is_under_2kb_and_counts_every_table_and_id(
     indexed: tuple[Index, list[dict[str, Any]]],
 ) -> None:

@@ -280,7 +280,7 @@ def members_of_related_groups(candidates: Candidates, verified: list[Verified]) 
         if v.decision is None or v.decision.relation == "exact":
             continue
         for head, other in ((v.a, v.b), (v.b, v.a)):
-            extra.update((min(m, other), max(m, other)) for m in members.get(head, ()))
+            extra.update((min(m, other), max(m, other)) for m in members.get(head, ()) if m != other)
     pairs = np.array(sorted(extra), dtype=np.int64).reshape(-1, 2)
     return Candidates(rep, pairs)
 

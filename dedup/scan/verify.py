@@ -105,7 +105,9 @@ def _decide_block(pairs: list[list[int]], docs: _DocumentCache, detector: Detect
 def exact_relations(
     candidates: Candidates, articles: Sequence[Article], detector: Detector, chunk: int = 1000
 ) -> Iterator[Verified]:
-    """An `exact` relation from each exact group's first article to every other member.
+    """The relation from each exact group's first article to every other member: `exact`, or, where
+    identical text is not one item (two short items under other headlines: `Detector.exact`), what
+    the pair's full decision says, as the index decides it.
 
     Members are prepared `chunk` at a time, together with their groups' first articles."""
     rep = candidates.representative
@@ -116,7 +118,7 @@ def exact_relations(
         docs = dict(zip(used, detector.prepare_many([articles[i] for i in used]), strict=True))
         for i in part:
             r = int(rep[i])
-            decision = detector.exact(docs[r], docs[i])
+            decision = detector.exact(docs[r], docs[i]) or detector.decide(docs[r], docs[i])
             if decision is not None:
                 yield Verified(r, i, decision)
 
