@@ -324,6 +324,37 @@ def test_identical_short_items_under_other_headlines_are_decided_alike() -> None
     assert found == scanned
 
 
+def _outlet_copies(order: list[int]) -> list[Article]:
+    """A wire story and a follow-up of it (the fictional corpus), each also printed word for word by
+    a second outlet, in the given order of (wire, follow-up, wire's copy, follow-up's copy)."""
+    rows = {r["id"]: r for r in read_jsonl(FICTION)}
+    wire, follow = rows["wire-quake-02"], rows["followup-quake"]
+    made = [
+        Article("wire", wire["text"]),
+        Article("follow", follow["text"]),
+        Article("wire-copy", wire["text"]),
+        Article("follow-copy", follow["text"]),
+    ]
+    return [made[k] for k in order]
+
+
+@pytest.mark.parametrize("order", [[0, 1, 2, 3], [0, 2, 3, 1], [2, 0, 3, 1], [0, 2, 1, 3]])
+def test_every_copy_of_two_related_stories_is_related_in_the_scan_and_the_index(order: list[int]) -> None:
+    """Each outlet's copy of the follow-up relates to each copy of the wire story, whichever arrives
+    first: the scan pairs the members of two related exact groups, the index a copy with what its
+    group's first is related to and a new article with the copies of what it finds."""
+    articles = _outlet_copies(order)
+    scanned = scan_articles(articles).relations
+    pairs = {frozenset((r["a"], r["b"])): r["relation"] for r in scanned}
+    assert pairs[frozenset(("wire", "wire-copy"))] == pairs[frozenset(("follow", "follow-copy"))] == "exact"
+    across = {pairs.get(frozenset((w, f))) for w in ("wire", "wire-copy") for f in ("follow", "follow-copy")}
+    assert len(pairs) == 6 and len(across) == 1 and None not in across
+    index = Index()
+    found = [r for a in articles for r in index.add(a).relations]
+    place = {a.id: k for k, a in enumerate(articles)}
+    assert sorted(found, key=lambda r: (place[r["a"]], place[r["b"]])) == scanned
+
+
 def test_memory_per_article_is_under_2kb_and_counts_every_table_and_id(
     indexed: tuple[Index, list[dict[str, Any]]],
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict
+from collections.abc import Collection
 from datetime import timedelta
 from functools import partial
 from itertools import groupby
@@ -344,19 +345,42 @@ class Index:
 
         As a scan finds them: an article identical to earlier ones is related exact to the first of
         them alone (the others relate through it), and the rewrite path keeps what a scan keeps."""
-        same = sorted(self._tables["exact"].lookup(signed.norm_hash).tolist())
+        same = [i for i in sorted(self._tables["exact"].lookup(signed.norm_hash).tolist()) if not self._items.dead[i]]
         found: set[int] = set(same[:1])
         for name, keys in (("block", self._paragraph_keys(signed)), ("doc", signed.doc_keys)):
             found.update(self._as_streamed(*self._tables[name].matches(keys)))
         found.update(self._contain.candidates(signed, self._items.dead_marks()))
         found.update(run_holders(*self._tables["run"].matches(signed.run_keys), self.detector.config.lsh))
         found -= set(same[1:])
-        if same:  # a copy pairs as its group's first member, whose other copies relate through it
-            found = {i for i in found if i == same[0] or not self._is_copy(i)}
         limit = self.detector.config.lsh.rewrite_candidates
         topic = self._rewrite_candidates(signed, limit) if limit else []
-        topic = [i for i in topic if i not in found and i not in same and not (same and self._is_copy(i))]
-        return sorted(i for i in found if not self._items.dead[i]), topic
+        if same:  # a copy pairs as its group's first member, whose other copies relate through it
+            return self._partners_of(same[0]), []
+        else:
+            # Every identical copy of a candidate is one too, as the scan verifies each exact group's
+            # members against what its first is related to: the capped paths (containment, rewrite)
+            # would keep one copy of a widely printed story and drop the other outlets'.
+            found |= self._copies_of(found)
+            extra = sorted(self._copies_of(topic) - set(topic) - found)
+            topic = [i for i in topic if i not in found] + extra
+        return sorted(i for i in found if not self._items.dead[i]), [i for i in topic if not self._items.dead[i]]
+
+    def _partners_of(self, first: int) -> list[int]:
+        """A copy's candidates, as the scan pairs an exact group's other members
+        (`scan.run.members_of_related_groups`): the group's first, and every live article the first is
+        related to but as an exact copy (its relations stored with its report and with later ones)."""
+        first_id = self._items.id(first)
+        earlier = (self.store.report(first_id) or {}).get("relations", ())
+        later = self.store.later(first_id)  # later articles' relation records naming it
+        ids = {str(r["a"]) for r in earlier if r.get("relation") != "exact"}
+        ids |= {str(r["b"]) for r in later if r.get("relation") != "exact"}
+        items = {first} | {i for name in ids for i in self._items.numbered(name)[-1:]}
+        return sorted(i for i in items if not self._items.dead[i])
+
+    def _copies_of(self, items: Collection[int]) -> set[int]:
+        """The items identical to any of `items` (themselves included)."""
+        norms = np.array([self._items.norms[i] for i in items], dtype=np.uint64)
+        return set(self._tables["exact"].lookup(norms).tolist()) if len(norms) else set()
 
     def _is_copy(self, item: int) -> bool:
         """Whether the item is identical to an earlier one."""

@@ -267,10 +267,12 @@ def cluster_edge(a: int, b: int, d: Decision) -> Edge:
 
 
 def members_of_related_groups(candidates: Candidates, verified: list[Verified]) -> Candidates:
-    """Pairs of each exact group's other members with what its first member is related to.
+    """Pairs of the members of two exact groups whose first members are related (not exact), but for
+    the pair of firsts itself.
 
     Candidates are found between groups' first members; an outlet's copy identical to another's must
-    still be related to the wire story itself, with passages in its own text."""
+    still be related to the wire story itself, and to each copy of it, with passages in its own text
+    (the index pairs them alike: `Index._partners_of`, `Index._copies_of`)."""
     rep = candidates.representative
     members: dict[int, list[int]] = {}
     for i in np.flatnonzero(rep != np.arange(len(rep))).tolist():
@@ -279,8 +281,10 @@ def members_of_related_groups(candidates: Candidates, verified: list[Verified]) 
     for v in verified:
         if v.decision is None or v.decision.relation == "exact":
             continue
-        for head, other in ((v.a, v.b), (v.b, v.a)):
-            extra.update((min(m, other), max(m, other)) for m in members.get(head, ()) if m != other)
+        # Every member of one group with every member of the other: two outlets' copies of two
+        # related stories are related too.
+        left, right = [v.a, *members.get(v.a, ())], [v.b, *members.get(v.b, ())]
+        extra.update((min(x, y), max(x, y)) for x in left for y in right if x != y and {x, y} != {v.a, v.b})
     pairs = np.array(sorted(extra), dtype=np.int64).reshape(-1, 2)
     return Candidates(rep, pairs)
 
