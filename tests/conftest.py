@@ -141,6 +141,17 @@ def fiction_all() -> list[dict[str, Any]]:
     return [json.loads(line) for line in FICTION.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
+def added_one_by_one(articles: list[Any], detector: Detector | None = None) -> list[dict[str, Any]]:
+    """The relations an `Index` reports as the articles are added in turn, in the scan's order
+    (sorted by the places of their two articles), to compare with `scan_articles` of the same input."""
+    from dedup.index import Index
+
+    index = Index(detector) if detector is not None else Index()
+    found = [r for article in articles for r in index.add(article).relations]
+    place = {a.id: k for k, a in enumerate(articles)}
+    return sorted(found, key=lambda r: (place[r["a"]], place[r["b"]]))
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 

@@ -18,7 +18,7 @@ from dedup.article import Article
 from dedup.candidates import asks_containment
 from dedup.config import DetectorConfig, LSHConfig
 from dedup.detector import Detector
-from dedup.index import Index
+from tests.conftest import added_one_by_one
 
 STORY = (Path(__file__).parent / "data" / "mill_race.txt").read_text(encoding="utf-8")
 _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[A-Z])")
@@ -61,11 +61,7 @@ def test_an_excerpt_without_facts_is_a_copy_of_its_story(fiction: list[dict[str,
 
 def test_the_index_relates_the_excerpt_as_the_scan_does(fiction: list[dict[str, Any]]) -> None:
     articles, detector = _articles(fiction), _detector()
-    index, found = Index(detector), []
-    for article in articles:
-        found += index.add(article).relations
-    place = {a.id: k for k, a in enumerate(articles)}
-    found.sort(key=lambda r: (place[r["a"]], place[r["b"]]))
+    found = added_one_by_one(articles, detector)
     assert found == scan_articles(articles, detector).relations
     assert _relation(found) == ["copy"]
 

@@ -17,7 +17,7 @@ from dedup.index import Index, memory_per_article
 from dedup.sketch import keytable
 from dedup.sketch.keytable import KEY_BITS, KeyTable, fingerprint40
 from dedup.store import MemoryStore, SQLiteStore, Store, open_store
-from tests.conftest import FICTION, SEED_A, SEED_B, read_jsonl
+from tests.conftest import FICTION, SEED_A, SEED_B, added_one_by_one, read_jsonl
 
 
 def _seed(path: Path) -> Article:
@@ -317,11 +317,9 @@ def test_identical_short_items_under_other_headlines_are_decided_alike() -> None
         Article("b", text.replace("Reuter", "REUTER") + "  \n", title="PACIFIC FIRST BUYS SEATTLE SAVINGS UNIT"),
         Article("c", "The council approved a budget for schools and libraries on Monday after a short debate."),
     ]
-    index = Index()
-    found = [r for a in articles for r in index.add(a).relations]
     scanned = scan_articles(articles).relations
     assert [(r["a"], r["b"], r["relation"]) for r in scanned] == [("a", "b", "near_duplicate")]
-    assert found == scanned
+    assert added_one_by_one(articles) == scanned
 
 
 def _outlet_copies(order: list[int]) -> list[Article]:
@@ -349,10 +347,7 @@ def test_every_copy_of_two_related_stories_is_related_in_the_scan_and_the_index(
     assert pairs[frozenset(("wire", "wire-copy"))] == pairs[frozenset(("follow", "follow-copy"))] == "exact"
     across = {pairs.get(frozenset((w, f))) for w in ("wire", "wire-copy") for f in ("follow", "follow-copy")}
     assert len(pairs) == 6 and len(across) == 1 and None not in across
-    index = Index()
-    found = [r for a in articles for r in index.add(a).relations]
-    place = {a.id: k for k, a in enumerate(articles)}
-    assert sorted(found, key=lambda r: (place[r["a"]], place[r["b"]])) == scanned
+    assert added_one_by_one(articles) == scanned
 
 
 def test_memory_per_article_is_under_2kb_and_counts_every_table_and_id(
