@@ -340,42 +340,38 @@ class Index:
     def _paragraph_keys(self, signed: SignedShard) -> np.ndarray:
         return signed.block_keys[:, : self.paragraph_bands]
 
-    def _candidates(self, signed: SignedShard) -> tuple[list[int], list[int]]:
-        """Items found by a verbatim path (exact, paragraph, document, shared run), and the rewrite path's others.
+    def _candidates(self, signed: SignedShard) -> tuple[list[int], list[int], int | None]:
+        """Items found by a verbatim path (exact, paragraph, document, shared run), the rewrite path's
+        others, and the first of the live items the article is identical to (None if there is none).
 
         As a scan finds them: an article identical to earlier ones is related exact to the first of
-        them alone (the others relate through it), and the rewrite path keeps what a scan keeps."""
+        them and paired with what that first is related to (`_partners`, read from the store outside
+        the lock), never searched for itself; any other article is paired with every identical copy of
+        what it finds, as the scan verifies each exact group's members against what its first is
+        related to (the capped paths, containment and rewrite, would keep one copy of a widely printed
+        story and drop the other outlets')."""
         same = [i for i in sorted(self._tables["exact"].lookup(signed.norm_hash).tolist()) if not self._items.dead[i]]
-        found: set[int] = set(same[:1])
+        if same:
+            return [same[0]], [], same[0]
+        found: set[int] = set()
         for name, keys in (("block", self._paragraph_keys(signed)), ("doc", signed.doc_keys)):
             found.update(self._as_streamed(*self._tables[name].matches(keys)))
         found.update(self._contain.candidates(signed, self._items.dead_marks()))
         found.update(run_holders(*self._tables["run"].matches(signed.run_keys), self.detector.config.lsh))
-        found -= set(same[1:])
+        found |= self._copies_of(found)
         limit = self.detector.config.lsh.rewrite_candidates
         topic = self._rewrite_candidates(signed, limit) if limit else []
-        if same:  # a copy pairs as its group's first member, whose other copies relate through it
-            return self._partners_of(same[0]), []
-        else:
-            # Every identical copy of a candidate is one too, as the scan verifies each exact group's
-            # members against what its first is related to: the capped paths (containment, rewrite)
-            # would keep one copy of a widely printed story and drop the other outlets'.
-            found |= self._copies_of(found)
-            extra = sorted(self._copies_of(topic) - set(topic) - found)
-            topic = [i for i in topic if i not in found] + extra
-        return sorted(i for i in found if not self._items.dead[i]), [i for i in topic if not self._items.dead[i]]
+        topic = [i for i in topic if i not in found] + sorted(self._copies_of(topic) - set(topic) - found)
+        live = [i for i in sorted(found) if not self._items.dead[i]]
+        return live, [i for i in topic if not self._items.dead[i]], None
 
-    def _partners_of(self, first: int) -> list[int]:
-        """A copy's candidates, as the scan pairs an exact group's other members
-        (`scan.run.members_of_related_groups`): the group's first, and every live article the first is
-        related to but as an exact copy (its relations stored with its report and with later ones)."""
-        first_id = self._items.id(first)
+    def _partners(self, first_id: str) -> set[str]:
+        """Ids of the articles `first_id` is related to but as an exact copy: its relations stored with
+        its report and with later ones (the store is read outside the index's lock)."""
         earlier = (self.store.report(first_id) or {}).get("relations", ())
         later = self.store.later(first_id)  # later articles' relation records naming it
         ids = {str(r["a"]) for r in earlier if r.get("relation") != "exact"}
-        ids |= {str(r["b"]) for r in later if r.get("relation") != "exact"}
-        items = {first} | {i for name in ids for i in self._items.numbered(name)[-1:]}
-        return sorted(i for i in items if not self._items.dead[i])
+        return ids | {str(r["b"]) for r in later if r.get("relation") != "exact"}
 
     def _copies_of(self, items: Collection[int]) -> set[int]:
         """The items identical to any of `items` (themselves included)."""
@@ -413,7 +409,14 @@ class Index:
     def _score(self, article: Article, new: Document, signed: SignedShard, budget: WorkBudget | None) -> IndexReport:
         """Find candidates under the lock (a moment), verify them outside it, within `budget`."""
         with self._lock:
-            verbatim, topic = self._candidates(signed)
+            verbatim, topic, first = self._candidates(signed)
+            first_id = self._items.id(first) if first is not None else None
+        if first_id is not None:  # a copy: its group's first and what that first is related to
+            partners = self._partners(first_id)
+            with self._lock:
+                items = {i for name in partners for i in self._items.numbered(name)[-1:]}
+                verbatim = sorted(i for i in items | set(verbatim) if not self._items.dead[i])
+        with self._lock:
             ids = {item: self._items.id(item) for item in verbatim + topic}
         found = (verbatim, topic, ids)
         store, weak = self.store, partial(self._boilerplate_partials, new, signed)
