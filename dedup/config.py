@@ -66,8 +66,8 @@ class LSHConfig:
     rewrite_threshold: float = 0.15
     rewrite_candidates: int = 10
     # Rewrite-path pairs that no verbatim path found are verified only from this TF-IDF cosine up
-    # (a rewrite needs the relation model's rewrite_min_cosine, higher; the lower gate keeps the
-    # partial reuse this path also finds).
+    # (the decision, not this gate, says what is a rewrite: the gate is low enough to keep the partial
+    # reuse this path also finds).
     rewrite_min_cosine: float = 0.35
     # Rewrite-path pairs must keep this share of the smaller side's facts (figures, dateline, names
     # of record): look-alike forms with their own figures keep few. Kept below what the relation
