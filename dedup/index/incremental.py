@@ -378,10 +378,6 @@ class Index:
         norms = np.array([self._items.norms[i] for i in items], dtype=np.uint64)
         return set(self._tables["exact"].lookup(norms).tolist()) if len(norms) else set()
 
-    def _is_copy(self, item: int) -> bool:
-        """Whether the item is identical to an earlier one."""
-        return int(self._tables["exact"].lookup(np.array([self._items.norms[item]], dtype=np.uint64)).min()) < item
-
     def _as_streamed(self, positions: np.ndarray, items: np.ndarray) -> list[int]:
         published = np.frombuffer(self._published, dtype=np.float64)
         return streamed_holders(positions, items, published, self.detector.config.lsh.max_bucket)
@@ -410,14 +406,13 @@ class Index:
         """Find candidates under the lock (a moment), verify them outside it, within `budget`."""
         with self._lock:
             verbatim, topic, first = self._candidates(signed)
-            first_id = self._items.id(first) if first is not None else None
-        if first_id is not None:  # a copy: its group's first and what that first is related to
-            partners = self._partners(first_id)
+            ids = {item: self._items.id(item) for item in verbatim + topic}
+        if first is not None:  # a copy: its group's first and what that first is related to
+            partners = self._partners(ids[first])
             with self._lock:
                 items = {i for name in partners for i in self._items.numbered(name)[-1:]}
                 verbatim = sorted(i for i in items | set(verbatim) if not self._items.dead[i])
-        with self._lock:
-            ids = {item: self._items.id(item) for item in verbatim + topic}
+                ids = {item: self._items.id(item) for item in verbatim}
         found = (verbatim, topic, ids)
         store, weak = self.store, partial(self._boilerplate_partials, new, signed)
         return verify_candidates(

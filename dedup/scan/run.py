@@ -272,7 +272,7 @@ def members_of_related_groups(candidates: Candidates, verified: list[Verified]) 
 
     Candidates are found between groups' first members; an outlet's copy identical to another's must
     still be related to the wire story itself, and to each copy of it, with passages in its own text
-    (the index pairs them alike: `Index._partners_of`, `Index._copies_of`)."""
+    (the index pairs them alike as they arrive: `dedup.index.incremental`)."""
     rep = candidates.representative
     members: dict[int, list[int]] = {}
     for i in np.flatnonzero(rep != np.arange(len(rep))).tolist():
