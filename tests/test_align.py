@@ -54,7 +54,7 @@ def test_numbers_contained_as_defined(detector: Detector, i: int, j: int) -> Non
     theirs = long_.facts | long_.counts
     found = sum(1 for f in mine if f in theirs or any(rounded_match(f, g) or rounded_match(g, f) for g in theirs))
     added = {f for f in theirs if f.startswith(kinds)} - (short.facts | short.counts)
-    assert numbers_contained(da, db) == (found >= 0.5 * len(mine) or not added)
+    assert numbers_contained(da, db) == (found >= 0.5 * len(mine) or (len(mine) - found <= 1 and not added))
 
 
 @pytest.mark.parametrize(
@@ -64,6 +64,8 @@ def test_numbers_contained_as_defined(detector: Detector, i: int, j: int) -> Non
          "She was the only woman employed as a warehouse worker and the only woman in her Teamsters local.", True),
         ("Revs 1,661,000 vs 1,376,000, net 528,000.",
          "Revs 1.7 mln vs 1.4 mln, net 530,000 for the year, the company said.", True),
+        ("Rainfall: Umuarama 10.6 mm, Paranavai 12.2 mm, Londrina 6.0 mm.",
+         "The following rainfall was recorded over the past day: Umuarama nil, Paranavai nil, Londrina nil.", False),
         ("Inamed shares closed down nearly 12 percent on Nasdaq.",
          "Inamed shares dropped as much as about 16 percent on Nasdaq, a top loser.", False),
     ],
@@ -71,7 +73,8 @@ def test_numbers_contained_as_defined(detector: Detector, i: int, j: int) -> Non
 def test_a_figure_left_out_or_rounded_contradicts_nothing(
     detector: Detector, short: str, long_: str, contained: bool
 ) -> None:
-    """Only another value in a figure's place contradicts it; a detail dropped, or a figure rounded, does not."""
+    """Only another value in a figure's place contradicts it; a detail dropped, or a figure rounded, does
+    not; a table whose every value became a word is another table."""
     da, db = detector.prepare(Article("a", short)), detector.prepare(Article("b", long_))
     assert da.n_tokens < db.n_tokens
     assert numbers_contained(da, db) is contained
