@@ -108,7 +108,7 @@ def numbers_contained(da: Document, db: Document) -> bool:
     # Counts stay out: a form's fixed terms ("three months", "six-day") agree in every filling-in.
     short, long_ = _shorter_first(da, db)
     mine = short.numbers
-    found = sum(1 for f in mine if f in long_.every or _rounded_in(f, long_))
+    found = _found_in(mine, long_)
     return found >= 0.5 * len(mine) or (len(mine) - found <= 1 and long_.numbers <= short.every)
 
 
@@ -116,11 +116,13 @@ def figures_kept(da: Document, db: Document) -> float:
     """Share of the shorter text's figures found in the longer one, small counts and dates included
     (1.0 when it has none): a correction changes one or two of them, a form filled in again most."""
     short, long_ = _shorter_first(da, db)
-    mine, theirs = short.counted, long_.every
-    if not mine:
-        return 1.0
-    kept = sum(1 for f in mine if f in theirs or _rounded_in(f, long_))
-    return kept / len(mine)
+    mine = short.counted
+    return _found_in(mine, long_) / len(mine) if mine else 1.0
+
+
+def _found_in(facts: frozenset[str], theirs: Figures) -> int:
+    """How many of `facts` the other text prints, as printed or rounded (`_rounded_in`)."""
+    return sum(1 for f in facts if f in theirs.every or _rounded_in(f, theirs))
 
 
 def _rounded_in(fact: str, theirs: Figures) -> bool:
